@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets follow ../shared/ARCHITECTURE.md: each depends only on the ones above it.
+let package = Package(
+    name: "keyflow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "keyflow", targets: ["keyflow"]),
+        .library(name: "OAuthCore", targets: ["OAuthCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // Protocol logic only: RFC 5849 signing, RFC 7636 PKCE, RFC 6749 token client,
+        // the provider catalog. No storage, no workflows.
+        .target(
+            name: "OAuthCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/providers.json")]
+        ),
+        .executableTarget(
+            name: "keyflow",
+            dependencies: [
+                "OAuthCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "OAuthCoreTests",
+            dependencies: ["OAuthCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,39 @@
+/// `application/x-www-form-urlencoded`, the encoding of URL queries, OAuth token requests
+/// and OAuth 1.0a form bodies.
+public enum FormEncoding {
+    /// Splits `name=value&...` into raw (still encoded) byte pairs. Empty segments (`a&&b`)
+    /// are skipped and a segment without `=` is a name with an empty value, as
+    /// RFC 5849 section 3.4.1.3.1 and the common parsers treat them.
+    public static func rawPairs<C: Collection>(_ bytes: C) -> [(name: C.SubSequence, value: C.SubSequence)] where C.Element == UInt8 {
+        var pairs: [(name: C.SubSequence, value: C.SubSequence)] = []
+        for segment in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
+                pairs.append((segment[segment.startIndex..<equals], segment[segment.index(after: equals)...]))
+            } else {
+                pairs.append((segment, segment[segment.endIndex...]))
+            }
+        }
+        return pairs
+    }
+
+    /// Decodes a form string into name/value pairs, keeping order and duplicates.
+    public static func decode(_ string: String) -> [(name: String, value: String)] {
+        rawPairs(Array(string.utf8)).map {
+            (String(decoding: PercentEncoding.decode($0.name, plusAsSpace: true), as: UTF8.self),
+             String(decoding: PercentEncoding.decode($0.value, plusAsSpace: true), as: UTF8.self))
+        }
+    }
+
+    /// Encodes pairs as `name=value&...` with RFC 3986 encoding (a space is `%20`, which every
+    /// form decoder accepts and which, unlike `+`, survives decoders that only unquote).
+    public static func encode(_ pairs: [(name: String, value: String)]) -> String {
+        var out = [UInt8]()
+        for (offset, pair) in pairs.enumerated() {
+            if offset > 0 { out.append(UInt8(ascii: "&")) }
+            PercentEncoding.append(pair.name.utf8, to: &out)
+            out.append(UInt8(ascii: "="))
+            PercentEncoding.append(pair.value.utf8, to: &out)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,62 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Foundation
+
+/// `HTTPTransport` over AsyncHTTPClient. Redirects are never followed: a token endpoint
+/// that redirects is misconfigured, and following it would carry client credentials to
+/// another place. Call `shutdown()` when done.
+public final class AsyncHTTPTransport: HTTPTransport {
+    private let client: HTTPClient
+    private let maxResponseBytes: Int
+
+    /// - Parameter maxResponseBytes: token responses are small; a bigger body is an error.
+    public init(maxResponseBytes: Int = 1 << 20) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    public func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        do {
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(nanoseconds))
+            var buffer = try await response.body.collect(upTo: maxResponseBytes)
+            return HTTPTransportResponse(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                throw HTTPTransportError.timeout(url: Self.redacted(request.url))
+            case .cancelled:
+                throw HTTPTransportError.cancelled
+            default:
+                throw HTTPTransportError.network(url: Self.redacted(request.url), reason: String(describing: error))
+            }
+        } catch is NIOTooManyBytesError {
+            throw HTTPTransportError.responseTooLarge(url: Self.redacted(request.url), limit: maxResponseBytes)
+        } catch is CancellationError {
+            throw HTTPTransportError.cancelled
+        } catch {
+            throw HTTPTransportError.network(url: Self.redacted(request.url), reason: String(describing: error))
+        }
+    }
+
+    /// Shuts the client down; pending requests fail.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// The URL without its query, which may carry tokens or signatures: errors show this.
+    static func redacted(_ url: String) -> String {
+        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+    }
+}

@@ -1,0 +1,67 @@
+/// The one seam through which OAuthCore talks HTTP. Token endpoints, request-token
+/// endpoints and revocation all go through it, so tests and benchmarks can swap the network.
+public protocol HTTPTransport: Sendable {
+    /// Sends `request` and returns the whole response; throws `HTTPTransportError` when no
+    /// response arrived in `timeout`.
+    func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse
+}
+
+/// An HTTP request with a fully buffered body.
+public struct HTTPTransportRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// An HTTP response with a fully buffered body.
+public struct HTTPTransportResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of header `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// The media type of `Content-Type` without parameters, lower-cased.
+    public var mediaType: String? {
+        header("Content-Type").map { $0.split(separator: ";", maxSplits: 1).first.map(String.init) ?? $0 }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+}
+
+/// Failures below HTTP: nothing usable came back.
+public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No complete response within the time allowed.
+    case timeout(url: String)
+    /// The connection failed or broke (refused, reset, TLS, DNS).
+    case network(url: String, reason: String)
+    /// The response body was larger than the transport accepts.
+    case responseTooLarge(url: String, limit: Int)
+    /// The task waiting for the response was cancelled (Ctrl-C, a run's timeout).
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .timeout(let url): return "no response from \(url) in time"
+        case .network(let url, let reason): return "could not reach \(url): \(reason)"
+        case .responseTooLarge(let url, let limit): return "the response from \(url) exceeds \(limit) bytes"
+        case .cancelled: return "the request was cancelled"
+        }
+    }
+}

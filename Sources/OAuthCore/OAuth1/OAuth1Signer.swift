@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+
+/// Signs requests per RFC 5849 section 3.4, with an injectable nonce and clock so that a
+/// signature can be reproduced (tests, `keyflow oauth1 sign`).
+public struct OAuth1Signer: Sendable {
+    /// Options that change which protocol parameters are sent.
+    public struct Options: Sendable {
+        /// Send `oauth_version="1.0"`. Optional in RFC 5849 but expected by many providers
+        /// (X among them), and SmythOS's signer sends it.
+        public var includeVersion: Bool = true
+        /// Add `oauth_body_hash` for bodies that are not form-encoded.
+        public var bodyHash: Bool = false
+        /// Extra `oauth_*` parameters of the flow: `oauth_callback`, `oauth_verifier`.
+        public var extraProtocolParameters: [(name: String, value: String)] = []
+
+        public init(includeVersion: Bool = true, bodyHash: Bool = false,
+                    extraProtocolParameters: [(name: String, value: String)] = []) {
+            self.includeVersion = includeVersion
+            self.bodyHash = bodyHash
+            self.extraProtocolParameters = extraProtocolParameters
+        }
+    }
+
+    /// The credentials requests are signed with.
+    public var credentials: OAuth1Credentials
+    private let nonce: @Sendable () -> String
+    private let clock: @Sendable () -> Int
+
+    /// - Parameters:
+    ///   - nonce: by default 128 random bits from the system's secure generator, as hex.
+    ///   - clock: seconds since the epoch; by default the system clock.
+    public init(credentials: OAuth1Credentials,
+                nonce: @escaping @Sendable () -> String = OAuth1Signer.randomNonce,
+                clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) {
+        self.credentials = credentials
+        self.nonce = nonce
+        self.clock = clock
+    }
+
+    /// Signs `request` and returns every intermediate value with the result.
+    public func sign(_ request: OAuth1Request, options: Options = Options()) throws(OAuth1Error) -> OAuth1Signature {
+        var protocolParameters: [(name: String, value: String)] = [
+            ("oauth_consumer_key", credentials.consumerKey),
+            ("oauth_nonce", nonce()),
+            ("oauth_signature_method", credentials.signatureMethod.rawValue),
+            ("oauth_timestamp", String(clock())),
+        ]
+        if let token = credentials.token { protocolParameters.append(("oauth_token", token)) }
+        if options.includeVersion { protocolParameters.append(("oauth_version", "1.0")) }
+        protocolParameters.append(contentsOf: options.extraProtocolParameters)
+        if options.bodyHash {
+            // RFC draft "OAuth Request Body Hash": never for form bodies, whose parameters
+            // are signed directly; an absent body hashes as the empty string.
+            switch request.body {
+            case .form: break
+            case .none: protocolParameters.append(("oauth_body_hash", Data(Insecure.SHA1.hash(data: [UInt8]())).base64EncodedString()))
+            case .bytes(let bytes): protocolParameters.append(("oauth_body_hash", Data(Insecure.SHA1.hash(data: bytes)).base64EncodedString()))
+            }
+        }
+
+        let parameterString = Self.normalizedParameters(request: request, protocolParameters: protocolParameters)
+        var base = [UInt8]()
+        base.reserveCapacity(parameterString.count * 3 + 128)
+        PercentEncoding.append(request.method.uppercased().utf8, to: &base)
+        base.append(UInt8(ascii: "&"))
+        PercentEncoding.append(request.url.baseStringURI.utf8, to: &base)
+        base.append(UInt8(ascii: "&"))
+        PercentEncoding.append(parameterString, to: &base)
+
+        let signature = try signature(over: base)
+        return OAuth1Signature(
+            parameterString: String(decoding: parameterString, as: UTF8.self),
+            baseString: String(decoding: base, as: UTF8.self),
+            signature: signature,
+            protocolParameters: protocolParameters)
+    }
+
+    /// The signing key of HMAC and PLAINTEXT: encoded consumer secret `&` encoded token secret.
+    var signingKey: [UInt8] {
+        var key = PercentEncoding.encodeBytes(credentials.consumerSecret.utf8)
+        key.append(UInt8(ascii: "&"))
+        PercentEncoding.append((credentials.tokenSecret ?? "").utf8, to: &key)
+        return key
+    }
+
+    private func signature(over base: [UInt8]) throws(OAuth1Error) -> String {
+        switch credentials.signatureMethod {
+        case .hmacSHA1:
+            let mac = HMAC<Insecure.SHA1>.authenticationCode(for: base, using: SymmetricKey(data: signingKey))
+            return Data(mac).base64EncodedString()
+        case .hmacSHA256:
+            let mac = HMAC<SHA256>.authenticationCode(for: base, using: SymmetricKey(data: signingKey))
+            return Data(mac).base64EncodedString()
+        case .rsaSHA1:
+            guard let key = credentials.rsaKey else { throw .missingPrivateKey }
+            return Data(try key.sign(base)).base64EncodedString()
+        case .plaintext:
+            return String(decoding: signingKey, as: UTF8.self)
+        }
+    }
+
+    /// RFC 5849 section 3.4.1.3: query, form body and protocol parameters, each name and
+    /// value decoded then re-encoded, sorted by name then value (byte order), joined with
+    /// `=` and `&`. `oauth_signature` is never included; `realm` is never a parameter here.
+    static func normalizedParameters(request: OAuth1Request, protocolParameters: [(name: String, value: String)]) -> [UInt8] {
+        var pairs: [(name: [UInt8], value: [UInt8])] = []
+        pairs.reserveCapacity(protocolParameters.count + 8)
+        func addEncoded<C: Collection>(_ raw: C) where C.Element == UInt8 {
+            for pair in FormEncoding.rawPairs(raw) {
+                let name = PercentEncoding.decode(pair.name, plusAsSpace: true)
+                if name.elementsEqual("oauth_signature".utf8) { continue }
+                pairs.append((PercentEncoding.encodeBytes(name),
+                              PercentEncoding.encodeBytes(PercentEncoding.decode(pair.value, plusAsSpace: true))))
+            }
+        }
+        if let query = request.url.query { addEncoded(query.utf8) }
+        if case .form(let body) = request.body { addEncoded(body.utf8) }
+        for parameter in protocolParameters {
+            pairs.append((PercentEncoding.encodeBytes(parameter.name.utf8), PercentEncoding.encodeBytes(parameter.value.utf8)))
+        }
+        pairs.sort { lhs, rhs in
+            lhs.name == rhs.name ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(pairs.reduce(0) { $0 + $1.name.count + $1.value.count + 2 })
+        for (offset, pair) in pairs.enumerated() {
+            if offset > 0 { out.append(UInt8(ascii: "&")) }
+            out.append(contentsOf: pair.name)
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: pair.value)
+        }
+        return out
+    }
+
+    /// 128 bits from the system's cryptographically secure generator, as 32 hex digits.
+    @Sendable public static func randomNonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var hex = [UInt8]()
+        hex.reserveCapacity(32)
+        for _ in 0..<16 {
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            hex.append(PercentEncoding.lowerHexDigits[Int(byte >> 4)])
+            hex.append(PercentEncoding.lowerHexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+}

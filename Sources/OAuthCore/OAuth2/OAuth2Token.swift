@@ -1,0 +1,35 @@
+import Foundation
+
+/// A token response (RFC 6749 section 5.1), with the lifetime turned into an instant.
+public struct OAuth2Token: Sendable, Codable, Equatable {
+    public var accessToken: String
+    /// `Bearer` unless the provider says otherwise.
+    public var tokenType: String
+    public var refreshToken: String?
+    /// Nil when the provider did not say: "unknown", which is neither "never" nor "now".
+    public var expiresAt: Date?
+    /// The scopes granted, when the provider said (they may differ from those asked for).
+    public var scope: String?
+
+    public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
+                expiresAt: Date? = nil, scope: String? = nil) {
+        self.accessToken = accessToken
+        self.tokenType = tokenType
+        self.refreshToken = refreshToken
+        self.expiresAt = expiresAt
+        self.scope = scope
+    }
+
+    /// True when the token expires within `skew` of `now`. A token of unknown expiry is
+    /// used until the API rejects it (a 401 then forces a refresh).
+    public func expires(within skew: TimeInterval, of now: Date) -> Bool {
+        guard let expiresAt else { return false }
+        return expiresAt.timeIntervalSince(now) <= skew
+    }
+
+    /// The `Authorization` header value. Servers compare the scheme case-insensitively
+    /// (RFC 6750), but some reject `bearer`, so the canonical spelling is used for Bearer.
+    public var authorizationHeader: String {
+        tokenType.caseInsensitiveCompare("bearer") == .orderedSame ? "Bearer \(accessToken)" : "\(tokenType) \(accessToken)"
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+
+/// The `keyflow` command line: thin commands over the OAuthCore, Vault and Runtime modules.
+@main
+struct Keyflow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyflow",
+        abstract: "Run API workflows that use saved OAuth connections.",
+        discussion: """
+            Exit codes: 0 success, 1 failure, 2 bad input. Secrets on output are masked (••••1234).
+            """,
+        subcommands: [OAuth1Command.self, PKCECommand.self])
+
+    /// Runs the command, mapping errors to the documented exit codes: usage errors and
+    /// `CLIError` are bad input (2); anything else is a failure (1).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code == ExitCode(0) {
+                exit(withError: error)  // --help and --version print and exit 0
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? 2 : 1)
+        }
+    }
+}
