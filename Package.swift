@@ -37,7 +37,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OAuthCoreTests",
-            dependencies: ["OAuthCore"]
+            dependencies: [
+                "OAuthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -101,7 +101,8 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Percent-encodes bytes that may not appear raw in a request target (controls, space,
-    /// quotes, angle brackets and the like, and all non-ASCII bytes); existing escapes stay.
+    /// quotes, angle and square brackets and the like, and all non-ASCII bytes); existing
+    /// escapes stay.
     private static func canonical(_ bytes: ArraySlice<UInt8>) -> String {
         guard bytes.contains(where: needsEscaping) else { return String(decoding: bytes, as: UTF8.self) }
         var out = [UInt8]()
@@ -122,7 +123,8 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
         switch byte {
         case 0...0x20, 0x7F...0xFF: return true
         case UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"),
-             UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"):
+             UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
+             UInt8(ascii: "["), UInt8(ascii: "]"):  // RFC 3986 allows brackets only around IPv6 hosts
             return true
         default: return false
         }

@@ -43,7 +43,8 @@ public enum OAuth2Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .provider(let code, _, let status):
             return status < 500 && status != 429 && code.isPermanent
         case .unexpectedResponse(let status, _, _):
-            return (400..<500).contains(status) && status != 408 && status != 429
+            // A 2xx without a token means a wrong URL or a broken provider: retrying won't help.
+            return (200..<300).contains(status) || ((400..<500).contains(status) && status != 408 && status != 429)
         case .transport:
             return false
         case .invalidConfiguration:

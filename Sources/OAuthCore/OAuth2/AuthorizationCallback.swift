@@ -1,0 +1,48 @@
+/// The redirect back from the provider after the user logged in (RFC 6749 section 4.1.2).
+public enum AuthorizationCallback {
+    /// What the callback carried once `state` matched.
+    public enum Outcome: Sendable, Equatable {
+        /// The user approved; exchange this code.
+        case code(String)
+        /// The provider refused (`access_denied` when the user said no), with its words.
+        case denied(error: String, description: String?)
+    }
+
+    /// Reads a callback's query. The `state` must equal `expectedState` before anything
+    /// else is believed (section 10.12): a forged callback must not even show its error.
+    public static func parse(query: String, expectedState: String) throws(CallbackError) -> Outcome {
+        var fields: [String: String] = [:]
+        for pair in FormEncoding.decode(query) where fields[pair.name] == nil { fields[pair.name] = pair.value }
+        guard let state = fields["state"], !state.isEmpty else { throw .missingState }
+        guard constantTimeEquals(state, expectedState) else { throw .stateMismatch }
+        if let error = fields["error"], !error.isEmpty {
+            return .denied(error: error, description: fields["error_description"])
+        }
+        guard let code = fields["code"], !code.isEmpty else { throw .missingCode }
+        return .code(code)
+    }
+
+    /// Compares without stopping at the first difference, so timing reveals nothing.
+    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+/// A callback that cannot be trusted or used.
+public enum CallbackError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingState
+    case stateMismatch
+    case missingCode
+
+    public var description: String {
+        switch self {
+        case .missingState: return "the callback has no state parameter; it was not started by Keyflow"
+        case .stateMismatch: return "the callback's state does not match the login that was started (stale or forged)"
+        case .missingCode: return "the callback has neither a code nor an error"
+        }
+    }
+}
