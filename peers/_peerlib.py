@@ -68,6 +68,9 @@ def serve(app, port, verbose=False):
     handler = type("PeerHandler", (FastHandler,), {"verbose": verbose})
     server = make_server("127.0.0.1", port, app, threaded=True,
                          request_handler=handler)
+    # A parent may start us with SIGTERM blocked (Swift's Foundation.Process spawns from
+    # libdispatch threads, which block signals, and the mask is inherited): unblock it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         # Installed inside the try so a signal that lands at any point from
         # here on (even while printing READY) still ends in a clean exit 0.

@@ -77,11 +77,14 @@ final class PeerServer: @unchecked Sendable {
         baseURL = String(line.dropFirst("READY ".count))
     }
 
+    /// SIGTERM, then SIGKILL if the peer has not exited within two seconds.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     deinit { stop() }
