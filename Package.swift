@@ -8,12 +8,15 @@ let package = Package(
     products: [
         .executable(name: "keyflow", targets: ["keyflow"]),
         .library(name: "OAuthCore", targets: ["OAuthCore"]),
+        .library(name: "Vault", targets: ["Vault"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
     ],
     targets: [
         // Protocol logic only: RFC 5849 signing, RFC 7636 PKCE, RFC 6749 token client,
@@ -28,11 +31,31 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/providers.json")]
         ),
+        // Connections and their secrets: sealing, stores, authorization flows, the token broker.
+        .target(
+            name: "Vault",
+            dependencies: [
+                "OAuthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "keyflow",
             dependencies: [
                 "OAuthCore",
+                "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "VaultTests",
+            dependencies: [
+                "Vault",
+                "OAuthCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

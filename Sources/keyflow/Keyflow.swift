@@ -10,7 +10,7 @@ struct Keyflow: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 failure, 2 bad input. Secrets on output are masked (••••1234).
             """,
-        subcommands: [OAuth1Command.self, PKCECommand.self])
+        subcommands: [VaultCommand.self, OAuth1Command.self, PKCECommand.self])
 
     /// Runs the command, mapping errors to the documented exit codes: usage errors and
     /// `CLIError` are bad input (2); anything else is a failure (1).
@@ -25,6 +25,9 @@ struct Keyflow: AsyncParsableCommand {
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             Foundation.exit(2)
+        } catch let error as CommandFailure {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success || code == ExitCode(0) {

@@ -1,0 +1,214 @@
+import Foundation
+import OAuthCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hands out valid credentials. It refreshes a token shortly before it expires (or fetches
+/// a new one for client credentials), once per connection however many callers ask at once:
+/// within the process through this actor, across processes through a lease taken with a
+/// compare-and-swap on the connection's version. New tokens, the rotated refresh token among
+/// them, are stored before anyone uses them.
+public actor TokenBroker {
+    /// Timing knobs; the defaults suit real providers, tests shorten them.
+    public struct Policy: Sendable {
+        /// Refresh when the token expires within this many seconds.
+        public var skew: TimeInterval = 60
+        /// How long a refresh lease holds before others may take over.
+        public var leaseDuration: TimeInterval = 30
+        /// Attempts for transient failures (5xx, timeouts).
+        public var attempts: Int = 3
+        /// The first backoff; it doubles after each attempt.
+        public var backoff: Duration = .milliseconds(200)
+        /// How often a process waiting for another one's refresh looks again.
+        public var pollInterval: Duration = .milliseconds(25)
+
+        public init() {}
+    }
+
+    public let vault: Vault
+    private let transport: any HTTPTransport
+    private let policy: Policy
+    private let clock: @Sendable () -> Date
+    /// Identifies this broker in leases: host, process id and a random nonce.
+    private let owner: String
+    private var inFlight: [String: Task<Credential, any Error>] = [:]
+    /// Token requests made to providers by this broker (refreshes and client credentials).
+    public private(set) var providerRequests = 0
+
+    public init(vault: Vault, transport: any HTTPTransport, policy: Policy = Policy(),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.vault = vault
+        self.transport = transport
+        self.policy = policy
+        self.clock = clock
+        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(PKCE(length: 43).verifier.prefix(12))"
+    }
+
+    /// A credential that is valid now, or a typed error saying why there is none.
+    public func credential(for id: String) async throws(BrokerError) -> Credential {
+        try await obtain(id, rejected: nil)
+    }
+
+    /// After an API answered 401 to `rejected`: refresh once (unless another caller already
+    /// did) and return the new credential.
+    public func credential(for id: String, rejected: Credential) async throws(BrokerError) -> Credential {
+        try await obtain(id, rejected: rejected.accessToken)
+    }
+
+    private func obtain(_ id: String, rejected: String?) async throws(BrokerError) -> Credential {
+        if let task = inFlight[id] { return try await value(of: task, id) }
+        if rejected == nil, let credential = try usableCredential(id) { return credential }
+        let task = Task { try await self.refresh(id, rejected: rejected) }
+        inFlight[id] = task
+        defer { if inFlight[id] == task { inFlight[id] = nil } }
+        return try await value(of: task, id)
+    }
+
+    private func value(of task: Task<Credential, any Error>, _ id: String) async throws(BrokerError) -> Credential {
+        do { return try await task.value } catch let error as BrokerError { throw error } catch {
+            throw .unusable(connection: id, reason: String(describing: error))
+        }
+    }
+
+    /// The stored credential if it is usable as is; nil when it must be refreshed first.
+    private func usableCredential(_ id: String) throws(BrokerError) -> Credential? {
+        let row = try read(id)
+        return try credential(from: row, tokens: try tokens(row), needsFresh: false)
+    }
+
+    private func credential(from row: StoredConnection, tokens: ConnectionTokens?, needsFresh: Bool) throws(BrokerError) -> Credential? {
+        switch ConnectionStatus(rawValue: row.status) ?? .error {
+        case .ready: break
+        case .needsAuth: throw .needsAuth(connection: row.id)
+        case .needsReauth: throw .needsReauth(connection: row.id, reason: row.statusReason ?? "the provider refused the refresh token")
+        case .error: throw .unusable(connection: row.id, reason: row.statusReason ?? "the connection is in error")
+        }
+        guard let tokens else { throw .needsAuth(connection: row.id) }
+        let settings = try settings(row)
+        if settings.kind.protocol == .oauth1 {
+            do {
+                return .oauth1(try settings.oauth1Credentials(secrets: try vault.secrets(in: row), tokens: tokens))
+            } catch {
+                throw .unusable(connection: row.id, reason: String(describing: error))
+            }
+        }
+        if needsFresh { return nil }
+        if let expiresAt = tokens.expiresAt, expiresAt - clock().timeIntervalSince1970 <= policy.skew { return nil }
+        return bearer(tokens)
+    }
+
+    private func bearer(_ tokens: ConnectionTokens) -> Credential {
+        let type = tokens.tokenType ?? "Bearer"
+        let scheme = type.caseInsensitiveCompare("bearer") == .orderedSame ? "Bearer" : type
+        return .bearer(authorization: "\(scheme) \(tokens.accessToken)", accessToken: tokens.accessToken)
+    }
+
+    /// The refresh protocol. Loops until it holds the lease and refreshes, or finds that
+    /// someone else already did.
+    private func refresh(_ id: String, rejected: String?) async throws -> Credential {
+        while true {
+            try Task.checkCancellation()
+            let row = try read(id)
+            let tokens = try tokens(row)
+            let stale = rejected != nil && tokens?.accessToken == rejected
+            if let credential = try credential(from: row, tokens: tokens, needsFresh: stale) { return credential }
+            guard let tokens else { throw BrokerError.needsAuth(connection: id) }
+
+            let now = clock().timeIntervalSince1970
+            if let holder = row.leaseOwner, holder != owner, (row.leaseUntil ?? 0) > now, Self.isAlive(holder) {
+                try await Task.sleep(for: policy.pollInterval)  // someone else is refreshing: wait for their result
+                continue
+            }
+            var leased = row
+            leased.leaseOwner = owner
+            leased.leaseUntil = now + policy.leaseDuration
+            guard try replace(leased, expected: row.version) else { continue }  // lost the race: look again
+            leased.version = row.version + 1
+            return try await refreshHoldingLease(leased, tokens: tokens)
+        }
+    }
+
+    private func refreshHoldingLease(_ leased: StoredConnection, tokens: ConnectionTokens) async throws -> Credential {
+        let id = leased.id
+        let settings = try settings(leased)
+        let secrets: ConnectionSecrets
+        do { secrets = try vault.secrets(in: leased) } catch { throw BrokerError.unusable(connection: id, reason: error.message) }
+        let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
+        let isClientCredentials = settings.kind.grantType == .clientCredentials
+        guard isClientCredentials || tokens.refreshToken != nil else {
+            _ = try? vault.setStatus(id, .needsReauth, reason: "the access token expired and the provider issued no refresh token",
+                                 expectedVersion: leased.version)
+            throw BrokerError.needsReauth(connection: id, reason: "the access token expired and the provider issued no refresh token")
+        }
+
+        var delay = policy.backoff
+        var lastError: OAuth2Error?
+        for attempt in 1...max(1, policy.attempts) {
+            do {
+                providerRequests += 1
+                let token = isClientCredentials ? try await client.clientCredentials()
+                    : try await client.refresh(tokens.refreshToken ?? "")
+                var fresh = ConnectionTokens(token)
+                if fresh.scope == nil { fresh.scope = tokens.scope }
+                var committed = leased
+                do { try vault.put(fresh, into: &committed) } catch { throw BrokerError.unusable(connection: id, reason: error.message) }
+                committed.updatedAt = clock().timeIntervalSince1970
+                // Persist first: only a stored token is handed out.
+                if try replace(committed, expected: leased.version) { return bearer(fresh) }
+                // The connection was edited or signed out meanwhile: its new state decides.
+                let current = try read(id)
+                if let credential = try credential(from: current, tokens: try self.tokens(current), needsFresh: false) { return credential }
+                throw BrokerError.needsAuth(connection: id)
+            } catch let error as OAuth2Error {
+                lastError = error
+                if error.isPermanent {
+                    _ = try? vault.setStatus(id, .needsReauth, reason: error.description, expectedVersion: leased.version)
+                    throw BrokerError.needsReauth(connection: id, reason: error.description)
+                }
+                if attempt < policy.attempts {
+                    try await Task.sleep(for: delay)
+                    delay = delay * 2
+                }
+            }
+        }
+        // Transient: release the lease, stay ready, let the caller retry later.
+        var released = leased
+        released.leaseOwner = nil
+        released.leaseUntil = nil
+        _ = try? replace(released, expected: leased.version)
+        throw BrokerError.transient(connection: id, reason: lastError?.description ?? "unknown")
+    }
+
+    // MARK: - Helpers
+
+    private func read(_ id: String) throws(BrokerError) -> StoredConnection {
+        do { return try vault.stored(id) } catch {
+            throw .unusable(connection: id, reason: error.message)
+        }
+    }
+
+    private func tokens(_ row: StoredConnection) throws(BrokerError) -> ConnectionTokens? {
+        do { return try vault.tokens(in: row) } catch { throw .unusable(connection: row.id, reason: error.message) }
+    }
+
+    private func settings(_ row: StoredConnection) throws(BrokerError) -> EffectiveSettings {
+        do { return try vault.effectiveSettings(of: try vault.connection(from: row)) } catch {
+            throw .unusable(connection: row.id, reason: error.message)
+        }
+    }
+
+    private func replace(_ row: StoredConnection, expected: Int64) throws(BrokerError) -> Bool {
+        do { return try vault.store.replace(row, expectedVersion: expected) } catch {
+            throw .unusable(connection: row.id, reason: error.message)
+        }
+    }
+
+    /// A lease holder on this host is alive while its process exists; one on another host
+    /// is trusted until its lease runs out.
+    static func isAlive(_ holder: String) -> Bool {
+        let parts = holder.split(separator: ":")
+        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

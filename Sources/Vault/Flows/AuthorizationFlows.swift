@@ -1,0 +1,180 @@
+import Foundation
+import OAuthCore
+
+/// Logs a connection in: OAuth 2.0 authorization code (with PKCE when the kind requires it
+/// or the user turned it on), OAuth 1.0a three-legged, or client credentials (no browser).
+/// Pending logins live here, keyed by `state` (OAuth 2.0) or the temporary token (OAuth
+/// 1.0a): random, single use, bound to one connection, expired after ten minutes.
+public actor AuthorizationFlows {
+    /// How a started login continues.
+    public enum Started: Sendable {
+        /// Send the user here; the callback finishes the login.
+        case browser(url: String)
+        /// Done already (client credentials).
+        case completed(Connection)
+    }
+
+    struct Pending {
+        enum Flow {
+            case oauth2(pkce: PKCE?, redirectURI: String)
+            case oauth1(temporary: OAuth1Client.TokenPair)
+        }
+        let connectionID: String
+        let connectionVersion: Int64
+        let startedAt: Date
+        let flow: Flow
+    }
+
+    public let vault: Vault
+    private let transport: any HTTPTransport
+    private let lifetime: TimeInterval
+    private var pending: [String: Pending] = [:]
+
+    public init(vault: Vault, transport: any HTTPTransport, lifetime: TimeInterval = 600) {
+        self.vault = vault
+        self.transport = transport
+        self.lifetime = lifetime
+    }
+
+    /// Starts a login for `connectionID`.
+    public func start(_ connectionID: String) async throws -> Started {
+        let connection = try vault.connection(connectionID)
+        let settings = try vault.effectiveSettings(of: connection)
+        let secrets = try vault.secrets(of: connectionID)
+        expireOld()
+        switch (settings.kind.protocol, settings.kind.grantType) {
+        case (.oauth2, .clientCredentials):
+            let token: OAuth2Token
+            do {
+                token = try await OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil),
+                                               transport: transport).clientCredentials()
+            } catch {
+                throw FlowError.exchangeFailed(error.description)
+            }
+            return .completed(try vault.storeTokens(connectionID, ConnectionTokens(token), expectedVersion: connection.version))
+        case (.oauth2, _):
+            let state = PKCE(length: 43).verifier  // 256 bits of secure randomness, URL-safe
+            let pkce = settings.usesPKCE ? PKCE() : nil
+            let redirectURI = vault.home.oauth2CallbackURL
+            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: redirectURI),
+                                      transport: transport)
+            let url: String
+            do { url = try client.authorizationURL(state: state, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
+            pending[state] = Pending(connectionID: connectionID, connectionVersion: connection.version, startedAt: Date(),
+                                     flow: .oauth2(pkce: pkce, redirectURI: redirectURI))
+            return .browser(url: url)
+        case (.oauth1, _):
+            let client = try oauth1Client(settings, secrets)
+            do {
+                let temporary = try await client.requestToken(callback: vault.home.oauth1CallbackURL)
+                pending[temporary.token] = Pending(connectionID: connectionID, connectionVersion: connection.version,
+                                                   startedAt: Date(), flow: .oauth1(temporary: temporary))
+                return .browser(url: try client.authorizationURL(for: temporary))
+            } catch {
+                throw FlowError.exchangeFailed(error.description)
+            }
+        }
+    }
+
+    /// Finishes a login from the callback's query. `path` is the callback path, which tells
+    /// OAuth 2.0 from OAuth 1.0a. The connection is unchanged on any failure.
+    @discardableResult
+    public func complete(path: String, query: String) async throws -> Connection {
+        expireOld()
+        let fields = Dictionary(FormEncoding.decode(query).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        if path.hasSuffix(KeyflowHome.oauth1CallbackPath) {
+            guard let key = fields["oauth_token"] ?? fields["denied"], let entry = pending.removeValue(forKey: key),
+                  case .oauth1(let temporary) = entry.flow else {
+                throw FlowError.unknownLogin
+            }
+            let connection = try current(entry)
+            let settings = try vault.effectiveSettings(of: connection)
+            let client = try oauth1Client(settings, try vault.secrets(of: connection.id))
+            let pair: OAuth1Client.TokenPair
+            do {
+                let verifier = try OAuth1Client.parseCallback(query: query, expected: temporary)
+                pair = try await client.accessToken(temporary: temporary, verifier: verifier)
+            } catch .denied {
+                throw FlowError.denied(error: "access_denied", description: "the user denied access")
+            } catch {
+                throw FlowError.exchangeFailed(error.description)
+            }
+            return try vault.storeTokens(connection.id, ConnectionTokens(accessToken: pair.token, tokenSecret: pair.secret,
+                                                                         extra: pair.extra.isEmpty ? nil : pair.extra),
+                                         expectedVersion: entry.connectionVersion)
+        }
+        guard let state = fields["state"], let entry = pending.removeValue(forKey: state),
+              case .oauth2(let pkce, let redirectURI) = entry.flow else {
+            throw FlowError.unknownLogin
+        }
+        let connection = try current(entry)
+        switch try AuthorizationCallback.parse(query: query, expectedState: state) {
+        case .denied(let error, let description):
+            throw FlowError.denied(error: error, description: description)
+        case .code(let code):
+            let settings = try vault.effectiveSettings(of: connection)
+            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: try vault.secrets(of: connection.id),
+                                                                                  redirectURI: redirectURI),
+                                      transport: transport)
+            let token: OAuth2Token
+            do { token = try await client.exchange(code: code, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
+            return try vault.storeTokens(connection.id, ConnectionTokens(token), expectedVersion: entry.connectionVersion)
+        }
+    }
+
+    /// Whether a login is waiting for its callback (for listeners that stop once done).
+    public var hasPendingLogins: Bool { !pending.isEmpty }
+
+    private func current(_ entry: Pending) throws -> Connection {
+        let connection = try vault.connection(entry.connectionID)
+        guard connection.version == entry.connectionVersion else { throw FlowError.connectionChanged }
+        return connection
+    }
+
+    private func expireOld() {
+        let now = Date()
+        pending = pending.filter { now.timeIntervalSince($0.value.startedAt) < lifetime }
+    }
+
+    private func oauth1Client(_ settings: EffectiveSettings, _ secrets: ConnectionSecrets) throws -> OAuth1Client {
+        do {
+            return OAuth1Client(consumer: try settings.oauth1Credentials(secrets: secrets, tokens: nil),
+                                endpoints: settings.oauth1Endpoints, transport: transport)
+        } catch {
+            throw FlowError.exchangeFailed(String(describing: error))
+        }
+    }
+}
+
+/// Why a login did not finish. Shown to the user as is; never carries a secret.
+public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The provider sent the user back with an error (`access_denied` when they said no).
+    case denied(error: String, description: String?)
+    /// The callback matches no login in progress: expired, already used, or forged.
+    case unknownLogin
+    /// The connection was edited while the user was logging in.
+    case connectionChanged
+    /// The provider refused the code, verifier or client.
+    case exchangeFailed(String)
+
+    public var description: String {
+        switch self {
+        case .denied(let error, let description):
+            return "the provider refused the login: \(error)" + (description.map { " (\($0))" } ?? "")
+        case .unknownLogin:
+            return "this callback matches no login in progress (it expired after 10 minutes, was already used, or was not started here)"
+        case .connectionChanged:
+            return "the connection was changed during the login; start it again"
+        case .exchangeFailed(let reason):
+            return "the login could not be completed: \(reason)"
+        }
+    }
+}
+
+extension ConnectionTokens {
+    /// The stored form of an OAuth 2.0 token response.
+    init(_ token: OAuth2Token) {
+        self.init(accessToken: token.accessToken, tokenType: token.tokenType, refreshToken: token.refreshToken,
+                  expiresAt: token.expiresAt?.timeIntervalSince1970, scope: token.scope)
+    }
+}

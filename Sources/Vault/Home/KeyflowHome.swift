@@ -1,0 +1,53 @@
+import Foundation
+
+/// Where Keyflow keeps its state and how it is reached from outside: `KEYFLOW_HOME`
+/// (default `~/.keyflow`) and `KEYFLOW_PUBLIC_URL` (default `http://127.0.0.1:8787`).
+public struct KeyflowHome: Sendable {
+    /// The directory holding `vault.sqlite` and `master.key`.
+    public let directory: URL
+    /// The base URL providers redirect users back to.
+    public let publicURL: String
+    /// `KEYFLOW_MASTER_KEY`, when set.
+    public let masterKeyFromEnvironment: String?
+
+    public static let defaultPublicURL = "http://127.0.0.1:8787"
+    public static let oauth2CallbackPath = "/oauth/oauth2/callback"
+    public static let oauth1CallbackPath = "/oauth/oauth1/callback"
+
+    public init(directory: URL, publicURL: String = KeyflowHome.defaultPublicURL, masterKeyFromEnvironment: String? = nil) {
+        self.directory = directory
+        var publicURL = publicURL
+        while publicURL.hasSuffix("/") { publicURL.removeLast() }
+        self.publicURL = publicURL
+        self.masterKeyFromEnvironment = masterKeyFromEnvironment
+    }
+
+    /// Reads the environment the way every command does.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> KeyflowHome {
+        let directory: URL
+        if let home = environment["KEYFLOW_HOME"], !home.isEmpty {
+            directory = URL(fileURLWithPath: (home as NSString).expandingTildeInPath)
+        } else {
+            directory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".keyflow")
+        }
+        let publicURL = environment["KEYFLOW_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultPublicURL
+        return KeyflowHome(directory: directory, publicURL: publicURL,
+                           masterKeyFromEnvironment: environment["KEYFLOW_MASTER_KEY"].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    public var vaultPath: URL { directory.appendingPathComponent("vault.sqlite") }
+    public var masterKeyPath: URL { directory.appendingPathComponent("master.key") }
+
+    /// The redirect URI to register at OAuth 2.0 providers.
+    public var oauth2CallbackURL: String { publicURL + Self.oauth2CallbackPath }
+    /// The callback URL for OAuth 1.0a providers.
+    public var oauth1CallbackURL: String { publicURL + Self.oauth1CallbackPath }
+
+    /// Creates the directory (mode 0700) if it does not exist.
+    public func ensureDirectory() throws {
+        if !FileManager.default.fileExists(atPath: directory.path) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+    }
+}

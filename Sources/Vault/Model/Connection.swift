@@ -1,0 +1,54 @@
+import Foundation
+import OAuthCore
+
+/// A saved OAuth connection as the rest of Keyflow sees it: settings and status, never the
+/// secrets or tokens (those are opened on demand through the Vault).
+public struct Connection: Sendable, Equatable {
+    /// Opaque, URL-safe and stable: `kc_` and 22 base62 characters.
+    public var id: String
+    public var team: String
+    public var name: String
+    /// A kind id of the provider catalog.
+    public var kind: String
+    public var settings: ConnectionSettings
+    public var status: ConnectionStatus
+    /// The provider's words when the status is `needs-reauth` or `error`.
+    public var statusReason: String?
+    /// Copied out of the sealed tokens at each change so lists can show it without unsealing.
+    public var tokenExpiresAt: Date?
+    public var hasTokens: Bool
+    /// Which secrets are set (names only).
+    public var secretFields: [String]
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Set for Legacy connections, created from inline component configs.
+    public var legacy: LegacyOrigin?
+    /// Bumped by every change; the compare-and-swap of concurrent updates.
+    public var version: Int64
+
+    /// The agent and component a Legacy connection came from.
+    public struct LegacyOrigin: Sendable, Equatable, Codable {
+        public var agentID: String
+        public var componentID: String
+        public init(agentID: String, componentID: String) {
+            self.agentID = agentID
+            self.componentID = componentID
+        }
+    }
+
+    public var isLegacy: Bool { legacy != nil }
+}
+
+/// New connection ids: 128 random bits in base62, prefixed so they are recognisable in logs.
+enum ConnectionID {
+    static func make(prefix: String = "kc_") -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var generator = SystemRandomNumberGenerator()
+        return prefix + String((0..<22).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    /// Ids come from users and URLs: only the characters ids are made of are accepted.
+    static func isWellFormed(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { PercentEncoding.isUnreserved($0) }
+    }
+}

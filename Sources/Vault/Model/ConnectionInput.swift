@@ -1,0 +1,27 @@
+/// What a user gives when adding or editing a connection (CLI flags, a web form, an Add New
+/// section). Field ids are those of the provider catalog; nil means "not given".
+public struct ConnectionInput: Sendable, Equatable {
+    /// Text fields by catalog id: `clientID`, `clientSecret`, `tokenURL`, `privateKey` (PEM)...
+    public var text: [String: String] = [:]
+    public var scopes: [String]?
+    public var allowedHosts: [String]?
+    public var pkce: Bool?
+
+    public init(text: [String: String] = [:], scopes: [String]? = nil, allowedHosts: [String]? = nil, pkce: Bool? = nil) {
+        self.text = text
+        self.scopes = scopes
+        self.allowedHosts = allowedHosts
+        self.pkce = pkce
+    }
+
+    /// The catalog ids of every field given.
+    public var givenFields: Set<String> {
+        var fields = Set(text.keys)
+        if scopes != nil { fields.insert("scopes") }
+        if allowedHosts != nil { fields.insert("allowedHosts") }
+        if pkce != nil { fields.insert("pkce") }
+        return fields
+    }
+
+    public var isEmpty: Bool { givenFields.isEmpty }
+}

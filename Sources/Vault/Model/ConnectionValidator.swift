@@ -1,0 +1,128 @@
+import OAuthCore
+
+/// Checks a `ConnectionInput` against its kind and turns it into settings and secrets.
+/// Every problem is collected so the user fixes them in one go.
+struct ConnectionValidator {
+    let kind: ProviderKind
+    let catalog: ProviderCatalog
+
+    /// URL fields any kind of the same protocol may override: pointing a prefilled kind at a
+    /// proxy, a regional endpoint or a test server.
+    var overridableURLs: Set<String> {
+        kind.protocol == .oauth2 ? ["authorizationURL", "tokenURL", "revocationURL"]
+            : ["requestTokenURL", "accessTokenURL", "userAuthorizationURL", "revocationURL"]
+    }
+
+    var accepted: Set<String> {
+        Set(kind.requiredFields + kind.optionalFields).union(overridableURLs).union(["allowedHosts"])
+    }
+
+    /// - Parameter existing: the current settings and secrets when editing (given fields
+    ///   replace them, others stay), and whether the kind is unchanged.
+    func validated(_ input: ConnectionInput, existing: (ConnectionSettings, ConnectionSecrets, Bool)?, name: String)
+        throws(VaultError) -> (ConnectionSettings, ConnectionSecrets) {
+        var problems: [String] = []
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("name: must not be empty") }
+
+        let notApplicable = input.givenFields.subtracting(accepted).sorted()
+        if !notApplicable.isEmpty {
+            let flags = notApplicable.map { flag($0) }.joined(separator: ", ")
+            problems.append("\(flags) \(notApplicable.count == 1 ? "does" : "do") not apply to \(kind.displayName) (\(kind.id)); "
+                + "it takes: \(accepted.sorted().map { flag($0) }.joined(separator: ", "))")
+        }
+
+        var settings = existing.map { $0.2 ? $0.0 : ConnectionSettings() } ?? ConnectionSettings()
+        var secrets = existing.map { $0.2 ? $0.1 : ConnectionSecrets() } ?? ConnectionSecrets()
+        if let existing, !existing.2 {
+            // Kind changed: keep what still applies (client id and secret, scopes, hosts).
+            settings.clientID = existing.0.clientID
+            settings.consumerKey = existing.0.consumerKey
+            settings.allowedHosts = existing.0.allowedHosts
+            secrets.clientSecret = existing.1.clientSecret
+            secrets.consumerSecret = existing.1.consumerSecret
+        }
+        func text(_ id: String) -> String? { input.text[id].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
+        if let value = text("clientID") { settings.clientID = value }
+        if let value = text("consumerKey") { settings.consumerKey = value }
+        if let value = text("audience") { settings.audience = value.isEmpty ? nil : value }
+        for id in ["authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL", "userAuthorizationURL"] {
+            guard let value = text(id) else { continue }
+            if !value.isEmpty {
+                do { _ = try RequestURL(value) } catch { problems.append("\(flag(id)): \(error.reason)") }
+            }
+            let stored = value.isEmpty ? nil : value
+            switch id {
+            case "authorizationURL": settings.authorizationURL = stored
+            case "tokenURL": settings.tokenURL = stored
+            case "revocationURL": settings.revocationURL = stored
+            case "requestTokenURL": settings.requestTokenURL = stored
+            case "accessTokenURL": settings.accessTokenURL = stored
+            default: settings.userAuthorizationURL = stored
+            }
+        }
+        if let value = text("clientAuthentication") {
+            if ClientAuthentication(rawValue: value) == nil {
+                problems.append("\(flag("clientAuthentication")): must be one of \(ClientAuthentication.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            settings.clientAuthentication = value
+        }
+        if let value = text("signatureMethod") {
+            if let method = OAuth1SignatureMethod(name: value) {
+                settings.signatureMethod = method.rawValue
+            } else {
+                problems.append("\(flag("signatureMethod")): must be one of \(OAuth1SignatureMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let scopes = input.scopes { settings.scopes = scopes.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } }
+        if let hosts = input.allowedHosts {
+            settings.allowedHosts = hosts.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            for host in settings.allowedHosts ?? [] where !HostPattern.isValid(host) {
+                problems.append("\(flag("allowedHosts")) \(host): expected a host name such as api.example.com or *.example.com")
+            }
+        }
+        if let pkce = input.pkce {
+            if kind.pkce == .unsupported && pkce { problems.append("--pkce: \(kind.displayName) does not support PKCE") }
+            settings.pkce = pkce
+        }
+        if let value = input.text["clientSecret"] { secrets.clientSecret = value.isEmpty ? nil : value }
+        if let value = input.text["consumerSecret"] { secrets.consumerSecret = value.isEmpty ? nil : value }
+        if let value = input.text["privateKey"] {
+            secrets.privateKey = value.isEmpty ? nil : value
+            if !value.isEmpty {
+                do { _ = try OAuth1RSAKey(pem: value) } catch { problems.append("\(flag("privateKey")): \(error.description)") }
+            }
+        }
+
+        // Required fields, considering both the stored and the given values.
+        let missing = kind.requiredFields.filter { id in
+            let value = settings.value(of: id) ?? secrets.value(of: id)
+            return value == nil || value?.isEmpty == true
+        }
+        if !missing.isEmpty {
+            problems.append("\(kind.displayName) (\(kind.id)) needs \(missing.map { flag($0) }.joined(separator: ", "))")
+        }
+        if kind.protocol == .oauth1 {
+            let method = settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
+            if method == .rsaSHA1 && (secrets.privateKey ?? "").isEmpty {
+                problems.append("RSA-SHA1 needs \(flag("privateKey"))")
+            } else if method != .rsaSHA1 && (secrets.consumerSecret ?? "").isEmpty && !missing.contains("consumerSecret") {
+                problems.append("\(method.rawValue) needs \(flag("consumerSecret"))")
+            }
+        }
+        if kind.grantType == .clientCredentials && (secrets.clientSecret ?? "").isEmpty && !missing.contains("clientSecret") {
+            problems.append("client credentials need \(flag("clientSecret"))")
+        }
+        if !problems.isEmpty { throw .invalidInput(problems) }
+        return (settings, secrets)
+    }
+
+    /// The CLI flag of a field, which is also how the web form and errors name it.
+    func flag(_ id: String) -> String {
+        "--" + (catalog.field(id: id)?.flag ?? id)
+    }
+}
+
+extension InvalidURLError {
+    /// The reason alone, for messages that already name the field.
+    var reason: String { description }
+}

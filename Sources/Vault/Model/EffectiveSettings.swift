@@ -1,0 +1,73 @@
+import OAuthCore
+
+/// A connection's settings with the kind's defaults filled in: what the flows and the
+/// broker actually use.
+public struct EffectiveSettings: Sendable {
+    public let kind: ProviderKind
+    public let settings: ConnectionSettings
+
+    public init(kind: ProviderKind, settings: ConnectionSettings) {
+        self.kind = kind
+        self.settings = settings
+    }
+
+    public var authorizationURL: String? { settings.authorizationURL ?? kind.urls.authorization }
+    public var tokenURL: String? { settings.tokenURL ?? kind.urls.token }
+    public var revocationURL: String? { settings.revocationURL ?? kind.urls.revocation }
+    public var requestTokenURL: String? { settings.requestTokenURL ?? kind.urls.requestToken }
+    public var accessTokenURL: String? { settings.accessTokenURL ?? kind.urls.accessToken }
+    public var userAuthorizationURL: String? { settings.userAuthorizationURL ?? kind.urls.userAuthorization }
+    public var scopes: [String] { settings.scopes ?? kind.defaultScopes }
+
+    /// PKCE when the kind requires it or the user turned it on.
+    public var usesPKCE: Bool {
+        switch kind.pkce {
+        case .required: return true
+        case .optional: return settings.pkce ?? false
+        case .unsupported: return false
+        }
+    }
+
+    public var clientAuthentication: ClientAuthentication {
+        settings.clientAuthentication.flatMap(ClientAuthentication.init(rawValue:)) ?? kind.clientAuthentication ?? .basic
+    }
+
+    public var signatureMethod: OAuth1SignatureMethod {
+        settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
+    }
+
+    /// The hosts a credential may be sent to: the kind's defaults plus the user's list; for
+    /// custom kinds without a user list, the hosts of the configured URLs.
+    public var allowedHosts: [String] {
+        var hosts = kind.allowedHosts + (settings.allowedHosts ?? [])
+        if hosts.isEmpty && (kind.allowHostsOfConfiguredURLs ?? false) {
+            let urls = [authorizationURL, tokenURL, requestTokenURL, accessTokenURL, userAuthorizationURL].compactMap { $0 }
+            hosts = urls.compactMap { try? RequestURL($0).host }
+        }
+        var seen = Set<String>()
+        return hosts.map { $0.lowercased() }.filter { seen.insert($0).inserted }
+    }
+
+    /// The OAuth 2.0 client configuration for this connection.
+    public func oauth2Configuration(secrets: ConnectionSecrets, redirectURI: String?) -> OAuth2Configuration {
+        let secret = secrets.clientSecret.flatMap { $0.isEmpty ? nil : $0 }
+        return OAuth2Configuration(
+            clientID: settings.clientID ?? "", clientSecret: secret, authorizationURL: authorizationURL,
+            tokenURL: tokenURL ?? "", revocationURL: revocationURL, redirectURI: redirectURI, scopes: scopes,
+            clientAuthentication: secret == nil ? .none : clientAuthentication,
+            extraAuthorizationParameters: kind.sortedAuthorizationParameters, audience: settings.audience)
+    }
+
+    /// The OAuth 1.0a consumer credentials, with the token pair when there is one.
+    public func oauth1Credentials(secrets: ConnectionSecrets, tokens: ConnectionTokens?) throws -> OAuth1Credentials {
+        let method = signatureMethod
+        let key = method == .rsaSHA1 ? try secrets.privateKey.map { try OAuth1RSAKey(pem: $0) } : nil
+        return OAuth1Credentials(consumerKey: settings.consumerKey ?? "", consumerSecret: secrets.consumerSecret ?? "",
+                                 token: tokens?.accessToken, tokenSecret: tokens?.tokenSecret, signatureMethod: method, rsaKey: key)
+    }
+
+    public var oauth1Endpoints: OAuth1Client.Endpoints {
+        OAuth1Client.Endpoints(requestTokenURL: requestTokenURL ?? "", userAuthorizationURL: userAuthorizationURL ?? "",
+                               accessTokenURL: accessTokenURL ?? "", invalidateTokenURL: revocationURL)
+    }
+}

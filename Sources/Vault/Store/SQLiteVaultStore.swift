@@ -1,0 +1,217 @@
+import Foundation
+import GRDB
+
+/// The embedded default: SQLite through GRDB, in WAL mode so that readers never wait for a
+/// writer, with a busy timeout so that several processes can share one file.
+public final class SQLiteVaultStore: VaultStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the vault file and brings its schema up to date.
+    public init(path: URL) throws(VaultError) {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.label = "keyflow-vault"
+        do {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            pool = try DatabasePool(path: path.path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw .storage("cannot open \(path.path): \(Self.describe(error))")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: connections and keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE connections (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    team TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    settings BLOB NOT NULL,
+                    key_id TEXT NOT NULL,
+                    wrapped_key BLOB NOT NULL,
+                    secrets BLOB,
+                    tokens BLOB,
+                    status TEXT NOT NULL,
+                    status_reason TEXT,
+                    token_expires_at DOUBLE PRECISION,
+                    version BIGINT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    updated_at DOUBLE PRECISION NOT NULL,
+                    legacy_agent_id TEXT,
+                    legacy_component_id TEXT,
+                    lease_owner TEXT,
+                    lease_until DOUBLE PRECISION
+                );
+                CREATE INDEX connections_team ON connections(team, name);
+                CREATE UNIQUE INDEX connections_legacy ON connections(team, legacy_agent_id, legacy_component_id)
+                    WHERE legacy_agent_id IS NOT NULL;
+                CREATE TABLE vault_keys (
+                    team TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    wrapped_key BLOB NOT NULL,
+                    value BLOB NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    updated_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (team, name)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    public func insert(_ connection: StoredConnection) throws(VaultError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO connections (id, team, name, kind, settings, key_id, wrapped_key, secrets, tokens, status,
+                    status_reason, token_expires_at, version, created_at, updated_at, legacy_agent_id, legacy_component_id,
+                    lease_owner, lease_until)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: Self.arguments(connection))
+        }
+    }
+
+    public func fetch(id: String, team: String) throws(VaultError) -> StoredConnection? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM connections WHERE id = ? AND team = ?", arguments: [id, team]).map(Self.connection)
+        }
+    }
+
+    public func list(team: String) throws(VaultError) -> [StoredConnection] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM connections WHERE team = ? ORDER BY name, created_at", arguments: [team])
+                .map(Self.connection)
+        }
+    }
+
+    public func fetchLegacy(team: String, agentID: String, componentID: String) throws(VaultError) -> StoredConnection? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM connections WHERE team = ? AND legacy_agent_id = ? AND legacy_component_id = ?
+                """, arguments: [team, agentID, componentID]).map(Self.connection)
+        }
+    }
+
+    public func replace(_ connection: StoredConnection, expectedVersion: Int64) throws(VaultError) -> Bool {
+        try write { db in
+            var row = connection
+            row.version = expectedVersion + 1
+            try db.execute(sql: """
+                UPDATE connections SET name = ?, kind = ?, settings = ?, key_id = ?, wrapped_key = ?, secrets = ?, tokens = ?,
+                    status = ?, status_reason = ?, token_expires_at = ?, version = ?, updated_at = ?, legacy_agent_id = ?,
+                    legacy_component_id = ?, lease_owner = ?, lease_until = ?
+                WHERE id = ? AND team = ? AND version = ?
+                """, arguments: [row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens,
+                                 row.status, row.statusReason, row.tokenExpiresAt, row.version, row.updatedAt,
+                                 row.legacyAgentID, row.legacyComponentID, row.leaseOwner, row.leaseUntil,
+                                 row.id, row.team, expectedVersion])
+            return db.changesCount == 1
+        }
+    }
+
+    public func delete(id: String, team: String) throws(VaultError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
+            return db.changesCount == 1
+        }
+    }
+
+    public func version(id: String, team: String) throws(VaultError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT version FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
+        }
+    }
+
+    public func putKey(_ key: StoredKey) throws(VaultError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO vault_keys (team, name, key_id, wrapped_key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (team, name) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
+                    value = excluded.value, updated_at = excluded.updated_at
+                """, arguments: [key.team, key.name, key.keyID, key.wrappedKey, key.value, key.createdAt, key.updatedAt])
+        }
+    }
+
+    public func fetchKey(team: String, name: String) throws(VaultError) -> StoredKey? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name]).map(Self.key)
+        }
+    }
+
+    public func listKeys(team: String) throws(VaultError) -> [StoredKey] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM vault_keys WHERE team = ? ORDER BY name", arguments: [team]).map(Self.key)
+        }
+    }
+
+    public func deleteKey(team: String, name: String) throws(VaultError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name])
+            return db.changesCount == 1
+        }
+    }
+
+    public func masterKeyIDs() throws(VaultError) -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys"))
+        }
+    }
+
+    public func rewrapAll(_ rewrap: (String, String, Data) throws -> (Data, String)) throws(VaultError) {
+        try write { db in
+            for row in try Row.fetchAll(db, sql: "SELECT id, team, wrapped_key FROM connections") {
+                let (wrapped, keyID) = try rewrap(row["team"], row["id"], row["wrapped_key"])
+                try db.execute(sql: "UPDATE connections SET wrapped_key = ?, key_id = ?, version = version + 1 WHERE id = ?",
+                               arguments: [wrapped, keyID, row["id"] as String])
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT team, name, wrapped_key FROM vault_keys") {
+                let (wrapped, keyID) = try rewrap(row["team"], "key:" + (row["name"] as String), row["wrapped_key"])
+                try db.execute(sql: "UPDATE vault_keys SET wrapped_key = ?, key_id = ? WHERE team = ? AND name = ?",
+                               arguments: [wrapped, keyID, row["team"] as String, row["name"] as String])
+            }
+        }
+    }
+
+    // MARK: - Plumbing
+
+    private func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+        do { return try pool.read(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+        do { return try pool.write(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+    }
+
+    /// SQLite's message without the SQL text or arguments (which may hold sealed blobs).
+    static func describe(_ error: Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "SQLite error \(error.resultCode)"
+        }
+        return String(describing: error)
+    }
+
+    private static func arguments(_ row: StoredConnection) -> StatementArguments {
+        [row.id, row.team, row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens, row.status,
+         row.statusReason, row.tokenExpiresAt, row.version, row.createdAt, row.updatedAt, row.legacyAgentID,
+         row.legacyComponentID, row.leaseOwner, row.leaseUntil]
+    }
+
+    private static func connection(_ row: Row) -> StoredConnection {
+        StoredConnection(
+            id: row["id"], team: row["team"], name: row["name"], kind: row["kind"], settings: row["settings"],
+            keyID: row["key_id"], wrappedKey: row["wrapped_key"], secrets: row["secrets"], tokens: row["tokens"],
+            status: row["status"], statusReason: row["status_reason"], tokenExpiresAt: row["token_expires_at"],
+            version: row["version"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+            legacyAgentID: row["legacy_agent_id"], legacyComponentID: row["legacy_component_id"],
+            leaseOwner: row["lease_owner"], leaseUntil: row["lease_until"])
+    }
+
+    private static func key(_ row: Row) -> StoredKey {
+        StoredKey(team: row["team"], name: row["name"], keyID: row["key_id"], wrappedKey: row["wrapped_key"],
+                  value: row["value"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}

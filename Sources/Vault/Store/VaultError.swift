@@ -1,0 +1,31 @@
+/// Vault failures, each saying what and where. None carries a secret.
+public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The master key is missing, malformed, or not the one the vault was sealed with.
+    case masterKey(String)
+    /// No connection (or vault key) with that id in this team. Other teams' ids look the same.
+    case notFound(String)
+    /// The input for a kind is incomplete or wrong: every problem, each naming its field.
+    case invalidInput([String])
+    /// A sealed value or wrapped key failed authentication: altered, or copied from elsewhere.
+    case sealedDataDoesNotOpen(String)
+    /// Encryption itself failed.
+    case crypto(String)
+    /// The store failed (disk, locking, corruption).
+    case storage(String)
+    /// Someone else changed the connection first.
+    case conflict(String)
+
+    public var message: String {
+        switch self {
+        case .masterKey(let reason): return reason
+        case .notFound(let what): return "\(what) does not exist"
+        case .invalidInput(let problems): return problems.joined(separator: "; ")
+        case .sealedDataDoesNotOpen(let owner): return "the sealed data of \(owner) does not open: it was altered, copied from another connection, or sealed with another master key"
+        case .crypto(let reason): return reason
+        case .storage(let reason): return "vault storage: \(reason)"
+        case .conflict(let what): return "\(what) was changed by someone else; try again"
+        }
+    }
+
+    public var description: String { message }
+}

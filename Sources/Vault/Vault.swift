@@ -1,0 +1,303 @@
+import Crypto
+import Foundation
+import OAuthCore
+
+/// The Vault: a team's OAuth connections and named secrets, sealed at rest. Every change is
+/// one compare-and-swap on the connection's version, so several processes can share a vault.
+public final class Vault: Sendable {
+    public let store: any VaultStore
+    public let home: KeyflowHome
+    public let team: String
+    public let catalog: ProviderCatalog
+    let masterKey: MasterKey
+    let clock: @Sendable () -> Date
+
+    /// The team of the embedded single-user default.
+    public static let localTeam = "local"
+
+    public init(store: any VaultStore, home: KeyflowHome, team: String, masterKey: MasterKey,
+                catalog: ProviderCatalog, clock: @escaping @Sendable () -> Date = { Date() }) throws(VaultError) {
+        self.store = store
+        self.home = home
+        self.team = team
+        self.masterKey = masterKey
+        self.catalog = catalog
+        self.clock = clock
+        let inUse = try store.masterKeyIDs()
+        if let other = inUse.first(where: { $0 != masterKey.id }) {
+            throw .masterKey("the master key (id \(masterKey.id)) is not the one this vault was sealed with (id \(other)); "
+                + "set KEYFLOW_MASTER_KEY or restore the matching master.key")
+        }
+    }
+
+    /// What `open` did besides opening: whether it created the master key file.
+    public struct Opened: Sendable {
+        public let vault: Vault
+        /// Set when a new master key file was written: the user must back it up.
+        public let createdKeyFile: URL?
+    }
+
+    /// Opens the embedded SQLite vault of `home`, creating the vault and its master key on
+    /// first use.
+    public static func open(home: KeyflowHome, team: String = localTeam) throws(VaultError) -> Opened {
+        let catalog: ProviderCatalog
+        do { catalog = try ProviderCatalog.builtIn() } catch { throw .storage(error.reason) }
+        let existed = FileManager.default.fileExists(atPath: home.vaultPath.path)
+        // A key is created only with a new vault: a missing key for an existing vault is an error.
+        let loaded = try MasterKey.load(home: home, create: !existed)
+        let store = try SQLiteVaultStore(path: home.vaultPath)
+        do {
+            return Opened(vault: try Vault(store: store, home: home, team: team, masterKey: loaded.key, catalog: catalog),
+                          createdKeyFile: loaded.createdAt)
+        } catch {
+            // `rotate-key` commits the re-wrapped keys, then renames master.key.new into place;
+            // a crash between the two leaves the new key there. Finish the rotation.
+            guard home.masterKeyFromEnvironment == nil, let pending = MasterKey.pendingRotation(home: home),
+                  let vault = try? Vault(store: store, home: home, team: team, masterKey: pending, catalog: catalog) else { throw error }
+            try MasterKey.finishRotation(home: home)
+            return Opened(vault: vault, createdKeyFile: nil)
+        }
+    }
+
+    // MARK: - Reading
+
+    public func list() throws(VaultError) -> [Connection] {
+        try store.list(team: team).map(connection(from:))
+    }
+
+    /// The connection with this id in this team. Another team's id is reported exactly like
+    /// a missing one, so ids do not leak.
+    public func connection(_ id: String) throws(VaultError) -> Connection {
+        try connection(from: stored(id))
+    }
+
+    func stored(_ id: String) throws(VaultError) -> StoredConnection {
+        guard ConnectionID.isWellFormed(id), let row = try store.fetch(id: id, team: team) else {
+            throw .notFound("connection \(id)")
+        }
+        return row
+    }
+
+    public func kind(of connection: Connection) throws(VaultError) -> ProviderKind {
+        guard let kind = catalog.kind(id: connection.kind) else {
+            throw .invalidInput(["connection \(connection.id) has unknown kind \(connection.kind)"])
+        }
+        return kind
+    }
+
+    public func effectiveSettings(of connection: Connection) throws(VaultError) -> EffectiveSettings {
+        EffectiveSettings(kind: try kind(of: connection), settings: connection.settings)
+    }
+
+    /// Opens the connection's secrets; plaintext lives only as long as the caller keeps it.
+    public func secrets(of id: String) throws(VaultError) -> ConnectionSecrets {
+        try secrets(in: try stored(id))
+    }
+
+    /// Opens the connection's tokens, nil when it has none.
+    public func tokens(of id: String) throws(VaultError) -> ConnectionTokens? {
+        try tokens(in: try stored(id))
+    }
+
+    func secrets(in row: StoredConnection) throws(VaultError) -> ConnectionSecrets {
+        guard let sealed = row.secrets else { return ConnectionSecrets() }
+        return try decode(ConnectionSecrets.self, open(sealed, in: row, field: "secrets"), owner: row.id)
+    }
+
+    func tokens(in row: StoredConnection) throws(VaultError) -> ConnectionTokens? {
+        guard let sealed = row.tokens else { return nil }
+        return try decode(ConnectionTokens.self, open(sealed, in: row, field: "tokens"), owner: row.id)
+    }
+
+    // MARK: - Changing
+
+    /// Creates a connection after checking the input against its kind; reports every
+    /// problem at once.
+    @discardableResult
+    public func add(kind kindID: String, name: String, input: ConnectionInput, legacy: Connection.LegacyOrigin? = nil) throws(VaultError) -> Connection {
+        guard let kind = catalog.kind(id: kindID) else {
+            throw .invalidInput(["unknown kind \"\(kindID)\"; the kinds are: \(catalog.kinds.map(\.id).joined(separator: ", "))"])
+        }
+        let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: catalog).validated(input, existing: nil, name: name)
+        let id = ConnectionID.make()
+        let dataKey = Envelope.newDataKey()
+        let now = clock().timeIntervalSince1970
+        let row = StoredConnection(
+            id: id, team: team, name: name.trimmingCharacters(in: .whitespacesAndNewlines), kind: kind.id,
+            settings: try encode(settings), keyID: masterKey.id,
+            wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: id),
+            secrets: try seal(encode(secrets), dataKey: dataKey, owner: id, field: "secrets"), tokens: nil,
+            status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
+            createdAt: now, updatedAt: now, legacyAgentID: legacy?.agentID, legacyComponentID: legacy?.componentID,
+            leaseOwner: nil, leaseUntil: nil)
+        try store.insert(row)
+        return try connection(from: row)
+    }
+
+    /// Changes settings, secrets, name or kind. Changing anything that authentication depends
+    /// on (client id or secret, URLs, scopes, kind) drops the tokens; renaming does not.
+    @discardableResult
+    public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput) throws(VaultError) -> Connection {
+        try update(id) { row, vault throws(VaultError) in
+            let current = try vault.connection(from: row)
+            let kindID = newKind ?? row.kind
+            guard let kind = vault.catalog.kind(id: kindID) else {
+                throw .invalidInput(["unknown kind \"\(kindID)\"; the kinds are: \(vault.catalog.kinds.map(\.id).joined(separator: ", "))"])
+            }
+            let oldSecrets = try vault.secrets(in: row)
+            let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: vault.catalog)
+                .validated(input, existing: (current.settings, oldSecrets, kindID == row.kind), name: name ?? row.name)
+            let authChanged = kindID != row.kind || !Self.sameAuthentication(current.settings, settings) || secrets != oldSecrets
+            let dataKey = try vault.dataKey(of: row)
+            if let name { row.name = name.trimmingCharacters(in: .whitespacesAndNewlines) }
+            row.kind = kindID
+            row.settings = try vault.encode(settings)
+            row.secrets = try vault.seal(vault.encode(secrets), dataKey: dataKey, owner: row.id, field: "secrets")
+            if authChanged && (row.tokens != nil || row.status != ConnectionStatus.needsAuth.rawValue) {
+                row.tokens = nil
+                row.tokenExpiresAt = nil
+                row.status = ConnectionStatus.needsAuth.rawValue
+                row.statusReason = "settings changed; authenticate again"
+            }
+        }
+    }
+
+    /// Copies settings and secrets (never tokens) into a new connection, "NAME (copy)" by default.
+    @discardableResult
+    public func duplicate(_ id: String, name: String? = nil) throws(VaultError) -> Connection {
+        let row = try stored(id)
+        let secrets = try secrets(in: row)
+        let newID = ConnectionID.make()
+        let dataKey = Envelope.newDataKey()
+        let now = clock().timeIntervalSince1970
+        let copy = StoredConnection(
+            id: newID, team: team, name: name ?? "\(row.name) (copy)", kind: row.kind, settings: row.settings, keyID: masterKey.id,
+            wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: newID),
+            secrets: try seal(encode(secrets), dataKey: dataKey, owner: newID, field: "secrets"), tokens: nil,
+            status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
+            createdAt: now, updatedAt: now, legacyAgentID: nil, legacyComponentID: nil, leaseOwner: nil, leaseUntil: nil)
+        try store.insert(copy)
+        return try connection(from: copy)
+    }
+
+    /// Deletes the connection with its secrets and tokens.
+    public func remove(_ id: String) throws(VaultError) {
+        guard ConnectionID.isWellFormed(id), try store.delete(id: id, team: team) else { throw .notFound("connection \(id)") }
+    }
+
+    /// Stores new tokens and marks the connection ready, in one write. With `expectedVersion`
+    /// the write happens only if nobody changed the connection since that version.
+    @discardableResult
+    public func storeTokens(_ id: String, _ tokens: ConnectionTokens, expectedVersion: Int64? = nil) throws(VaultError) -> Connection {
+        try update(id, expectedVersion: expectedVersion) { row, vault throws(VaultError) in
+            try vault.put(tokens, into: &row)
+        }
+    }
+
+    /// Drops the tokens (sign out) and sets `needs-auth`; settings and secrets stay.
+    @discardableResult
+    public func dropTokens(_ id: String) throws(VaultError) -> Connection {
+        try update(id) { row, _ in
+            row.tokens = nil
+            row.tokenExpiresAt = nil
+            row.status = ConnectionStatus.needsAuth.rawValue
+            row.statusReason = nil
+            row.leaseOwner = nil
+            row.leaseUntil = nil
+        }
+    }
+
+    /// Records a status (`needs-reauth` with the provider's reason, `error`).
+    @discardableResult
+    public func setStatus(_ id: String, _ status: ConnectionStatus, reason: String?, expectedVersion: Int64? = nil) throws(VaultError) -> Connection {
+        try update(id, expectedVersion: expectedVersion) { row, _ in
+            row.status = status.rawValue
+            row.statusReason = reason
+            row.leaseOwner = nil
+            row.leaseUntil = nil
+        }
+    }
+
+    /// Applies `change` to the current row and writes it with a compare-and-swap, retrying
+    /// on a concurrent change unless the caller pinned `expectedVersion`.
+    @discardableResult
+    func update(_ id: String, expectedVersion: Int64? = nil,
+                _ change: (inout StoredConnection, Vault) throws(VaultError) -> Void) throws(VaultError) -> Connection {
+        for _ in 0..<20 {
+            var row = try stored(id)
+            if let expectedVersion, row.version != expectedVersion { throw .conflict("connection \(id)") }
+            let version = row.version
+            try change(&row, self)
+            row.updatedAt = clock().timeIntervalSince1970
+            if try store.replace(row, expectedVersion: version) {
+                row.version = version + 1
+                return try connection(from: row)
+            }
+            if expectedVersion != nil { throw .conflict("connection \(id)") }
+        }
+        throw .conflict("connection \(id)")
+    }
+
+    func put(_ tokens: ConnectionTokens, into row: inout StoredConnection) throws(VaultError) {
+        row.tokens = try seal(encode(tokens), dataKey: dataKey(of: row), owner: row.id, field: "tokens")
+        row.tokenExpiresAt = tokens.expiresAt
+        row.status = ConnectionStatus.ready.rawValue
+        row.statusReason = nil
+        row.leaseOwner = nil
+        row.leaseUntil = nil
+    }
+
+    static func sameAuthentication(_ lhs: ConnectionSettings, _ rhs: ConnectionSettings) -> Bool {
+        var lhs = lhs, rhs = rhs
+        lhs.allowedHosts = nil
+        rhs.allowedHosts = nil
+        return lhs == rhs
+    }
+
+    // MARK: - Sealing
+
+    func dataKey(of row: StoredConnection) throws(VaultError) -> SymmetricKey {
+        guard row.keyID == masterKey.id else {
+            throw .masterKey("connection \(row.id) was sealed with master key \(row.keyID), not \(masterKey.id)")
+        }
+        return try Envelope.unwrap(row.wrappedKey, with: masterKey, team: row.team, owner: row.id)
+    }
+
+    func open(_ sealed: Data, in row: StoredConnection, field: String) throws(VaultError) -> Data {
+        try Envelope.open(sealed, with: dataKey(of: row), team: row.team, owner: row.id, field: field)
+    }
+
+    func seal(_ plaintext: Data, dataKey: SymmetricKey, owner: String, field: String) throws(VaultError) -> Data {
+        try Envelope.seal(plaintext, with: dataKey, team: team, owner: owner, field: field)
+    }
+
+    func encode<T: Encodable>(_ value: T) throws(VaultError) -> Data {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return try encoder.encode(value)
+        } catch {
+            throw .storage("cannot encode \(T.self)")
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data, owner: String) throws(VaultError) -> T {
+        do { return try JSONDecoder().decode(type, from: data) } catch { throw .storage("the stored \(T.self) of \(owner) is unreadable") }
+    }
+
+    func connection(from row: StoredConnection) throws(VaultError) -> Connection {
+        let settings = try decode(ConnectionSettings.self, row.settings, owner: row.id)
+        var secretFields: [String] = []
+        if row.secrets != nil, let secrets = try? secrets(in: row) {
+            secretFields = ["clientSecret", "consumerSecret", "privateKey"].filter { !(secrets.value(of: $0) ?? "").isEmpty }
+        }
+        return Connection(
+            id: row.id, team: row.team, name: row.name, kind: row.kind, settings: settings,
+            status: ConnectionStatus(rawValue: row.status) ?? .error, statusReason: row.statusReason,
+            tokenExpiresAt: row.tokenExpiresAt.map { Date(timeIntervalSince1970: $0) }, hasTokens: row.tokens != nil,
+            secretFields: secretFields, createdAt: Date(timeIntervalSince1970: row.createdAt),
+            updatedAt: Date(timeIntervalSince1970: row.updatedAt),
+            legacy: row.legacyAgentID.map { Connection.LegacyOrigin(agentID: $0, componentID: row.legacyComponentID ?? "") },
+            version: row.version)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+/// The connection fields of `vault add` and `vault edit`, one flag per catalog field.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "OAuth 2.0 client id.") var clientId: String?
+    @Option(help: "OAuth 2.0 client secret, or - to read it from standard input.") var clientSecret: String?
+    @Option(help: ArgumentHelp("Scopes, separated by spaces or commas.", valueName: "scopes")) var scopes: String?
+    @Option(help: "Authorization URL (custom kinds; overrides a prefilled one).") var authorizationUrl: String?
+    @Option(help: "Token URL.") var tokenUrl: String?
+    @Option(help: "Token revocation URL (RFC 7009).") var revocationUrl: String?
+    @Flag(inversion: .prefixedNo, help: "Use PKCE (custom OAuth 2.0).") var pkce: Bool?
+    @Option(help: "Audience (client credentials).") var audience: String?
+    @Option(help: "client_secret_basic, client_secret_post or none.") var clientAuth: String?
+    @Option(help: "OAuth 1.0a request-token URL.") var requestTokenUrl: String?
+    @Option(help: "OAuth 1.0a access-token URL.") var accessTokenUrl: String?
+    @Option(help: "OAuth 1.0a user authorization URL.") var userAuthUrl: String?
+    @Option(help: "OAuth 1.0a consumer key.") var consumerKey: String?
+    @Option(help: "OAuth 1.0a consumer secret, or - to read it from standard input.") var consumerSecret: String?
+    @Option(help: ArgumentHelp("PEM file with the RSA private key (RSA-SHA1).", valueName: "file")) var privateKey: String?
+    @Option(help: "HMAC-SHA1, HMAC-SHA256, RSA-SHA1 or PLAINTEXT.") var signatureMethod: String?
+    @Option(help: ArgumentHelp("An API host the credential may be sent to (repeatable; *.example.com for subdomains).", valueName: "host"))
+    var allowedHost: [String] = []
+
+    func validate() throws {
+        if [clientSecret, consumerSecret].filter({ $0 == "-" }).count > 1 {
+            throw ValidationError("only one of --client-secret and --consumer-secret can be read from standard input")
+        }
+    }
+
+    /// The input for the Vault, reading `-` secrets from stdin and the private key file.
+    func input() throws -> ConnectionInput {
+        var text: [String: String] = [:]
+        text["clientID"] = clientId
+        text["clientSecret"] = try clientSecret.map { try StandardInput.secret($0, option: "--client-secret") }
+        text["authorizationURL"] = authorizationUrl
+        text["tokenURL"] = tokenUrl
+        text["revocationURL"] = revocationUrl
+        text["audience"] = audience
+        text["clientAuthentication"] = clientAuth
+        text["requestTokenURL"] = requestTokenUrl
+        text["accessTokenURL"] = accessTokenUrl
+        text["userAuthorizationURL"] = userAuthUrl
+        text["consumerKey"] = consumerKey
+        text["consumerSecret"] = try consumerSecret.map { try StandardInput.secret($0, option: "--consumer-secret") }
+        text["privateKey"] = try privateKey.map { try InputFile.text($0, option: "--private-key") }
+        text["signatureMethod"] = signatureMethod
+        return ConnectionInput(text: text, scopes: scopes.map { [$0] }, allowedHosts: allowedHost.isEmpty ? nil : allowedHost, pkce: pkce)
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Vault
+
+/// `keyflow vault add KIND --name NAME ...`: prints the new id on the first line.
+struct VaultAddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a connection (see keyflow vault providers for the kinds and their fields).",
+        discussion: "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID.")
+
+    @Argument(help: "The kind: google, linkedin, x-oauth1, x-oauth2, custom-oauth2, custom-oauth1, client-credentials.")
+    var kind: String
+    @Option(help: "A name people will recognise.") var name: String
+    @OptionGroup var fields: ConnectionOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let vault = try VaultSession.open()
+        let input = try fields.input()
+        let connection = try VaultSession.run { try vault.add(kind: kind, name: name, input: input) }
+        let presenter = ConnectionPresenter(vault: vault)
+        if json {
+            print(presenter.summaryJSON(connection))
+            return
+        }
+        print(connection.id)
+        print("Added \"\(connection.name)\" (\(connection.kind)), status \(connection.status.rawValue).")
+        let settings = try VaultSession.run { try vault.effectiveSettings(of: connection) }
+        if settings.kind.needsUserLogin {
+            print("Register this callback URL at the provider: \(presenter.callbackURL(settings.kind))")
+        }
+        print("Next: keyflow vault auth \(connection.id)")
+    }
+}

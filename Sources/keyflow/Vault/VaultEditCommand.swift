@@ -1,0 +1,25 @@
+import ArgumentParser
+import Vault
+
+/// `keyflow vault edit ID [flags]`: changing what authentication depends on drops the tokens.
+struct VaultEditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Change a connection's name, kind or fields.",
+        discussion: "Changing the client id or secret, a URL, the scopes or the kind signs the connection out; renaming does not.")
+    @Argument(help: "The connection id.") var id: String
+    @Option(help: "A new name.") var name: String?
+    @Option(help: "A new kind.") var kind: String?
+    @OptionGroup var fields: ConnectionOptions
+
+    func run() throws {
+        let vault = try VaultSession.open()
+        let input = try fields.input()
+        guard name != nil || kind != nil || !input.isEmpty else { throw CLIError("nothing to change: give --name, --kind or a field flag") }
+        let before = try VaultSession.run { try vault.connection(id) }
+        let after = try VaultSession.run { try vault.edit(id, name: name, kind: kind, input: input) }
+        print("Updated \"\(after.name)\" (\(after.id)).")
+        if before.hasTokens && !after.hasTokens {
+            print("Its authentication settings changed, so it was signed out: run keyflow vault auth \(after.id)")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Vault
+
+/// `keyflow vault list`: id, name, kind, status, expiry and badges (Legacy).
+struct VaultListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the connections.")
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let vault = try VaultSession.open()
+        let connections = try VaultSession.run { try vault.list() }
+        let presenter = ConnectionPresenter(vault: vault)
+        if json {
+            print(JSONOutput.array(connections.map(presenter.summaryJSON)))
+        } else if connections.isEmpty {
+            print("No connections yet. Add one with keyflow vault add KIND --name NAME (kinds: keyflow vault providers).")
+        } else {
+            print(presenter.listTable(connections))
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+/// `keyflow vault rotate-key`: re-wraps every data key under a new master key, in one transaction.
+struct VaultRotateKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-key", abstract: "Re-wrap every data key under a new master key.",
+        discussion: """
+            With the key file, a new key is generated, the vault re-wrapped in one transaction, and
+            master.key replaced. With KEYFLOW_MASTER_KEY, give the new key in KEYFLOW_NEW_MASTER_KEY
+            and switch KEYFLOW_MASTER_KEY to it afterwards.
+            """)
+
+    func run() throws {
+        let vault = try VaultSession.open()
+        let home = vault.home
+        let environment = ProcessInfo.processInfo.environment
+        let newKey: MasterKey
+        if let text = environment["KEYFLOW_NEW_MASTER_KEY"], !text.isEmpty {
+            newKey = try VaultSession.run { try MasterKey(base64: text, source: "KEYFLOW_NEW_MASTER_KEY") }
+        } else if home.masterKeyFromEnvironment != nil {
+            throw CLIError("KEYFLOW_MASTER_KEY is set: put a new key (openssl rand -base64 32) in KEYFLOW_NEW_MASTER_KEY and run this again")
+        } else {
+            newKey = MasterKey.generate()
+        }
+        if home.masterKeyFromEnvironment != nil {
+            try VaultSession.run { try vault.rewrapAll(with: newKey) }
+            print("Re-wrapped the vault under key \(newKey.id). Now set KEYFLOW_MASTER_KEY to the value of KEYFLOW_NEW_MASTER_KEY.")
+        } else {
+            try VaultSession.run { try MasterKey.rotateFile(home: home, to: newKey) { key throws(VaultError) in try vault.rewrapAll(with: key) } }
+            print("Re-wrapped the vault under a new master key (id \(newKey.id)) in \(home.masterKeyPath.path). Back it up; the old key no longer opens the vault.")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import OAuthCore
+import Vault
+
+/// `keyflow vault test ID --url URL`: sends authorized requests through the connection, as
+/// an agent would, to check that it works. Tokens are refreshed as needed; a 401 forces one
+/// refresh and one retry. Only the status codes are printed.
+struct VaultTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test", abstract: "Send an authorized request with a connection and show the status.")
+    @Argument(help: "The connection id.") var id: String
+    @Option(help: "The API URL to call (its host must be allowed for the connection).") var url: String
+    @Option(help: "HTTP method.") var method: String = "GET"
+    @Option(help: "How many requests to send.") var count: Int = 1
+    @Option(help: "How many at once.") var concurrency: Int = 1
+
+    func validate() throws {
+        guard count >= 1, concurrency >= 1 else { throw ValidationError("--count and --concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let vault = try VaultSession.open()
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
+        let (id, url, method) = (self.id, self.url, self.method)
+        var statuses: [Int: Int] = [:]
+        var failures: [String] = []
+        try await withThrowingTaskGroup(of: Result<Int, Error>.self) { group in
+            var started = 0
+            func startOne() {
+                started += 1
+                group.addTask {
+                    do { return .success(try await Self.send(method: method, url: url, connection: id, authorizer: authorizer, transport: transport)) }
+                    catch { return .failure(error) }
+                }
+            }
+            while started < min(concurrency, count) { startOne() }
+            for try await result in group {
+                switch result {
+                case .success(let status): statuses[status, default: 0] += 1
+                case .failure(let error): failures.append(String(describing: error))
+                }
+                if started < count { startOne() }
+            }
+        }
+        for (status, times) in statuses.sorted(by: { $0.key < $1.key }) { print("HTTP \(status) × \(times)") }
+        for (message, times) in Dictionary(failures.map { ($0, 1) }, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }) {
+            print("failed × \(times): \(message)")
+        }
+        if !failures.isEmpty || statuses.keys.contains(where: { !(200..<300).contains($0) }) {
+            throw ExitCode.failure
+        }
+    }
+
+    static func send(method: String, url: String, connection: String, authorizer: RequestAuthorizer,
+                     transport: AsyncHTTPTransport) async throws -> Int {
+        var request = HTTPTransportRequest(method: method.uppercased(), url: url)
+        let credential = try await authorizer.authorize(&request, connection: connection)
+        let response = try await transport.send(request, timeout: .seconds(30))
+        guard response.status == 401 else { return response.status }
+        var retry = HTTPTransportRequest(method: method.uppercased(), url: url)
+        try await authorizer.authorize(&retry, connection: connection, rejected: credential)
+        return try await transport.send(retry, timeout: .seconds(30)).status
+    }
+}
