@@ -50,11 +50,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets: repository paths, the Python peers, running the CLI.
+        .target(
+            name: "TestSupport",
+            dependencies: ["OAuthCore"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "VaultTests",
             dependencies: [
                 "Vault",
                 "OAuthCore",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -62,6 +69,7 @@ let package = Package(
             name: "OAuthCoreTests",
             dependencies: [
                 "OAuthCore",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

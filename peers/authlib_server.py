@@ -408,7 +408,7 @@ def save_token(token, req):
     ))
 
 
-def create_app(expires_in, auto_approve):
+def create_app(expires_in, auto_approve, token_delay=0.0):
     app = Flask(__name__)
     app.config.update(
         # Issue refresh tokens (Authlib's default is not to).
@@ -490,6 +490,10 @@ on behalf of <b>{ALICE.username}</b>.</p>
         response = server.create_token_response()
         if response.status_code >= 400:
             COUNTERS.incr("token_errors")
+        elif token_delay:
+            # The grant is done (a refresh token already rotated) but the answer is late:
+            # the window in which a client that dies has lost the new tokens.
+            time.sleep(token_delay)
         return response
 
     @app.post("/revoke")
@@ -558,6 +562,8 @@ def main():
                         help="JSON list of client records (default: built-in clients)")
     parser.add_argument("--auto-approve", action="store_true",
                         help="GET /authorize approves immediately (302 with code)")
+    parser.add_argument("--token-delay-ms", type=int, default=0,
+                        help="wait this long after a successful grant before answering /token")
     args = parser.parse_args()
 
     records = BUILTIN_CLIENTS
@@ -567,7 +573,7 @@ def main():
     for record in records:
         STORE.put_client(Client(record))
 
-    app = create_app(args.expires_in, args.auto_approve)
+    app = create_app(args.expires_in, args.auto_approve, args.token_delay_ms / 1000.0)
     serve(app, args.port, args.verbose)
 
 

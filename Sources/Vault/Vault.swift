@@ -223,7 +223,8 @@ public final class Vault: Sendable {
     @discardableResult
     func update(_ id: String, expectedVersion: Int64? = nil,
                 _ change: (inout StoredConnection, Vault) throws(VaultError) -> Void) throws(VaultError) -> Connection {
-        for _ in 0..<20 {
+        for attempt in 0..<200 {
+            if attempt > 0 { usleep(UInt32.random(in: 100...(attempt < 10 ? 1_000 : 5_000))) }  // jitter: let the winner finish
             var row = try stored(id)
             if let expectedVersion, row.version != expectedVersion { throw .conflict("connection \(id)") }
             let version = row.version

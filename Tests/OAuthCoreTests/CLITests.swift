@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 /// The two debugging commands, run as a process.

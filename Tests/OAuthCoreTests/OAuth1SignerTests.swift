@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 struct OAuth1SignerTests {

@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 /// The published vectors of `fixtures/oauth-vectors.json`, each checked for base string and

@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 /// Request building and response parsing, against a recording transport. The same flows

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 struct PKCETests {

@@ -1,4 +1,5 @@
 import OAuthCore
+import TestSupport
 import Testing
 
 struct PercentEncodingTests {

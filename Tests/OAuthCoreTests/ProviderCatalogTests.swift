@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 struct ProviderCatalogTests {

@@ -19,6 +19,26 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
     public init() {}
 
     /// The string value of a catalog field id, for display and validation.
+    /// A copy without the fields outside `fields` (catalog ids), for a change of kind.
+    func keeping(_ fields: Set<String>) -> ConnectionSettings {
+        var copy = self
+        if !fields.contains("clientID") { copy.clientID = nil }
+        if !fields.contains("consumerKey") { copy.consumerKey = nil }
+        if !fields.contains("scopes") { copy.scopes = nil }
+        if !fields.contains("authorizationURL") { copy.authorizationURL = nil }
+        if !fields.contains("tokenURL") { copy.tokenURL = nil }
+        if !fields.contains("revocationURL") { copy.revocationURL = nil }
+        if !fields.contains("requestTokenURL") { copy.requestTokenURL = nil }
+        if !fields.contains("accessTokenURL") { copy.accessTokenURL = nil }
+        if !fields.contains("userAuthorizationURL") { copy.userAuthorizationURL = nil }
+        if !fields.contains("pkce") { copy.pkce = nil }
+        if !fields.contains("audience") { copy.audience = nil }
+        if !fields.contains("clientAuthentication") { copy.clientAuthentication = nil }
+        if !fields.contains("signatureMethod") { copy.signatureMethod = nil }
+        if !fields.contains("allowedHosts") { copy.allowedHosts = nil }
+        return copy
+    }
+
     public func value(of fieldID: String) -> String? {
         switch fieldID {
         case "clientID": return clientID
@@ -51,6 +71,13 @@ public struct ConnectionSecrets: Sendable, Codable, Equatable {
         self.clientSecret = clientSecret
         self.consumerSecret = consumerSecret
         self.privateKey = privateKey
+    }
+
+    /// A copy without the secrets outside `fields`, for a change of kind.
+    func keeping(_ fields: Set<String>) -> ConnectionSecrets {
+        ConnectionSecrets(clientSecret: fields.contains("clientSecret") ? clientSecret : nil,
+                          consumerSecret: fields.contains("consumerSecret") ? consumerSecret : nil,
+                          privateKey: fields.contains("privateKey") ? privateKey : nil)
     }
 
     public func value(of fieldID: String) -> String? {

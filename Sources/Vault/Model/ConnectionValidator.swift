@@ -31,15 +31,12 @@ struct ConnectionValidator {
                 + "it takes: \(accepted.sorted().map { flag($0) }.joined(separator: ", "))")
         }
 
-        var settings = existing.map { $0.2 ? $0.0 : ConnectionSettings() } ?? ConnectionSettings()
-        var secrets = existing.map { $0.2 ? $0.1 : ConnectionSecrets() } ?? ConnectionSecrets()
+        var settings = existing?.0 ?? ConnectionSettings()
+        var secrets = existing?.1 ?? ConnectionSecrets()
         if let existing, !existing.2 {
-            // Kind changed: keep what still applies (client id and secret, scopes, hosts).
-            settings.clientID = existing.0.clientID
-            settings.consumerKey = existing.0.consumerKey
-            settings.allowedHosts = existing.0.allowedHosts
-            secrets.clientSecret = existing.1.clientSecret
-            secrets.consumerSecret = existing.1.consumerSecret
+            // Kind changed: keep what the new kind still takes, drop the rest.
+            settings = existing.0.keeping(accepted)
+            secrets = existing.1.keeping(accepted)
         }
         func text(_ id: String) -> String? { input.text[id].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
         if let value = text("clientID") { settings.clientID = value }

@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 /// The OAuth 2.0 client against Authlib running as a real authorization server on
@@ -9,19 +10,9 @@ import Testing
 @Suite(.serialized) struct AuthlibIntegrationTests {
     static let redirectURI = "http://127.0.0.1:8787/oauth/oauth2/callback"
 
-    /// Acts as the user in the browser: opens the authorization URL, sees the consent page,
-    /// approves (or denies), and returns the query of the redirect back to the callback.
+    /// The user approves (or denies) at Authlib's consent page; returns the callback's query.
     static func approve(_ authorizationURL: String, confirm: String = "yes", using transport: AsyncHTTPTransport) async throws -> String {
-        let page = try await transport.send(HTTPTransportRequest(method: "GET", url: authorizationURL), timeout: .seconds(10))
-        #expect(page.status == 200)
-        #expect(String(decoding: page.body, as: UTF8.self).contains("Approve"))
-        let decision = try await transport.send(
-            HTTPTransportRequest(method: "POST", url: authorizationURL,
-                                 headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                 body: Array("confirm=\(confirm)".utf8)),
-            timeout: .seconds(10))
-        #expect(decision.status == 302)
-        let location = try #require(decision.header("Location"))
+        let location = try await ConsentPage.decide(authorizationURL, approve: confirm == "yes", using: transport)
         #expect(location.hasPrefix(redirectURI + "?"))
         return try RequestURL(location).query ?? ""
     }

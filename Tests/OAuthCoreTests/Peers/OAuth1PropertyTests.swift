@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import TestSupport
 import Testing
 
 /// Keyflow signs 1,000 generated requests; oauthlib, an independent implementation, verifies

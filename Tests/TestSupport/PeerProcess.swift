@@ -2,26 +2,26 @@ import Foundation
 
 /// The Python OAuth peers (`peers/`), run from the repository's venv. `scripts/test`
 /// creates the venv; a missing one fails the test with that instruction.
-enum PeerPython {
-    static var executable: String {
+public enum PeerPython {
+    public static var executable: String {
         if let configured = ProcessInfo.processInfo.environment["KEYFLOW_PEER_PYTHON"], !configured.isEmpty {
             return configured
         }
         return Repository.url(".venv/bin/python").path
     }
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
             "the Python test peers are not installed at \(PeerPython.executable): run scripts/test, which creates the venv"
         }
     }
 
-    static func checkInstalled() throws {
+    public static func checkInstalled() throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw Missing() }
     }
 
     /// Runs a peer script as a filter: `input` on stdin, stdout returned.
-    static func filter(script: String, input: Data) throws -> Data {
+    public static func filter(script: String, input: Data) throws -> Data {
         try checkInstalled()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-peer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -43,17 +43,17 @@ enum PeerPython {
     }
 }
 
-struct PeerFailure: Error, CustomStringConvertible {
-    let description: String
+public struct PeerFailure: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A peer server started for one test: it prints `READY http://127.0.0.1:PORT` once it
 /// listens, and is terminated by `stop()` (or when the object goes away).
-final class PeerServer: @unchecked Sendable {
-    let baseURL: String
+public final class PeerServer: @unchecked Sendable {
+    public let baseURL: String
     private let process: Process
 
-    init(script: String, arguments: [String] = []) throws {
+    public init(script: String, arguments: [String] = []) throws {
         try PeerPython.checkInstalled()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: PeerPython.executable)
@@ -78,7 +78,7 @@ final class PeerServer: @unchecked Sendable {
     }
 
     /// SIGTERM, then SIGKILL if the peer has not exited within two seconds.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(2)

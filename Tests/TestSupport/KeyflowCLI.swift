@@ -1,20 +1,20 @@
 import Foundation
 
 /// Runs the built `keyflow` executable, as a user would, and captures what it prints.
-enum KeyflowCLI {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+public enum KeyflowCLI {
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
     }
 
     /// `keyflow` sits next to the test runner in the build directory (`swift test` builds it).
-    static var executable: URL {
+    public static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("keyflow")
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

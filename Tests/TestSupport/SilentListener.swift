@@ -6,13 +6,13 @@ import Darwin
 
 /// A TCP socket on 127.0.0.1 that accepts connections (through the kernel's backlog) but
 /// never answers: what a hung token endpoint looks like.
-final class SilentListener: @unchecked Sendable {
-    let port: Int
+public final class SilentListener: @unchecked Sendable {
+    public let port: Int
     private var descriptor: Int32
 
-    struct SocketError: Error, CustomStringConvertible { let description: String }
+    public struct SocketError: Error, CustomStringConvertible { public let description: String }
 
-    init() throws {
+    public init() throws {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -34,7 +34,7 @@ final class SilentListener: @unchecked Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func close() {
+    public func close() {
         if descriptor >= 0 {
             #if canImport(Glibc)
             _ = Glibc.close(descriptor)
@@ -46,7 +46,7 @@ final class SilentListener: @unchecked Sendable {
     }
 
     /// Closes the socket and returns its port, which then refuses connections.
-    func closeAndReturnPort() -> Int {
+    public func closeAndReturnPort() -> Int {
         close()
         return port
     }

@@ -1,0 +1,56 @@
+import Foundation
+import OAuthCore
+import TestSupport
+import Vault
+
+/// A throwaway KEYFLOW_HOME for one test, removed when the test is done.
+final class TestHome: @unchecked Sendable {
+    let directory: URL
+    let home: KeyflowHome
+
+    init(publicURL: String = "http://127.0.0.1:8787", masterKey: String? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        home = KeyflowHome(directory: directory, publicURL: publicURL, masterKeyFromEnvironment: masterKey)
+    }
+
+    func open(team: String = Vault.localTeam) throws -> Vault {
+        try Vault.open(home: home, team: team).vault
+    }
+
+    /// The environment a `keyflow` process needs to use this home.
+    var environment: [String: String] {
+        var environment = ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": home.publicURL]
+        if let key = home.masterKeyFromEnvironment { environment["KEYFLOW_MASTER_KEY"] = key }
+        return environment
+    }
+
+    /// Every byte the vault has on disk (database, WAL, shared memory), for grepping.
+    func vaultBytes() throws -> Data {
+        var data = Data()
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasPrefix("vault.sqlite") {
+            data.append(try Data(contentsOf: directory.appendingPathComponent(name)))
+        }
+        return data
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Logs a connection in through the flows, acting as the user at the peer's consent page.
+/// The callback is handed to the flows directly (the listener has its own test).
+func login(_ flows: AuthorizationFlows, _ id: String, transport: any HTTPTransport, approve: Bool = true) async throws -> Connection {
+    switch try await flows.start(id) {
+    case .completed(let connection):
+        return connection
+    case .browser(let url):
+        let location = try RequestURL(try await ConsentPage.decide(url, approve: approve, using: transport))
+        return try await flows.complete(path: location.path, query: location.query ?? "")
+    }
+}
+
+extension Data {
+    func contains(_ text: String) -> Bool {
+        range(of: Data(text.utf8)) != nil
+    }
+}
