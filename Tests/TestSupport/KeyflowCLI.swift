@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs the built `keyflow` executable, as a user would, and captures what it prints.
 public enum KeyflowCLI {
-    public struct Result {
+    public struct Result: Sendable {
         public let status: Int32
         public let stdout: String
         public let stderr: String
