@@ -33,3 +33,18 @@ public enum KeyflowCLI {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+extension KeyflowCLI {
+    /// Starts `keyflow` without waiting, its output discarded: for tests that kill it.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
