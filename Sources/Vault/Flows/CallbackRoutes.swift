@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The two OAuth callback endpoints, `GET /oauth/oauth2/callback` and
 /// `GET /oauth/oauth1/callback`. `vault auth` serves them alone; `keyflow serve` mounts them
@@ -92,27 +93,50 @@ public struct CallbackListener: Sendable {
         logger.logLevel = .critical  // shutdown chatter is not the user's business
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in readyContinuation.yield() }, logger: logger)
+        // A graceful shutdown lets the callback's page reach the browser before we stop.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
 
         return try await withThrowingTaskGroup(of: Connection?.self) { group in
             group.addTask {
-                try await app.run()
+                try await services.run()
                 return nil
             }
             group.addTask {
                 for await _ in ready { break }
                 try await start()
-                for await outcome in outcomes { return try outcome.get() }
+                for await outcome in outcomes {
+                    await services.triggerGracefulShutdown()
+                    return try outcome.get()
+                }
                 throw CancellationError()
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw LoginTimeout(seconds: Int(timeout.components.seconds))
             }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let connection = next { return connection }
-                throw ListenerStopped(host: host, port: port)
+            var result: Connection?
+            while true {
+                do {
+                    guard let next = try await group.next() else { break }
+                    if let connection = next {
+                        // Logged in. Give the graceful shutdown two seconds to deliver the page.
+                        result = connection
+                        group.addTask {
+                            try await Task.sleep(for: .seconds(2))
+                            return nil
+                        }
+                        continue
+                    }
+                    if result != nil { break }
+                    throw ListenerStopped(host: host, port: port)
+                } catch {
+                    if result != nil { break }
+                    group.cancelAll()
+                    throw error
+                }
             }
+            group.cancelAll()
+            if let result { return result }
             throw CancellationError()
         }
     }
