@@ -150,3 +150,23 @@ def is_loopback_uri(uri):
     except ValueError:
         return False
     return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+
+
+def consent_page(title, question_html, action):
+    """The consent page both servers show: an Approve and a Deny button posting to `action`.
+
+    `question_html` must already be escaped; `title` and `action` are escaped here.
+    """
+    from html import escape
+    html = f"""<!doctype html>
+<html><head><title>{escape(title)}</title></head>
+<body>
+<h1>Approve access?</h1>
+<p>{question_html}</p>
+<form method="post" action="{escape(action, quote=True)}">
+  <button type="submit" name="confirm" value="yes">Approve</button>
+  <button type="submit" name="confirm" value="no">Deny</button>
+</form>
+</body></html>
+"""
+    return html, 200, {"Content-Type": "text/html; charset=utf-8"}

@@ -41,7 +41,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint  # 
 from authlib.oauth2.rfc7636 import CodeChallenge  # noqa: E402
 from flask import Flask, jsonify, request  # noqa: E402
 
-from _peerlib import Counters, base_arg_parser, is_loopback_uri, serve  # noqa: E402
+from _peerlib import consent_page, Counters, base_arg_parser, is_loopback_uri, serve  # noqa: E402
 
 AUTH_CODE_LIFETIME = 600  # seconds; RFC 6749 4.1.2 recommends at most 10 minutes
 ALL_GRANTS = ["authorization_code", "refresh_token", "client_credentials"]
@@ -458,19 +458,9 @@ def create_app(expires_in, auto_approve, token_delay=0.0):
             action += "?" + request.query_string.decode("latin-1")
         client_id = grant.client.client_id
         scope = grant.request.scope or ""
-        html = f"""<!doctype html>
-<html><head><title>Authorize {escape(client_id)}</title></head>
-<body>
-<h1>Approve access?</h1>
-<p>Client <b>{escape(client_id)}</b> asks for scope <b>{escape(scope)}</b>
-on behalf of <b>{ALICE.username}</b>.</p>
-<form method="post" action="{escape(action, quote=True)}">
-  <button type="submit" name="confirm" value="yes">Approve</button>
-  <button type="submit" name="confirm" value="no">Deny</button>
-</form>
-</body></html>
-"""
-        return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+        return consent_page(f"Authorize {client_id}",
+                            f"Client <b>{escape(client_id)}</b> asks for scope <b>{escape(scope)}</b> "
+                            f"on behalf of <b>{ALICE.username}</b>.", action)
 
     @app.post("/authorize")
     def authorize_submit():

@@ -40,7 +40,7 @@ from oauthlib.oauth1.rfc5849 import (
     signature,
 )
 
-from _peerlib import Counters, base_arg_parser, is_loopback_uri, raw_request_uri, serve
+from _peerlib import consent_page, Counters, base_arg_parser, is_loopback_uri, raw_request_uri, serve
 
 USER_ID = "1"
 SCREEN_NAME = "alice"
@@ -400,18 +400,8 @@ def create_app(auto_approve):
             return jsonify({"error": exc.error, "error_description": exc.description}), exc.status_code
         action = request.path + ("?" + request.query_string.decode("latin-1")
                                  if request.query_string else "")
-        html = f"""<!doctype html>
-<html><head><title>Authorize application</title></head>
-<body>
-<h1>Approve access?</h1>
-<p>An application wants to access the account of <b>{SCREEN_NAME}</b>.</p>
-<form method="post" action="{escape(action, quote=True)}">
-  <button type="submit" name="confirm" value="yes">Approve</button>
-  <button type="submit" name="confirm" value="no">Deny</button>
-</form>
-</body></html>
-"""
-        return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+        return consent_page("Authorize application",
+                            f"An application wants to access the account of <b>{SCREEN_NAME}</b>.", action)
 
     @app.post("/oauth/authorize")
     def authorize_submit():

@@ -20,9 +20,7 @@ import Vault
             home = try TestHome()
             vault = try home.open()
             transport = AsyncHTTPTransport()
-            id = try vault.add(kind: "custom-oauth2", name: "Peer", input: ConnectionInput(
-                text: ["clientID": "confidential-basic", "clientSecret": "secret-basic", "authorizationURL": peer.baseURL + "/authorize",
-                       "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"], scopes: ["read"])).id
+            id = try addPeerConnection(vault, peer: peer, scopes: ["read"])
             _ = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
         }
 

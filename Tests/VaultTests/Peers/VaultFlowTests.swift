@@ -95,16 +95,12 @@ import Vault
         let vault = try TestHome().open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let id = try vault.add(kind: "custom-oauth2", name: "A", input: ConnectionInput(
-            text: ["clientID": "confidential-basic", "clientSecret": "secret-basic", "authorizationURL": peer.baseURL + "/authorize",
-                   "tokenURL": peer.baseURL + "/token"])).id
+        let id = try addPeerConnection(vault, peer: peer)
         let before = try vault.connection(id)
         let flows = AuthorizationFlows(vault: vault, transport: transport)
-        await #expect(throws: FlowError.self) { try await login(flows, id, transport: transport, approve: false) }
-        do { _ = try await login(flows, id, transport: transport, approve: false) } catch let error as FlowError {
-            guard case .denied(let code, _) = error else { Issue.record("got \(error)"); return }
-            #expect(code == "access_denied")
-        }
+        let error = await #expect(throws: FlowError.self) { try await login(flows, id, transport: transport, approve: false) }
+        guard case .denied(let code, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(code == "access_denied")
         #expect(try vault.connection(id) == before)
     }
 
@@ -114,9 +110,7 @@ import Vault
         let vault = try TestHome().open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let id = try vault.add(kind: "custom-oauth2", name: "A", input: ConnectionInput(
-            text: ["clientID": "confidential-basic", "clientSecret": "secret-basic", "authorizationURL": peer.baseURL + "/authorize",
-                   "tokenURL": peer.baseURL + "/token"])).id
+        let id = try addPeerConnection(vault, peer: peer)
         let flows = AuthorizationFlows(vault: vault, transport: transport)
         guard case .browser(let url) = try await flows.start(id) else { Issue.record("no browser step"); return }
         let location = try RequestURL(try await ConsentPage.decide(url, using: transport))

@@ -37,6 +37,14 @@ final class TestHome: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: directory) }
 }
 
+/// Adds a custom OAuth 2.0 connection pointed at an Authlib peer, with one of its built-in clients.
+func addPeerConnection(_ vault: Vault, peer: PeerServer, clientID: String = "confidential-basic",
+                       secret: String = "secret-basic", scopes: [String]? = nil) throws -> String {
+    try vault.add(kind: "custom-oauth2", name: "Peer", input: ConnectionInput(
+        text: ["clientID": clientID, "clientSecret": secret, "authorizationURL": peer.baseURL + "/authorize",
+               "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"], scopes: scopes)).id
+}
+
 /// Logs a connection in through the flows, acting as the user at the peer's consent page.
 /// The callback is handed to the flows directly (the listener has its own test).
 func login(_ flows: AuthorizationFlows, _ id: String, transport: any HTTPTransport, approve: Bool = true) async throws -> Connection {
