@@ -44,11 +44,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Agents: the .smyth model, validation, the executor, templates, components, pre-flight.
+        .target(
+            name: "Runtime",
+            dependencies: ["OAuthCore", "Vault"]
+        ),
         .executableTarget(
             name: "keyflow",
             dependencies: [
                 "OAuthCore",
                 "Vault",
+                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +72,10 @@ let package = Package(
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "Vault", "OAuthCore", "TestSupport"]
         ),
         .testTarget(
             name: "OAuthCoreTests",
