@@ -1,0 +1,163 @@
+import Foundation
+
+/// A text with `{{...}}` placeholders, parsed once: `{{name}}` (an input or agent variable),
+/// `{{a.b[0]}}` (a path into one), `{{KEY(NAME)}}` (a vault key). Rendering never leaves a
+/// placeholder empty: an unresolved one is an error that names it.
+public struct Template: Sendable, Equatable {
+    /// Where the rendered text goes, which decides how values are escaped.
+    public enum Context: Sendable {
+        /// As is; a line break is refused (it would split an HTTP header).
+        case plain
+        /// A URL: values are percent-encoded (RFC 3986 unreserved set kept; `/` kept in
+        /// the path so a value can name a sub-path).
+        case url
+        /// A JSON document: inside a string literal a value is JSON-escaped; outside one it
+        /// is written as JSON (numbers, objects, quoted strings).
+        case json
+    }
+
+    public enum Part: Sendable, Equatable {
+        case text(String)
+        case value(ValuePath, placeholder: String)
+        case key(String, placeholder: String)
+    }
+
+    public let parts: [Part]
+    public let source: String
+
+    /// Parses `text`. Malformed placeholders (`{{a..b}}`) are reported with the offending text.
+    public init(_ text: String) throws(TemplateError) {
+        source = text
+        var parts: [Part] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                parts.append(.text(String(rest[open.lowerBound...])))
+                rest = rest[rest.endIndex...]
+                break
+            }
+            let placeholder = String(rest[open.lowerBound..<close.upperBound])
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if inner.hasPrefix("KEY(") && inner.hasSuffix(")") {
+                let name = inner.dropFirst(4).dropLast().trimmingCharacters(in: .whitespaces)
+                guard !name.isEmpty else { throw .malformed(placeholder) }
+                parts.append(.key(name, placeholder: placeholder))
+            } else if let path = ValuePath(inner) {
+                parts.append(.value(path, placeholder: placeholder))
+            } else {
+                throw .malformed(placeholder)
+            }
+            rest = rest[close.upperBound...]
+        }
+        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        self.parts = parts
+    }
+
+    /// True when the text has no placeholder.
+    public var isConstant: Bool { !parts.contains { if case .text = $0 { false } else { true } } }
+
+    /// The names placeholders start from (inputs or variables), for validation.
+    public var referencedNames: [String] {
+        parts.compactMap { if case .value(let path, _) = $0 { path.root } else { nil } }
+    }
+
+    /// The vault key names used.
+    public var referencedKeys: [String] {
+        parts.compactMap { if case .key(let name, _) = $0 { name } else { nil } }
+    }
+
+    /// Fills the placeholders. `value` resolves a path (inputs first, then variables);
+    /// `key` resolves a vault key.
+    public func render(_ context: Context, value: (ValuePath) -> JSONValue?, key: (String) throws -> String?) throws -> String {
+        if isConstant { return source }
+        var out = ""
+        var inString = false  // JSON context: are we inside a string literal of the template text?
+        var inQuery = false   // URL context: past the `?`
+        for part in parts {
+            switch part {
+            case .text(let text):
+                out += text
+                if context == .json { inString = Self.endsInsideString(text, startingInside: inString) }
+                if context == .url && text.contains("?") { inQuery = true }
+            case .value(let path, let placeholder):
+                guard let resolved = value(path) else { throw TemplateError.unresolved(placeholder) }
+                out += Self.escape(resolved, context, inString: inString, inQuery: inQuery)
+            case .key(let name, let placeholder):
+                guard let secret = try key(name) else { throw TemplateError.unknownKey(name, placeholder: placeholder) }
+                out += Self.escape(.string(secret), context, inString: inString, inQuery: inQuery)
+            }
+        }
+        if context == .plain && (out.contains("\n") || out.contains("\r")) { throw TemplateError.lineBreakInHeader }
+        return out
+    }
+
+    /// A value as text: strings as they are, other values as JSON.
+    public static func text(of value: JSONValue) -> String {
+        if case .string(let string) = value { return string }
+        return JSONWriter.string(value)
+    }
+
+    static func escape(_ value: JSONValue, _ context: Context, inString: Bool, inQuery: Bool) -> String {
+        switch context {
+        case .plain:
+            return text(of: value)
+        case .url:
+            let encoded = PercentEncoder.encode(text(of: value))
+            return inQuery ? encoded : encoded.replacingOccurrences(of: "%2F", with: "/")
+        case .json:
+            if inString {
+                var quoted = ""
+                JSONWriter.quote(text(of: value), into: &quoted)
+                return String(quoted.dropFirst().dropLast())
+            }
+            return JSONWriter.string(value)
+        }
+    }
+
+    /// Tracks JSON string literals across a run of template text.
+    static func endsInsideString(_ text: String, startingInside: Bool) -> Bool {
+        var inside = startingInside
+        var escaped = false
+        for character in text {
+            if escaped { escaped = false; continue }
+            if character == "\\" && inside { escaped = true; continue }
+            if character == "\"" { inside.toggle() }
+        }
+        return inside
+    }
+}
+
+/// RFC 3986 percent-encoding without pulling OAuthCore's types into templates' API.
+enum PercentEncoder {
+    static func encode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+}
+
+/// A template that cannot be rendered.
+public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case unresolved(String)
+    case unknownKey(String, placeholder: String)
+    case lineBreakInHeader
+
+    public var description: String {
+        switch self {
+        case .malformed(let placeholder): return "\(placeholder) is not a valid placeholder (expected {{name}}, {{a.b[0]}} or {{KEY(NAME)}})"
+        case .unresolved(let placeholder): return "\(placeholder) matches no input or variable"
+        case .unknownKey(let name, _): return "{{KEY(\(name))}}: the vault has no key \(name) (add it with keyflow vault keys set \(name))"
+        case .lineBreakInHeader: return "a header value may not contain a line break"
+        }
+    }
+}
