@@ -47,7 +47,12 @@ let package = Package(
         // Agents: the .smyth model, validation, the executor, templates, components, pre-flight.
         .target(
             name: "Runtime",
-            dependencies: ["OAuthCore", "Vault"]
+            dependencies: [
+                "OAuthCore",
+                "Vault",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "keyflow",

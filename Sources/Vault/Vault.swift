@@ -109,6 +109,16 @@ public final class Vault: Sendable {
         return try decode(ConnectionTokens.self, open(sealed, in: row, field: "tokens"), owner: row.id)
     }
 
+    /// The Legacy connection kept for an agent's inline OAuth section, if there is one.
+    public func legacyConnection(agentID: String, componentID: String) throws(VaultError) -> Connection? {
+        try store.fetchLegacy(team: team, agentID: agentID, componentID: componentID).map(connection(from:))
+    }
+
+    /// The team's connection of this kind and name (Add New finds what an earlier run created).
+    public func connection(kind: String, name: String) throws(VaultError) -> Connection? {
+        try list().first { $0.kind == kind && $0.name == name && !$0.isLegacy }
+    }
+
     // MARK: - Changing
 
     /// Creates a connection after checking the input against its kind; reports every

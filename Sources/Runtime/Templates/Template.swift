@@ -14,6 +14,10 @@ public struct Template: Sendable, Equatable {
         /// A JSON document: inside a string literal a value is JSON-escaped; outside one it
         /// is written as JSON (numbers, objects, quoted strings).
         case json
+        /// A form body or query string: every value percent-encoded.
+        case form
+        /// A text body (plain text, XML): values as they are, line breaks allowed.
+        case text
     }
 
     public enum Part: Sendable, Equatable {
@@ -105,6 +109,10 @@ public struct Template: Sendable, Equatable {
         case .url:
             let encoded = PercentEncoder.encode(text(of: value))
             return inQuery ? encoded : encoded.replacingOccurrences(of: "%2F", with: "/")
+        case .form:
+            return PercentEncoder.encode(text(of: value))
+        case .text:
+            return text(of: value)
         case .json:
             if inString {
                 var quoted = ""

@@ -1,0 +1,105 @@
+/// The component types this runtime runs, with the config each needs, and the ones it
+/// knows but cannot run (listed by name and reason, never skipped silently).
+public enum ComponentRegistry {
+    /// What a supported type requires of its `data`.
+    struct Spec {
+        /// Config keys that must be present and non-empty.
+        var required: [String] = []
+        /// Config keys with a fixed set of values (an absent key takes the type's default).
+        var enums: [String: [String]] = [:]
+        /// Config keys holding templates, whose placeholders must resolve.
+        var templated: [String] = []
+    }
+
+    static let specs: [String: Spec] = [
+        "APIEndpoint": Spec(required: ["endpoint"], enums: ["method": ["GET", "POST", "get", "post", ""]]),
+        "APIOutput": Spec(enums: ["format": ["full", "minimal", "raw"]]),
+        "APICall": Spec(required: ["url"], enums: ["method": APICall.methods + APICall.methods.map { $0.lowercased() },
+                                                   "contentType": APICall.contentTypes],
+                        templated: ["url", "headers", "body"]),
+        "JSONFilter": Spec(),
+        "FHash": Spec(enums: ["algorithm": FHash.algorithms, "encoding": ["hex", "base64", "base64url", "latin1"]]),
+        "FEncDec": Spec(enums: ["action": ["Encode", "Decode"], "encoding": ["hex", "base64", "base64url", "latin1"]]),
+        "FSign": Spec(enums: ["signMethod": ["HMAC", "RSA"], "hashType": FSign.hashTypes,
+                              "encoding": ["hex", "base64", "base64url", "latin1", "utf8"],
+                              "dataTransform": ["Stringify", "Querystring", "None", ""],
+                              "RSA_padding": ["RSA_PKCS1_PADDING", "RSA_PKCS1_PSS_PADDING"]],
+                      templated: ["key"]),
+        "FTimestamp": Spec(),
+        "FSleep": Spec(),
+        "LogicAND": Spec(), "LogicOR": Spec(), "LogicXOR": Spec(),
+        "LogicAtLeast": Spec(required: ["minSetInputs"]), "LogicAtMost": Spec(required: ["maxSetInputs"]),
+        "ForEach": Spec(enums: ["format": ["full", "minimal", "results-array"]]),
+        "Note": Spec(),
+    ]
+
+    /// SmythOS types this runtime knows and does not run, with why.
+    public static let unsupported: [String: String] = {
+        var reasons: [String: String] = [:]
+        for type in ["GenAILLM", "LLMAssistant", "PromptGenerator", "Classifier", "VisionLLM", "MultimodalLLM", "ImageGenerator",
+                     "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "LLMPrompt", "OpenAIAssistant"] {
+            reasons[type] = "it calls an LLM or model provider, which Keyflow does not run"
+        }
+        for type in ["Code", "ServerlessCode", "ECMASandbox", "JavaScript"] {
+            reasons[type] = "it runs user code, which needs a sandbox Keyflow does not have"
+        }
+        for type in ["WebSearch", "WebScrape", "TavilyWebSearch", "ScrapflyWebScrape", "DataSourceIndexer", "DataSourceLookup",
+                     "DataSourceCleaner", "FileStore", "MemoryWriteInput", "MemoryReadInput", "MemoryWriteKeyVal", "MemoryReadKeyVal",
+                     "MemoryDeleteKeyVal", "ZapierAction", "GPTPlugin", "AgentPlugin", "ComputerUse", "MCPClient", "Async", "Await",
+                     "Redirect", "Sleep", "OpenAPI", "ZoomInfo", "Scheduler"] {
+            reasons[type] = "it depends on SmythOS platform services"
+        }
+        return reasons
+    }()
+
+    /// True for the types `run` can execute.
+    public static func isSupported(_ type: String) -> Bool { specs[type] != nil }
+
+    /// Builds the runner of a supported component; `connectionID` is the vault connection an
+    /// APICall's OAuth section resolved to.
+    static func runner(for component: Component, connectionID: String?) throws -> any ComponentRunner {
+        switch component.type {
+        case "APIEndpoint": return APIEndpoint(component)
+        case "APIOutput": return APIOutput(component)
+        case "APICall": return try APICall(component, connectionID: connectionID)
+        case "JSONFilter": return JSONFilter(component)
+        case "FHash": return try FHash(component)
+        case "FEncDec": return try FEncDec(component)
+        case "FSign": return try FSign(component)
+        case "FTimestamp": return FTimestamp(component)
+        case "FSleep": return FSleep(component)
+        case "LogicAND", "LogicOR", "LogicXOR", "LogicAtLeast", "LogicAtMost": return Logic(component)
+        case "ForEach": return ForEach(component)
+        case "Note": return NoteComponent()
+        default: throw ComponentError(message: "\(component.type) is not supported")
+        }
+    }
+}
+
+/// Note: a comment on the canvas; it never runs.
+struct NoteComponent: ComponentRunner {
+    func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] { [:] }
+}
+
+/// ForEach: turns its Input into a list and returns it in `Result`. Running a branch per
+/// item (the `Loop` output) needs engine support that is not built yet; validation reports
+/// a connected `Loop` as unsupported.
+struct ForEach: ComponentRunner {
+    init(_ component: Component) {}
+
+    static func items(_ value: JSONValue?) -> [JSONValue] {
+        switch value {
+        case .array(let values)?: return values
+        case .string(let text)?:
+            if text.hasPrefix("["), let parsed = try? JSONParser.parse(text), let values = parsed.arrayValue { return values }
+            return text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) }
+        case .object(let object)?: return object.map(\.value)
+        case nil: return []
+        case let value?: return [value]
+        }
+    }
+
+    func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
+        ["Result": .array(Self.items(inputs["Input"]))]
+    }
+}

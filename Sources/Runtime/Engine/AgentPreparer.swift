@@ -1,0 +1,26 @@
+/// Builds the runners of an agent that passed validation: templates are parsed here, once,
+/// not on every run.
+public enum AgentPreparer {
+    public static func prepare(_ agent: Agent, connections: [String: String] = [:]) throws(PrepareError) -> PreparedAgent {
+        var runners: [String: any ComponentRunner] = [:]
+        var timeouts: [String: Duration] = [:]
+        var problems: [String] = []
+        for component in agent.components where runners[component.id] == nil {
+            do {
+                runners[component.id] = try ComponentRegistry.runner(for: component, connectionID: connections[component.id])
+            } catch {
+                problems.append("\(component.jsonPath) (\(component.label)): \(error)")
+            }
+            if let seconds = component.data["timeout"].flatMap({ Double(Template.text(of: $0)) }), seconds > 0 {
+                timeouts[component.id] = .milliseconds(Int(seconds * 1000) + 1000)  // the request's own timeout fires first
+            }
+        }
+        if !problems.isEmpty { throw PrepareError(problems: problems) }
+        return PreparedAgent(agent: agent, runners: runners, timeouts: timeouts)
+    }
+}
+
+public struct PrepareError: Error, Sendable, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}

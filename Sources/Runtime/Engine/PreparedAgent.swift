@@ -1,0 +1,53 @@
+/// An agent made ready to run any number of times: runners built (templates parsed once),
+/// connections indexed by component.
+public struct PreparedAgent: Sendable {
+    public let agent: Agent
+    let components: [String: Component]
+    let runners: [String: any ComponentRunner]
+    let timeouts: [String: Duration]
+    let outgoing: [String: [Link]]
+    let incoming: [String: [Link]]
+    /// Per component, the names of its inputs that some connection feeds.
+    let connectedInputs: [String: Set<String>]
+
+    public init(agent: Agent, runners: [String: any ComponentRunner], timeouts: [String: Duration] = [:]) {
+        self.agent = agent
+        self.runners = runners
+        self.timeouts = timeouts
+        var components: [String: Component] = [:]
+        for component in agent.components where components[component.id] == nil { components[component.id] = component }
+        self.components = components
+        outgoing = Dictionary(grouping: agent.links, by: \.sourceID)
+        incoming = Dictionary(grouping: agent.links, by: \.targetID)
+        var connected: [String: Set<String>] = [:]
+        for link in agent.links {
+            if let input = components[link.targetID]?.input(link.target) { connected[link.targetID, default: []].insert(input.name) }
+        }
+        connectedInputs = connected
+    }
+
+    /// The APIEndpoint components, by their `endpoint` name.
+    public var endpoints: [(name: String, component: Component)] {
+        agent.components.filter { $0.type == "APIEndpoint" }.map { ($0.data["endpoint"]?.stringValue ?? $0.id, $0) }
+    }
+
+    func endpoint(named name: String?) throws(RunError) -> Component {
+        let endpoints = self.endpoints
+        if let name {
+            guard let match = endpoints.first(where: { $0.name == name || $0.component.id == name }) else {
+                throw .noEndpoint("the agent has no endpoint \"\(name)\"; its endpoints are: \(endpoints.map(\.name).joined(separator: ", "))")
+            }
+            return match.component
+        }
+        guard endpoints.count == 1, let only = endpoints.first else {
+            throw .noEndpoint(endpoints.isEmpty ? "the agent has no APIEndpoint to start from"
+                : "the agent has \(endpoints.count) endpoints; choose one with --endpoint: \(endpoints.map(\.name).joined(separator: ", "))")
+        }
+        return only.component
+    }
+
+    func hasErrorBranch(_ component: Component) -> Bool {
+        guard let port = component.outputs.first(where: { $0.name == "_error" }) else { return false }
+        return (outgoing[component.id] ?? []).contains { component.output($0.source) == port }
+    }
+}

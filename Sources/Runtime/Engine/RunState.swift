@@ -1,0 +1,89 @@
+/// Which inputs have arrived where, and which components are ready: the bookkeeping of one run.
+struct RunState {
+    let agent: PreparedAgent
+    var arrived: [String: [String: JSONValue]] = [:]
+    var started: Set<String> = []
+    var outputsByComponent: [(String, [String: JSONValue])] = []
+
+    init(agent: PreparedAgent) {
+        self.agent = agent
+    }
+
+    /// Sends a finished component's outputs along its connections. A path output
+    /// (`Response.items[0].id`) reads from the output it starts with; an output with no value
+    /// sends nothing, so the branch behind it does not run.
+    /// Several connections into one input merge into an array, in file order, as in SmythOS.
+    mutating func deliver(_ outputs: [String: JSONValue], from component: Component) {
+        outputsByComponent.append((component.id, outputs))
+        for link in agent.outgoing[component.id] ?? [] {
+            guard let port = component.output(link.source), let value = Self.value(of: port, in: outputs, component: component),
+                  let target = agent.components[link.targetID], let input = target.input(link.target) else { continue }
+            arrived[link.targetID, default: [:]][input.name] = Self.merge(arrived[link.targetID]?[input.name], value)
+        }
+    }
+
+    /// SmythOS's `_mergeInputs`: one value stays itself; more make an array, and an array
+    /// already there is extended.
+    static func merge(_ existing: JSONValue?, _ value: JSONValue) -> JSONValue {
+        guard let existing else { return value }
+        if case .array(let values) = existing { return .array(values + [value]) }
+        return .array([existing, value])
+    }
+
+    /// The value of an output port: a default output by name; another name first inside the
+    /// component's first default output (`coins` means `Response.coins`), then as a path from
+    /// the outputs (`Response.items[0].id`). No value means nothing is sent.
+    static func value(of port: Port, in outputs: [String: JSONValue], component: Component) -> JSONValue? {
+        if let value = outputs[port.name] { return value }
+        if !port.isDefault, let first = component.outputs.first(where: \.isDefault), let container = outputs[first.name],
+           let value = container[port.name] {
+            return value
+        }
+        guard let path = ValuePath(port.name), let root = outputs[path.root] else { return nil }
+        return ValuePath.follow(path.rest, in: root)
+    }
+
+    /// The components whose required inputs are all there and that have not run yet, with
+    /// their inputs (defaults filled in). Required means connected and not optional, as in
+    /// SmythOS: an input nothing is wired to is never waited for.
+    mutating func takeReady() -> [(Component, [String: JSONValue])] {
+        var ready: [(Component, [String: JSONValue])] = []
+        for (id, values) in arrived where !started.contains(id) {
+            guard let component = agent.components[id] else { continue }
+            var inputs = values
+            var complete = true
+            for port in component.inputs where inputs[port.name] == nil {
+                if let value = port.defaultValue {
+                    inputs[port.name] = value
+                } else if !port.optional && agent.connectedInputs[id]?.contains(port.name) == true {
+                    complete = false
+                    break
+                }
+            }
+            if complete {
+                ready.append((component, inputs))
+                started.insert(id)
+            }
+        }
+        return ready.sorted { $0.0.position < $1.0.position }
+    }
+
+    /// Without an APIOutput, the result is SmythOS's: one `{id, name, result}` entry per
+    /// component that ran and has no outgoing connection; one entry alone, several as an
+    /// array, none as `[]`.
+    func lastOutputs() -> JSONValue {
+        var seen = Set<String>()
+        let entries: [JSONValue] = outputsByComponent.compactMap { id, outputs in
+            guard (agent.outgoing[id] ?? []).isEmpty, seen.insert(id).inserted, let component = agent.components[id] else { return nil }
+            return Self.entry(component, outputs)
+        }
+        if entries.count == 1, let only = entries.first { return only }
+        return .array(entries)
+    }
+
+    static func entry(_ component: Component, _ outputs: [String: JSONValue]) -> JSONValue {
+        let result = JSONObject(component.outputs.compactMap { port in outputs[port.name].map { (port.name, $0) } }
+            + outputs.keys.sorted().filter { key in !component.outputs.contains { $0.name == key } }.map { ($0, outputs[$0] ?? .null) })
+        return .object(JSONObject([("id", .string(component.id)), ("name", .string(component.type)), ("result", .object(result))]))
+    }
+}

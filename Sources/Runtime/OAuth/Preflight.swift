@@ -1,0 +1,134 @@
+import OAuthCore
+import Vault
+
+/// Before anything runs, every APICall's OAuth section must resolve to a usable connection:
+/// a vault id, the Legacy connection kept for an inline config (created on first use), or an
+/// Add New connection (created once, then logged in). All problems are reported together,
+/// so no agent half-runs and then stops on a missing login.
+public struct Preflight: Sendable {
+    public let vault: Vault
+    public let broker: TokenBroker
+    /// Logs a connection in (the CLI prints the URL and waits for the callback); nil means
+    /// non-interactive: a connection that needs a login is a problem.
+    public let login: (@Sendable (Connection) async throws -> Void)?
+
+    public init(vault: Vault, broker: TokenBroker, login: (@Sendable (Connection) async throws -> Void)?) {
+        self.vault = vault
+        self.broker = broker
+        self.login = login
+    }
+
+    /// What the sections resolved to.
+    public struct Resolution: Sendable {
+        /// APICall component id → vault connection id.
+        public var connections: [String: String] = [:]
+        /// Add New sections whose connection was created or found: component id → connection.
+        public var addedNew: [String: Connection] = [:]
+    }
+
+    public func resolve(_ agent: Agent, agentID: String) async throws(PreflightError) -> Resolution {
+        var resolution = Resolution()
+        var problems: [ValidationIssue] = []
+        func problem(_ component: Component, _ field: String, _ message: String) {
+            problems.append(ValidationIssue(isUnsupported: false, componentID: component.id, title: component.title,
+                                            path: (agent.isWrapped ? "data." : "") + "\(component.jsonPath).data\(field.isEmpty ? "" : "." + field)",
+                                            message: message))
+        }
+        for component in agent.components where component.type == "APICall" {
+            do {
+                switch OAuthSection(data: component.data, catalog: vault.catalog) {
+                case .none:
+                    continue
+                case .invalid(let message):
+                    problem(component, "", message)
+                case .vault(let id):
+                    do { resolution.connections[component.id] = try vault.connection(id).id } catch {
+                        problem(component, "oauth_con_id", "no vault connection \(id) in this team")
+                    }
+                case .legacy(let kind, let input):
+                    let connection = try legacyConnection(agentID: agentID, component: component, kind: kind, input: input)
+                    resolution.connections[component.id] = connection.id
+                case .addNew(let kind, let name, let input):
+                    let resolved = try resolveKeys(input)
+                    let connection = try vault.connection(kind: kind, name: name)
+                        ?? vault.add(kind: kind, name: name, input: resolved)
+                    resolution.connections[component.id] = connection.id
+                    resolution.addedNew[component.id] = connection
+                }
+            } catch let error as VaultError {
+                problem(component, "", error.message)
+            } catch {
+                problem(component, "", String(describing: error))
+            }
+        }
+        // Every connection must give a credential now; a missing login is done here or reported.
+        for (componentID, connectionID) in resolution.connections.sorted(by: { $0.key < $1.key }) {
+            guard let component = agent.component(componentID) else { continue }
+            do {
+                _ = try await broker.credential(for: connectionID)
+            } catch {
+                switch error {
+                case .needsAuth, .needsReauth:
+                    if let login, let connection = try? vault.connection(connectionID) {
+                        do {
+                            try await login(connection)
+                            _ = try await broker.credential(for: connectionID)
+                        } catch {
+                            problem(component, "oauth_con_id", "login for \(connectionID) failed: \(error)")
+                        }
+                    } else {
+                        problem(component, "oauth_con_id", error.description + " (or run without --non-interactive to log in now)")
+                    }
+                default:
+                    problem(component, "oauth_con_id", error.description)
+                }
+            }
+        }
+        if !problems.isEmpty { throw PreflightError(problems: problems) }
+        return resolution
+    }
+
+    /// Finds the Legacy connection of this agent and component, creating it from the inline
+    /// fields the first time and updating it when the fields changed.
+    func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput) throws -> Connection {
+        let input = try resolveKeys(input)
+        if let existing = try vault.legacyConnection(agentID: agentID, componentID: component.id) {
+            if existing.kind != kind || !matches(existing, input) {
+                return try vault.edit(existing.id, kind: kind == existing.kind ? nil : kind, input: input)
+            }
+            return existing
+        }
+        let name = component.title.isEmpty ? "Legacy \(component.id)" : "\(component.title) (Legacy)"
+        return try vault.add(kind: kind, name: name, input: input, legacy: Connection.LegacyOrigin(agentID: agentID, componentID: component.id))
+    }
+
+    /// True when the stored connection already has these inline values.
+    private func matches(_ connection: Connection, _ input: ConnectionInput) -> Bool {
+        guard let secrets = try? vault.secrets(of: connection.id) else { return false }
+        for (field, value) in input.text {
+            let stored = connection.settings.value(of: field) ?? secrets.value(of: field)
+            if stored != value { return false }
+        }
+        if let scopes = input.scopes {
+            let wanted = scopes.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+            if connection.settings.scopes != wanted { return false }
+        }
+        return true
+    }
+
+    /// Fills `{{KEY(NAME)}}` in the fields from the vault's keys.
+    func resolveKeys(_ input: ConnectionInput) throws -> ConnectionInput {
+        var input = input
+        for (field, value) in input.text where value.contains("{{KEY(") {
+            let template = try Template(value)
+            input.text[field] = try template.render(.text, value: { _ in nil }, key: { try vault.keyValue($0) })
+        }
+        return input
+    }
+}
+
+/// The OAuth sections that did not resolve, each with its component and field.
+public struct PreflightError: Error, Sendable, CustomStringConvertible {
+    public let problems: [ValidationIssue]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}

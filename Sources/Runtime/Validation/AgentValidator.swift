@@ -1,0 +1,179 @@
+/// Checks an agent before it runs and reports every problem at once, each with the
+/// component's id and title and the JSON path of the field.
+public enum AgentValidator {
+    public static func validate(_ agent: Agent) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        let prefix = agent.isWrapped ? "data." : ""
+        func issue(_ component: Component?, _ path: String, _ message: String, unsupported: Bool = false) {
+            issues.append(ValidationIssue(isUnsupported: unsupported, componentID: component?.id, title: component?.title,
+                                          path: prefix + path, message: message))
+        }
+
+        // Duplicate ids: every later holder of an id is reported.
+        var firstByID: [String: Component] = [:]
+        for component in agent.components {
+            if let first = firstByID[component.id] {
+                issue(component, "\(component.jsonPath).id", "duplicate id: \(first.jsonPath) has the same id")
+            } else {
+                firstByID[component.id] = component
+            }
+        }
+
+        // Types and configuration.
+        for component in agent.components {
+            if let reason = ComponentRegistry.unsupported[component.type] {
+                issue(component, "\(component.jsonPath).name", "\(component.type) is not supported: \(reason)", unsupported: true)
+                continue
+            }
+            guard let spec = ComponentRegistry.specs[component.type] else {
+                issue(component, "\(component.jsonPath).name", "unknown component type \"\(component.type)\"")
+                continue
+            }
+            for key in spec.required {
+                let value = component.data[key]
+                if value == nil || value == .null || value == .string("") {
+                    issue(component, "\(component.jsonPath).data.\(key)", "required setting is missing")
+                }
+            }
+            for (key, allowed) in spec.enums.sorted(by: { $0.key < $1.key }) {
+                guard let value = component.data[key], value != .null else { continue }
+                let text = Template.text(of: value)
+                if !allowed.contains(text) {
+                    var seen = Set<String>()
+                    let shown = allowed.filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+                    issue(component, "\(component.jsonPath).data.\(key)", "\"\(text)\" is not one of \(shown.joined(separator: ", "))")
+                }
+            }
+            checkTemplates(component, spec: spec, agent: agent, report: issue)
+            checkSpecifics(component, report: issue)
+        }
+
+        // Connections.
+        for link in agent.links {
+            let path = link.jsonPath
+            let source = firstByID[link.sourceID]
+            let target = firstByID[link.targetID]
+            if source == nil { issue(nil, "\(path).sourceId", "no component has id \"\(link.sourceID)\"") }
+            if target == nil { issue(nil, "\(path).targetId", "no component has id \"\(link.targetID)\"") }
+            if let source, source.output(link.source) == nil {
+                issue(source, "\(path).sourceIndex",
+                      "\(source.label) has no output \(link.source) (its outputs: \(source.outputs.map(\.name).joined(separator: ", ")))")
+            }
+            if let source, source.type == "ForEach", source.output(link.source)?.name == "Loop" {
+                issue(source, "\(path).sourceIndex", "ForEach's Loop output is not supported yet: a branch per item cannot run", unsupported: true)
+            }
+            if let target, target.input(link.target) == nil {
+                issue(target, "\(path).targetIndex",
+                      "\(target.label) has no input \(link.target) (its inputs: \(target.inputs.map(\.name).joined(separator: ", ")))")
+            }
+        }
+
+        for cycle in Cycles.find(in: agent, components: firstByID) {
+            let first = firstByID[cycle[0]]
+            issue(first, first?.jsonPath ?? "connections", "the connections form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))")
+        }
+        return issues
+    }
+
+    /// `{{name}}` placeholders must name an input of the component or an agent variable.
+    static func checkTemplates(_ component: Component, spec: ComponentRegistry.Spec, agent: Agent,
+                               report: (Component?, String, String, Bool) -> Void) {
+        let known = Set(component.inputs.map(\.name)).union(agent.variables.keys)
+        for key in spec.templated {
+            guard let value = component.data[key] else { continue }
+            var texts: [(String, String)] = []
+            switch value {
+            case .string(let text): texts.append((key, text))
+            case .object(let object): texts += object.map { ("\(key).\($0.key)", Template.text(of: $0.value)) }
+            default: break
+            }
+            for (path, text) in texts {
+                do {
+                    for name in try Template(text).referencedNames where !known.contains(name) {
+                        report(component, "\(component.jsonPath).data.\(path)",
+                               "{{\(name)}} references nothing: \(component.label) has no input \"\(name)\" and the agent no variable of that name", false)
+                    }
+                } catch {
+                    report(component, "\(component.jsonPath).data.\(path)", error.description, false)
+                }
+            }
+        }
+    }
+
+    static func checkSpecifics(_ component: Component, report: (Component?, String, String, Bool) -> Void) {
+        switch component.type {
+        case "APIEndpoint":
+            if let name = component.data["endpoint"]?.stringValue, !name.isEmpty,
+               !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+                report(component, "\(component.jsonPath).data.endpoint", "an endpoint name has letters, digits, _ and - only", false)
+            }
+        case "APICall":
+            if let headers = component.data["headers"], case .string(let text) = headers,
+               !text.trimmingCharacters(in: .whitespaces).isEmpty, (try? JSONParser.parse(text).objectValue) == nil {
+                report(component, "\(component.jsonPath).data.headers", "headers must be a JSON object (or a string holding one)", false)
+            }
+            if let url = component.data["url"]?.stringValue, !url.isEmpty, !url.hasPrefix("{{"),
+               !url.lowercased().hasPrefix("http://") && !url.lowercased().hasPrefix("https://") {
+                report(component, "\(component.jsonPath).data.url", "the URL must start with http:// or https://", false)
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// One problem found in an agent.
+public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
+    /// The component type exists in SmythOS but this runtime does not run it.
+    public var isUnsupported: Bool
+    public var componentID: String?
+    public var title: String?
+    /// The JSON path of the field (`components[3].data.url`).
+    public var path: String
+    public var message: String
+
+    public var description: String {
+        let name = [componentID, title.flatMap { $0.isEmpty ? nil : "“\($0)”" }].compactMap { $0 }.joined(separator: " ")
+        return "\(path)\(name.isEmpty ? "" : " (\(name))"): \(message)"
+    }
+}
+
+/// Cycle detection over the component graph (Kahn's algorithm, then the remaining nodes
+/// are walked to name one cycle per strongly tangled group).
+enum Cycles {
+    static func find(in agent: Agent, components: [String: Component]) -> [[String]] {
+        var successors: [String: [String]] = [:]
+        var indegree: [String: Int] = Dictionary(uniqueKeysWithValues: components.keys.map { ($0, 0) })
+        for link in agent.links where components[link.sourceID] != nil && components[link.targetID] != nil {
+            successors[link.sourceID, default: []].append(link.targetID)
+            indegree[link.targetID, default: 0] += 1
+        }
+        var queue = indegree.filter { $0.value == 0 }.map(\.key)
+        while let node = queue.popLast() {
+            for next in successors[node] ?? [] {
+                indegree[next, default: 0] -= 1
+                if indegree[next] == 0 { queue.append(next) }
+            }
+        }
+        var remaining = Set(indegree.filter { $0.value > 0 }.map(\.key))
+        var cycles: [[String]] = []
+        let order = agent.components.map(\.id)
+        while let start = order.first(where: remaining.contains) {
+            // Walk successors inside the remaining set until a node repeats.
+            var path: [String] = []
+            var position: [String: Int] = [:]
+            var node = start
+            while position[node] == nil {
+                position[node] = path.count
+                path.append(node)
+                guard let next = (successors[node] ?? []).first(where: remaining.contains) else { break }
+                node = next
+            }
+            if let loopStart = position[node], path.count > loopStart, (successors[path.last ?? ""] ?? []).contains(node) {
+                cycles.append(Array(path[loopStart...]))
+            }
+            remaining.subtract(path)
+        }
+        return cycles
+    }
+}

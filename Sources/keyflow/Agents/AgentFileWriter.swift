@@ -1,0 +1,42 @@
+import Foundation
+import Runtime
+import Vault
+
+/// Rewrites agent files in place, keeping a backup (`FILE.bak`) and every field it does not change.
+enum AgentFileWriter {
+    /// Points each Add New section at the connection that was created for it.
+    static func saveAddNew(path: String, agent: Agent, added: [String: Connection]) throws {
+        try rewrite(path: path, agent: agent) { data, componentID in
+            guard let connection = added[componentID] else { return false }
+            data["oauth_con_id"] = .string(connection.id)
+            data["oauth_new"] = nil
+            return true
+        }
+    }
+
+    /// Applies `change` to the `data` of every component (returning true when it changed
+    /// something) and writes the file back if anything changed.
+    static func rewrite(path: String, agent: Agent, change: (inout JSONObject, String) throws -> Bool) throws {
+        guard case .object(var root) = agent.document else { return }
+        var container = agent.isWrapped ? (root["data"]?.objectValue ?? JSONObject()) : root
+        guard var components = container["components"]?.arrayValue else { return }
+        var changed = false
+        for index in components.indices {
+            guard case .object(var component) = components[index], let id = component["id"].map(Template.text(of:)),
+                  var data = component["data"]?.objectValue else { continue }
+            if try change(&data, id) {
+                component["data"] = .object(data)
+                components[index] = .object(component)
+                changed = true
+            }
+        }
+        guard changed else { return }
+        container["components"] = .array(components)
+        if agent.isWrapped { root["data"] = .object(container) } else { root = container }
+        let backup = path + ".bak"
+        try? FileManager.default.removeItem(atPath: backup)
+        try FileManager.default.copyItem(atPath: path, toPath: backup)
+        try Data((JSONWriter.string(.object(root), pretty: true) + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        FileHandle.standardError.write(Data("note: rewrote \(path) (backup in \(backup))\n".utf8))
+    }
+}

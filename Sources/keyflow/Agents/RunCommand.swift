@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import OAuthCore
+import Runtime
+import Vault
+
+/// `keyflow run AGENT`: validates, resolves every OAuth section, runs, prints the result.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run an agent and print its result as JSON.",
+        discussion: "Exit codes: 0 success, 1 the agent failed (or a login is missing), 2 bad input.")
+    @Argument(help: "The .smyth agent file.") var agent: String
+    @Option(help: "The APIEndpoint to start from (its endpoint name); needed when there are several.") var endpoint: String?
+    @Option(name: .customLong("input"), help: ArgumentHelp("An endpoint input (repeatable).", valueName: "key=value")) var inputs: [String] = []
+    @Option(help: "A JSON object file with the endpoint inputs.") var inputJson: String?
+    @Option(help: "Write every component's status and timing to this JSON file.") var trace: String?
+    @Flag(help: "Fail instead of waiting for a login when a connection needs one.") var nonInteractive = false
+    @Flag(help: "Rewrite the file to reference Add New connections by id (a backup is kept).") var save = false
+    @Flag(help: "Do not print progress lines on standard error.") var quiet = false
+
+    func validate() throws {
+        for input in inputs where !input.contains("=") { throw ValidationError("--input expects key=value, got \"\(input)\"") }
+    }
+
+    func run() async throws {
+        let loaded: Agent
+        do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
+        let issues = AgentValidator.validate(loaded)
+        if !issues.isEmpty { throw CLIError(issues.map { "\(agent): \($0)" }.joined(separator: "\n")) }
+        var runInputs = JSONObject()
+        if let inputJson {
+            guard let data = FileManager.default.contents(atPath: inputJson) else { throw CLIError("--input-json \(inputJson): the file cannot be read") }
+            do {
+                guard let object = try JSONParser.parse(Array(data)).objectValue else { throw CLIError("--input-json \(inputJson): expected a JSON object") }
+                runInputs = object
+            } catch let error as JSONParser.Error { throw CLIError("--input-json \(inputJson): \(error)") }
+        }
+        for input in inputs {
+            let parts = input.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            runInputs[String(parts[0])] = .string(parts.count > 1 ? String(parts[1]) : "")
+        }
+
+        let usesOAuth = loaded.components.contains { $0.type == "APICall" && OAuthSectionProbe.usesOAuth($0) }
+        let transport = AsyncHTTPTransport(maxResponseBytes: 64 << 20)
+        defer { Task { try? await transport.shutdown() } }
+        var authorizer: RequestAuthorizer?
+        var connections: [String: String] = [:]
+        var vault: Vault?
+        let usesKeys = loaded.components.contains { component in
+            component.data.contains { member in JSONWriter.string(member.value).contains("{{KEY(") }
+        }
+        if usesOAuth || usesKeys {
+            let opened = try VaultSession.open()
+            vault = opened
+            let broker = TokenBroker(vault: opened, transport: transport)
+            authorizer = RequestAuthorizer(broker: broker)
+            let interactive: @Sendable (Connection) async throws -> Void = { connection in
+                try await InteractiveLogin.run(connection, vault: opened, transport: transport)
+            }
+            let login = nonInteractive ? nil : interactive
+            let preflight = Preflight(vault: opened, broker: broker, login: login)
+            let agentID = loaded.id ?? URL(fileURLWithPath: agent).deletingPathExtension().lastPathComponent
+            let resolution: Preflight.Resolution
+            do {
+                resolution = try await preflight.resolve(loaded, agentID: agentID)
+            } catch {
+                let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
+                throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)
+            }
+            connections = resolution.connections
+            if save, !resolution.addedNew.isEmpty {
+                try AgentFileWriter.saveAddNew(path: agent, agent: loaded, added: resolution.addedNew)
+            }
+        }
+        let prepared: PreparedAgent
+        do { prepared = try AgentPreparer.prepare(loaded, connections: connections) } catch { throw CLIError(error.description) }
+        let keys: @Sendable (String) throws -> String? = { [vault] name in try vault?.keyValue(name) }
+        let environment = RunEnvironment(variables: loaded.variables, keys: keys, http: AuthorizedHTTP(transport: transport, authorizer: authorizer))
+        let progress = Progress(enabled: !quiet && isatty(2) == 1)
+        let result: RunResult
+        do {
+            result = try await Executor(agent: prepared).run(endpoint: endpoint, inputs: runInputs, context: environment,
+                                                             observer: { progress.report($0) })
+        } catch {
+            if case .noEndpoint = error { throw CLIError(error.description) }
+            throw CommandFailure(error.description)
+        }
+        if let trace { try TraceFile.write(result.trace, to: trace) }
+        print(JSONWriter.string(result.output, pretty: true))
+    }
+}
+
+/// Whether an APICall's OAuth section asks for a connection at all (without opening the vault).
+enum OAuthSectionProbe {
+    static func usesOAuth(_ component: Component) -> Bool {
+        let conID = component.data["oauth_con_id"]?.stringValue ?? ""
+        let service = component.data["oauthService"]?.stringValue ?? ""
+        return (!conID.isEmpty && conID != "None") || !(service.isEmpty || service == "None" || service == "none")
+    }
+}
+
+/// One line per finished component on standard error, when it is a terminal.
+struct Progress: Sendable {
+    let enabled: Bool
+    func report(_ entry: TraceEntry) {
+        guard enabled else { return }
+        let milliseconds = Int(entry.duration.components.seconds * 1000 + entry.duration.components.attoseconds / 1_000_000_000_000_000)
+        let title = entry.title.isEmpty ? "" : " “\(entry.title)”"
+        let line = "\(entry.succeeded ? "✓" : "✗") \(entry.componentID) \(entry.type)\(title) \(milliseconds) ms"
+            + (entry.error.map { ": \($0)" } ?? "")
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// `--trace FILE`: each component's status and timing (never inputs' values or credentials).
+enum TraceFile {
+    static func write(_ trace: [TraceEntry], to path: String) throws {
+        func milliseconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        let json = JSONValue.array(trace.map { entry in .object(JSONObject([
+            ("component", .string(entry.componentID)), ("type", .string(entry.type)), ("title", .string(entry.title)),
+            ("status", .string(entry.succeeded ? "succeeded" : "failed")), ("started_ms", .number(milliseconds(entry.startedAt).rounded())),
+            ("duration_ms", .number((milliseconds(entry.duration) * 1000).rounded() / 1000)),
+            ("inputs", .array(entry.inputNames.map(JSONValue.string))), ("error", entry.error.map(JSONValue.string) ?? .null),
+        ])) })
+        guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.string(json, pretty: true).utf8)) else {
+            throw CLIError("--trace \(path): cannot write the file")
+        }
+    }
+}
