@@ -3,6 +3,9 @@ struct RunState {
     let agent: PreparedAgent
     var arrived: [String: [String: JSONValue]] = [:]
     var started: Set<String> = []
+    /// Components that received a value since readiness was last checked: only these can
+    /// have become ready, which keeps a run linear in the size of the graph.
+    var touched: Set<String> = []
     var outputsByComponent: [(String, [String: JSONValue])] = []
 
     init(agent: PreparedAgent) {
@@ -19,6 +22,7 @@ struct RunState {
             guard let port = component.output(link.source), let value = Self.value(of: port, in: outputs, component: component),
                   let target = agent.components[link.targetID], let input = target.input(link.target) else { continue }
             arrived[link.targetID, default: [:]][input.name] = Self.merge(arrived[link.targetID]?[input.name], value)
+            touched.insert(link.targetID)
         }
     }
 
@@ -48,8 +52,10 @@ struct RunState {
     /// SmythOS: an input nothing is wired to is never waited for.
     mutating func takeReady() -> [(Component, [String: JSONValue])] {
         var ready: [(Component, [String: JSONValue])] = []
-        for (id, values) in arrived where !started.contains(id) {
-            guard let component = agent.components[id] else { continue }
+        let candidates = touched
+        touched.removeAll(keepingCapacity: true)
+        for id in candidates where !started.contains(id) {
+            guard let component = agent.components[id], let values = arrived[id] else { continue }
             var inputs = values
             var complete = true
             for port in component.inputs where inputs[port.name] == nil {
@@ -63,6 +69,7 @@ struct RunState {
             if complete {
                 ready.append((component, inputs))
                 started.insert(id)
+                arrived[id] = nil
             }
         }
         return ready.sorted { $0.0.position < $1.0.position }
