@@ -61,7 +61,12 @@ let package = Package(
                 "Vault",
                 "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            // The demo agent is compiled in, so `keyflow demo` works from any directory.
+            resources: [.embedInCode("Demo/demo.smyth")]
         ),
         // Helpers shared by the test targets: repository paths, the Python peers, running the CLI.
         .target(

@@ -27,6 +27,13 @@ struct TemplateTests {
                 == "https://api.example.com/search/caf%C3%A9%20%26%20co/2?q=caf%C3%A9%20%26%20co%2F2&n=42&k=k%26y")
     }
 
+    @Test func aBaseURLPlaceholderIsNotEncoded() throws {
+        let rendered = try Template("{{base}}/items/{{q}}").render(.url, value: { path in
+            path.root == "base" ? .string("http://127.0.0.1:8900/v1") : .string("a b")
+        }, key: { _ in nil })
+        #expect(rendered == "http://127.0.0.1:8900/v1/items/a%20b")
+    }
+
     @Test func jsonValuesAreEscapedInStringsAndWrittenAsJSONOutside() throws {
         let body = try Self.render(#"{"name": "{{user.name}}", "n": {{n}}, "user": {{user}}, "s": "a\"{{q}}"}"#, .json)
         #expect(body == #"{"name": "Ada \"the\" first", "n": 42, "user": {"name":"Ada \"the\" first","tags":["x","y"]}, "s": "a\"café & co/2"}"#)

@@ -86,7 +86,11 @@ public struct Template: Sendable, Equatable {
                 if context == .url && text.contains("?") { inQuery = true }
             case .value(let path, let placeholder):
                 guard let resolved = value(path) else { throw TemplateError.unresolved(placeholder) }
-                out += Self.escape(resolved, context, inString: inString, inQuery: inQuery)
+                if context == .url && !Self.hasReachedPath(out) {
+                    out += Self.text(of: resolved)  // a base URL (`{{api}}/v1/x`) goes in as it is
+                } else {
+                    out += Self.escape(resolved, context, inString: inString, inQuery: inQuery)
+                }
             case .key(let name, let placeholder):
                 guard let secret = try key(name) else { throw TemplateError.unknownKey(name, placeholder: placeholder) }
                 out += Self.escape(.string(secret), context, inString: inString, inQuery: inQuery)
@@ -121,6 +125,13 @@ public struct Template: Sendable, Equatable {
             }
             return JSONWriter.string(value)
         }
+    }
+
+    /// True once a URL has its scheme, host and the `/` that starts the path: placeholders
+    /// before that point build the base URL and are not encoded.
+    static func hasReachedPath(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        return url[scheme.upperBound...].contains("/") || url[scheme.upperBound...].contains("?")
     }
 
     /// Tracks JSON string literals across a run of template text.
