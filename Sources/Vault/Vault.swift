@@ -217,6 +217,16 @@ public final class Vault: Sendable {
         }
     }
 
+    /// Turns a Legacy connection into an ordinary shared one (`vault migrate`); tokens stay.
+    @discardableResult
+    public func promoteLegacy(_ id: String, name: String) throws(VaultError) -> Connection {
+        try update(id) { row, _ in
+            row.legacyAgentID = nil
+            row.legacyComponentID = nil
+            row.name = name
+        }
+    }
+
     /// Records a status (`needs-reauth` with the provider's reason, `error`).
     @discardableResult
     public func setStatus(_ id: String, _ status: ConnectionStatus, reason: String?, expectedVersion: Int64? = nil) throws(VaultError) -> Connection {

@@ -90,7 +90,7 @@ public struct Preflight: Sendable {
 
     /// Finds the Legacy connection of this agent and component, creating it from the inline
     /// fields the first time and updating it when the fields changed.
-    func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput) throws -> Connection {
+    public func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput) throws -> Connection {
         let input = try resolveKeys(input)
         if let existing = try vault.legacyConnection(agentID: agentID, componentID: component.id) {
             if existing.kind != kind || !matches(existing, input) {

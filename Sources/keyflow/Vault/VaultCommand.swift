@@ -12,5 +12,6 @@ struct VaultCommand: ParsableCommand {
             """,
         subcommands: [VaultProvidersCommand.self, VaultAddCommand.self, VaultListCommand.self, VaultShowCommand.self,
                       VaultEditCommand.self, VaultDuplicateCommand.self, VaultRemoveCommand.self, VaultAuthCommand.self,
-                      VaultSignoutCommand.self, VaultTestCommand.self, VaultKeysCommand.self, VaultRotateKeyCommand.self])
+                      VaultSignoutCommand.self, VaultTestCommand.self, VaultKeysCommand.self, VaultRotateKeyCommand.self,
+                      VaultMigrateCommand.self])
 }

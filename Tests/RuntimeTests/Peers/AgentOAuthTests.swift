@@ -118,6 +118,23 @@ import Vault
         await setup.close()
     }
 
+    @Test func migrateTurnsALegacySectionIntoASharedConnection() async throws {
+        let setup = try Setup()
+        let inline = #""oauthService": "Custom OAuth2.0", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "clientID": "confidential-basic", "clientSecret": "secret-basic", "scope": "read""#
+        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)])
+        let migrated = try KeyflowCLI.run(["vault", "migrate", agent], environment: setup.environment)
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        let connection = try #require(try setup.vault().list().first)
+        #expect(!connection.isLegacy && connection.name == "Call A")
+        #expect(migrated.stdout.contains("A: now uses \(connection.id)"))
+        let rewritten = try String(contentsOfFile: agent, encoding: .utf8)
+        #expect(rewritten.contains("\"oauth_con_id\": \"\(connection.id)\"") && !rewritten.contains("secret-basic"))
+        #expect(try String(contentsOfFile: agent + ".bak", encoding: .utf8).contains("secret-basic"))
+        try await setup.logIn(connection.id, vault: try setup.vault())
+        #expect(try setup.run(agent).status == 0)
+        await setup.close()
+    }
+
     @Test func addNewCreatesOnceLogsInAndSaves() async throws {
         let setup = try Setup(peerArguments: ["--auto-approve"])
         let vault = try setup.vault()

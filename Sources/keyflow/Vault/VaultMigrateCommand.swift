@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import OAuthCore
+import Runtime
+import Vault
+
+/// `keyflow vault migrate AGENT`: each Legacy inline OAuth section becomes a shared vault
+/// connection, and the file is rewritten to reference it (the original is kept as FILE.bak).
+struct VaultMigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Turn an agent's Legacy inline OAuth sections into shared vault connections.")
+    @Argument(help: "The .smyth agent file.") var agent: String
+
+    func run() async throws {
+        let loaded: Agent
+        do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
+        let vault = try VaultSession.open()
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let preflight = Preflight(vault: vault, broker: TokenBroker(vault: vault, transport: transport), login: nil)
+        let agentID = loaded.id ?? URL(fileURLWithPath: agent).deletingPathExtension().lastPathComponent
+        var migrated: [String: Connection] = [:]
+        for component in loaded.components where component.type == "APICall" {
+            guard case .legacy(let kind, let input) = OAuthSection(data: component.data, catalog: vault.catalog) else { continue }
+            let legacy = try VaultSession.run { try preflight.legacyConnection(agentID: agentID, component: component, kind: kind, input: input) }
+            let name = legacy.name.hasSuffix(" (Legacy)") ? String(legacy.name.dropLast(" (Legacy)".count)) : legacy.name
+            migrated[component.id] = try VaultSession.run { try vault.promoteLegacy(legacy.id, name: name) }
+        }
+        guard !migrated.isEmpty else {
+            print("\(agent) has no Legacy OAuth sections; nothing to do.")
+            return
+        }
+        let inlineFields = ["oauthService", "scope", "authorizationURL", "tokenURL", "clientID", "clientSecret", "requestTokenURL",
+                            "accessTokenURL", "userAuthorizationURL", "consumerKey", "consumerSecret", "oauth2CallbackURL", "callbackURL",
+                            "oauth1CallbackURL"]
+        try AgentFileWriter.rewrite(path: agent, agent: loaded) { data, componentID in
+            guard let connection = migrated[componentID] else { return false }
+            data["oauth_con_id"] = .string(connection.id)
+            for field in inlineFields { data[field] = nil }
+            data["oauthService"] = .string("None")
+            return true
+        }
+        for (componentID, connection) in migrated.sorted(by: { $0.key < $1.key }) {
+            print("\(componentID): now uses \(connection.id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))")
+        }
+    }
+}
