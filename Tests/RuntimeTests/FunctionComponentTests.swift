@@ -111,3 +111,35 @@ struct FunctionComponentTests {
         #expect(result.result(verified ? "Unverified" : "Verified") == nil)
     }
 }
+
+/// ForEach runs the branch behind `Loop` once per item and collects its results.
+struct ForEachTests {
+    static func agent(format: String) throws -> Agent {
+        try AgentLoader.parse(Array(#"""
+        {"components": [
+          {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}, {"name": "body.items", "index": 1}]},
+          {"id": "F", "name": "ForEach", "data": {"format": "\#(format)"}, "inputs": [{"name": "Input", "index": 0}],
+           "outputs": [{"name": "Loop", "index": 0}, {"name": "Result", "index": 1}]},
+          {"id": "H", "name": "FHash", "data": {"algorithm": "md5", "encoding": "hex"}, "inputs": [{"name": "Data", "index": 0}], "outputs": [{"name": "Hash", "index": 0, "default": true}]},
+          {"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [{"name": "hashes", "index": 0}]}],
+         "connections": [
+          {"sourceId": "E", "sourceIndex": 1, "targetId": "F", "targetIndex": 0},
+          {"sourceId": "F", "sourceIndex": 0, "targetId": "H", "targetIndex": 0},
+          {"sourceId": "F", "sourceIndex": 1, "targetId": "O", "targetIndex": 0}]}
+        """#.utf8), source: "foreach.smyth")
+    }
+
+    @Test func eachItemRunsTheLoopBranch() async throws {
+        let items = JSONValue.array([.string("Hello World"), .string("")])
+        let full = try await runAgent(try Self.agent(format: "full"), inputs: [("items", items)])
+        let entries = try #require(full["hashes"]?.arrayValue)
+        #expect(entries.count == 2)
+        #expect(entries[0]["id"] == .string("H") && entries[0].result("Hash") == .string("b10a8db164e0754105b7a99be72e3fe5"))
+        #expect(entries[1].result("Hash") == .string("d41d8cd98f00b204e9800998ecf8427e"))
+        let minimal = try await runAgent(try Self.agent(format: "minimal"), inputs: [("items", .string("a,b"))])
+        #expect(minimal["hashes"] == .array([.object(JSONObject([("Hash", .string("0cc175b9c0f1b6a831c399e269772661"))])),
+                                             .object(JSONObject([("Hash", .string("92eb5ffee6ae2fec3ad71c777531578f"))]))]))
+        let flat = try await runAgent(try Self.agent(format: "results-array"), inputs: [("items", .array([]))])
+        #expect(flat["hashes"] == .array([]))
+    }
+}

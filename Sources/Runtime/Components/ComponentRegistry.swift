@@ -81,12 +81,12 @@ struct NoteComponent: ComponentRunner {
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] { [:] }
 }
 
-/// ForEach: turns its Input into a list and returns it in `Result`. Running a branch per
-/// item (the `Loop` output) needs engine support that is not built yet; validation reports
-/// a connected `Loop` as unsupported.
+/// ForEach's list handling; the loop itself is run by the executor (`Run.loop`).
 struct ForEach: ComponentRunner {
     init(_ component: Component) {}
 
+    /// Input → items: an array as is, a JSON array string parsed, another string split on
+    /// commas, an object's values, anything else alone.
     static func items(_ value: JSONValue?) -> [JSONValue] {
         switch value {
         case .array(let values)?: return values
@@ -96,6 +96,26 @@ struct ForEach: ComponentRunner {
         case .object(let object)?: return object.map(\.value)
         case nil: return []
         case let value?: return [value]
+        }
+    }
+
+    /// `full`: the entries as they are; `minimal`: each entry's result; `results-array`: the
+    /// values of each result, flattened.
+    static func format(_ entries: [JSONValue], as format: String) -> [JSONValue] {
+        switch format {
+        case "minimal":
+            return entries.map { $0["result"] ?? $0 }
+        case "results-array":
+            func flatten(_ value: JSONValue) -> [JSONValue] {
+                switch value {
+                case .array(let values): return values.flatMap(flatten)
+                case .object(let object): return object.flatMap { flatten($0.value) }
+                default: return [value]
+                }
+            }
+            return entries.flatMap { flatten($0["result"] ?? $0) }
+        default:
+            return entries
         }
     }
 

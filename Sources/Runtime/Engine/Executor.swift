@@ -3,7 +3,8 @@ import Foundation
 /// Runs an agent: starting at one APIEndpoint, a component runs as soon as its required
 /// inputs have arrived, independent branches run concurrently, a failure goes to the
 /// component's `_error` output when it has one (and fails the run otherwise), and the run
-/// ends when an APIOutput has produced the result or nothing else can run.
+/// ends when an APIOutput has produced the result or nothing else can run. A ForEach runs
+/// the branch behind its `Loop` output once per item and collects the branch's results.
 public struct Executor: Sendable {
     public let agent: PreparedAgent
     /// The longest a component may run; a component's own `timeout` setting wins.
@@ -18,64 +19,17 @@ public struct Executor: Sendable {
                     observer: (@Sendable (TraceEntry) -> Void)? = nil) async throws(RunError) -> RunResult {
         let start = try agent.endpoint(named: endpoint)
         var state = RunState(agent: agent)
-        var trace: [TraceEntry] = []
-        var result: JSONValue?
         let clock = ContinuousClock()
-        let runStarted = clock.now
-
-        let outcome: RunError? = await withTaskGroup(of: Finished.self) { group -> RunError? in
-            func launch(_ component: Component, inputs: [String: JSONValue]) {
-                state.started.insert(component.id)
-                let runner = agent.runners[component.id]
-                let timeout = agent.timeouts[component.id] ?? componentTimeout
-                let runContext = context.context(for: component)
-                group.addTask {
-                    let began = clock.now
-                    do {
-                        guard let runner else { throw ComponentError(message: "no runner for \(component.type)") }
-                        let outputs = try await Self.withTimeout(timeout) { try await runner.run(inputs, context: runContext) }
-                        return Finished(component: component, inputs: inputs, result: .success(outputs), duration: clock.now - began,
-                                        startedAt: began - runStarted)
-                    } catch {
-                        return Finished(component: component, inputs: inputs, result: .failure(error), duration: clock.now - began,
-                                        startedAt: began - runStarted)
-                    }
-                }
-            }
-
-            launch(start, inputs: inputs.reduce(into: [:]) { $0[$1.key] = $1.value })
-            while let finished = await group.next() {
-                let entry = TraceEntry(finished)
-                trace.append(entry)
-                observer?(entry)
-                switch finished.result {
-                case .success(let outputs):
-                    if finished.component.type == "APIOutput" {
-                        result = APIOutput.result(finished.component, outputs: outputs)
-                        group.cancelAll()
-                        return nil
-                    }
-                    state.deliver(outputs, from: finished.component)
-                case .failure(let error):
-                    if error is CancellationError { group.cancelAll(); return .cancelled }
-                    guard agent.hasErrorBranch(finished.component) else {
-                        group.cancelAll()
-                        return .componentFailed(component: finished.component.label, type: finished.component.type,
-                                                message: String(describing: error))
-                    }
-                    // What the component produced before failing (an API's error response)
-                    // flows on with the error, as in SmythOS.
-                    var outputs = (error as? ComponentError)?.outputs ?? [:]
-                    outputs["_error"] = ComponentError.value(of: error)
-                    state.deliver(outputs, from: finished.component)
-                }
-                for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
-            }
-            return nil
+        let run = Run(executor: self, environment: context, observer: observer, clock: clock, started: clock.now)
+        let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
+        let outcome = await run.drive(&state, launching: initial, endsAtAPIOutput: true)
+        switch outcome.ending {
+        case .failed(let error): throw error
+        case .output(let output): return RunResult(output: output, trace: outcome.trace)
+        case .quiet:
+            if Task.isCancelled { throw .cancelled }
+            return RunResult(output: state.lastOutputs(), trace: outcome.trace)
         }
-        if let outcome { throw outcome }
-        if Task.isCancelled { throw .cancelled }
-        return RunResult(output: result ?? state.lastOutputs(), trace: trace)
     }
 
     struct Finished: Sendable {
@@ -99,6 +53,103 @@ public struct Executor: Sendable {
             }
             return value
         }
+    }
+}
+
+/// One run in progress: drives a `RunState` until it is quiet, an APIOutput answered, or a
+/// component failed without an error branch. ForEach bodies are driven by nested calls.
+struct Run: Sendable {
+    let executor: Executor
+    let environment: RunEnvironment
+    let observer: (@Sendable (TraceEntry) -> Void)?
+    let clock: ContinuousClock
+    let started: ContinuousClock.Instant
+
+    enum Ending: Sendable {
+        case output(JSONValue)
+        case quiet
+        case failed(RunError)
+    }
+
+    struct Outcome: Sendable {
+        var ending: Ending
+        var trace: [TraceEntry]
+    }
+
+    var agent: PreparedAgent { executor.agent }
+
+    func drive(_ state: inout RunState, launching initial: [(Component, [String: JSONValue])], endsAtAPIOutput: Bool) async -> Outcome {
+        var trace: [TraceEntry] = []
+        let ending: Ending = await withTaskGroup(of: Executor.Finished.self) { group -> Ending in
+            func launch(_ component: Component, inputs: [String: JSONValue]) {
+                state.started.insert(component.id)
+                let timeout = agent.timeouts[component.id] ?? executor.componentTimeout
+                group.addTask {
+                    let began = clock.now
+                    do {
+                        let outputs = try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) }
+                        return .init(component: component, inputs: inputs, result: .success(outputs), duration: clock.now - began,
+                                     startedAt: began - started)
+                    } catch {
+                        return .init(component: component, inputs: inputs, result: .failure(error), duration: clock.now - began,
+                                     startedAt: began - started)
+                    }
+                }
+            }
+            for (component, inputs) in initial { launch(component, inputs: inputs) }
+            for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
+            while let finished = await group.next() {
+                let entry = TraceEntry(finished)
+                trace.append(entry)
+                observer?(entry)
+                switch finished.result {
+                case .success(let outputs):
+                    if endsAtAPIOutput && finished.component.type == "APIOutput" {
+                        group.cancelAll()
+                        return .output(APIOutput.result(finished.component, outputs: outputs))
+                    }
+                    state.deliver(outputs, from: finished.component)
+                case .failure(let error):
+                    if error is CancellationError { group.cancelAll(); return .failed(.cancelled) }
+                    if let nested = error as? RunError { group.cancelAll(); return .failed(nested) }
+                    guard agent.hasErrorBranch(finished.component) else {
+                        group.cancelAll()
+                        return .failed(.componentFailed(component: finished.component.label, type: finished.component.type,
+                                                        message: String(describing: error)))
+                    }
+                    // What the component produced before failing (an API's error response)
+                    // flows on with the error, as in SmythOS.
+                    var outputs = (error as? ComponentError)?.outputs ?? [:]
+                    outputs["_error"] = ComponentError.value(of: error)
+                    state.deliver(outputs, from: finished.component)
+                }
+                for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
+            }
+            return .quiet
+        }
+        return Outcome(ending: ending, trace: trace)
+    }
+
+    func execute(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
+        if component.type == "ForEach" { return try await loop(component, inputs: inputs) }
+        guard let runner = agent.runners[component.id] else { throw ComponentError(message: "no runner for \(component.type)") }
+        return try await runner.run(inputs, context: environment.context(for: component))
+    }
+
+    /// ForEach: the branch behind `Loop` runs once per item, one item after another; the
+    /// results of the branch's last components are collected into `Result`.
+    func loop(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
+        let body = agent.loopBodies[component.id] ?? []
+        var collected: [JSONValue] = []
+        for item in ForEach.items(inputs["Input"]) {
+            try Task.checkCancellation()
+            var state = RunState(agent: agent, restrictedTo: body)
+            state.deliver(["Loop": item], from: component)
+            let outcome = await drive(&state, launching: [], endsAtAPIOutput: false)
+            if case .failed(let error) = outcome.ending { throw error }
+            collected += state.leafEntries(within: body)
+        }
+        return ["Result": .array(ForEach.format(collected, as: component.data["format"]?.stringValue ?? "full"))]
     }
 }
 

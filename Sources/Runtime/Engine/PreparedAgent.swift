@@ -9,6 +9,8 @@ public struct PreparedAgent: Sendable {
     let incoming: [String: [Link]]
     /// Per component, the names of its inputs that some connection feeds.
     let connectedInputs: [String: Set<String>]
+    /// Per ForEach, the components reachable from its `Loop` output: the branch run per item.
+    let loopBodies: [String: Set<String>]
 
     public init(agent: Agent, runners: [String: any ComponentRunner], timeouts: [String: Duration] = [:]) {
         self.agent = agent
@@ -24,6 +26,17 @@ public struct PreparedAgent: Sendable {
             if let input = components[link.targetID]?.input(link.target) { connected[link.targetID, default: []].insert(input.name) }
         }
         connectedInputs = connected
+        var bodies: [String: Set<String>] = [:]
+        for component in agent.components where component.type == "ForEach" {
+            var body = Set<String>()
+            var queue = (outgoing[component.id] ?? []).filter { component.output($0.source)?.name == "Loop" }.map(\.targetID)
+            while let next = queue.popLast() {
+                guard next != component.id, body.insert(next).inserted else { continue }
+                queue += (outgoing[next] ?? []).map(\.targetID)
+            }
+            bodies[component.id] = body
+        }
+        loopBodies = bodies
     }
 
     /// The APIEndpoint components, by their `endpoint` name.

@@ -8,8 +8,12 @@ struct RunState {
     var touched: Set<String> = []
     var outputsByComponent: [(String, [String: JSONValue])] = []
 
-    init(agent: PreparedAgent) {
+    /// Inside a ForEach, only the loop body's components may run.
+    let allowed: Set<String>?
+
+    init(agent: PreparedAgent, restrictedTo allowed: Set<String>? = nil) {
         self.agent = agent
+        self.allowed = allowed
     }
 
     /// Sends a finished component's outputs along its connections. A path output
@@ -19,7 +23,8 @@ struct RunState {
     mutating func deliver(_ outputs: [String: JSONValue], from component: Component) {
         outputsByComponent.append((component.id, outputs))
         for link in agent.outgoing[component.id] ?? [] {
-            guard let port = component.output(link.source), let value = Self.value(of: port, in: outputs, component: component),
+            guard allowed?.contains(link.targetID) ?? true,
+                  let port = component.output(link.source), let value = Self.value(of: port, in: outputs, component: component),
                   let target = agent.components[link.targetID], let input = target.input(link.target) else { continue }
             arrived[link.targetID, default: [:]][input.name] = Self.merge(arrived[link.targetID]?[input.name], value)
             touched.insert(link.targetID)
@@ -86,6 +91,16 @@ struct RunState {
         }
         if entries.count == 1, let only = entries.first { return only }
         return .array(entries)
+    }
+
+    /// The `{id, name, result}` entries of the body's last components that ran (an APIOutput
+    /// gives its result as a run would).
+    func leafEntries(within body: Set<String>) -> [JSONValue] {
+        outputsByComponent.compactMap { id, outputs in
+            guard body.contains(id), (agent.outgoing[id] ?? []).allSatisfy({ !body.contains($0.targetID) }),
+                  let component = agent.components[id] else { return nil }
+            return component.type == "APIOutput" ? APIOutput.result(component, outputs: outputs) : Self.entry(component, outputs)
+        }
     }
 
     static func entry(_ component: Component, _ outputs: [String: JSONValue]) -> JSONValue {

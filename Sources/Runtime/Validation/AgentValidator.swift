@@ -59,9 +59,6 @@ public enum AgentValidator {
                 issue(source, "\(path).sourceIndex",
                       "\(source.label) has no output \(link.source) (its outputs: \(source.outputs.map(\.name).joined(separator: ", ")))")
             }
-            if let source, source.type == "ForEach", source.output(link.source)?.name == "Loop" {
-                issue(source, "\(path).sourceIndex", "ForEach's Loop output is not supported yet: a branch per item cannot run", unsupported: true)
-            }
             if let target, target.input(link.target) == nil {
                 issue(target, "\(path).targetIndex",
                       "\(target.label) has no input \(link.target) (its inputs: \(target.inputs.map(\.name).joined(separator: ", ")))")
