@@ -25,6 +25,8 @@ struct Keyflow: AsyncParsableCommand {
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             Foundation.exit(2)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
         } catch let error as CommandFailure {
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             Foundation.exit(1)

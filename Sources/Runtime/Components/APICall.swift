@@ -63,15 +63,40 @@ struct APICall: ComponentRunner {
             request.body = bytes
             if let type, !request.headers.contains(where: { $0.name == "content-type" }) { request.headers.append(("content-type", type)) }
         }
+        let began = ContinuousClock.now
         let response = try await http.send(request)
         let parsed = Self.parse(response)
+        let trace = Self.trace(request, target: target, response: response, elapsed: ContinuousClock.now - began)
         let headers = JSONValue.object(JSONObject(Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
             .sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         guard (200..<300).contains(response.status) else {
             throw ComponentError(message: "HTTP \(response.status) from \(target.baseStringURI)", status: response.status, body: parsed,
-                                 outputs: ["Response": parsed, "Headers": headers])
+                                 outputs: ["Response": parsed, "Headers": headers, TraceEntry.key: trace])
         }
-        return ["Response": parsed, "Headers": headers]
+        return ["Response": parsed, "Headers": headers, TraceEntry.key: trace]
+    }
+
+    /// What the trace keeps of an exchange: the method, the URL without query values, header
+    /// names (never values: one is the credential), whether a connection signed it, status,
+    /// content type, size and time.
+    static func trace(_ request: AgentHTTPRequest, target: RequestURL, response: AgentHTTPResponse, elapsed: Duration) -> JSONValue {
+        let queryNames = FormEncoding.decode(target.query ?? "").map(\.name)
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return .object(JSONObject([
+            ("request", .object(JSONObject([
+                ("method", .string(request.method)), ("url", .string(target.baseStringURI)),
+                ("query", .array(queryNames.map { .string("\($0)=••••") })),
+                ("headers", .array(request.headers.map { .string($0.name) })),
+                ("connection", request.connectionID.map(JSONValue.string) ?? .null),
+                ("body_bytes", .number(Double(request.body?.count ?? 0))),
+            ]))),
+            ("response", .object(JSONObject([
+                ("status", .number(Double(response.status))),
+                ("content_type", response.headers.first { $0.name.lowercased() == "content-type" }.map { .string($0.value) } ?? .null),
+                ("body_bytes", .number(Double(response.body.count))),
+                ("ms", .number((milliseconds * 10).rounded() / 10)),
+            ]))),
+        ]))
     }
 
     private func encodeBody(_ body: Template, inputs: [String: JSONValue], context: RunContext) throws -> ([UInt8], String?) {

@@ -103,7 +103,8 @@ struct Run: Sendable {
                 trace.append(entry)
                 observer?(entry)
                 switch finished.result {
-                case .success(let outputs):
+                case .success(var outputs):
+                    outputs[TraceEntry.key] = nil
                     if endsAtAPIOutput && finished.component.type == "APIOutput" {
                         group.cancelAll()
                         return .output(APIOutput.result(finished.component, outputs: outputs))
@@ -120,6 +121,7 @@ struct Run: Sendable {
                     // What the component produced before failing (an API's error response)
                     // flows on with the error, as in SmythOS.
                     var outputs = (error as? ComponentError)?.outputs ?? [:]
+                    outputs[TraceEntry.key] = nil
                     outputs["_error"] = ComponentError.value(of: error)
                     state.deliver(outputs, from: finished.component)
                 }
@@ -187,17 +189,26 @@ public struct TraceEntry: Sendable {
     public let startedAt: Duration
     public let duration: Duration
     public let inputNames: [String]
+    /// For HTTP steps: the request and response, redacted (no query values, header values
+    /// or bodies).
+    public let http: JSONValue?
+
+    /// The output key under which a component hands its trace details to the engine.
+    static let key = "_trace"
 
     init(_ finished: Executor.Finished) {
         componentID = finished.component.id
         type = finished.component.type
         title = finished.component.title
-        if case .failure(let error) = finished.result {
+        switch finished.result {
+        case .failure(let error):
             succeeded = false
             self.error = String(describing: error)
-        } else {
+            http = (error as? ComponentError)?.outputs[Self.key]
+        case .success(let outputs):
             succeeded = true
             error = nil
+            http = outputs[Self.key]
         }
         startedAt = finished.startedAt
         duration = finished.duration

@@ -77,16 +77,43 @@ struct RunCommand: AsyncParsableCommand {
         let keys: @Sendable (String) throws -> String? = { [vault] name in try vault?.keyValue(name) }
         let environment = RunEnvironment(variables: loaded.variables, keys: keys, http: AuthorizedHTTP(transport: transport, authorizer: authorizer))
         let progress = Progress(enabled: !quiet && isatty(2) == 1)
+        let endpoint = self.endpoint
+        let runTask = Task { () -> Result<RunResult, RunError> in
+            do throws(RunError) {
+                return .success(try await Executor(agent: prepared).run(endpoint: endpoint, inputs: runInputs, context: environment,
+                                                                         observer: { progress.report($0) }))
+            } catch {
+                return .failure(error)
+            }
+        }
+        // Ctrl-C cancels the run: in-flight requests are cancelled, stored tokens stay as they are.
+        let interrupt = Interrupt.onSIGINT { runTask.cancel() }
+        defer { interrupt.cancel() }
         let result: RunResult
-        do {
-            result = try await Executor(agent: prepared).run(endpoint: endpoint, inputs: runInputs, context: environment,
-                                                             observer: { progress.report($0) })
-        } catch {
+        switch await runTask.value {
+        case .success(let value):
+            result = value
+        case .failure(let error):
             if case .noEndpoint = error { throw CLIError(error.description) }
+            if case .cancelled = error {
+                FileHandle.standardError.write(Data("cancelled: nothing more was sent\n".utf8))
+                throw ExitCode(130)
+            }
             throw CommandFailure(error.description)
         }
         if let trace { try TraceFile.write(result.trace, to: trace) }
         print(JSONWriter.string(result.output, pretty: true))
+    }
+}
+
+/// Turns SIGINT into a cancellation instead of an abrupt exit.
+enum Interrupt {
+    static func onSIGINT(_ handler: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
     }
 }
 
@@ -123,6 +150,7 @@ enum TraceFile {
             ("status", .string(entry.succeeded ? "succeeded" : "failed")), ("started_ms", .number(milliseconds(entry.startedAt).rounded())),
             ("duration_ms", .number((milliseconds(entry.duration) * 1000).rounded() / 1000)),
             ("inputs", .array(entry.inputNames.map(JSONValue.string))), ("error", entry.error.map(JSONValue.string) ?? .null),
+            ("http", entry.http ?? .null),
         ])) })
         guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.string(json, pretty: true).utf8)) else {
             throw CLIError("--trace \(path): cannot write the file")

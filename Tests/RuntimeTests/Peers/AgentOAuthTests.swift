@@ -93,6 +93,19 @@ import Vault
         #expect((output?["A"] as? [String: Any])?["sub"] as? String == "alice")
         let access = try #require(try setup.vault().tokens(of: id)?.accessToken)
         #expect(!result.stdout.contains(access) && !result.stderr.contains(access))
+
+        // The trace has each step's status, time and the redacted exchange, never the token.
+        let tracePath = setup.directory.appendingPathComponent("trace.json").path
+        #expect(try setup.run(agent, ["--non-interactive", "--trace", tracePath]).status == 0)
+        let traceText = try String(contentsOfFile: tracePath, encoding: .utf8)
+        #expect(!traceText.contains(access))
+        let trace = try JSONSerialization.jsonObject(with: Data(traceText.utf8)) as? [[String: Any]] ?? []
+        #expect(trace.map { $0["component"] as? String } == ["E", "A", "O"])
+        let http = (trace[1]["http"] as? [String: Any])
+        #expect((http?["request"] as? [String: Any])?["url"] as? String == setup.peer.baseURL + "/api/me")
+        #expect((http?["request"] as? [String: Any])?["connection"] as? String == id)
+        #expect((http?["response"] as? [String: Any])?["status"] as? Int == 200)
+        #expect(trace.allSatisfy { $0["status"] as? String == "succeeded" && $0["duration_ms"] != nil })
         await setup.close()
     }
 

@@ -1,0 +1,54 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `keyflow run` and `keyflow validate` as processes: exit codes, bad input, Ctrl-C.
+struct RunCommandTests {
+    static func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-run-\(UUID().uuidString).smyth").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let sleeper = #"""
+    {"components": [
+      {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
+      {"id": "S", "name": "FSleep", "data": {"delay": "30"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}],
+     "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "S", "targetIndex": 0}]}
+    """#
+
+    @Test func ctrlCCancelsTheRunAndExits130() async throws {
+        let process = Process()
+        process.executableURL = KeyflowCLI.executable
+        process.arguments = ["run", try Self.write(Self.sleeper), "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(800))
+        kill(process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 130)
+    }
+
+    @Test(arguments: [
+        (#"{"components": [{"id": "E", "name": "APIEndpoint""#, 2, "not valid JSON: line 1"),
+        (#"{"components": [{"id": "A", "name": "Teleport"}]}"#, 2, "unknown component type \"Teleport\""),
+        (#"{"components": [{"id": "A", "name": "Note"}]}"#, 2, "the agent has no APIEndpoint"),
+    ])
+    func badAgentsExitTwoWithTheReason(text: String, status: Int32, message: String) throws {
+        let result = try KeyflowCLI.run(["run", try Self.write(text), "--quiet"])
+        #expect(result.status == status)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func validateExitsOneAndListsProblems() throws {
+        let result = try KeyflowCLI.run(["validate", try Self.write(#"{"components": [{"id": "A", "name": "GenAILLM", "title": "LLM"}]}"#)])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("components[0].name (A “LLM”): GenAILLM is not supported"))
+        #expect(result.stdout.contains("1 problem (1 unsupported component type)"))
+        #expect(try KeyflowCLI.run(["validate", "/nonexistent.smyth"]).status == 1)
+    }
+}
