@@ -59,6 +59,7 @@ public enum OAuthSection: Sendable, Equatable {
             input.scopes = [scopes]
         }
         if case .bool(let pkce)? = object["pkce"] { input.pkce = pkce }
+        if case .bool(let bodyHash)? = object["bodyHash"] { input.bodyHash = bodyHash }
         if let hosts = object["allowedHosts"]?.arrayValue?.compactMap(\.stringValue), !hosts.isEmpty { input.allowedHosts = hosts }
         return input
     }

@@ -19,7 +19,8 @@ public struct RequestAuthorizer: Sendable {
         do { url = try RequestURL(request.url) } catch { throw AuthorizeError.invalidURL(error.description) }
         let vault = broker.vault
         let connection = try vault.connection(id)
-        let allowed = try vault.effectiveSettings(of: connection).allowedHosts
+        let settings = try vault.effectiveSettings(of: connection)
+        let allowed = settings.allowedHosts
         guard allowed.contains(where: { HostPattern.matches($0, host: url.host) }) else {
             throw AuthorizeError.hostNotAllowed(host: url.host, connection: connection.id, name: connection.name, allowed: allowed)
         }
@@ -40,7 +41,8 @@ public struct RequestAuthorizer: Sendable {
             }
             let body: OAuth1Request.Body = request.body.map { isForm ? .form(String(decoding: $0, as: UTF8.self)) : .bytes($0) } ?? .none
             let signature = try OAuth1Signer(credentials: credentials)
-                .sign(OAuth1Request(method: request.method, url: url, body: body), options: .init(bodyHash: bodyHash))
+                .sign(OAuth1Request(method: request.method, url: url, body: body),
+                      options: .init(bodyHash: bodyHash || settings.settings.bodyHash == true))
             request.url = url.description  // the canonical form that was signed
             request.headers.append(("Authorization", signature.authorizationHeader()))
         }

@@ -6,12 +6,15 @@ public struct ConnectionInput: Sendable, Equatable {
     public var scopes: [String]?
     public var allowedHosts: [String]?
     public var pkce: Bool?
+    public var bodyHash: Bool?
 
-    public init(text: [String: String] = [:], scopes: [String]? = nil, allowedHosts: [String]? = nil, pkce: Bool? = nil) {
+    public init(text: [String: String] = [:], scopes: [String]? = nil, allowedHosts: [String]? = nil, pkce: Bool? = nil,
+                bodyHash: Bool? = nil) {
         self.text = text
         self.scopes = scopes
         self.allowedHosts = allowedHosts
         self.pkce = pkce
+        self.bodyHash = bodyHash
     }
 
     /// The catalog ids of every field given.
@@ -20,6 +23,7 @@ public struct ConnectionInput: Sendable, Equatable {
         if scopes != nil { fields.insert("scopes") }
         if allowedHosts != nil { fields.insert("allowedHosts") }
         if pkce != nil { fields.insert("pkce") }
+        if bodyHash != nil { fields.insert("bodyHash") }
         return fields
     }
 

@@ -15,6 +15,8 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
     public var clientAuthentication: String?
     public var signatureMethod: String?
     public var allowedHosts: [String]?
+    /// OAuth 1.0a: add `oauth_body_hash` to requests with a non-form body.
+    public var bodyHash: Bool?
 
     public init() {}
 
@@ -36,6 +38,7 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
         if !fields.contains("clientAuthentication") { copy.clientAuthentication = nil }
         if !fields.contains("signatureMethod") { copy.signatureMethod = nil }
         if !fields.contains("allowedHosts") { copy.allowedHosts = nil }
+        if !fields.contains("bodyHash") { copy.bodyHash = nil }
         return copy
     }
 
@@ -55,6 +58,7 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
         case "clientAuthentication": return clientAuthentication
         case "signatureMethod": return signatureMethod
         case "allowedHosts": return allowedHosts?.joined(separator: " ")
+        case "bodyHash": return bodyHash.map { $0 ? "true" : "false" }
         default: return nil
         }
     }

@@ -81,6 +81,7 @@ struct ConnectionValidator {
             if kind.pkce == .unsupported && pkce { problems.append("--pkce: \(kind.displayName) does not support PKCE") }
             settings.pkce = pkce
         }
+        if let bodyHash = input.bodyHash { settings.bodyHash = bodyHash }
         if let value = input.text["clientSecret"] { secrets.clientSecret = value.isEmpty ? nil : value }
         if let value = input.text["consumerSecret"] { secrets.consumerSecret = value.isEmpty ? nil : value }
         if let value = input.text["privateKey"] {

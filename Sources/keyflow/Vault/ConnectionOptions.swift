@@ -20,6 +20,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "OAuth 1.0a consumer secret, or - to read it from standard input.") var consumerSecret: String?
     @Option(help: ArgumentHelp("PEM file with the RSA private key (RSA-SHA1).", valueName: "file")) var privateKey: String?
     @Option(help: "HMAC-SHA1, HMAC-SHA256, RSA-SHA1 or PLAINTEXT.") var signatureMethod: String?
+    @Flag(inversion: .prefixedNo, help: "OAuth 1.0a: sign non-form bodies with oauth_body_hash.") var bodyHash: Bool?
     @Option(help: ArgumentHelp("An API host the credential may be sent to (repeatable; *.example.com for subdomains).", valueName: "host"))
     var allowedHost: [String] = []
 
@@ -46,6 +47,7 @@ struct ConnectionOptions: ParsableArguments {
         text["consumerSecret"] = try consumerSecret.map { try StandardInput.secret($0, option: "--consumer-secret") }
         text["privateKey"] = try privateKey.map { try InputFile.text($0, option: "--private-key") }
         text["signatureMethod"] = signatureMethod
-        return ConnectionInput(text: text, scopes: scopes.map { [$0] }, allowedHosts: allowedHost.isEmpty ? nil : allowedHost, pkce: pkce)
+        return ConnectionInput(text: text, scopes: scopes.map { [$0] }, allowedHosts: allowedHost.isEmpty ? nil : allowedHost, pkce: pkce,
+                               bodyHash: bodyHash)
     }
 }

@@ -58,6 +58,7 @@ struct ConnectionPresenter {
             rows.append(("Consumer key", connection.settings.consumerKey ?? "-"))
             rows.append(("Consumer secret", masked(secrets.consumerSecret)))
             rows.append(("Signature method", settings.signatureMethod.rawValue))
+            rows.append(("Body hash", connection.settings.bodyHash == true ? "on (oauth_body_hash for non-form bodies)" : "off"))
             if let key = secrets.privateKey { rows.append(("Private key", (try? OAuth1RSAKey(pem: key)).map { "set (RSA \($0.bits)-bit)" } ?? "set")) }
             rows.append(("Request token URL", mark(settings.requestTokenURL, given: connection.settings.requestTokenURL) ?? "-"))
             rows.append(("User auth URL", mark(settings.userAuthorizationURL, given: connection.settings.userAuthorizationURL) ?? "-"))

@@ -178,9 +178,9 @@ struct TokenBrokerFailureTests {
     @Test func aTransientFailureThenSuccessRefreshes() async throws {
         let vault = try TestHome().open()
         let id = try Self.connection(vault)
-        let calls = Counter()
+        let calls = LockedCounter()
         let transport = RecordingTransport { _ in
-            calls.increment() == 1
+            calls.next() == 1
                 ? HTTPTransportResponse(status: 500, headers: [("Content-Type", "application/json")], body: Array(#"{"error":"server_error"}"#.utf8))
                 : HTTPTransportResponse(status: 200, headers: [("Content-Type", "application/json")],
                                         body: Array(#"{"access_token":"new","expires_in":3600}"#.utf8))
@@ -220,17 +220,5 @@ struct TokenBrokerFailureTests {
         let credential = try await broker.credential(for: id)
         #expect(credential.accessToken == "forever?" && transport.requests.isEmpty)
         #expect(try await broker.credential(for: id, rejected: credential).accessToken == "new")
-    }
-}
-
-/// A thread-safe counter for scripted transports.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
     }
 }

@@ -151,7 +151,7 @@ import Vault
             text["privateKey"] = try Repository.text("fixtures/keys/rsa-2048-test.pem")
         }
         let kind = variant == "x-oauth1" ? "x-oauth1" : "custom-oauth1"
-        let id = try vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: ["127.0.0.1"])).id
+        let id = try vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: ["127.0.0.1"], bodyHash: true)).id
         let connection = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
         #expect(connection.status == .ready)
         let tokens = try #require(try vault.tokens(of: id))
@@ -168,6 +168,13 @@ import Vault
                                       authorizer, connection: id, transport: transport)
         #expect(post.status == 200, "\(String(decoding: post.body, as: UTF8.self))")
         #expect(String(decoding: post.body, as: UTF8.self).contains("Hello Ladies + Gentlemen"))
+        // A JSON body is covered by oauth_body_hash (the connection asks for it), and the
+        // provider still verifies the signature.
+        var json = HTTPTransportRequest(method: "POST", url: peer.baseURL + "/api/echo", headers: [("Content-Type", "application/json")],
+                                        body: Array(#"{"text":"hi"}"#.utf8))
+        try await authorizer.authorize(&json, connection: id)
+        #expect(json.header("Authorization")?.contains("oauth_body_hash=") == true)
+        #expect(try await transport.send(json, timeout: .seconds(10)).status == 200)
 
         try await SignOut(vault: vault, transport: transport).run(id)
         #expect(try vault.connection(id).status == .needsAuth)
