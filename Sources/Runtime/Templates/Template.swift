@@ -1,4 +1,5 @@
 import Foundation
+import OAuthCore
 
 /// A text with `{{...}}` placeholders, parsed once: `{{name}}` (an input or agent variable),
 /// `{{a.b[0]}}` (a path into one), `{{KEY(NAME)}}` (a vault key). Rendering never leaves a
@@ -111,10 +112,10 @@ public struct Template: Sendable, Equatable {
         case .plain:
             return text(of: value)
         case .url:
-            let encoded = PercentEncoder.encode(text(of: value))
+            let encoded = PercentEncoding.encode(text(of: value))
             return inQuery ? encoded : encoded.replacingOccurrences(of: "%2F", with: "/")
         case .form:
-            return PercentEncoder.encode(text(of: value))
+            return PercentEncoding.encode(text(of: value))
         case .text:
             return text(of: value)
         case .json:
@@ -144,23 +145,6 @@ public struct Template: Sendable, Equatable {
             if character == "\"" { inside.toggle() }
         }
         return inside
-    }
-}
-
-/// RFC 3986 percent-encoding without pulling OAuthCore's types into templates' API.
-enum PercentEncoder {
-    static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 }
 

@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func demo(sandboxURL: String, state: SandboxState, directory: URL) async throws {
-        let callbackPort = try FreePort.find()
+        let callbackPort = try VaultSession.run { try FreePort.find() }
         let home = KeyflowHome(directory: directory, publicURL: "http://127.0.0.1:\(callbackPort)")
         let vault = try VaultSession.run { try Vault.open(home: home).vault }
         let transport = AsyncHTTPTransport()
@@ -116,26 +116,4 @@ struct DemoCommand: AsyncParsableCommand {
 
 extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it).
-enum FreePort {
-    static func find() throws -> Int {
-        #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw CommandFailure("cannot open a socket") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-        guard bound == 0, named == 0 else { throw CommandFailure("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// Stable, ordered JSON for `--json` output: keys come out in the order the command lists
 /// them, so scripts and diffs see the same text every time.
@@ -33,19 +34,9 @@ indirect enum JSONOutput: CustomStringConvertible {
     }
 
     static func quote(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONWriter.quote(string, into: &out)
+        return out
     }
+
 }
