@@ -54,12 +54,23 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // keyflow serve: the JSON API, the OAuth callbacks, the web UI.
+        .target(
+            name: "Server",
+            dependencies: [
+                "OAuthCore",
+                "Vault",
+                "Runtime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "keyflow",
             dependencies: [
                 "OAuthCore",
                 "Vault",
                 "Runtime",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,6 +93,11 @@ let package = Package(
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Vault", "Runtime", "OAuthCore", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "RuntimeTests",

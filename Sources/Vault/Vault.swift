@@ -59,6 +59,13 @@ public final class Vault: Sendable {
         }
     }
 
+    /// The same vault (store and master key) seen as another team, for a server that
+    /// serves several teams from one process.
+    public func forTeam(_ team: String) -> Vault {
+        // The key was checked against the store when this vault was opened.
+        (try? Vault(store: store, home: home, team: team, masterKey: masterKey, catalog: catalog, clock: clock)) ?? self
+    }
+
     // MARK: - Reading
 
     public func list() throws(VaultError) -> [Connection] {

@@ -30,7 +30,7 @@ public enum CallbackRoutes {
         }
     }
 
-    static func page(for outcome: Outcome) -> Response {
+    public static func page(for outcome: Outcome) -> Response {
         let (status, title, detail): (HTTPResponse.Status, String, String)
         switch outcome {
         case .success(let connection):

@@ -61,6 +61,17 @@ public final class SQLiteVaultStore: VaultStore {
                 );
                 """)
         }
+        migrator.registerMigration("v2: users") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    team TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at DOUBLE PRECISION NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -153,6 +164,27 @@ public final class SQLiteVaultStore: VaultStore {
             try db.execute(sql: "DELETE FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name])
             return db.changesCount == 1
         }
+    }
+
+    public func addUser(_ user: StoredUser) throws(VaultError) {
+        try write { db in
+            try db.execute(sql: "INSERT INTO users (id, name, team, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [user.id, user.name, user.team, user.tokenHash, user.createdAt])
+        }
+    }
+
+    public func user(tokenHash: String) throws(VaultError) -> StoredUser? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE token_hash = ?", arguments: [tokenHash]).map(Self.user)
+        }
+    }
+
+    public func users() throws(VaultError) -> [StoredUser] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY team, name").map(Self.user) }
+    }
+
+    private static func user(_ row: Row) -> StoredUser {
+        StoredUser(id: row["id"], name: row["name"], team: row["team"], tokenHash: row["token_hash"], createdAt: row["created_at"])
     }
 
     public func masterKeyIDs() throws(VaultError) -> Set<String> {

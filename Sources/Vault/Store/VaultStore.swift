@@ -41,6 +41,25 @@ public struct StoredKey: Sendable, Equatable {
     public var updatedAt: Double
 }
 
+/// A person (or a script) who may use a team's vault through `keyflow serve`. Only a hash
+/// of the API token is stored.
+public struct StoredUser: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var team: String
+    /// SHA-256 of the API token, hex.
+    public var tokenHash: String
+    public var createdAt: Double
+
+    public init(id: String, name: String, team: String, tokenHash: String, createdAt: Double) {
+        self.id = id
+        self.name = name
+        self.team = team
+        self.tokenHash = tokenHash
+        self.createdAt = createdAt
+    }
+}
+
 /// Where the Vault keeps its rows. Every connection update is a compare-and-swap on
 /// `version`, so any store with transactions (SQLite, PostgreSQL) can implement it and
 /// several processes can share one vault.
@@ -60,6 +79,10 @@ public protocol VaultStore: Sendable {
     func fetchKey(team: String, name: String) throws(VaultError) -> StoredKey?
     func listKeys(team: String) throws(VaultError) -> [StoredKey]
     func deleteKey(team: String, name: String) throws(VaultError) -> Bool
+
+    func addUser(_ user: StoredUser) throws(VaultError)
+    func user(tokenHash: String) throws(VaultError) -> StoredUser?
+    func users() throws(VaultError) -> [StoredUser]
 
     /// The master key ids the stored rows were wrapped with.
     func masterKeyIDs() throws(VaultError) -> Set<String>

@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Logging
+import OAuthCore
+import Vault
+
+/// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
+public enum KeyflowServer {
+    /// Builds the router for a vault (any team is served from the same store).
+    public static func router(vault: Vault, flows: FlowsRegistry) -> Router<KeyflowRequestContext> {
+        let router = Router(context: KeyflowRequestContext.self)
+        router.get("/healthz") { _, _ in "ok" }
+        for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                do {
+                    return CallbackRoutes.page(for: .success(try await flows.complete(path: path, query: request.uri.query ?? "")))
+                } catch {
+                    return CallbackRoutes.page(for: .failure(error))
+                }
+            }
+        }
+        let api = router.group("api/v1").add(middleware: TeamAuthentication(store: vault.store))
+            .add(middleware: ErrorMapping())
+        ConnectionsAPI(vault: vault, flows: flows).add(to: api)
+        return router
+    }
+}
+
+/// Turns vault errors thrown by handlers into JSON errors.
+struct ErrorMapping: RouterMiddleware {
+    typealias Context = KeyflowRequestContext
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let error as HTTPResponseError { throw error } catch {
+            throw APIError.from(error)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import Vault
+
+/// Who is calling: `Authorization: Bearer <token>` of a user added with `keyflow users add`
+/// sets the team. Without any users the server is the embedded single-user default: one
+/// local team, and `keyflow serve` binds to loopback only.
+public struct TeamAuthentication: RouterMiddleware {
+    public typealias Context = KeyflowRequestContext
+    let store: any VaultStore
+
+    public init(store: any VaultStore) {
+        self.store = store
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            guard let user = try? Users.authenticate(token: String(header.dropFirst(7)), store: store) else {
+                throw APIError(.unauthorized, "unauthorized", "the API token is not valid")
+            }
+            context.team = user.team
+            context.userName = user.name
+        } else if (try? store.users().isEmpty) == true {
+            context.team = Vault.localTeam
+        } else {
+            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token> (keyflow users add NAME --team T prints one)")
+        }
+        return try await next(request, context)
+    }
+}

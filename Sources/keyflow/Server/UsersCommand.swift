@@ -1,0 +1,30 @@
+import ArgumentParser
+import Vault
+
+/// `keyflow users`: people who use the server, each in one team.
+struct UsersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage the users of keyflow serve.",
+                                                    subcommands: [Add.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user to a team and print their API token (shown once).")
+        @Argument(help: "The user's name.") var name: String
+        @Option(help: "The team; everyone in a team shares its connections.") var team: String
+
+        func run() throws {
+            let vault = try VaultSession.open()
+            let (user, token) = try VaultSession.run { try Users.add(name: name, team: team, store: vault.store) }
+            print(token)
+            print("Added \(user.name) to team \(user.team). The token above is shown once; only its hash is stored.")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users and their teams (never tokens).")
+
+        func run() throws {
+            let vault = try VaultSession.open()
+            for user in try VaultSession.run({ try vault.store.users() }) { print("\(user.id)  \(user.team)  \(user.name)") }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OAuthCore
+import Runtime
+import Server
+import Testing
+import Vault
+
+/// The JSON API at the HTTP level: teams, isolation, errors, masking.
+struct ConnectionsAPITests {
+    /// The app and its vault; `transport` must be shut down by the caller (AsyncHTTPClient insists).
+    static func app(transport: AsyncHTTPTransport) throws -> (some ApplicationProtocol, Vault) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-server-\(UUID().uuidString)")
+        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport))
+        return (Application(router: router), vault)
+    }
+
+    static let canary = "CANARY-client-secret-0123456789"
+
+    static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    static func json(_ buffer: ByteBuffer) -> JSONValue { (try? JSONParser.parse(Array(buffer.readableBytesView))) ?? .null }
+
+    static let createCustom = #"{"kind": "custom-oauth2", "name": "API", "fields": {"clientID": "app", "clientSecret": "\#(canary)", "authorizationURL": "https://auth.example/authorize", "tokenURL": "https://auth.example/token", "scopes": ["read"]}}"#
+
+    @Test func singleUserModeCreatesReadsAndDeletesWithSecretsMasked() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, _) = try Self.app(transport: transport)
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            let created = try await client.execute(uri: "/api/v1/connections", method: .post, body: Self.body(Self.createCustom))
+            #expect(created.status == .created)
+            #expect(!String(buffer: created.body).contains(Self.canary))
+            let id = try #require(Self.json(created.body)["id"]?.stringValue)
+            #expect(Self.json(created.body)["fields"]?["clientSecret"] == .string("••••6789"))
+            #expect(Self.json(created.body)["callback_url"] == .string("http://127.0.0.1:8787/oauth/oauth2/callback"))
+            let list = try await client.execute(uri: "/api/v1/connections", method: .get)
+            #expect(Self.json(list.body).arrayValue?.count == 1)
+            let started = try await client.execute(uri: "/api/v1/connections/\(id)/authenticate", method: .post)
+            #expect(Self.json(started.body)["authorization_url"]?.stringValue?.hasPrefix("https://auth.example/authorize?") == true)
+            let duplicate = try await client.execute(uri: "/api/v1/connections/\(id)/duplicate", method: .post)
+            #expect(duplicate.status == .created && Self.json(duplicate.body)["name"] == .string("API (copy)"))
+            #expect(try await client.execute(uri: "/api/v1/connections/\(id)", method: .delete).status == .noContent)
+            let gone = try await client.execute(uri: "/api/v1/connections/\(id)", method: .get)
+            #expect(gone.status == .notFound)
+            #expect(Self.json(gone.body)["error"]?["code"] == .string("not_found"))
+        }
+    }
+
+    @Test func anotherTeamsConnectionIsA404AndTokensAreRequired() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try Self.app(transport: transport)
+        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
+        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        try await app.test(.router) { client in
+            let anonymous = try await client.execute(uri: "/api/v1/connections", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            let forged = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer kft_forged"])
+            #expect(forged.status == .unauthorized)
+            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)"],
+                                                   body: Self.body(Self.createCustom))
+            let id = try #require(Self.json(created.body)["id"]?.stringValue)
+            for (method, path) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.post, "/duplicate"), (.post, "/sign-out")] {
+                let response = try await client.execute(uri: "/api/v1/connections/\(id)\(path)", method: method, headers: [.authorization: "Bearer \(bob)"])
+                #expect(response.status == .notFound, "\(method) \(path) gave \(response.status)")
+            }
+            let bobsList = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(bob)"])
+            #expect(Self.json(bobsList.body) == .array([]))
+            let alicesList = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(alice)"])
+            #expect(Self.json(alicesList.body).arrayValue?.count == 1)
+        }
+    }
+
+    @Test func badOversizedAndInvalidBodiesAreJSONErrors() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, _) = try Self.app(transport: transport)
+        try await app.test(.router) { client in
+            let broken = try await client.execute(uri: "/api/v1/connections", method: .post, body: Self.body("{\"kind\": "))
+            #expect(broken.status == .badRequest && Self.json(broken.body)["error"]?["code"] == .string("bad_json"))
+            let huge = try await client.execute(uri: "/api/v1/connections", method: .post,
+                                                body: Self.body("{\"x\": \"" + String(repeating: "a", count: 300_000) + "\"}"))
+            #expect(huge.status == .contentTooLarge)
+            let noKind = try await client.execute(uri: "/api/v1/connections", method: .post, body: Self.body(#"{"name": "x"}"#))
+            #expect(noKind.status == .unprocessableContent && Self.json(noKind.body)["error"]?["field"] == .string("kind"))
+            let invalid = try await client.execute(uri: "/api/v1/connections", method: .post,
+                                                   body: Self.body(#"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a"}}"#))
+            #expect(invalid.status == .unprocessableContent)
+            #expect(Self.json(invalid.body)["error"]?["field"] == .string("token-url"))
+        }
+    }
+}
