@@ -7,7 +7,7 @@ import Vault
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
     /// Builds the router for a vault (any team is served from the same store).
-    public static func router(vault: Vault, flows: FlowsRegistry) -> Router<KeyflowRequestContext> {
+    public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         router.get("/healthz") { _, _ in "ok" }
         for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
@@ -21,7 +21,11 @@ public enum KeyflowServer {
         }
         let api = router.group("api/v1").add(middleware: TeamAuthentication(store: vault.store))
             .add(middleware: ErrorMapping())
-        ConnectionsAPI(vault: vault, flows: flows).add(to: api)
+        let connections = ConnectionsAPI(vault: vault, flows: flows)
+        connections.add(to: api)
+        KeysAPI(connections: connections).add(to: api)
+        AgentsAPI(vault: vault, directory: agents ?? vault.home.directory.appendingPathComponent("agents"), transport: flows.transport,
+                  connections: connections).add(to: api)
         return router
     }
 }

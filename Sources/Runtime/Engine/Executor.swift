@@ -40,7 +40,8 @@ public struct Executor: Sendable {
         let startedAt: Duration
     }
 
-    static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `body`, failing with a `ComponentError` when it takes longer than `timeout`.
+    public static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {

@@ -17,7 +17,7 @@ public enum OAuthSection: Sendable, Equatable {
     case invalid(String)
 
     /// The `oauthService` values SmythOS Studio wrote for "no OAuth".
-    static let noService: Set<String> = ["", "None", "none"]
+    public static let noService: Set<String> = ["", "None", "none"]
 
     public init(data: JSONObject, catalog: ProviderCatalog) {
         let conID = data["oauth_con_id"]?.stringValue?.trimmingCharacters(in: .whitespaces) ?? ""

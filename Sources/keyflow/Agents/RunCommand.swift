@@ -40,42 +40,27 @@ struct RunCommand: AsyncParsableCommand {
             runInputs[String(parts[0])] = .string(parts.count > 1 ? String(parts[1]) : "")
         }
 
-        let usesOAuth = loaded.components.contains { $0.type == "APICall" && OAuthSectionProbe.usesOAuth($0) }
         let transport = AsyncHTTPTransport(maxResponseBytes: 64 << 20)
         defer { Task { try? await transport.shutdown() } }
-        var authorizer: RequestAuthorizer?
-        var connections: [String: String] = [:]
-        var vault: Vault?
-        let usesKeys = loaded.components.contains { component in
-            component.data.contains { member in JSONWriter.string(member.value).contains("{{KEY(") }
+        let vault = AgentSession.needsVault(loaded) ? try VaultSession.open() : nil
+        var login: (@Sendable (Connection) async throws -> Void)?
+        if let vault, !nonInteractive {
+            login = { connection in try await InteractiveLogin.run(connection, vault: vault, transport: transport) }
         }
-        if usesOAuth || usesKeys {
-            let opened = try VaultSession.open()
-            vault = opened
-            let broker = TokenBroker(vault: opened, transport: transport)
-            authorizer = RequestAuthorizer(broker: broker)
-            let interactive: @Sendable (Connection) async throws -> Void = { connection in
-                try await InteractiveLogin.run(connection, vault: opened, transport: transport)
-            }
-            let login = nonInteractive ? nil : interactive
-            let preflight = Preflight(vault: opened, broker: broker, login: login)
-            let agentID = loaded.id ?? URL(fileURLWithPath: agent).deletingPathExtension().lastPathComponent
-            let resolution: Preflight.Resolution
-            do {
-                resolution = try await preflight.resolve(loaded, agentID: agentID)
-            } catch {
-                let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
-                throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)
-            }
-            connections = resolution.connections
-            if save, !resolution.addedNew.isEmpty {
-                try AgentFileWriter.saveAddNew(path: agent, agent: loaded, added: resolution.addedNew)
-            }
+        let session: AgentSession
+        do {
+            session = try await AgentSession.make(agent: loaded, vault: vault, transport: transport, login: login)
+        } catch let error as PreflightError {
+            let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
+            throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)
+        } catch let error as PrepareError {
+            throw CLIError(error.description)
         }
-        let prepared: PreparedAgent
-        do { prepared = try AgentPreparer.prepare(loaded, connections: connections) } catch { throw CLIError(error.description) }
-        let keys: @Sendable (String) throws -> String? = { [vault] name in try vault?.keyValue(name) }
-        let environment = RunEnvironment(variables: loaded.variables, keys: keys, http: AuthorizedHTTP(transport: transport, authorizer: authorizer))
+        if save, !session.resolution.addedNew.isEmpty {
+            try AgentFileWriter.saveAddNew(path: agent, agent: loaded, added: session.resolution.addedNew)
+        }
+        let prepared = session.prepared
+        let environment = session.environment
         let progress = Progress(enabled: !quiet && isatty(2) == 1)
         let endpoint = self.endpoint
         let runTask = Task { () -> Result<RunResult, RunError> in
@@ -114,15 +99,6 @@ enum Interrupt {
         source.setEventHandler(handler: handler)
         source.resume()
         return source
-    }
-}
-
-/// Whether an APICall's OAuth section asks for a connection at all (without opening the vault).
-enum OAuthSectionProbe {
-    static func usesOAuth(_ component: Component) -> Bool {
-        let conID = component.data["oauth_con_id"]?.stringValue ?? ""
-        let service = component.data["oauthService"]?.stringValue ?? ""
-        return (!conID.isEmpty && conID != "None") || !(service.isEmpty || service == "None" || service == "none")
     }
 }
 

@@ -19,6 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
+    @Option(help: "The folder of agents to serve (default: $KEYFLOW_HOME/agents).") var agents: String?
 
     func run() async throws {
         let vault = try VaultSession.open()
@@ -30,7 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice
-        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport)),
+        let agentsDirectory = agents.map { URL(fileURLWithPath: $0) }
+        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), agents: agentsDirectory),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in
                                   FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(vault.home.publicURL))\n".utf8))

@@ -18,7 +18,7 @@ struct VaultMigrateCommand: AsyncParsableCommand {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let preflight = Preflight(vault: vault, broker: TokenBroker(vault: vault, transport: transport), login: nil)
-        let agentID = loaded.id ?? URL(fileURLWithPath: agent).deletingPathExtension().lastPathComponent
+        let agentID = AgentInspection.agentID(of: loaded)
         var migrated: [String: Connection] = [:]
         for component in loaded.components where component.type == "APICall" {
             guard case .legacy(let kind, let input) = OAuthSection(data: component.data, catalog: vault.catalog) else { continue }

@@ -1,0 +1,86 @@
+import Foundation
+import OAuthCore
+import Vault
+
+/// What each APICall's OAuth section resolves to, and the choices the builder's dropdown
+/// offers: the team's connections of a compatible kind, its Legacy one (badged), + Add New.
+public struct AgentInspection: Sendable {
+    public struct Choice: Sendable {
+        public let id: String
+        public let name: String
+        public let kind: String?
+        public let status: String?
+        public let badges: [String]
+    }
+
+    public struct Section: Sendable {
+        public let componentID: String
+        public let title: String
+        public let method: String
+        public let url: String
+        public let resolvesTo: String
+        public let choices: [Choice]
+    }
+
+    public let sections: [Section]
+
+    public init(agent: Agent, agentID: String, vault: Vault) throws {
+        let connections = try vault.list()
+        var sections: [Section] = []
+        for component in agent.components where component.type == "APICall" {
+            var kind: String?
+            let resolves: String
+            switch OAuthSection(data: component.data, catalog: vault.catalog) {
+            case .none: resolves = "no OAuth"
+            case .invalid(let message): resolves = "invalid: \(message)"
+            case .vault(let id):
+                if let connection = connections.first(where: { $0.id == id }) {
+                    kind = connection.kind
+                    resolves = "vault connection \(id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))"
+                } else {
+                    resolves = "vault connection \(id), which does not exist in this team"
+                }
+            case .legacy(let legacyKind, _):
+                kind = legacyKind
+                if let legacy = try? vault.legacyConnection(agentID: agentID, componentID: component.id) {
+                    resolves = "Legacy inline \(legacyKind) config, kept as \(legacy.id) (\(legacy.status.rawValue))"
+                } else {
+                    resolves = "Legacy inline \(legacyKind) config (a Legacy connection is created on the first run)"
+                }
+            case .addNew(let newKind, let name, _):
+                kind = newKind
+                if let existing = try? vault.connection(kind: newKind, name: name) {
+                    resolves = "Add New “\(name)” (\(newKind)), created as \(existing.id) (\(existing.status.rawValue))"
+                } else {
+                    resolves = "Add New “\(name)” (\(newKind)), created and logged in before the first run"
+                }
+            }
+            var choices = connections.filter { !$0.isLegacy && (kind == nil || $0.kind == kind) }.map {
+                Choice(id: $0.id, name: $0.name, kind: $0.kind, status: $0.status.rawValue, badges: [])
+            }
+            if let legacy = try? vault.legacyConnection(agentID: agentID, componentID: component.id) {
+                choices.append(Choice(id: legacy.id, name: legacy.name, kind: legacy.kind, status: legacy.status.rawValue, badges: ["Legacy"]))
+            }
+            choices.append(Choice(id: "add_new", name: "+ Add New", kind: nil, status: nil, badges: []))
+            sections.append(Section(componentID: component.id, title: component.title, method: component.data["method"]?.stringValue ?? "GET",
+                                    url: component.data["url"]?.stringValue ?? "", resolvesTo: resolves, choices: choices))
+        }
+        self.sections = sections
+    }
+
+    /// The sections as JSON, for `--json` and the API.
+    public var json: JSONValue {
+        .array(sections.map { section in .object(JSONObject([
+            ("component", .string(section.componentID)), ("title", .string(section.title)), ("resolves_to", .string(section.resolvesTo)),
+            ("choices", .array(section.choices.map { choice in .object(JSONObject([
+                ("id", .string(choice.id)), ("name", .string(choice.name)), ("kind", choice.kind.map(JSONValue.string) ?? .null),
+                ("status", choice.status.map(JSONValue.string) ?? .null), ("badges", .array(choice.badges.map(JSONValue.string))),
+            ])) })),
+        ])) })
+    }
+
+    /// The agent id a file's Legacy connections are kept under: its `id`, else its file name.
+    public static func agentID(of agent: Agent) -> String {
+        agent.id ?? URL(fileURLWithPath: agent.source).deletingPathExtension().lastPathComponent
+    }
+}

@@ -1,0 +1,40 @@
+import OAuthCore
+import Vault
+
+/// An agent made ready to run with its OAuth sections resolved: pre-flight, then the
+/// runners, then the environment (vault keys, the authorizing HTTP client). Shared by
+/// `keyflow run` and the server's run endpoint.
+public struct AgentSession: Sendable {
+    public let prepared: PreparedAgent
+    public let environment: RunEnvironment
+    public let resolution: Preflight.Resolution
+
+    /// True when the agent uses OAuth sections or vault keys, so a vault must be opened.
+    public static func needsVault(_ agent: Agent) -> Bool {
+        agent.components.contains { component in
+            let conID = component.data["oauth_con_id"]?.stringValue ?? ""
+            let service = component.data["oauthService"]?.stringValue ?? ""
+            let usesOAuth = component.type == "APICall" && ((!conID.isEmpty && conID != "None") || !OAuthSection.noService.contains(service))
+            return usesOAuth || component.data.contains { JSONWriter.string($0.value).contains("{{KEY(") }
+        } || JSONWriter.string(.object(agent.variables)).contains("{{KEY(")
+    }
+
+    /// Resolves (pre-flight, throwing `PreflightError`) and prepares (throwing `PrepareError`).
+    public static func make(agent: Agent, vault: Vault?, transport: any HTTPTransport,
+                            login: (@Sendable (Connection) async throws -> Void)?) async throws -> AgentSession {
+        var resolution = Preflight.Resolution()
+        var authorizer: RequestAuthorizer?
+        if let vault {
+            let broker = TokenBroker(vault: vault, transport: transport)
+            authorizer = RequestAuthorizer(broker: broker)
+            resolution = try await Preflight(vault: vault, broker: broker, login: login)
+                .resolve(agent, agentID: AgentInspection.agentID(of: agent))
+        }
+        let prepared = try AgentPreparer.prepare(agent, connections: resolution.connections)
+        let keys: @Sendable (String) throws -> String? = { name in try vault?.keyValue(name) }
+        return AgentSession(prepared: prepared,
+                            environment: RunEnvironment(variables: agent.variables, keys: keys,
+                                                        http: AuthorizedHTTP(transport: transport, authorizer: authorizer)),
+                            resolution: resolution)
+    }
+}
