@@ -21,6 +21,8 @@ public enum KeyflowServer {
         }
         let api = router.group("api/v1").add(middleware: TeamAuthentication(store: vault.store))
             .add(middleware: ErrorMapping())
+        // The web UI serves the single local team; browser sign-in for teams is still to come.
+        VaultPage(vault: vault.forTeam(Vault.localTeam), flows: flows).add(to: router)
         let connections = ConnectionsAPI(vault: vault, flows: flows)
         connections.add(to: api)
         KeysAPI(connections: connections).add(to: api)

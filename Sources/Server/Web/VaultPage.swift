@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import OAuthCore
+import Runtime
+import Vault
+
+/// The Vault page: the team's OAuth connections with Authenticate / Sign out / Edit /
+/// Duplicate / Remove, the Add OAuth Connection dialog whose fields follow the chosen kind,
+/// and the vault keys. Plain HTML forms with a little JavaScript; every state-changing form
+/// carries a CSRF token that must match the page's cookie.
+struct VaultPage {
+    let vault: Vault
+    let flows: FlowsRegistry
+
+    func add(to router: Router<KeyflowRequestContext>) {
+        router.get("/") { _, _ in HTML.redirect("/vault") }
+        router.get("/vault") { request, _ in
+            let token = CSRF.token(in: request) ?? CSRF.newToken()
+            return HTML.page(title: "Vault", body: try render(csrf: token, notice: Self.query(request)["notice"]),
+                             headers: CSRF.cookie(token))
+        }
+        router.post("/vault/connections") { request, _ in
+            let form = try await CSRF.checkedForm(request)
+            var input = ConnectionInput()
+            for (key, value) in form where !["csrf", "kind", "name", "scopes", "allowedHosts", "pkce"].contains(key) && !value.isEmpty {
+                input.text[key] = value
+            }
+            if let scopes = form["scopes"], !scopes.isEmpty { input.scopes = [scopes] }
+            if let hosts = form["allowedHosts"], !hosts.isEmpty { input.allowedHosts = hosts.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+            if form["pkce"] == "on" { input.pkce = true }
+            let connection: Connection
+            do {
+                connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: input)
+            } catch {
+                return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
+            }
+            return try await authenticate(connection.id)
+        }
+        router.post("/vault/connections/:id/:action") { request, context in
+            _ = try await CSRF.checkedForm(request)
+            let id = context.parameters.get("id") ?? ""
+            do {
+                switch context.parameters.get("action") {
+                case "authenticate": return try await authenticate(id)
+                case "sign-out": try await SignOut(vault: vault, transport: flows.transport).run(id)
+                case "duplicate": try vault.duplicate(id)
+                case "remove": try vault.remove(id)
+                default: throw APIError(.notFound, "not_found", "no such action")
+                }
+            } catch {
+                if error is APIError { throw error }
+                return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
+            }
+            return HTML.redirect("/vault")
+        }
+        router.post("/vault/keys") { request, _ in
+            let form = try await CSRF.checkedForm(request)
+            do { try vault.setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
+                return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
+            }
+            return HTML.redirect("/vault")
+        }
+        router.post("/vault/keys/:name/remove") { request, context in
+            _ = try await CSRF.checkedForm(request)
+            try? vault.removeKey(context.parameters.get("name") ?? "")
+            return HTML.redirect("/vault")
+        }
+    }
+
+    /// Starts a login: to the provider for a user login, straight back for client credentials.
+    func authenticate(_ id: String) async throws -> Response {
+        do {
+            switch try await flows.flows(for: vault).start(id) {
+            case .browser(let url): return HTML.redirect(url)
+            case .completed(let connection): return HTML.redirect("/vault?notice=" + PercentEncoding.encode("“\(connection.name)” is ready"))
+            }
+        } catch {
+            return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
+        }
+    }
+
+    static func message(_ error: Error) -> String {
+        (error as? VaultError)?.message ?? String(describing: error)
+    }
+
+    static func query(_ request: Request) -> [String: String] {
+        Dictionary(FormEncoding.decode(request.uri.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func render(csrf: String, notice: String?) throws -> String {
+        let connections = try vault.list()
+        let catalog = vault.catalog
+        var rows = ""
+        for connection in connections {
+            let status = connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? "")
+            let expiry = connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–"
+            let badge = connection.isLegacy ? "<span class=\"badge\">Legacy</span>" : ""
+            func button(_ action: String, _ label: String, confirm: String? = nil) -> String {
+                let onsubmit = confirm.map { " onsubmit=\"return confirm('\(HTML.escape($0))')\"" } ?? ""
+                return "<form class=\"inline\" method=\"post\" action=\"/vault/connections/\(connection.id)/\(action)\"\(onsubmit)>"
+                    + "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>\(label)</button></form>"
+            }
+            rows += "<tr data-id=\"\(connection.id)\"><td>\(HTML.escape(connection.name))\(badge)</td>"
+                + "<td>\(HTML.escape(catalog.kind(id: connection.kind)?.displayName ?? connection.kind))</td>"
+                + "<td class=\"status-\(connection.status.rawValue)\">\(HTML.escape(status))</td><td>\(expiry)</td><td>"
+                + button("authenticate", "Authenticate") + button("sign-out", "Sign out") + button("duplicate", "Duplicate")
+                + button("remove", "Remove", confirm: "Remove \(connection.name)? Its secrets and tokens are deleted.") + "</td></tr>"
+        }
+        if connections.isEmpty { rows = "<tr><td colspan=\"5\">No connections yet.</td></tr>" }
+        let keys = try vault.keyNames().map { name in
+            "<li>\(HTML.escape(name)) <form class=\"inline\" method=\"post\" action=\"/vault/keys/\(PercentEncoding.encode(name))/remove\">"
+                + "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Remove</button></form></li>"
+        }.joined()
+        return """
+            \(notice.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? "")
+            <h1>OAuth Connections</h1>
+            <p><button id="add-connection" onclick="document.getElementById('add-dialog').showModal()">Add OAuth Connection</button></p>
+            <table id="connections"><thead><tr><th>Name</th><th>Kind</th><th>Status</th><th>Token expires</th><th></th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            <h2>Vault keys</h2><p>Named secrets for <code>{{KEY(NAME)}}</code> templates; values are never shown.</p>
+            <ul id="keys">\(keys)</ul>
+            <form method="post" action="/vault/keys"><input type="hidden" name="csrf" value="\(csrf)">
+            <label>Name <input type="text" name="name" required pattern="[A-Za-z0-9_.\\-]+"></label>
+            <label>Value <input type="password" name="value" required autocomplete="off"></label><button>Add key</button></form>
+            \(AddDialog(catalog: catalog, home: vault.home).render(csrf: csrf))
+            """
+    }
+}
+
+/// Double-submit CSRF protection: the page sets a random cookie and puts the same value in
+/// every form; a POST whose form value does not match the cookie is refused.
+enum CSRF {
+    static let cookieName = "kf_csrf"
+
+    static func newToken() -> String { PKCE(length: 43).verifier }
+
+    static func token(in request: Request) -> String? {
+        request.cookies[cookieName]?.value
+    }
+
+    static func cookie(_ token: String) -> HTTPFields {
+        [.setCookie: "\(cookieName)=\(token); Path=/; HttpOnly; SameSite=Lax"]
+    }
+
+    /// Reads a form body and checks its `csrf` field against the cookie.
+    static func checkedForm(_ request: Request) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let form = Dictionary(FormEncoding.decode(String(buffer: body)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard let cookie = token(in: request), let sent = form["csrf"], !cookie.isEmpty, cookie == sent else {
+            throw APIError(.forbidden, "csrf", "the form's CSRF token does not match; reload the page and try again")
+        }
+        return form
+    }
+}
