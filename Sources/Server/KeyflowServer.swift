@@ -11,11 +11,13 @@ public enum KeyflowServer {
         let router = Router(context: KeyflowRequestContext.self)
         router.get("/healthz") { _, _ in "ok" }
         for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
+            // The provider brings the user back here; the Vault page then shows the outcome.
             router.get(RouterPath(path)) { request, _ -> Response in
                 do {
-                    return CallbackRoutes.page(for: .success(try await flows.complete(path: path, query: request.uri.query ?? "")))
+                    let connection = try await flows.complete(path: path, query: request.uri.query ?? "")
+                    return HTML.redirect("/vault?notice=" + PercentEncoding.encode("“\(connection.name)” is \(connection.status.rawValue)"))
                 } catch {
-                    return CallbackRoutes.page(for: .failure(error))
+                    return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
                 }
             }
         }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import OAuthCore
 import Server
+import TestSupport
 import Testing
 import Vault
 
@@ -49,6 +50,35 @@ struct VaultPageTests {
                                                    body: ByteBuffer(string: "csrf=\(token)"))
             #expect(removed.status == .seeOther)
             #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+        }
+    }
+}
+
+/// The seed's journey in the Vault page against the Authlib peer: add a Custom OAuth 2.0
+/// connection with PKCE, approve at the provider, come back ready.
+struct VaultPageLoginTests {
+    @Test func addConnectionApproveAtTheProviderAndComeBackReady() async throws {
+        let peer = try PeerServer(script: "authlib_server.py")
+        defer { peer.stop() }
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        try await app.test(.router) { client in
+            let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
+            let form = "csrf=\(token)&kind=custom-oauth2&name=Peer&clientID=pkce-client&clientSecret=secret-pkce&scopes=read&pkce=on"
+                + "&authorizationURL=\(PercentEncoding.encode(peer.baseURL + "/authorize"))&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))"
+            let added = try await client.execute(uri: "/vault/connections", method: .post,
+                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
+                                                 body: ByteBuffer(string: form))
+            let authorize = try #require(added.headers[.location])
+            // The user approves at the provider, which redirects the browser to our callback.
+            let callback = try RequestURL(try await ConsentPage.decide(authorize, using: transport))
+            let back = try await client.execute(uri: callback.path + "?" + (callback.query ?? ""), method: .get)
+            #expect(back.status == .seeOther && back.headers[.location]?.hasPrefix("/vault?notice=") == true)
+            let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
+            #expect(connection.status == .ready)
+            let page = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_csrf=\(token)"]).body)
+            #expect(page.contains("status-ready"))
         }
     }
 }
