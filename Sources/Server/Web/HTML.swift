@@ -1,22 +1,11 @@
 import Hummingbird
 import NIOCore
+import Vault
 
 /// Small helpers for the server-rendered pages: escaping and the page frame.
 enum HTML {
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        CallbackRoutes.escape(text)
     }
 
     static func page(title: String, body: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {

@@ -50,7 +50,7 @@ public enum CallbackRoutes {
     }
 
     /// HTML-escapes text (provider error descriptions are attacker-controlled).
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {
