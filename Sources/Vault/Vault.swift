@@ -275,10 +275,16 @@ public final class Vault: Sendable {
         row.leaseUntil = nil
     }
 
+    /// Whether two settings authenticate the same way: hosts do not matter, and an unset
+    /// toggle equals an off one.
     static func sameAuthentication(_ lhs: ConnectionSettings, _ rhs: ConnectionSettings) -> Bool {
         var lhs = lhs, rhs = rhs
         lhs.allowedHosts = nil
         rhs.allowedHosts = nil
+        lhs.pkce = lhs.pkce ?? false
+        rhs.pkce = rhs.pkce ?? false
+        lhs.bodyHash = lhs.bodyHash ?? false
+        rhs.bodyHash = rhs.bodyHash ?? false
         return lhs == rhs
     }
 

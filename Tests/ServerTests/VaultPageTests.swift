@@ -82,3 +82,36 @@ struct VaultPageLoginTests {
         }
     }
 }
+
+/// The Edit form keeps secrets unless replaced, and signs out only when authentication changes.
+struct EditFormTests {
+    @Test func savingUnchangedKeepsTokensAndANewSecretSignsOut() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let vault = root.forTeam(Vault.localTeam)
+        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+            text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
+                   "tokenURL": "https://a.example/token"])).id
+        try vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
+            let html = String(buffer: page.body)
+            #expect(html.contains("••••6789") && !html.contains("old-secret-123456789"))
+            let token = try #require(VaultPageTests.csrf(from: page))
+            func save(_ fields: String) async throws -> TestResponse {
+                try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
+                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
+                                         body: ByteBuffer(string: "csrf=\(token)&" + fields))
+            }
+            let unchanged = "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
+                + "&tokenURL=https%3A%2F%2Fa.example%2Ftoken&scopes=&pkce_present=1&allowedHosts="
+            #expect(try await save(unchanged).status == .seeOther)
+            #expect(try vault.connection(id).name == "Renamed" && vault.connection(id).hasTokens)
+            #expect(try vault.secrets(of: id).clientSecret == "old-secret-123456789")
+            #expect(try await save(unchanged.replacingOccurrences(of: "clientSecret=", with: "clientSecret=new-secret")).status == .seeOther)
+            #expect(try !vault.connection(id).hasTokens)
+            #expect(try vault.secrets(of: id).clientSecret == "new-secret")
+        }
+    }
+}

@@ -53,6 +53,22 @@ struct VaultPage {
             }
             return HTML.redirect("/vault")
         }
+        router.get("/vault/connections/:id/edit") { request, context in
+            let token = CSRF.token(in: request) ?? CSRF.newToken()
+            let connection = try vault.connection(context.parameters.get("id") ?? "")
+            return HTML.page(title: "Edit \(connection.name)", body: try EditForm(vault: vault).render(connection, csrf: token),
+                             headers: CSRF.cookie(token))
+        }
+        router.post("/vault/connections/:id/edit") { request, context in
+            let form = try await CSRF.checkedForm(request)
+            let id = context.parameters.get("id") ?? ""
+            do {
+                try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
+            } catch {
+                return HTML.redirect("/vault/connections/\(id)/edit?notice=" + PercentEncoding.encode(Self.message(error)))
+            }
+            return HTML.redirect("/vault?notice=" + PercentEncoding.encode("saved"))
+        }
         router.post("/vault/keys") { request, _ in
             let form = try await CSRF.checkedForm(request)
             do { try vault.setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
@@ -103,7 +119,8 @@ struct VaultPage {
             rows += "<tr data-id=\"\(connection.id)\"><td>\(HTML.escape(connection.name))\(badge)</td>"
                 + "<td>\(HTML.escape(catalog.kind(id: connection.kind)?.displayName ?? connection.kind))</td>"
                 + "<td class=\"status-\(connection.status.rawValue)\">\(HTML.escape(status))</td><td>\(expiry)</td><td>"
-                + button("authenticate", "Authenticate") + button("sign-out", "Sign out") + button("duplicate", "Duplicate")
+                + button("authenticate", "Authenticate") + button("sign-out", "Sign out")
+                + "<a href=\"/vault/connections/\(connection.id)/edit\"><button type=\"button\">Edit</button></a>" + button("duplicate", "Duplicate")
                 + button("remove", "Remove", confirm: "Remove \(connection.name)? Its secrets and tokens are deleted.") + "</td></tr>"
         }
         if connections.isEmpty { rows = "<tr><td colspan=\"5\">No connections yet.</td></tr>" }
