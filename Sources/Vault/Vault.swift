@@ -96,6 +96,15 @@ public final class Vault: Sendable {
         EffectiveSettings(kind: try kind(of: connection), settings: connection.settings)
     }
 
+    /// The settings of a stored row, without opening its secrets: the broker and the
+    /// authorizer need them on every request, the secrets only when they sign or refresh.
+    func effectiveSettings(of row: StoredConnection) throws(VaultError) -> EffectiveSettings {
+        guard let kind = catalog.kind(id: row.kind) else {
+            throw .invalidInput(["connection \(row.id) has unknown kind \(row.kind)"])
+        }
+        return EffectiveSettings(kind: kind, settings: try decode(ConnectionSettings.self, row.settings, owner: row.id))
+    }
+
     /// Opens the connection's secrets; plaintext lives only as long as the caller keeps it.
     public func secrets(of id: String) throws(VaultError) -> ConnectionSecrets {
         try secrets(in: try stored(id))

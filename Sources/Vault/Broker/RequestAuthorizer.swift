@@ -18,11 +18,11 @@ public struct RequestAuthorizer: Sendable {
         let url: RequestURL
         do { url = try RequestURL(request.url) } catch { throw AuthorizeError.invalidURL(error.description) }
         let vault = broker.vault
-        let connection = try vault.connection(id)
-        let settings = try vault.effectiveSettings(of: connection)
+        let row = try vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
+        let settings = try vault.effectiveSettings(of: row)
         let allowed = settings.allowedHosts
         guard allowed.contains(where: { HostPattern.matches($0, host: url.host) }) else {
-            throw AuthorizeError.hostNotAllowed(host: url.host, connection: connection.id, name: connection.name, allowed: allowed)
+            throw AuthorizeError.hostNotAllowed(host: url.host, connection: row.id, name: row.name, allowed: allowed)
         }
         let credential: Credential
         if let rejected {

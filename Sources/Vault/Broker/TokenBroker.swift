@@ -193,7 +193,7 @@ public actor TokenBroker {
     }
 
     private func settings(_ row: StoredConnection) throws(BrokerError) -> EffectiveSettings {
-        do { return try vault.effectiveSettings(of: try vault.connection(from: row)) } catch {
+        do { return try vault.effectiveSettings(of: row) } catch {
             throw .unusable(connection: row.id, reason: error.message)
         }
     }
