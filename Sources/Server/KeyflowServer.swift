@@ -9,13 +9,18 @@ public enum KeyflowServer {
     /// Builds the router for a vault (any team is served from the same store).
     public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
+        let folder = AgentFolder(directory: agents ?? vault.home.directory.appendingPathComponent("agents"))
+        let runs = AgentRuns(transport: flows.transport)
+        let selections = AddNewSelections(folder: folder)
         router.get("/healthz") { _, _ in "ok" }
+        // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
-            // The provider brings the user back here; the Vault page then shows the outcome.
+            // The provider brings the user back here; the page they came from shows the outcome.
             router.get(RouterPath(path)) { request, _ -> Response in
                 do {
                     let connection = try await flows.complete(path: path, query: request.uri.query ?? "")
-                    return HTML.redirect("/vault?notice=" + PercentEncoding.encode("“\(connection.name)” is \(connection.status.rawValue)"))
+                    return HTML.redirect(await selections.landing(after: connection))
                 } catch {
                     return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
                 }
@@ -23,13 +28,17 @@ public enum KeyflowServer {
         }
         let api = router.group("api/v1").add(middleware: TeamAuthentication(store: vault.store))
             .add(middleware: ErrorMapping())
-        // The web UI serves the single local team; browser sign-in for teams is still to come.
-        VaultPage(vault: vault.forTeam(Vault.localTeam), flows: flows).add(to: router)
         let connections = ConnectionsAPI(vault: vault, flows: flows)
         connections.add(to: api)
         KeysAPI(connections: connections).add(to: api)
-        AgentsAPI(vault: vault, directory: agents ?? vault.home.directory.appendingPathComponent("agents"), transport: flows.transport,
-                  connections: connections).add(to: api)
+        AgentsAPI(folder: folder, runs: runs, connections: connections).add(to: api)
+
+        let sessions = WebSessions(vault: vault)
+        SignInPage(sessions: sessions, home: vault.home).add(to: router.group().add(middleware: WebErrors()))
+        let web = router.group().add(middleware: WebErrors()).add(middleware: WebAuthentication(sessions: sessions, store: vault.store))
+        let agentsPage = AgentsPage(root: vault, folder: folder, runs: runs)
+        VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
+        agentsPage.add(to: web)
         return router
     }
 }

@@ -11,9 +11,9 @@ import Vault
 /// The JSON API at the HTTP level: teams, isolation, errors, masking.
 struct ConnectionsAPITests {
     /// The app and its vault; `transport` must be shut down by the caller (AsyncHTTPClient insists).
-    static func app(transport: AsyncHTTPTransport) throws -> (some ApplicationProtocol, Vault) {
+    static func app(transport: AsyncHTTPTransport, publicURL: String = KeyflowHome.defaultPublicURL) throws -> (some ApplicationProtocol, Vault) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-server-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try Vault.open(home: KeyflowHome(directory: directory, publicURL: publicURL)).vault
         let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport))
         return (Application(router: router), vault)
     }

@@ -25,7 +25,7 @@ struct VaultPageTests {
             let html = String(buffer: page.body)
             #expect(html.contains("OAuth Connections") && html.contains("Add OAuth Connection") && html.contains("Select Provider"))
             for kind in ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials"] {
-                #expect(html.contains("<option value=\"\(kind)\">"))
+                #expect(html.contains("<option value=\"\(kind)\""))
             }
             #expect(html.contains("Callback Path") && html.contains("Enable PKCE"))
             let token = try #require(Self.csrf(from: page))

@@ -9,39 +9,56 @@ import Vault
 /// and the vault keys. Plain HTML forms with a little JavaScript; every state-changing form
 /// carries a CSRF token that must match the page's cookie.
 struct VaultPage {
-    let vault: Vault
+    /// The whole vault; each request sees its team's part (`WebAuthentication` sets the team).
+    let root: Vault
     let flows: FlowsRegistry
+    let selections: AddNewSelections
+    /// Shows an Add New form that did not validate again on the agent page it came from.
+    let agentsPage: AgentsPage
 
-    func add(to router: Router<KeyflowRequestContext>) {
+    func vault(_ context: KeyflowRequestContext) -> Vault {
+        root.forTeam(context.team ?? Vault.localTeam)
+    }
+
+    func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/vault") }
-        router.get("/vault") { request, _ in
+        router.get("/vault") { request, context in
             let token = CSRF.token(in: request) ?? CSRF.newToken()
-            return HTML.page(title: "Vault", body: try render(csrf: token, notice: Self.query(request)["notice"]),
-                             headers: CSRF.cookie(token))
+            return HTML.page(title: "Vault", body: try render(vault(context), csrf: token, notice: Self.query(request)["notice"]),
+                             viewer: .init(context, csrf: token), headers: CSRF.cookie(token))
         }
-        router.post("/vault/connections") { request, _ in
+        router.post("/vault/connections") { request, context in
             let form = try await CSRF.checkedForm(request)
-            var input = ConnectionInput()
-            for (key, value) in form where !["csrf", "kind", "name", "scopes", "allowedHosts", "pkce"].contains(key) && !value.isEmpty {
-                input.text[key] = value
+            let vault = vault(context)
+            // Sent by the agents page's "+ Add New": select the connection there once it is ready.
+            var target: AddNewSelections.Target?
+            if let agent = form["attach_agent"], let component = form["attach_component"], !agent.isEmpty, !component.isEmpty {
+                target = .init(agent: agent, component: component)
             }
-            if let scopes = form["scopes"], !scopes.isEmpty { input.scopes = [scopes] }
-            if let hosts = form["allowedHosts"], !hosts.isEmpty { input.allowedHosts = hosts.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
-            if form["pkce"] == "on" { input.pkce = true }
+            let back = target.map { "/agents/" + PercentEncoding.encode($0.agent) } ?? "/vault"
             let connection: Connection
             do {
-                connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: input)
+                connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form))
+            } catch VaultError.invalidInput(let problems) {
+                // The form comes back open, each problem next to its field.
+                let rejected = AddDialog.Rejected(form: form, problems: problems)
+                let csrf = form["csrf"] ?? CSRF.newToken()
+                let body = try target.map { try agentsPage.render($0.agent, vault: vault, csrf: csrf, notice: nil, rejected: rejected) }
+                    ?? render(vault, csrf: csrf, notice: nil, rejected: rejected)
+                return HTML.page(title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             } catch {
-                return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
+                return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))
             }
-            return try await authenticate(connection.id)
+            if let target { await selections.remember(connection.id, for: target) }
+            return try await authenticate(connection.id, in: vault, back: back)
         }
         router.post("/vault/connections/:id/:action") { request, context in
             _ = try await CSRF.checkedForm(request)
+            let vault = vault(context)
             let id = context.parameters.get("id") ?? ""
             do {
                 switch context.parameters.get("action") {
-                case "authenticate": return try await authenticate(id)
+                case "authenticate": return try await authenticate(id, in: vault, back: "/vault")
                 case "sign-out": try await SignOut(vault: vault, transport: flows.transport).run(id)
                 case "duplicate": try vault.duplicate(id)
                 case "remove": try vault.remove(id)
@@ -55,43 +72,57 @@ struct VaultPage {
         }
         router.get("/vault/connections/:id/edit") { request, context in
             let token = CSRF.token(in: request) ?? CSRF.newToken()
+            let vault = vault(context)
             let connection = try vault.connection(context.parameters.get("id") ?? "")
             return HTML.page(title: "Edit \(connection.name)", body: try EditForm(vault: vault).render(connection, csrf: token),
-                             headers: CSRF.cookie(token))
+                             viewer: .init(context, csrf: token), headers: CSRF.cookie(token))
         }
         router.post("/vault/connections/:id/edit") { request, context in
             let form = try await CSRF.checkedForm(request)
             let id = context.parameters.get("id") ?? ""
             do {
-                try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
+                try vault(context).edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
             } catch {
                 return HTML.redirect("/vault/connections/\(id)/edit?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             return HTML.redirect("/vault?notice=" + PercentEncoding.encode("saved"))
         }
-        router.post("/vault/keys") { request, _ in
+        router.post("/vault/keys") { request, context in
             let form = try await CSRF.checkedForm(request)
-            do { try vault.setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
+            do { try vault(context).setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
                 return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             return HTML.redirect("/vault")
         }
         router.post("/vault/keys/:name/remove") { request, context in
             _ = try await CSRF.checkedForm(request)
-            try? vault.removeKey(context.parameters.get("name") ?? "")
+            try? vault(context).removeKey(context.parameters.get("name") ?? "")
             return HTML.redirect("/vault")
         }
     }
 
-    /// Starts a login: to the provider for a user login, straight back for client credentials.
-    func authenticate(_ id: String) async throws -> Response {
+    /// The Add dialog's fields as connection input (the catalog's field ids).
+    static func input(from form: [String: String]) -> ConnectionInput {
+        let notFields: Set<String> = ["csrf", "kind", "name", "scopes", "allowedHosts", "pkce", "attach_agent", "attach_component"]
+        var input = ConnectionInput()
+        for (key, value) in form where !notFields.contains(key) && !value.isEmpty {
+            input.text[key] = value
+        }
+        if let scopes = form["scopes"], !scopes.isEmpty { input.scopes = [scopes] }
+        if let hosts = form["allowedHosts"], !hosts.isEmpty { input.allowedHosts = hosts.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+        if form["pkce"] == "on" { input.pkce = true }
+        return input
+    }
+
+    /// Starts a login: to the provider for a user login, straight on for client credentials.
+    func authenticate(_ id: String, in vault: Vault, back: String) async throws -> Response {
         do {
             switch try await flows.flows(for: vault).start(id) {
             case .browser(let url): return HTML.redirect(url)
-            case .completed(let connection): return HTML.redirect("/vault?notice=" + PercentEncoding.encode("“\(connection.name)” is ready"))
+            case .completed(let connection): return HTML.redirect(await selections.landing(after: connection))
             }
         } catch {
-            return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
+            return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))
         }
     }
 
@@ -103,7 +134,7 @@ struct VaultPage {
         Dictionary(FormEncoding.decode(request.uri.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func render(csrf: String, notice: String?) throws -> String {
+    func render(_ vault: Vault, csrf: String, notice: String?, rejected: AddDialog.Rejected? = nil) throws -> String {
         let connections = try vault.list()
         let catalog = vault.catalog
         var rows = ""
@@ -124,12 +155,12 @@ struct VaultPage {
                 + button("remove", "Remove", confirm: "Remove \(connection.name)? Its secrets and tokens are deleted.") + "</td></tr>"
         }
         if connections.isEmpty { rows = "<tr><td colspan=\"5\">No connections yet.</td></tr>" }
-        let keys = try vault.keyNames().map { name in
+        let keys = try vault.keyNames().map { name -> String in
             "<li>\(HTML.escape(name)) <form class=\"inline\" method=\"post\" action=\"/vault/keys/\(PercentEncoding.encode(name))/remove\">"
                 + "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Remove</button></form></li>"
         }.joined()
         return """
-            \(notice.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? "")
+            \(notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? "")
             <h1>OAuth Connections</h1>
             <p><button id="add-connection" onclick="document.getElementById('add-dialog').showModal()">Add OAuth Connection</button></p>
             <table id="connections"><thead><tr><th>Name</th><th>Kind</th><th>Status</th><th>Token expires</th><th></th></tr></thead>
@@ -139,7 +170,7 @@ struct VaultPage {
             <form method="post" action="/vault/keys"><input type="hidden" name="csrf" value="\(csrf)">
             <label>Name <input type="text" name="name" required pattern="[A-Za-z0-9_.\\-]+"></label>
             <label>Value <input type="password" name="value" required autocomplete="off"></label><button>Add key</button></form>
-            \(AddDialog(catalog: catalog, home: vault.home).render(csrf: csrf))
+            \(AddDialog(catalog: catalog, home: vault.home).render(csrf: csrf, rejected: rejected))
             """
     }
 }

@@ -57,7 +57,9 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         if save, !session.resolution.addedNew.isEmpty {
-            try AgentFileWriter.saveAddNew(path: agent, agent: loaded, added: session.resolution.addedNew)
+            if try AgentFileWriter.saveAddNew(path: agent, agent: loaded, added: session.resolution.addedNew) {
+                FileHandle.standardError.write(Data("note: rewrote \(agent) (backup in \(agent).bak)\n".utf8))
+            }
         }
         let prepared = session.prepared
         let environment = session.environment

@@ -7,15 +7,15 @@ import Server
 import ServiceLifecycle
 import Vault
 
-/// `keyflow serve`: the JSON API, the OAuth callbacks and /healthz, on the same home,
+/// `keyflow serve`: the web UI, the JSON API, the OAuth callbacks and /healthz, on the same home,
 /// master key and vault as the CLI. SIGTERM and Ctrl-C shut it down gracefully.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Serve the JSON API (/api/v1), the OAuth callbacks and /healthz.",
+        commandName: "serve", abstract: "Serve the web UI (/vault, /agents), the JSON API (/api/v1), the OAuth callbacks and /healthz.",
         discussion: """
             Without users (keyflow users add) it serves the single local team and binds to loopback
-            only; with users, the API takes Authorization: Bearer <token> and each user sees the
-            connections of their team.
+            only; with users, the browser signs in with a user's API token (a session cookie), the
+            API takes Authorization: Bearer <token>, and each user sees the connections of their team.
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787

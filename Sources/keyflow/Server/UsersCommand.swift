@@ -16,6 +16,7 @@ struct UsersCommand: ParsableCommand {
             let (user, token) = try VaultSession.run { try Users.add(name: name, team: team, store: vault.store) }
             print(token)
             print("Added \(user.name) to team \(user.team). The token above is shown once; only its hash is stored.")
+            print("Use it as Authorization: Bearer <token> with the API, or paste it at /signin in the web UI.")
         }
     }
 

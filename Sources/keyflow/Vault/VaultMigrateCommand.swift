@@ -33,12 +33,14 @@ struct VaultMigrateCommand: AsyncParsableCommand {
         let inlineFields = ["oauthService", "scope", "authorizationURL", "tokenURL", "clientID", "clientSecret", "requestTokenURL",
                             "accessTokenURL", "userAuthorizationURL", "consumerKey", "consumerSecret", "oauth2CallbackURL", "callbackURL",
                             "oauth1CallbackURL"]
-        try AgentFileWriter.rewrite(path: agent, agent: loaded) { data, componentID in
+        if try AgentFileWriter.rewrite(path: agent, agent: loaded, change: { data, componentID in
             guard let connection = migrated[componentID] else { return false }
             data["oauth_con_id"] = .string(connection.id)
             for field in inlineFields { data[field] = nil }
             data["oauthService"] = .string("None")
             return true
+        }) {
+            FileHandle.standardError.write(Data("note: rewrote \(agent) (backup in \(agent).bak)\n".utf8))
         }
         for (componentID, connection) in migrated.sorted(by: { $0.key < $1.key }) {
             print("\(componentID): now uses \(connection.id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))")

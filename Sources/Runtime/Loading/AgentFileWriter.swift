@@ -1,11 +1,12 @@
 import Foundation
-import Runtime
 import Vault
 
-/// Rewrites agent files in place, keeping a backup (`FILE.bak`) and every field it does not change.
-enum AgentFileWriter {
+/// Rewrites agent files in place, keeping a backup (`FILE.bak`) and every field it does not
+/// change. Used by `keyflow run --save`, `vault migrate` and the server's agents page.
+public enum AgentFileWriter {
     /// Points each Add New section at the connection that was created for it.
-    static func saveAddNew(path: String, agent: Agent, added: [String: Connection]) throws {
+    @discardableResult
+    public static func saveAddNew(path: String, agent: Agent, added: [String: Connection]) throws -> Bool {
         try rewrite(path: path, agent: agent) { data, componentID in
             guard let connection = added[componentID] else { return false }
             data["oauth_con_id"] = .string(connection.id)
@@ -15,11 +16,13 @@ enum AgentFileWriter {
     }
 
     /// Applies `change` to the `data` of every component (returning true when it changed
-    /// something) and writes the file back if anything changed.
-    static func rewrite(path: String, agent: Agent, change: (inout JSONObject, String) throws -> Bool) throws {
-        guard case .object(var root) = agent.document else { return }
+    /// something) and writes the file back if anything changed; returns whether it did.
+    /// The previous file is kept as `path.bak`.
+    @discardableResult
+    public static func rewrite(path: String, agent: Agent, change: (inout JSONObject, String) throws -> Bool) throws -> Bool {
+        guard case .object(var root) = agent.document else { return false }
         var container = agent.isWrapped ? (root["data"]?.objectValue ?? JSONObject()) : root
-        guard var components = container["components"]?.arrayValue else { return }
+        guard var components = container["components"]?.arrayValue else { return false }
         var changed = false
         for index in components.indices {
             guard case .object(var component) = components[index], let id = component["id"].map(Template.text(of:)),
@@ -30,13 +33,13 @@ enum AgentFileWriter {
                 changed = true
             }
         }
-        guard changed else { return }
+        guard changed else { return false }
         container["components"] = .array(components)
         if agent.isWrapped { root["data"] = .object(container) } else { root = container }
         let backup = path + ".bak"
         try? FileManager.default.removeItem(atPath: backup)
         try FileManager.default.copyItem(atPath: path, toPath: backup)
         try Data((JSONWriter.string(.object(root), pretty: true) + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        FileHandle.standardError.write(Data("note: rewrote \(path) (backup in \(backup))\n".utf8))
+        return true
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import OAuthCore
+import Vault
+
+/// "+ Add New" from an APICall's OAuth dropdown: the connection is created at once, but the
+/// component is pointed at it only after its login succeeds, so an abandoned login leaves
+/// the agent as it was. This remembers which component waits for which connection.
+actor AddNewSelections {
+    struct Target: Sendable {
+        let agent: String
+        let component: String
+    }
+
+    let folder: AgentFolder
+    private var waiting: [String: Target] = [:]
+
+    init(folder: AgentFolder) {
+        self.folder = folder
+    }
+
+    func remember(_ connectionID: String, for target: Target) {
+        waiting[connectionID] = target
+    }
+
+    /// Where the browser goes once a connection's login has finished: back to the agent
+    /// that asked for it (now selecting it), else to the Vault.
+    func landing(after connection: Connection) -> String {
+        let notice = "“\(connection.name)” is \(connection.status.rawValue)"
+        guard let target = waiting.removeValue(forKey: connection.id) else {
+            return "/vault?notice=" + PercentEncoding.encode(notice)
+        }
+        let page = "/agents/" + PercentEncoding.encode(target.agent)
+        guard connection.status == .ready else { return page + "?notice=" + PercentEncoding.encode(notice) }
+        do {
+            try folder.selectConnection(agent: target.agent, component: target.component, choice: connection.id)
+        } catch {
+            return page + "?notice=" + PercentEncoding.encode("\(notice), but the agent was not saved: \(error)")
+        }
+        return page + "?notice=" + PercentEncoding.encode("\(notice) and selected in \(target.component)")
+    }
+}

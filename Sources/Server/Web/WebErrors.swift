@@ -1,0 +1,25 @@
+import Hummingbird
+import Vault
+
+/// Errors on the web pages become an HTML page with the right status (a missing or another
+/// team's connection is 404), not JSON and never a stack of internals.
+struct WebErrors: RouterMiddleware {
+    typealias Context = KeyflowRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let mapped: APIError
+            if let error = error as? HTTPResponseError, !(error is APIError) {
+                // Hummingbird's own errors (an oversized body, say) keep their status.
+                mapped = APIError(error.status, "http", error.status.reasonPhrase)
+            } else {
+                mapped = APIError.from(error)
+            }
+            let body = "<h1>\(mapped.status.code) \(HTML.escape(mapped.status.reasonPhrase))</h1>"
+                + "<p class=\"error\" role=\"alert\">\(HTML.escape(mapped.message))</p><p><a href=\"/vault\">Back to the Vault</a></p>"
+            return HTML.page(title: mapped.status.reasonPhrase, body: body, status: mapped.status)
+        }
+    }
+}

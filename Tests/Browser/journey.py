@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""The seed's journey in a real browser (Debian's chromium, driven by selenium).
+
+It starts the Authlib peer and `keyflow serve` (a fresh home, one team user, an agents
+folder), signs in with the user's API token, then:
+  1. opens the Vault;
+  2. Add OAuth Connection -> Custom OAuth 2.0 with PKCE, pointed at the Authlib peer;
+  3. Add Connection -> approves at the peer -> back in the Vault, status ready;
+  4. picks the connection in an agent's APICall dropdown (the agent file is saved);
+  5. runs the agent and sees the API's answer;
+  6. + Add New from the component: creates, approves and selects a second connection;
+  7. Duplicate, Sign out and Remove in the Vault.
+Screenshots of the Vault, the Add dialog for each kind and the agent dropdown go to
+--screenshots. Exits non-zero, saying which step failed, when anything is off.
+
+Usage: journey.py --keyflow PATH/TO/keyflow [--screenshots DIR]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+KINDS = ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"journey: {url} did not answer within {seconds} s")
+
+
+def find_binary(*names):
+    for name in names:
+        path = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+        if path:
+            return path
+    return None
+
+
+def agent_document(api_url):
+    """An agent whose APICall reads the peer's /api/me; it starts with no OAuth."""
+    port = lambda name, index, **extra: {"name": name, "index": index, **extra}
+    return {
+        "id": "peer-profile",
+        "name": "Peer profile",
+        "components": [
+            {"id": "E", "name": "APIEndpoint", "title": "Profile", "data": {"endpoint": "profile", "method": "POST"},
+             "inputs": [port("note", 0, type="Text", optional=True)],
+             "outputs": [port("headers", 0, default=True), port("body", 1, default=True), port("query", 2, default=True)]},
+            {"id": "ME", "name": "APICall", "title": "Who am I at the peer",
+             "data": {"method": "GET", "url": api_url, "contentType": "none", "headers": "{}", "oauthService": "None"},
+             "inputs": [port("trigger", 0, type="Any")],
+             "outputs": [port("Response", 0, default=True), port("Headers", 1, default=True), port("_error", 2)]},
+            {"id": "OUT", "name": "APIOutput", "title": "Result", "data": {"format": "minimal"},
+             "inputs": [port("result", 0)], "outputs": [port("Output", 0, default=True)]},
+        ],
+        "connections": [
+            {"sourceId": "E", "sourceIndex": 1, "targetId": "ME", "targetIndex": 0},
+            {"sourceId": "ME", "sourceIndex": 0, "targetId": "OUT", "targetIndex": 0},
+        ],
+    }
+
+
+class Journey:
+    def __init__(self, args):
+        self.args = args
+        self.processes = []
+        self.step = "setting up"
+        self.shots = Path(args.screenshots) if args.screenshots else None
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def start_peer(self):
+        python = sys.executable
+        peer = subprocess.Popen([python, str(REPO / "peers" / "authlib_server.py"), "--port", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.processes.append(peer)
+        line = peer.stdout.readline().strip()
+        if not line.startswith("READY "):
+            raise SystemExit(f"journey: the Authlib peer did not start ({line!r})")
+        self.peer = line.split(" ", 1)[1]
+
+    def start_keyflow(self):
+        self.home = Path(tempfile.mkdtemp(prefix="keyflow-browser-"))
+        self.agents = self.home / "agents"
+        self.agents.mkdir()
+        (self.agents / "peer-profile.smyth").write_text(json.dumps(agent_document(self.peer + "/api/me"), indent=2))
+        shutil.copy(REPO / "workflows" / "legacy-inline.smyth", self.agents / "legacy-inline.smyth")
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        env = dict(os.environ, KEYFLOW_HOME=str(self.home), KEYFLOW_PUBLIC_URL=self.base)
+        added = subprocess.run([self.args.keyflow, "users", "add", "ada", "--team", "acme"], env=env,
+                               capture_output=True, text=True, check=True)
+        self.token = next(word for word in added.stdout.split() if word.startswith("kft_"))
+        self.log = open(self.home / "serve.log", "w")
+        server = subprocess.Popen([self.args.keyflow, "serve", "--port", str(port), "--agents", str(self.agents)],
+                                  env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.processes.append(server)
+        wait_http(self.base + "/healthz")
+
+    def start_browser(self):
+        chromium = find_binary("chromium", "chromium-browser")
+        driver_path = find_binary("chromedriver")
+        if not chromium or not driver_path:
+            raise SystemExit("journey: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+        options = Options()
+        options.binary_location = chromium
+        for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                     "--no-first-run", "--password-store=basic"]:
+            options.add_argument(flag)
+        self.browser = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+        # Pages reload under the checks (a form posts, the server redirects): elements found
+        # on the old page go stale, so waits look again instead of failing.
+        self.wait = WebDriverWait(self.browser, 20, ignored_exceptions=[StaleElementReferenceException])
+
+    def stop(self):
+        if getattr(self, "browser", None):
+            self.browser.quit()
+        for process in self.processes:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def shot(self, name, element=None):
+        if not self.shots:
+            return
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{name}.png"
+        if element is None:
+            self.browser.save_screenshot(str(path))
+        else:
+            element.screenshot(str(path))
+
+    def expect(self, condition, message):
+        if not condition:
+            raise AssertionError(message)
+
+    def page_text(self):
+        return self.browser.find_element(By.TAG_NAME, "body").text
+
+    def row(self, name):
+        for row in self.browser.find_elements(By.CSS_SELECTOR, "#connections tbody tr"):
+            if row.find_elements(By.TAG_NAME, "td") and row.find_elements(By.TAG_NAME, "td")[0].text.startswith(name):
+                return row
+        return None
+
+    def status_of(self, name):
+        row = self.row(name)
+        return row.find_elements(By.TAG_NAME, "td")[2].text if row else None
+
+    def fill_custom_oauth2(self, name, client, secret, pkce):
+        dialog = self.browser.find_element(By.ID, "add-dialog")
+        Select(dialog.find_element(By.NAME, "kind")).select_by_value("custom-oauth2")
+        values = {"name": name, "clientID": client, "clientSecret": secret, "scopes": "read",
+                  "authorizationURL": self.peer + "/authorize", "tokenURL": self.peer + "/token"}
+        for field, value in values.items():
+            element = dialog.find_element(By.NAME, field)
+            element.clear()
+            element.send_keys(value)
+        box = dialog.find_element(By.NAME, "pkce")
+        if box.is_selected() != pkce:
+            box.click()
+        return dialog
+
+    def approve_at_peer(self):
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[name=confirm][value=yes]"))).click()
+
+    # -- the journey --------------------------------------------------------------------
+
+    def run(self):
+        b = self.browser
+        self.step = "0. sign in with the API token"
+        b.get(self.base + "/vault")
+        self.wait.until(EC.url_contains("/signin"))
+        b.find_element(By.ID, "token").send_keys(self.token)
+        b.find_element(By.ID, "sign-in").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "connections")))
+        self.expect("ada" in self.page_text() and "acme" in self.page_text(), "the header should name the signed-in user and team")
+        cookie = b.get_cookie("kf_session")
+        self.expect(cookie and cookie.get("httpOnly") and cookie.get("sameSite") == "Lax", f"session cookie flags: {cookie}")
+
+        self.step = "1. open the Vault"
+        self.expect("No connections yet." in self.page_text(), "a new vault should be empty")
+        self.shot("vault-empty")
+
+        self.step = "2. Add OAuth Connection -> each kind's form, then Custom OAuth 2.0 with PKCE"
+        b.find_element(By.ID, "add-connection").click()
+        dialog = self.wait.until(EC.visibility_of_element_located((By.ID, "add-dialog")))
+        kind = Select(dialog.find_element(By.NAME, "kind"))
+        for value in KINDS:
+            kind.select_by_value(value)
+            visible = {div.get_attribute("data-field") for div in dialog.find_elements(By.CSS_SELECTOR, ".field") if div.is_displayed()}
+            self.expect("clientID" in visible or "consumerKey" in visible, f"{value}: the form should ask for credentials ({visible})")
+            if value == "custom-oauth2":
+                self.expect({"authorizationURL", "tokenURL", "pkce"} <= visible, f"custom-oauth2 shows URLs and PKCE ({visible})")
+                self.expect("/oauth/oauth2/callback" in dialog.find_element(By.ID, "callback").get_attribute("value"), "callback path")
+            if value == "google":
+                self.expect("authorizationURL" not in visible, f"google is prefilled ({visible})")
+            if value == "client-credentials":
+                self.expect({"tokenURL", "audience"} <= visible, f"client credentials shows token URL and audience ({visible})")
+            if value == "custom-oauth1":
+                self.expect({"requestTokenURL", "accessTokenURL", "userAuthorizationURL"} <= visible, f"custom-oauth1 URLs ({visible})")
+                self.expect("/oauth/oauth1/callback" in dialog.find_element(By.ID, "callback").get_attribute("value"), "OAuth 1 callback")
+            self.shot(f"add-dialog-{value}", dialog)
+        self.fill_custom_oauth2("Peer API", "pkce-client", "secret-pkce", pkce=True)
+
+        self.step = "3. Add Connection -> approve at the peer -> back in the Vault, ready"
+        dialog.find_element(By.ID, "add-submit").click()
+        self.wait.until(EC.url_contains(self.peer + "/authorize"))
+        self.expect("code_challenge=" in b.current_url, "PKCE: the authorization URL should carry a code_challenge")
+        self.approve_at_peer()
+        self.wait.until(EC.presence_of_element_located((By.ID, "connections")))
+        self.expect(self.status_of("Peer API") == "ready", f"status after approving: {self.status_of('Peer API')}")
+        self.expect("secret-pkce" not in b.page_source, "the client secret must never reach the browser")
+        self.shot("vault")
+
+        self.step = "4. pick the connection in the agent's APICall dropdown"
+        b.get(self.base + "/agents")
+        b.find_element(By.LINK_TEXT, "peer-profile").click()
+        select = Select(self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "select.oauth-choice"))))
+        labels = [option.text for option in select.options]
+        self.expect(any(label.startswith("Peer API") for label in labels) and "+ Add New" in labels, f"dropdown choices: {labels}")
+        self.shot("agent-dropdown", b.find_element(By.CSS_SELECTOR, ".apicall"))
+        option = next(option for option in select.options if option.text.startswith("Peer API"))
+        connection_id = option.get_attribute("value")
+        select.select_by_value(connection_id)
+        self.wait.until(EC.presence_of_element_located((By.ID, "notice")))
+        saved = json.loads((self.agents / "peer-profile.smyth").read_text())
+        call = next(c for c in saved["components"] if c["id"] == "ME")
+        self.expect(call["data"]["oauth_con_id"] == connection_id, "selecting should save the agent with the connection id")
+        self.expect((self.agents / "peer-profile.smyth.bak").exists(), "saving keeps a backup")
+
+        self.step = "5. run the agent and see the API's answer"
+        b.find_element(By.NAME, "input.note").send_keys("hello")
+        b.find_element(By.CSS_SELECTOR, "form.run button").click()
+        output = self.wait.until(EC.presence_of_element_located((By.ID, "run-output"))).text
+        answer = json.loads(output)
+        self.expect(answer.get("result", {}).get("client_id") == "pkce-client", f"the API's answer: {output}")
+        self.expect(b.find_elements(By.CSS_SELECTOR, "#trace tbody tr"), "the trace should be shown")
+        self.expect(not re.search(r"Bearer\s+[A-Za-z0-9._~+/-]{8,}", b.page_source), "no bearer token may be shown in the trace")
+        self.shot("agent-run")
+
+        self.step = "6. + Add New from the component"
+        select = Select(b.find_element(By.CSS_SELECTOR, "select.oauth-choice"))
+        select.select_by_value("add_new")
+        dialog = self.wait.until(EC.visibility_of_element_located((By.ID, "add-dialog")))
+        self.fill_custom_oauth2("Second peer", "confidential-basic", "secret-basic", pkce=False)
+        dialog.find_element(By.ID, "add-submit").click()
+        self.wait.until(EC.url_contains(self.peer + "/authorize"))
+        self.approve_at_peer()
+        notice = self.wait.until(EC.presence_of_element_located((By.ID, "notice"))).text
+        self.expect("/agents/peer-profile" in b.current_url and "selected in ME" in notice, f"back on the agent: {b.current_url} {notice}")
+        selected = Select(b.find_element(By.CSS_SELECTOR, "select.oauth-choice")).first_selected_option.text
+        self.expect(selected.startswith("Second peer"), f"the new connection should be selected: {selected}")
+        b.find_element(By.CSS_SELECTOR, "form.run button").click()
+        answer = json.loads(self.wait.until(EC.presence_of_element_located((By.ID, "run-output"))).text)
+        self.expect(answer.get("result", {}).get("client_id") == "confidential-basic", f"the run should use the new connection: {answer}")
+
+        self.step = "6b. the Legacy badge on an agent saved before the Vault"
+        b.get(self.base + "/agents/legacy-inline")
+        self.expect("Legacy" in b.find_element(By.CSS_SELECTOR, ".apicall h3").text, "the Legacy badge")
+        self.shot("agent-legacy", b.find_element(By.CSS_SELECTOR, ".apicall"))
+
+        self.step = "7. Duplicate, Sign out, Remove"
+        b.get(self.base + "/vault")
+        self.row("Peer API").find_element(By.XPATH, ".//button[text()='Duplicate']").click()
+        self.wait.until(lambda _: self.row("Peer API (copy)") is not None)
+        self.row("Peer API").find_element(By.XPATH, ".//button[text()='Sign out']").click()
+        self.wait.until(lambda _: self.status_of("Peer API") == "needs-auth")
+        self.row("Peer API (copy)").find_element(By.XPATH, ".//button[text()='Remove']").click()
+        self.wait.until(EC.alert_is_present()).accept()
+        self.wait.until(lambda _: self.row("Peer API (copy)") is None)
+        self.expect(self.status_of("Second peer") == "ready", "the other connection is untouched")
+        self.shot("vault-after")
+
+        self.step = "8. sign out of the browser session"
+        b.find_element(By.ID, "sign-out").click()
+        self.wait.until(EC.url_contains("/signin"))
+        b.get(self.base + "/vault")
+        self.wait.until(EC.url_contains("/signin"))
+        print("journey: all steps passed")
+
+
+def main():
+    # A parent such as swift test may start us with SIGTERM blocked; the servers we start
+    # would inherit that and ignore terminate().
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keyflow", required=True)
+    parser.add_argument("--screenshots")
+    journey = Journey(parser.parse_args())
+    try:
+        journey.start_peer()
+        journey.start_keyflow()
+        journey.start_browser()
+        journey.run()
+    except (AssertionError, Exception) as error:
+        print(f"journey failed at step {journey.step}: {type(error).__name__}: {error}", file=sys.stderr)
+        if getattr(journey, "browser", None):
+            try:
+                print(f"  page: {journey.browser.current_url}", file=sys.stderr)
+                for entry in journey.browser.get_log("browser"):
+                    print(f"  console: {entry.get('level')} {entry.get('message')}", file=sys.stderr)
+                print("  " + journey.page_text()[:2000].replace("\n", "\n  "), file=sys.stderr)
+            except Exception as detail:  # the report must not hide the failure itself
+                print(f"  (could not read the page: {detail})", file=sys.stderr)
+        if getattr(journey, "home", None) and (journey.home / "serve.log").exists():
+            print("  serve.log: " + (journey.home / "serve.log").read_text()[-2000:], file=sys.stderr)
+        sys.exit(1)
+    finally:
+        journey.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OAuthCore
+import Runtime
+import Server
+import TestSupport
+import Testing
+import Vault
+
+/// The agents page at the HTTP level: the OAuth dropdown, selecting (with a backup), the
+/// Run form, and "+ Add New" in place.
+struct AgentsPageTests {
+    /// An agent whose one APICall reads `url`, with no OAuth yet.
+    static func agent(url: String) -> String {
+        """
+        {"id": "api", "name": "API agent", "components": [
+          {"id": "E", "name": "APIEndpoint", "title": "Go", "data": {"endpoint": "go"}, "inputs": [],
+           "outputs": [{"name": "headers", "index": 0, "default": true}, {"name": "body", "index": 1, "default": true}]},
+          {"id": "CALL", "name": "APICall", "title": "Call", "data": {"method": "GET", "url": "\(url)", "oauthService": "None"},
+           "inputs": [{"name": "trigger", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]},
+          {"id": "OUT", "name": "APIOutput", "title": "Out", "data": {"format": "minimal"}, "inputs": [{"name": "result", "index": 0}],
+           "outputs": [{"name": "Output", "index": 0, "default": true}]}],
+         "connections": [{"sourceId": "E", "sourceIndex": 1, "targetId": "CALL", "targetIndex": 0},
+                         {"sourceId": "CALL", "sourceIndex": 0, "targetId": "OUT", "targetIndex": 0}]}
+        """
+    }
+
+    static func write(_ text: String, as name: String, in vault: Vault) throws -> URL {
+        let folder = vault.home.directory.appendingPathComponent("agents")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(name + ".smyth")
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    static func post(_ client: some TestClientProtocol, _ uri: String, csrf: String, _ form: String) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(csrf)"],
+                                 body: ByteBuffer(string: "csrf=\(csrf)&" + form))
+    }
+
+    static func connectionID(in file: URL, component: String) throws -> String? {
+        let agent = try AgentLoader.load(path: file.path)
+        return agent.component(component)?.data["oauth_con_id"]?.stringValue
+    }
+
+    @Test func dropdownSelectsAndSavesWithABackupAndTheRunFormShowsTheOutput() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let vault = root.forTeam(Vault.localTeam)
+        let file = try Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: vault)
+        _ = try Self.write(try Repository.text("workflows/legacy-inline.smyth"), as: "legacy-inline", in: vault)
+        _ = try Self.write(try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
+        let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://api.example/authorize",
+                                           "tokenURL": "https://api.example/token"])
+        let mine = try vault.add(kind: "custom-oauth2", name: "Mine", input: input)
+        let othersTeam = try root.forTeam("other").add(kind: "custom-oauth2", name: "Theirs", input: input)
+        try await app.test(.router) { client in
+            let list = String(buffer: try await client.execute(uri: "/agents", method: .get).body)
+            #expect(list.contains("href=\"/agents/api\"") && list.contains("href=\"/agents/legacy-inline\"") && list.contains("href=\"/agents/functions\""))
+
+            let page = try await client.execute(uri: "/agents/api", method: .get)
+            let csrf = try #require(VaultPageTests.csrf(from: page))
+            let html = String(buffer: page.body)
+            #expect(html.contains("<option value=\"\(mine.id)\">Mine — Custom OAuth 2.0, needs-auth</option>"))
+            #expect(html.contains("<option value=\"add_new\">+ Add New</option>") && !html.contains("Theirs"))
+            #expect(html.contains("name=\"attach_agent\" value=\"api\""))
+
+            let legacy = String(buffer: try await client.execute(uri: "/agents/legacy-inline", method: .get).body)
+            #expect(legacy.contains("<option value=\"legacy\" selected>Legacy: inline Google settings</option>"))
+            #expect(legacy.contains("<span class=\"badge\">Legacy</span>"))
+
+            let original = try Data(contentsOf: file)
+            let forged = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post,
+                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(csrf)"],
+                                                  body: ByteBuffer(string: "csrf=nope&connection=\(mine.id)"))
+            #expect(forged.status == .forbidden)
+            // Another team's connection can't be chosen, and the file is untouched.
+            let foreign = try await Self.post(client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(othersTeam.id)")
+            #expect(foreign.headers[.location]?.contains("notice=") == true)
+            #expect(try Data(contentsOf: file) == original)
+
+            let selected = try await Self.post(client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(mine.id)")
+            #expect(selected.status == .seeOther)
+            #expect(try Self.connectionID(in: file, component: "CALL") == mine.id)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: file.path + ".bak")) == original)
+            let reloaded = String(buffer: try await client.execute(uri: "/agents/api", method: .get).body)
+            #expect(reloaded.contains("<option value=\"\(mine.id)\" selected>"))
+            #expect(try await Self.post(client, "/agents/api/components/NOPE/oauth", csrf: csrf, "connection=\(mine.id)").status == .notFound)
+
+            let run = try await Self.post(client, "/agents/functions/run", csrf: csrf, "endpoint=hash&input.data=Hello%20World")
+            let output = String(buffer: run.body)
+            #expect(run.status == .ok && output.contains("id=\"run-output\"") && output.contains("b10a8db164e0754105b7a99be72e3fe5"))
+            #expect(output.contains("id=\"trace\""))
+            // A run that can't start says why on the page (the connection is not logged in yet).
+            let blocked = String(buffer: try await Self.post(client, "/agents/api/run", csrf: csrf, "endpoint=E").body)
+            #expect(blocked.contains("id=\"run-error\"") && blocked.contains("Mine"))
+        }
+    }
+
+    @Test func addNewThatDoesNotValidateComesBackOpenWithErrorsNextToTheFields() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        _ = try Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: root)
+        try await app.test(.router) { client in
+            let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
+            let response = try await Self.post(client, "/vault/connections", csrf: csrf,
+                                               "attach_agent=api&attach_component=CALL&kind=custom-oauth2&name=New&clientSecret=typed-secret-999"
+                                                   + "&authorizationURL=https%3A%2F%2Fapi.example%2Fauthorize&tokenURL=not-a-url")
+            #expect(response.status == .unprocessableContent)
+            let html = String(buffer: response.body)
+            #expect(!html.contains("typed-secret-999"))
+            #expect(html.contains("document.getElementById('add-dialog').showModal();"))
+            #expect(html.contains("id=\"attach-component\" value=\"CALL\"") && html.contains("value=\"New\""))
+            // The problems sit in the divs of the fields they name.
+            for field in ["clientID", "tokenURL"] {
+                let start = try #require(html.range(of: "data-field=\"\(field)\""))
+                let div = html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first ?? ""
+                #expect(div.contains("class=\"field-error\""), "no error next to \(field)")
+            }
+            #expect(try root.forTeam(Vault.localTeam).list().isEmpty)
+        }
+    }
+
+    @Test func addNewWithClientCredentialsSelectsTheNewConnectionAtOnce() async throws {
+        let peer = try PeerServer(script: "authlib_server.py")
+        defer { peer.stop() }
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let file = try Self.write(Self.agent(url: peer.baseURL + "/api/me"), as: "api", in: root)
+        try await app.test(.router) { client in
+            let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
+            let added = try await Self.post(client, "/vault/connections", csrf: csrf,
+                                            "attach_agent=api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
+                                                + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))")
+            #expect(added.status == .seeOther)
+            #expect(added.headers[.location]?.hasPrefix("/agents/api?notice=") == true)
+            let connection = try #require(try root.forTeam(Vault.localTeam).list().first)
+            #expect(connection.status == .ready)
+            #expect(try Self.connectionID(in: file, component: "CALL") == connection.id)
+            let run = String(buffer: try await Self.post(client, "/agents/api/run", csrf: csrf, "endpoint=E").body)
+            #expect(run.contains("confidential-basic") && !run.contains("secret-basic"))
+        }
+    }
+
+    /// The Add dialog's per-kind field list is a JSON object in the page's script. It once
+    /// rendered as a GRDB SQL literal (string interpolation picked the wrong type) and the
+    /// dialog showed every field for every kind.
+    @Test func theAddDialogsKindTableIsValidJSON() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        try await app.test(.router) { client in
+            let html = String(buffer: try await client.execute(uri: "/vault", method: .get).body)
+            let start = try #require(html.range(of: "const kinds = "))
+            let object = String(html[start.upperBound...].prefix { $0 != "\n" }.dropLast())
+            let kinds = try #require(try JSONParser.parse(Array(object.utf8)).objectValue)
+            #expect(kinds.keys.count == 7)
+            let custom = kinds["custom-oauth2"]?["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(custom.contains("authorizationURL") && custom.contains("pkce"))
+            let google = kinds["google"]?["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(!google.contains("authorizationURL") && google.contains("clientID"))
+            #expect(kinds["custom-oauth1"]?["oauth1"] == .bool(true))
+        }
+    }
+
+    @Test func oversizedFormsAreRefused() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        try await app.test(.router) { client in
+            let response = try await Self.post(client, "/vault/keys", csrf: "abc", "name=BIG&value=" + String(repeating: "x", count: 2 << 20))
+            #expect(response.status == .contentTooLarge)
+            #expect(try root.forTeam(Vault.localTeam).keyNames().isEmpty)
+        }
+    }
+}

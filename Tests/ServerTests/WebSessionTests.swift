@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OAuthCore
+import Server
+import Testing
+import Vault
+
+/// Browser sign-in: API token → session cookie, and what the cookie does and does not allow.
+struct WebSessionTests {
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func cookie(_ name: String, in response: TestResponse) -> String? {
+        for field in response.headers[values: .setCookie] {
+            guard field.hasPrefix(name + "=") else { continue }
+            return String(field.dropFirst(name.count + 1).prefix { $0 != ";" })
+        }
+        return nil
+    }
+
+    static func setCookie(_ name: String, in response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix(name + "=") }
+    }
+
+    @Test func cookiesAreSignedBoundToTheTokenAndExpire() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-sessions-\(UUID().uuidString)")
+        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let (user, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
+        let sessions = WebSessions(vault: vault)
+        #expect(try sessions.signIn(token: "kft_wrong") == nil)
+        let cookie = try #require(try sessions.signIn(token: token)).cookie
+        #expect(!cookie.contains(token))
+        #expect(try sessions.user(cookie: cookie)?.id == user.id)
+        // Any change to the id, the expiry or the MAC is refused.
+        var parts = cookie.split(separator: ".").map(String.init)
+        for index in parts.indices {
+            var forged = parts
+            forged[index] = index == 1 ? String((Int(forged[1]) ?? 0) + 3600) : String(forged[index].reversed())
+            #expect(try sessions.user(cookie: forged.joined(separator: ".")) == nil, "part \(index)")
+        }
+        parts[2].removeLast()
+        #expect(try sessions.user(cookie: parts.joined(separator: ".")) == nil)
+        // Thirteen hours later the session is over.
+        let later = WebSessions(vault: vault, clock: { Date().addingTimeInterval(13 * 3600) })
+        #expect(try later.user(cookie: cookie) == nil)
+        // Another vault (another master key) does not accept it.
+        let other = try Vault.open(home: KeyflowHome(directory: directory.appendingPathComponent("other"))).vault
+        _ = try Users.add(name: "ada", team: "acme", store: other.store)
+        #expect(try WebSessions(vault: other).user(cookie: cookie) == nil)
+    }
+
+    @Test func signInSetsAHardenedCookieAndTeamsSeeOnlyTheirConnections() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
+        _ = try Users.add(name: "bob", team: "b", store: vault.store)
+        let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
+                                           "tokenURL": "https://a.example/token"])
+        _ = try vault.forTeam("a").add(kind: "custom-oauth2", name: "Alice's API", input: input)
+        let bobs = try vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's API", input: input)
+        try await app.test(.router) { client in
+            let anonymous = try await client.execute(uri: "/vault", method: .get)
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin?next=%2Fvault")
+            #expect(try await client.execute(uri: "/agents", method: .get).status == .seeOther)
+            let page = try await client.execute(uri: "/signin", method: .get)
+            let csrf = try #require(Self.cookie("kf_csrf", in: page))
+            func signIn(_ token: String, csrf sent: String, next: String = "/agents") async throws -> TestResponse {
+                var headers = Self.form
+                headers[.cookie] = "kf_csrf=\(csrf)"
+                return try await client.execute(uri: "/signin", method: .post, headers: headers,
+                                                body: ByteBuffer(string: "csrf=\(sent)&next=\(PercentEncoding.encode(next))&token=\(token)"))
+            }
+            #expect(try await signIn(alice, csrf: "forged").status == .forbidden)
+            let wrong = try await signIn("kft_not-a-token", csrf: csrf)
+            #expect(wrong.headers[.location]?.hasPrefix("/signin?notice=") == true && Self.setCookie("kf_session", in: wrong) == nil)
+            // `next` may only be a path on this server.
+            #expect(try await signIn(alice, csrf: csrf, next: "//evil.example/x").headers[.location] == "/vault")
+            let signedIn = try await signIn(alice, csrf: csrf)
+            #expect(signedIn.headers[.location] == "/agents")
+            let setCookie = try #require(Self.setCookie("kf_session", in: signedIn))
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && !setCookie.contains("Secure"))
+            #expect(!setCookie.contains(alice))
+            let session = try #require(Self.cookie("kf_session", in: signedIn))
+            let cookies = "kf_session=\(session); kf_csrf=\(csrf)"
+            let vaultPage = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: cookies]).body)
+            #expect(vaultPage.contains("Alice&#39;s API") || vaultPage.contains("Alice's API"))
+            #expect(!vaultPage.contains("Bob") && vaultPage.contains("alice · team a"))
+            // Bob's connection id, used from Alice's session, is not found and stays.
+            var headers = Self.form
+            headers[.cookie] = cookies
+            for action in ["remove", "duplicate", "sign-out"] {
+                _ = try await client.execute(uri: "/vault/connections/\(bobs.id)/\(action)", method: .post, headers: headers,
+                                             body: ByteBuffer(string: "csrf=\(csrf)"))
+            }
+            #expect(try vault.forTeam("b").list().map(\.name) == ["Bob's API"])
+            #expect(try await client.execute(uri: "/vault/connections/\(bobs.id)/edit", method: .get, headers: [.cookie: cookies]).status == .notFound)
+            // The session cookie is for pages only: the JSON API still wants a Bearer token.
+            #expect(try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.cookie: cookies]).status == .unauthorized)
+            let signedOut = try await client.execute(uri: "/signout", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)"))
+            #expect(Self.setCookie("kf_session", in: signedOut)?.contains("Max-Age=0") == true)
+        }
+    }
+
+    @Test func theCookieIsSecureWhenThePublicURLIsHTTPS() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: "https://keyflow.example")
+        let (_, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
+        try await app.test(.router) { client in
+            var headers = Self.form
+            headers[.cookie] = "kf_csrf=abc"
+            let response = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=abc&token=\(token)"))
+            #expect(Self.setCookie("kf_session", in: response)?.contains("; Secure") == true)
+        }
+    }
+}
