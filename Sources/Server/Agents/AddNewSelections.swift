@@ -12,21 +12,24 @@ actor AddNewSelections {
     }
 
     let folder: AgentFolder
-    private var waiting: [String: Target] = [:]
+    /// Logins that are abandoned never come back; their entries are dropped after a day.
+    static let forgetAfter: TimeInterval = 24 * 3600
+    private var waiting: [String: (target: Target, since: Date)] = [:]
 
     init(folder: AgentFolder) {
         self.folder = folder
     }
 
-    func remember(_ connectionID: String, for target: Target) {
-        waiting[connectionID] = target
+    func remember(_ connectionID: String, for target: Target, now: Date = Date()) {
+        waiting = waiting.filter { now.timeIntervalSince($0.value.since) < Self.forgetAfter }
+        waiting[connectionID] = (target, now)
     }
 
     /// Where the browser goes once a connection's login has finished: back to the agent
     /// that asked for it (now selecting it), else to the Vault.
     func landing(after connection: Connection) -> String {
         let notice = "“\(connection.name)” is \(connection.status.rawValue)"
-        guard let target = waiting.removeValue(forKey: connection.id) else {
+        guard let target = waiting.removeValue(forKey: connection.id)?.target else {
             return "/vault?notice=" + PercentEncoding.encode(notice)
         }
         let page = "/agents/" + PercentEncoding.encode(target.agent)

@@ -25,7 +25,9 @@ struct AddDialog {
                 + "<input type=\"hidden\" name=\"attach_component\" id=\"attach-component\" value=\"\(HTML.escape(form["attach_component"] ?? ""))\">"
         }
         let chosenKind = form["kind"] ?? catalog.kinds.first?.id ?? ""
-        let (byField, general) = placed(rejected?.problems ?? [], kind: catalog.kind(id: chosenKind))
+        let kind = catalog.kind(id: chosenKind)
+        let problems = FieldProblems(rejected?.problems ?? [], catalog: catalog,
+                                     shown: Set((kind?.requiredFields ?? []) + (kind?.optionalFields ?? []) + ["name"]))
         let options = catalog.kinds.map { kind -> String in
             "<option value=\"\(kind.id)\"\(kind.id == chosenKind ? " selected" : "")>\(HTML.escape(kind.displayName))</option>"
         }.joined()
@@ -44,23 +46,20 @@ struct AddDialog {
                     + "</select>"
             default: control = "<input type=\"\(type)\" name=\"\(field.id)\" value=\"\(value)\" autocomplete=\"off\">"
             }
-            let errors = (byField[field.id] ?? []).map { "<span class=\"field-error\">\(HTML.escape($0))</span>" }.joined()
-            fields += "<div class=\"field\" data-field=\"\(field.id)\"><label>\(HTML.escape(field.label)) \(control)</label>\(errors)</div>"
+            fields += "<div class=\"field\" data-field=\"\(field.id)\"><label>\(HTML.escape(field.label)) \(control)</label>\(problems.html(for: field.id))</div>"
         }
         // Which fields each kind shows; prefilled kinds show only credentials and scopes.
         let kinds = catalog.kinds.map { kind -> String in
             let shown = (kind.requiredFields + kind.optionalFields).filter { $0 != "allowedHosts" || !kind.isPrefilled }
             return "\"\(kind.id)\": {\"fields\": [\(shown.map { "\"\($0)\"" }.joined(separator: ","))], \"oauth1\": \(kind.protocol == .oauth1)}"
         }.joined(separator: ",")
-        let nameErrors = (byField["name"] ?? []).map { "<span class=\"field-error\">\(HTML.escape($0))</span>" }.joined()
-        let generalErrors = general.isEmpty && rejected == nil ? "" : "<div class=\"error\" role=\"alert\" id=\"add-errors\">"
-            + general.map { "<p>\(HTML.escape($0))</p>" }.joined() + "<p>Secrets were not kept: enter them again.</p></div>"
+        let generalErrors = rejected == nil ? "" : problems.summary(secretsDropped: true)
         return """
             <dialog id="add-dialog"><form method="post" action="/vault/connections">
             <h2>Add OAuth Connection</h2><input type="hidden" name="csrf" value="\(csrf)">\(attach)
             \(generalErrors)
             <label>Select Provider <select name="kind" id="kind">\(options)</select></label>
-            <div class="field-name"><label>Name <input type="text" name="name" value="\(HTML.escape(form["name"] ?? ""))" required></label>\(nameErrors)</div>
+            <div class="field-name"><label>Name <input type="text" name="name" value="\(HTML.escape(form["name"] ?? ""))" required></label>\(problems.html(for: "name"))</div>
             \(fields)
             <label>Callback Path (copy it into the provider's allowed redirect URIs)
             <input type="text" id="callback" readonly value="\(HTML.escape(home.oauth2CallbackURL))"></label>
@@ -81,27 +80,5 @@ struct AddDialog {
             \(rejected == nil ? "" : "document.getElementById('add-dialog').showModal();")
             </script>
             """
-    }
-
-    /// Puts each validation problem next to the fields it names (the validator names them by
-    /// CLI flag, which the page shows as the field's label); the rest go above the form.
-    func placed(_ problems: [String], kind: ProviderKind?) -> (byField: [String: [String]], general: [String]) {
-        let shown = Set((kind?.requiredFields ?? []) + (kind?.optionalFields ?? []) + ["name"])
-        var byField: [String: [String]] = [:]
-        var general: [String] = []
-        for problem in problems {
-            var text = problem
-            var named: [String] = []
-            // Longest flags first, so `--client-id` is not mistaken for part of a longer one.
-            for field in catalog.fields.sorted(by: { $0.flag.count > $1.flag.count }) where text.contains("--" + field.flag) {
-                named.append(field.id)
-                text = text.replacingOccurrences(of: "--" + field.flag, with: "“\(field.label)”")
-            }
-            if problem.hasPrefix("name:") { named.append("name") }
-            named = named.filter(shown.contains)
-            if named.isEmpty { general.append(text) }
-            for id in named { byField[id, default: []].append(text) }
-        }
-        return (byField, general)
     }
 }

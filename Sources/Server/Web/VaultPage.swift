@@ -80,10 +80,15 @@ struct VaultPage {
         router.post("/vault/connections/:id/edit") { request, context in
             let form = try await CSRF.checkedForm(request)
             let id = context.parameters.get("id") ?? ""
+            let vault = vault(context)
             do {
-                try vault(context).edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
-            } catch {
-                return HTML.redirect("/vault/connections/\(id)/edit?notice=" + PercentEncoding.encode(Self.message(error)))
+                try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
+            } catch VaultError.invalidInput(let problems) {
+                // Nothing was saved; the form comes back with each problem next to its field.
+                let csrf = form["csrf"] ?? CSRF.newToken()
+                let body = try EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,
+                                                             rejected: .init(form: form, problems: problems))
+                return HTML.page(title: "Edit", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             }
             return HTML.redirect("/vault?notice=" + PercentEncoding.encode("saved"))
         }
