@@ -45,7 +45,8 @@ struct AgentsPage {
             let name = context.parameters.get("name") ?? ""
             let agent = try folder.load(name)
             var inputs = JSONObject()
-            for (key, value) in form where key.hasPrefix("input.") { inputs[String(key.dropFirst(6))] = .string(value) }
+            // An empty box is an input not given, as when a caller leaves it out of the request.
+            for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty { inputs[String(key.dropFirst(6))] = .string(value) }
             let outcome: String
             do {
                 let result = try await runs.run(agent, vault: vault(context), endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60))
