@@ -63,8 +63,7 @@ struct ConnectionsAPI {
     }
 
     func team(_ context: KeyflowRequestContext) throws -> Vault {
-        guard let team = context.team else { throw APIError(.unauthorized, "unauthorized", "not signed in") }
-        return vault.forTeam(team)
+        try vault.forTeam(of: context)
     }
 
     func id(_ context: KeyflowRequestContext) throws -> String {

@@ -12,3 +12,12 @@ public struct KeyflowRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 }
+
+extension Vault {
+    /// The part of the vault the caller's team sees. `TeamAuthentication` (API) and
+    /// `WebAuthentication` (pages) set the team before any handler runs.
+    func forTeam(of context: KeyflowRequestContext) throws -> Vault {
+        guard let team = context.team else { throw APIError(.unauthorized, "unauthorized", "not signed in") }
+        return forTeam(team)
+    }
+}

@@ -12,10 +12,6 @@ struct AgentsPage {
     let folder: AgentFolder
     let runs: AgentRuns
 
-    func vault(_ context: KeyflowRequestContext) -> Vault {
-        root.forTeam(context.team ?? Vault.localTeam)
-    }
-
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents") { request, context in
             let csrf = CSRF.token(in: request) ?? CSRF.newToken()
@@ -24,7 +20,7 @@ struct AgentsPage {
         router.get("/agents/:name") { request, context in
             let csrf = CSRF.token(in: request) ?? CSRF.newToken()
             let name = context.parameters.get("name") ?? ""
-            let body = try render(name, vault: vault(context), csrf: csrf, notice: VaultPage.query(request)["notice"])
+            let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: VaultPage.query(request)["notice"])
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
         }
         router.post("/agents/:name/components/:component/oauth") { request, context in
@@ -34,7 +30,7 @@ struct AgentsPage {
             let page = "/agents/" + PercentEncoding.encode(name)
             let choice = form["connection"] ?? ""
             // Only the team's own connections can be chosen; another team's id reads as missing.
-            if choice != "legacy", (try? vault(context).connection(choice)) == nil {
+            if choice != "legacy", (try? root.forTeam(of: context).connection(choice)) == nil {
                 return HTML.redirect(page + "?notice=" + PercentEncoding.encode("There is no connection \(choice) in this team's vault."))
             }
             try folder.selectConnection(agent: name, component: component, choice: choice)
@@ -49,13 +45,13 @@ struct AgentsPage {
             for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty { inputs[String(key.dropFirst(6))] = .string(value) }
             let outcome: String
             do {
-                let result = try await runs.run(agent, vault: vault(context), endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60))
+                let result = try await runs.run(agent, vault: try root.forTeam(of: context), endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60))
                 outcome = Self.result(result)
             } catch let error as APIError {
                 outcome = "<section id=\"run-result\"><h2>Run failed</h2><p class=\"error\" id=\"run-error\">\(HTML.escape(error.message))</p></section>"
             }
             let csrf = CSRF.token(in: request) ?? CSRF.newToken()
-            let body = try render(name, vault: vault(context), csrf: csrf, notice: nil, result: outcome)
+            let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome)
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
         }
     }

@@ -16,20 +16,16 @@ struct VaultPage {
     /// Shows an Add New form that did not validate again on the agent page it came from.
     let agentsPage: AgentsPage
 
-    func vault(_ context: KeyflowRequestContext) -> Vault {
-        root.forTeam(context.team ?? Vault.localTeam)
-    }
-
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/vault") }
         router.get("/vault") { request, context in
             let token = CSRF.token(in: request) ?? CSRF.newToken()
-            return HTML.page(title: "Vault", body: try render(vault(context), csrf: token, notice: Self.query(request)["notice"]),
+            return HTML.page(title: "Vault", body: try render(try root.forTeam(of: context), csrf: token, notice: Self.query(request)["notice"]),
                              viewer: .init(context, csrf: token), headers: CSRF.cookie(token))
         }
         router.post("/vault/connections") { request, context in
             let form = try await CSRF.checkedForm(request)
-            let vault = vault(context)
+            let vault = try root.forTeam(of: context)
             // Sent by the agents page's "+ Add New": select the connection there once it is ready.
             var target: AddNewSelections.Target?
             if let agent = form["attach_agent"], let component = form["attach_component"], !agent.isEmpty, !component.isEmpty {
@@ -54,7 +50,7 @@ struct VaultPage {
         }
         router.post("/vault/connections/:id/:action") { request, context in
             _ = try await CSRF.checkedForm(request)
-            let vault = vault(context)
+            let vault = try root.forTeam(of: context)
             let id = context.parameters.get("id") ?? ""
             do {
                 switch context.parameters.get("action") {
@@ -72,7 +68,7 @@ struct VaultPage {
         }
         router.get("/vault/connections/:id/edit") { request, context in
             let token = CSRF.token(in: request) ?? CSRF.newToken()
-            let vault = vault(context)
+            let vault = try root.forTeam(of: context)
             let connection = try vault.connection(context.parameters.get("id") ?? "")
             return HTML.page(title: "Edit \(connection.name)", body: try EditForm(vault: vault).render(connection, csrf: token),
                              viewer: .init(context, csrf: token), headers: CSRF.cookie(token))
@@ -80,7 +76,7 @@ struct VaultPage {
         router.post("/vault/connections/:id/edit") { request, context in
             let form = try await CSRF.checkedForm(request)
             let id = context.parameters.get("id") ?? ""
-            let vault = vault(context)
+            let vault = try root.forTeam(of: context)
             do {
                 try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
             } catch VaultError.invalidInput(let problems) {
@@ -94,14 +90,14 @@ struct VaultPage {
         }
         router.post("/vault/keys") { request, context in
             let form = try await CSRF.checkedForm(request)
-            do { try vault(context).setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
+            do { try root.forTeam(of: context).setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
                 return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             return HTML.redirect("/vault")
         }
         router.post("/vault/keys/:name/remove") { request, context in
             _ = try await CSRF.checkedForm(request)
-            try? vault(context).removeKey(context.parameters.get("name") ?? "")
+            try? root.forTeam(of: context).removeKey(context.parameters.get("name") ?? "")
             return HTML.redirect("/vault")
         }
     }
