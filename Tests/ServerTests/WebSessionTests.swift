@@ -115,4 +115,31 @@ struct WebSessionTests {
             #expect(Self.setCookie("kf_session", in: response)?.contains("; Secure") == true)
         }
     }
+
+    /// The seed's example: one member creates a connection, a teammate picks it in an agent
+    /// without configuring anything.
+    @Test func aTeammateSeesAndPicksAConnectionSomeoneElseCreated() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try Users.add(name: "alice", team: "growth", store: vault.store)
+        let (_, carol) = try Users.add(name: "carol", team: "growth", store: vault.store)
+        let file = try AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault)
+        try await app.test(.router) { client in
+            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)"],
+                                                   body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
+            let id = try #require(ConnectionsAPITests.json(created.body)["id"]?.stringValue)
+            var headers = Self.form
+            headers[.cookie] = "kf_csrf=c1"
+            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&token=\(carol)"))
+            let session = try #require(Self.cookie("kf_session", in: signedIn))
+            headers[.cookie] = "kf_session=\(session); kf_csrf=c1"
+            let page = String(buffer: try await client.execute(uri: "/agents/api", method: .get, headers: headers).body)
+            #expect(page.contains("<option value=\"\(id)\">API — Custom OAuth 2.0"))
+            let picked = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: "csrf=c1&connection=\(id)"))
+            #expect(picked.status == .seeOther)
+            #expect(try AgentsPageTests.connectionID(in: file, component: "CALL") == id)
+        }
+    }
 }
