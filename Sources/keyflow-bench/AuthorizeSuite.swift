@@ -15,7 +15,7 @@ enum AuthorizeSuite {
 
         let bearerTemplate = HTTPTransportRequest(method: "GET", url: server.baseURL + "/api/items?page=2&per_page=50",
                                                   headers: [("Accept", "application/json")])
-        let bearer = try await Measure.perIteration(runs: scale.runs, iterations: scale.iterations(100_000)) {
+        let bearer = try await Measure.perIteration(runs: scale.runs, iterations: scale.iterations(50_000)) {
             var request = bearerTemplate
             try await authorizer.authorize(&request, connection: home.bearerID)
             blackHole(request)
@@ -25,7 +25,7 @@ enum AuthorizeSuite {
         let oauth1Template = HTTPTransportRequest(
             method: SignSuite.method, url: SignSuite.url.replacingOccurrences(of: "https://api.example.com", with: server.baseURL),
             headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(SignSuite.body.utf8))
-        let oauth1 = try await Measure.perIteration(runs: scale.runs, iterations: scale.iterations(100_000)) {
+        let oauth1 = try await Measure.perIteration(runs: scale.runs, iterations: scale.iterations(50_000)) {
             var request = oauth1Template
             try await authorizer.authorize(&request, connection: home.oauth1ID)
             blackHole(request)

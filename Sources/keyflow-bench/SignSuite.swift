@@ -32,7 +32,7 @@ enum SignSuite {
     static func keyflowSecondsPerHeader(_ scale: Scale) throws -> Double {
         let signer = OAuth1Signer(credentials: credentials)
         let body = self.body
-        return try Measure.perIteration(runs: scale.runs, iterations: scale.iterations(200_000)) {
+        return try Measure.perIteration(runs: scale.runs, iterations: scale.iterations(100_000)) {
             blackHole(try header(signer, body: body))
         }
     }
