@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "keyflow", targets: ["keyflow"]),
+        .executable(name: "keyflow-bench", targets: ["keyflow-bench"]),
         .library(name: "OAuthCore", targets: ["OAuthCore"]),
         .library(name: "Vault", targets: ["Vault"]),
     ],
@@ -78,6 +79,22 @@ let package = Package(
             ],
             // The demo agent is compiled in, so `keyflow demo` works from any directory.
             resources: [.embedInCode("Demo/demo.smyth")]
+        ),
+        // Benchmarks: `swift run -c release keyflow-bench [SUITE...]`, side by side with the
+        // peers (node-oauth-1.0a, oauthlib) and the limits; see BENCHMARKS.md.
+        .executableTarget(
+            name: "keyflow-bench",
+            dependencies: [
+                "OAuthCore",
+                "Vault",
+                "Runtime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Helpers shared by the test targets: repository paths, the Python peers, running the CLI.
         .target(

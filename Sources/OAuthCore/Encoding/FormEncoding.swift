@@ -6,14 +6,26 @@ public enum FormEncoding {
     /// RFC 5849 section 3.4.1.3.1 and the common parsers treat them.
     public static func rawPairs<C: Collection>(_ bytes: C) -> [(name: C.SubSequence, value: C.SubSequence)] where C.Element == UInt8 {
         var pairs: [(name: C.SubSequence, value: C.SubSequence)] = []
-        for segment in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
-                pairs.append((segment[segment.startIndex..<equals], segment[segment.index(after: equals)...]))
-            } else {
-                pairs.append((segment, segment[segment.endIndex...]))
-            }
-        }
+        forEachRawPair(bytes) { pairs.append(($0, $1)) }
         return pairs
+    }
+
+    /// `rawPairs` without building an array: calls `body` with each raw name and value.
+    @inlinable
+    public static func forEachRawPair<C: Collection>(_ bytes: C, _ body: (C.SubSequence, C.SubSequence) -> Void) where C.Element == UInt8 {
+        var start = bytes.startIndex
+        while start != bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            if start != end {
+                let segment = bytes[start..<end]
+                if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
+                    body(bytes[start..<equals], bytes[bytes.index(after: equals)..<end])
+                } else {
+                    body(segment, bytes[end..<end])
+                }
+            }
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
+        }
     }
 
     /// Decodes a form string into name/value pairs, keeping order and duplicates.

@@ -17,14 +17,68 @@ public enum PercentEncoding {
     /// string, which is assembled in one buffer without intermediate strings.
     @inlinable
     public static func append<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
-        for byte in bytes {
-            if isUnreserved(byte) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
+        appending(to: &out, atMost: bytes.count * 3) { target in
+            var written = 0
+            for byte in bytes { written += put(byte, at: target + written) }
+            return written
+        }
+    }
+
+    /// Writes one byte encoded at `target`; returns how many bytes it took (1 or 3).
+    @inlinable @inline(__always)
+    static func put(_ byte: UInt8, at target: UnsafeMutablePointer<UInt8>) -> Int {
+        if isUnreserved(byte) {
+            target.pointee = byte
+            return 1
+        }
+        target[0] = UInt8(ascii: "%")
+        target[1] = upperHex(byte >> 4)
+        target[2] = upperHex(byte & 0x0F)
+        return 3
+    }
+
+    @inlinable @inline(__always)
+    static func upperHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") - 10 + nibble
+    }
+
+    /// Grows `out` by at most `maximum` bytes written through a pointer, then trims it to what
+    /// `write` says it wrote. Appending byte by byte checked the array's uniqueness and
+    /// capacity for every byte, which made percent-encoding the bulk of signing.
+    @inlinable
+    static func appending(to out: inout [UInt8], atMost maximum: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        guard maximum > 0 else { return }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: maximum))
+        let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            return write(base + start)
+        }
+        out.removeLast(maximum - written)
+    }
+
+    /// Appends the encoding of the form-decoded `raw` bytes (`%XX` and `+` decoded, as
+    /// `decode(_:plusAsSpace: true)` does) without building the decoded bytes first.
+    @inlinable
+    public static func appendReencoded<C: Collection>(_ raw: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        appending(to: &out, atMost: raw.count * 3) { target in
+            var written = 0
+            var index = raw.startIndex
+            while index != raw.endIndex {
+                var byte = raw[index]
+                index = raw.index(after: index)
+                if byte == UInt8(ascii: "%") {
+                    let second = index != raw.endIndex ? raw.index(after: index) : index
+                    if second != raw.endIndex, let high = hexValue(raw[index]), let low = hexValue(raw[second]) {
+                        byte = high << 4 | low
+                        index = raw.index(after: second)
+                    }
+                } else if byte == UInt8(ascii: "+") {
+                    byte = UInt8(ascii: " ")
+                }
+                written += put(byte, at: target + written)
             }
+            return written
         }
     }
 
@@ -84,6 +138,7 @@ public enum PercentEncoding {
         return out
     }
 
+    @usableFromInline
     static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")

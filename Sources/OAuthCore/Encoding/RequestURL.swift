@@ -23,7 +23,7 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
               bytes[colon...].starts(with: Array("://".utf8)) else {
             throw InvalidURLError(url: string, reason: "it is not an absolute URL (expected http:// or https://)")
         }
-        let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
+        let scheme = ASCII.lowercased(String(decoding: bytes[..<colon], as: UTF8.self))
         guard scheme == "http" || scheme == "https" else {
             throw InvalidURLError(url: string, reason: "the scheme \(scheme) is not http or https")
         }
@@ -68,7 +68,7 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
         let pathBytes = withoutFragment[..<(questionMark ?? withoutFragment.endIndex)]
 
         self.scheme = scheme
-        self.host = String(decoding: hostBytes, as: UTF8.self).lowercased()
+        self.host = ASCII.lowercased(String(decoding: hostBytes, as: UTF8.self))
         self.port = port
         self.path = pathBytes.isEmpty ? "/" : Self.canonical(pathBytes)
         self.query = questionMark.map { Self.canonical(withoutFragment[withoutFragment.index(after: $0)...]) }

@@ -10,11 +10,15 @@ public final class AsyncHTTPTransport: HTTPTransport {
     private let client: HTTPClient
     private let maxResponseBytes: Int
 
-    /// - Parameter maxResponseBytes: token responses are small; a bigger body is an error.
-    public init(maxResponseBytes: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - maxResponseBytes: token responses are small; a bigger body is an error.
+    ///   - connectionsPerHost: how many HTTP/1.1 connections to one host may be open at once
+    ///     (AsyncHTTPClient's default, 8, when nil); more requests than that wait for one.
+    public init(maxResponseBytes: Int = 1 << 20, connectionsPerHost: Int? = nil) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.maxResponseBytes = maxResponseBytes
     }

@@ -62,7 +62,7 @@ public struct OAuth1Signer: Sendable {
         let parameterString = Self.normalizedParameters(request: request, protocolParameters: protocolParameters)
         var base = [UInt8]()
         base.reserveCapacity(parameterString.count * 3 + 128)
-        PercentEncoding.append(request.method.uppercased().utf8, to: &base)
+        PercentEncoding.append(ASCII.uppercased(request.method).utf8, to: &base)
         base.append(UInt8(ascii: "&"))
         PercentEncoding.append(request.url.baseStringURI.utf8, to: &base)
         base.append(UInt8(ascii: "&"))
@@ -88,10 +88,10 @@ public struct OAuth1Signer: Sendable {
         switch credentials.signatureMethod {
         case .hmacSHA1:
             let mac = HMAC<Insecure.SHA1>.authenticationCode(for: base, using: SymmetricKey(data: signingKey))
-            return Data(mac).base64EncodedString()
+            return mac.withUnsafeBytes { Data($0) }.base64EncodedString()  // Data(mac) would go through generic casts
         case .hmacSHA256:
             let mac = HMAC<SHA256>.authenticationCode(for: base, using: SymmetricKey(data: signingKey))
-            return Data(mac).base64EncodedString()
+            return mac.withUnsafeBytes { Data($0) }.base64EncodedString()
         case .rsaSHA1:
             guard let key = credentials.rsaKey else { throw .missingPrivateKey }
             return Data(try key.sign(base)).base64EncodedString()
@@ -103,45 +103,71 @@ public struct OAuth1Signer: Sendable {
     /// RFC 5849 section 3.4.1.3: query, form body and protocol parameters, each name and
     /// value decoded then re-encoded, sorted by name then value (byte order), joined with
     /// `=` and `&`. `oauth_signature` is never included; `realm` is never a parameter here.
+    ///
+    /// Every name and value is re-encoded into one buffer and the pairs are ranges into it,
+    /// so a request costs a few allocations however many parameters it has (one array per
+    /// name and per value made signing allocation-bound).
     static func normalizedParameters(request: OAuth1Request, protocolParameters: [(name: String, value: String)]) -> [UInt8] {
-        var pairs: [(name: [UInt8], value: [UInt8])] = []
-        pairs.reserveCapacity(protocolParameters.count + 8)
+        var storage = [UInt8]()
+        storage.reserveCapacity(512)
+        var pairs: [(name: Range<Int>, value: Range<Int>)] = []
+        pairs.reserveCapacity(protocolParameters.count + 16)
+        let signatureName = Array("oauth_signature".utf8)
         func addEncoded<C: Collection>(_ raw: C) where C.Element == UInt8 {
-            for pair in FormEncoding.rawPairs(raw) {
-                let name = PercentEncoding.decode(pair.name, plusAsSpace: true)
-                if name.elementsEqual("oauth_signature".utf8) { continue }
-                pairs.append((PercentEncoding.encodeBytes(name),
-                              PercentEncoding.encodeBytes(PercentEncoding.decode(pair.value, plusAsSpace: true))))
+            FormEncoding.forEachRawPair(raw) { name, value in
+                let start = storage.count
+                PercentEncoding.appendReencoded(name, to: &storage)
+                let nameEnd = storage.count
+                if storage[start..<nameEnd].elementsEqual(signatureName) {
+                    storage.removeSubrange(start...)
+                    return
+                }
+                PercentEncoding.appendReencoded(value, to: &storage)
+                pairs.append((start..<nameEnd, nameEnd..<storage.count))
             }
         }
         if let query = request.url.query { addEncoded(query.utf8) }
         if case .form(let body) = request.body { addEncoded(body.utf8) }
         for parameter in protocolParameters {
-            pairs.append((PercentEncoding.encodeBytes(parameter.name.utf8), PercentEncoding.encodeBytes(parameter.value.utf8)))
+            let start = storage.count
+            PercentEncoding.append(parameter.name.utf8, to: &storage)
+            let nameEnd = storage.count
+            PercentEncoding.append(parameter.value.utf8, to: &storage)
+            pairs.append((start..<nameEnd, nameEnd..<storage.count))
         }
-        pairs.sort { lhs, rhs in
-            lhs.name == rhs.name ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
+        storage.withUnsafeBufferPointer { bytes in
+            pairs.sort { lhs, rhs in
+                let left = bytes[lhs.name], right = bytes[rhs.name]
+                return left.elementsEqual(right) ? bytes[lhs.value].lexicographicallyPrecedes(bytes[rhs.value])
+                    : left.lexicographicallyPrecedes(right)
+            }
         }
         var out = [UInt8]()
-        out.reserveCapacity(pairs.reduce(0) { $0 + $1.name.count + $1.value.count + 2 })
+        out.reserveCapacity(storage.count + pairs.count * 2)
         for (offset, pair) in pairs.enumerated() {
             if offset > 0 { out.append(UInt8(ascii: "&")) }
-            out.append(contentsOf: pair.name)
+            out.append(contentsOf: storage[pair.name])
             out.append(UInt8(ascii: "="))
-            out.append(contentsOf: pair.value)
+            out.append(contentsOf: storage[pair.value])
         }
         return out
     }
 
     /// 128 bits from the system's cryptographically secure generator, as 32 hex digits.
     @Sendable public static func randomNonce() -> String {
+        // Two 64-bit draws: each draw of the system generator is a system call, so drawing
+        // byte by byte cost sixteen of them per request.
         var generator = SystemRandomNumberGenerator()
         var hex = [UInt8]()
         hex.reserveCapacity(32)
-        for _ in 0..<16 {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            hex.append(PercentEncoding.lowerHexDigits[Int(byte >> 4)])
-            hex.append(PercentEncoding.lowerHexDigits[Int(byte & 0x0F)])
+        for _ in 0..<2 {
+            var word = generator.next()
+            for _ in 0..<8 {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                hex.append(PercentEncoding.lowerHexDigits[Int(byte >> 4)])
+                hex.append(PercentEncoding.lowerHexDigits[Int(byte & 0x0F)])
+            }
         }
         return String(decoding: hex, as: UTF8.self)
     }

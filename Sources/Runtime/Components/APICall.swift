@@ -17,6 +17,7 @@ struct APICall: ComponentRunner {
     let timeout: Duration
     let connectionID: String?
     let bodyHash: Bool
+    var mayWait: Bool { true }
 
     init(_ component: Component, connectionID: String?, bodyHash: Bool = false) throws {
         method = (component.data["method"]?.stringValue ?? "GET").uppercased()

@@ -109,6 +109,7 @@ enum DayPattern {
 /// FSleep: waits `delay` seconds, then passes Input on.
 struct FSleep: ComponentRunner {
     let delay: Duration
+    var mayWait: Bool { true }
 
     init(_ component: Component) {
         let text = component.data["delay"].map(Template.text(of:)) ?? "1"

@@ -5,6 +5,13 @@ public protocol ComponentRunner: Sendable {
     /// the values of its outputs, by port name. Path outputs (`Response.items[0]`) are
     /// derived by the engine from the output they start with.
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue]
+    /// True when a run may wait on something outside the process (the network, a timer), so
+    /// the executor enforces the component's timeout on it.
+    var mayWait: Bool { get }
+}
+
+extension ComponentRunner {
+    public var mayWait: Bool { false }
 }
 
 /// What a running component may use besides its inputs.

@@ -85,10 +85,15 @@ struct Run: Sendable {
             func launch(_ component: Component, inputs: [String: JSONValue]) {
                 state.started.insert(component.id)
                 let timeout = agent.timeouts[component.id] ?? executor.componentTimeout
+                // Only a component that can wait (HTTP, sleep, a loop over them) gets a timer:
+                // the others finish without suspending, so a timer could not stop them anyway,
+                // and a task group with a sleeping task per component was most of the engine's cost.
+                let timed = agent.timeouts[component.id] != nil || component.type == "ForEach" || agent.runners[component.id]?.mayWait == true
                 group.addTask {
                     let began = clock.now
                     do {
-                        let outputs = try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) }
+                        let outputs = timed ? try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) }
+                            : try await self.execute(component, inputs: inputs)
                         return .init(component: component, inputs: inputs, result: .success(outputs), duration: clock.now - began,
                                      startedAt: began - started)
                     } catch {

@@ -17,36 +17,49 @@ public struct RequestAuthorizer: Sendable {
                           rejected: Credential? = nil) async throws -> Credential {
         let url: RequestURL
         do { url = try RequestURL(request.url) } catch { throw AuthorizeError.invalidURL(error.description) }
-        let vault = broker.vault
-        let row = try vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
-        let settings = try vault.effectiveSettings(of: row)
-        let allowed = settings.allowedHosts
-        guard allowed.contains(where: { HostPattern.matches($0, host: url.host) }) else {
-            throw AuthorizeError.hostNotAllowed(host: url.host, connection: row.id, name: row.name, allowed: allowed)
-        }
         let credential: Credential
-        if let rejected {
-            credential = try await broker.credential(for: id, rejected: rejected)
+        let signsBodyHash: Bool
+        if rejected == nil, let cached = broker.cachedAuthorization(for: id) {
+            // The common case: a valid token in memory; nothing is read or opened.
+            try Self.check(url.host, allowed: cached.allowedHosts, connection: id, name: cached.name)
+            credential = cached.credential
+            signsBodyHash = cached.bodyHash
         } else {
-            credential = try await broker.credential(for: id)
+            let vault = broker.vault
+            let row = try vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
+            let settings = try vault.effectiveSettings(of: row)
+            // Checked before the broker is asked, so a wrong host never causes a refresh.
+            try Self.check(url.host, allowed: settings.allowedHosts, connection: row.id, name: row.name)
+            if let rejected {
+                credential = try await broker.credential(for: id, rejected: rejected)
+            } else {
+                credential = try await broker.credential(for: id)
+            }
+            signsBodyHash = settings.settings.bodyHash == true
         }
-        request.headers.removeAll { $0.name.caseInsensitiveCompare("Authorization") == .orderedSame }
+        request.headers.removeAll { ASCII.equalsIgnoringCase($0.name, "authorization") }
         switch credential {
         case .bearer(let authorization, _):
             request.headers.append(("Authorization", authorization))
         case .oauth1(let credentials):
             let isForm = request.headers.contains {
-                $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame
-                    && $0.value.lowercased().hasPrefix("application/x-www-form-urlencoded")
+                ASCII.equalsIgnoringCase($0.name, "content-type")
+                    && ASCII.lowercased($0.value).hasPrefix("application/x-www-form-urlencoded")
             }
             let body: OAuth1Request.Body = request.body.map { isForm ? .form(String(decoding: $0, as: UTF8.self)) : .bytes($0) } ?? .none
             let signature = try OAuth1Signer(credentials: credentials)
                 .sign(OAuth1Request(method: request.method, url: url, body: body),
-                      options: .init(bodyHash: bodyHash || settings.settings.bodyHash == true))
+                      options: .init(bodyHash: bodyHash || signsBodyHash))
             request.url = url.description  // the canonical form that was signed
             request.headers.append(("Authorization", signature.authorizationHeader()))
         }
         return credential
+    }
+
+    private static func check(_ host: String, allowed: [String], connection: String, name: String) throws(AuthorizeError) {
+        guard allowed.contains(where: { HostPattern.matches($0, host: host) }) else {
+            throw AuthorizeError.hostNotAllowed(host: host, connection: connection, name: name, allowed: allowed)
+        }
     }
 }
 

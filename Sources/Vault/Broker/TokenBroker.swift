@@ -22,6 +22,9 @@ public actor TokenBroker {
         public var backoff: Duration = .milliseconds(200)
         /// How often a process waiting for another one's refresh looks again.
         public var pollInterval: Duration = .milliseconds(25)
+        /// How long a cached credential is used before its connection's version is checked
+        /// again, which is how changes made by other processes reach this one.
+        public var revalidateAfter: TimeInterval = 1
 
         public init() {}
     }
@@ -33,6 +36,8 @@ public actor TokenBroker {
     /// Identifies this broker in leases: host, process id and a random nonce.
     private let owner: String
     private var inFlight: [String: Task<Credential, any Error>] = [:]
+    /// Valid credentials with what authorizing needs, by connection id (see `CachedAuthorization`).
+    private let cache = CredentialCache()
     /// Token requests made to providers by this broker (refreshes and client credentials).
     public private(set) var providerRequests = 0
 
@@ -56,7 +61,29 @@ public actor TokenBroker {
         try await obtain(id, rejected: rejected.accessToken)
     }
 
+    /// The cached authorization of connection `id` if it is still valid, without reading the
+    /// vault (except a version check after a local write or every `revalidateAfter` seconds);
+    /// nil when the caller must go through `credential(for:)`.
+    public nonisolated func cachedAuthorization(for id: String) -> CachedAuthorization? {
+        guard let entry = cache.entry(id) else { return nil }
+        let now = clock().timeIntervalSince1970
+        if let until = entry.usableUntil, now >= until {
+            cache.remove(id)  // entering the refresh window: the slow path refreshes
+            return nil
+        }
+        let writes = VaultWrites.count
+        if writes != entry.writes || now - entry.checkedAt >= policy.revalidateAfter {
+            guard let version = try? vault.store.version(id: id, team: vault.team), version == entry.version else {
+                cache.remove(id)
+                return nil
+            }
+            cache.checked(id, version: version, writes: writes, at: now)
+        }
+        return entry
+    }
+
     private func obtain(_ id: String, rejected: String?) async throws(BrokerError) -> Credential {
+        if rejected != nil { cache.remove(id) }
         if let task = inFlight[id] { return try await value(of: task, id) }
         if rejected == nil, let credential = try usableCredential(id) { return credential }
         let task = Task { try await self.refresh(id, rejected: rejected) }
@@ -73,8 +100,21 @@ public actor TokenBroker {
 
     /// The stored credential if it is usable as is; nil when it must be refreshed first.
     private func usableCredential(_ id: String) throws(BrokerError) -> Credential? {
+        let writes = VaultWrites.count  // before reading, so a write racing the read is noticed
         let row = try read(id)
-        return try credential(from: row, tokens: try tokens(row), needsFresh: false)
+        guard let credential = try credential(from: row, tokens: try tokens(row), needsFresh: false) else { return nil }
+        remember(credential, row: row, writes: writes)
+        return credential
+    }
+
+    /// Caches a credential just read from `row`, with the settings the authorizer checks.
+    private func remember(_ credential: Credential, row: StoredConnection, writes: Int) {
+        guard let settings = try? settings(row) else { return }
+        let isOAuth1 = settings.kind.protocol == .oauth1
+        cache.store(CachedAuthorization(
+            credential: credential, name: row.name, allowedHosts: settings.allowedHosts, bodyHash: settings.settings.bodyHash == true,
+            version: row.version, usableUntil: isOAuth1 ? nil : row.tokenExpiresAt.map { $0 - policy.skew },
+            writes: writes, checkedAt: clock().timeIntervalSince1970), for: row.id)
     }
 
     private func credential(from row: StoredConnection, tokens: ConnectionTokens?, needsFresh: Bool) throws(BrokerError) -> Credential? {
@@ -199,7 +239,11 @@ public actor TokenBroker {
     }
 
     private func replace(_ row: StoredConnection, expected: Int64) throws(BrokerError) -> Bool {
-        do { return try vault.store.replace(row, expectedVersion: expected) } catch {
+        do {
+            let replaced = try vault.store.replace(row, expectedVersion: expected)
+            if replaced { VaultWrites.note() }
+            return replaced
+        } catch {
             throw .unusable(connection: row.id, reason: error.message)
         }
     }

@@ -1,0 +1,59 @@
+import Synchronization
+
+/// What the authorizer needs to authorize one request with a connection, kept in memory
+/// while the token is valid so that a request with a cached token reads nothing from the
+/// vault and opens nothing sealed.
+///
+/// Why it can be trusted: an entry is dropped when its token comes within the broker's skew
+/// of expiry, when an API answers 401 to it, and when the connection's `version` (bumped by
+/// every write, in any process) is no longer the one it was read at. The version is checked
+/// with one `SELECT version` (no decryption) after any write made by this process, and at
+/// most `Policy.revalidateAfter` seconds after the last check for writes made by others
+/// (another process's refresh, edit or sign-out), so those are seen within that delay.
+/// The price: the decrypted credential (for OAuth 1.0a, the consumer secret too) stays in
+/// this process's memory while it is cached, instead of only during one request.
+public struct CachedAuthorization: Sendable {
+    public let credential: Credential
+    /// The connection's name, for messages.
+    public let name: String
+    /// The hosts the credential may be sent to.
+    public let allowedHosts: [String]
+    /// OAuth 1.0a: sign non-form bodies with `oauth_body_hash`.
+    public let bodyHash: Bool
+    /// The row version the entry was read at.
+    let version: Int64
+    /// When the token enters the refresh window (expiry minus skew); nil when it never expires.
+    let usableUntil: Double?
+    /// `VaultWrites.count` when the version was last checked.
+    var writes: Int
+    /// When the version was last checked.
+    var checkedAt: Double
+}
+
+/// A count of the vault writes this process made: a cached entry checks its version again
+/// after any of them, so that an edit or a sign-out in this process takes effect at once.
+enum VaultWrites {
+    static let counter = Atomic<Int>(0)
+
+    static func note() { counter.wrappingAdd(1, ordering: .releasing) }
+    static var count: Int { counter.load(ordering: .acquiring) }
+}
+
+/// The broker's cache of `CachedAuthorization`s by connection id; safe to read from any task
+/// without waiting for the broker actor.
+final class CredentialCache: Sendable {
+    private let entries = Mutex<[String: CachedAuthorization]>([:])
+
+    func entry(_ id: String) -> CachedAuthorization? { entries.withLock { $0[id] } }
+    func store(_ entry: CachedAuthorization, for id: String) { entries.withLock { $0[id] = entry } }
+    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+
+    /// Marks the entry's version as checked now, if it is still the same entry.
+    func checked(_ id: String, version: Int64, writes: Int, at time: Double) {
+        entries.withLock { entries in
+            guard entries[id]?.version == version else { return }
+            entries[id]?.writes = writes
+            entries[id]?.checkedAt = time
+        }
+    }
+}
