@@ -26,6 +26,10 @@ struct KeyflowBench: AsyncParsableCommand {
             try await EngineSuite.child(engineChild)
             return
         }
+        #if DEBUG
+        // CI's smoke run uses the debug build on purpose; anyone quoting figures must not.
+        FileHandle.standardError.write(Data("keyflow-bench: this is a debug build; its figures say nothing about speed (use swift run -c release keyflow-bench)\n".utf8))
+        #endif
         let scale = Scale(smoke: smoke)
         var rows: [ResultRow] = []
         let chosen = suites.isEmpty ? Suite.allCases : suites
