@@ -50,12 +50,21 @@ enum SignSuite {
         let raw = Measure.perIteration(runs: scale.runs, iterations: scale.iterations(400_000)) {
             blackHole(HMAC<Insecure.SHA1>.authenticationCode(for: base, using: key))
         }
+        // Keyflow keeps its HMAC keyed across requests; the same trick on the limit's side
+        // shows how much of the remaining gap is the hash itself.
+        let keyedOnce = HMAC<Insecure.SHA1>(key: key)
+        let rawKeyed = Measure.perIteration(runs: scale.runs, iterations: scale.iterations(400_000)) {
+            var hmac = keyedOnce
+            hmac.update(data: base)
+            blackHole(hmac.finalize())
+        }
 
         var rows = [
             ResultRow(suite: "sign", name: "Keyflow OAuth 1.0a headers", value: 1 / keyflow, unit: "/s",
                       comparison: "raw HMAC-SHA1 \(Report.format(1 / raw)) /s (limit)", ratio: keyflow / raw,
                       target: "≤ 3× raw HMAC time", met: keyflow / raw <= 3,
-                      note: "ratio = Keyflow time per header / raw HMAC time; \(Report.format(keyflow * 1e9)) ns vs \(Report.format(raw * 1e9)) ns"),
+                      note: "ratio = Keyflow time per header / raw HMAC time; \(Report.format(keyflow * 1e9)) ns vs \(Report.format(raw * 1e9)) ns"
+                          + " (HMAC keyed once, as Keyflow keeps it: \(Report.format(rawKeyed * 1e9)) ns, \(Report.format(keyflow / rawKeyed))×)"),
         ]
 
         // The peers, on identical inputs written to a file.

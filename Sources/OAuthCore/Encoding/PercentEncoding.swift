@@ -17,6 +17,19 @@ public enum PercentEncoding {
     /// string, which is assembled in one buffer without intermediate strings.
     @inlinable
     public static func append<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        // Strings and arrays hand over their bytes as one buffer; walking a String.UTF8View
+        // index by index cost more than the encoding itself.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in appendBuffer(buffer, to: &out) }
+        if done != nil { return }
+        appending(to: &out, atMost: bytes.count * 3) { target in
+            var written = 0
+            for byte in bytes { written += put(byte, at: target + written) }
+            return written
+        }
+    }
+
+    @inlinable
+    static func appendBuffer(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         appending(to: &out, atMost: bytes.count * 3) { target in
             var written = 0
             for byte in bytes { written += put(byte, at: target + written) }

@@ -2,17 +2,28 @@
 /// compare them with what a provider says it expected.
 public struct OAuth1Signature: Sendable {
     /// The normalized request parameters (RFC 5849 section 3.4.1.3.2).
-    public let parameterString: String
+    public var parameterString: String { String(decoding: parameterBytes, as: UTF8.self) }
     /// The signature base string (section 3.4.1).
-    public let baseString: String
+    public var baseString: String { String(decoding: baseBytes, as: UTF8.self) }
     /// The `oauth_signature` value, before encoding.
     public let signature: String
     /// The `oauth_*` parameters that were signed, without `oauth_signature`.
     public let protocolParameters: [(name: String, value: String)]
+    /// Kept as bytes: most requests only need the header, so the strings are made on demand.
+    let parameterBytes: [UInt8]
+    let baseBytes: [UInt8]
 
-    /// The protocol parameters with the signature, sorted by name.
+    init(parameterBytes: [UInt8], baseBytes: [UInt8], signature: String, protocolParameters: [(name: String, value: String)]) {
+        self.parameterBytes = parameterBytes
+        self.baseBytes = baseBytes
+        self.signature = signature
+        self.protocolParameters = protocolParameters
+    }
+
+    /// The protocol parameters with the signature, sorted by name (byte order: the names are
+    /// ASCII, and String's `<` would compare them as Unicode, far more slowly).
     public var signedParameters: [(name: String, value: String)] {
-        (protocolParameters + [("oauth_signature", signature)]).sorted { $0.name < $1.name }
+        (protocolParameters + [("oauth_signature", signature)]).sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
     /// `OAuth realm="...", oauth_consumer_key="...", ...` (section 3.5.1): every value

@@ -1,3 +1,4 @@
+import OAuthCore
 import Synchronization
 
 /// What the authorizer needs to authorize one request with a connection, kept in memory
@@ -20,6 +21,8 @@ public struct CachedAuthorization: Sendable {
     public let allowedHosts: [String]
     /// OAuth 1.0a: sign non-form bodies with `oauth_body_hash`.
     public let bodyHash: Bool
+    /// OAuth 1.0a: a signer made once for the cached credentials (its HMAC already keyed).
+    public let signer: OAuth1Signer?
     /// The row version the entry was read at.
     let version: Int64
     /// When the token enters the refresh window (expiry minus skew); nil when it never expires.

@@ -19,11 +19,13 @@ public struct RequestAuthorizer: Sendable {
         do { url = try RequestURL(request.url) } catch { throw AuthorizeError.invalidURL(error.description) }
         let credential: Credential
         let signsBodyHash: Bool
+        var signer: OAuth1Signer?
         if rejected == nil, let cached = broker.cachedAuthorization(for: id) {
             // The common case: a valid token in memory; nothing is read or opened.
             try Self.check(url.host, allowed: cached.allowedHosts, connection: id, name: cached.name)
             credential = cached.credential
             signsBodyHash = cached.bodyHash
+            signer = cached.signer
         } else {
             let vault = broker.vault
             let row = try vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
@@ -47,7 +49,7 @@ public struct RequestAuthorizer: Sendable {
                     && ASCII.lowercased($0.value).hasPrefix("application/x-www-form-urlencoded")
             }
             let body: OAuth1Request.Body = request.body.map { isForm ? .form(String(decoding: $0, as: UTF8.self)) : .bytes($0) } ?? .none
-            let signature = try OAuth1Signer(credentials: credentials)
+            let signature = try (signer ?? OAuth1Signer(credentials: credentials))
                 .sign(OAuth1Request(method: request.method, url: url, body: body),
                       options: .init(bodyHash: bodyHash || signsBodyHash))
             request.url = url.description  // the canonical form that was signed

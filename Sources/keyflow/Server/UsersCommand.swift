@@ -7,7 +7,7 @@ struct UsersCommand: ParsableCommand {
                                                     subcommands: [Add.self, List.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a user to a team and print their API token (shown once).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user to a team and print their API token (shown once).")
         @Argument(help: "The user's name.") var name: String
         @Option(help: "The team; everyone in a team shares its connections.") var team: String
 
@@ -21,7 +21,7 @@ struct UsersCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List users and their teams (never tokens).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List users and their teams (never tokens).")
 
         func run() throws {
             let vault = try VaultSession.open()

@@ -9,7 +9,7 @@ struct VaultKeysCommand: ParsableCommand {
         subcommands: [Set.self, List.self, Remove.self, Import.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a key; the value is read from standard input.")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a key; the value is read from standard input.")
         @Argument(help: "The key name.") var name: String
 
         func run() throws {
@@ -23,7 +23,7 @@ struct VaultKeysCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List key names (never values).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List key names (never values).")
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -34,7 +34,7 @@ struct VaultKeysCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a key.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a key.")
         @Argument(help: "The key name.") var name: String
 
         func run() throws {
@@ -45,7 +45,7 @@ struct VaultKeysCommand: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Import a SmythOS vault file: {\"<team>\": {\"NAME\": \"value\"}}.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a SmythOS vault file: {\"<team>\": {\"NAME\": \"value\"}}.")
         @Argument(help: "The JSON file.") var file: String
         @Option(help: "The team in the file to import (needed when it has several).") var fromTeam: String?
 
