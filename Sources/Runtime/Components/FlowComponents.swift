@@ -137,7 +137,10 @@ struct JSONFilter: ComponentRunner {
     private func filter(_ value: JSONValue) -> JSONValue {
         switch value {
         case .array(let values): return .array(values.map(filter))
-        case .object(let object): return .object(JSONObject(object.filter { fields.contains($0.key) }.map { ($0.key, filter($0.value)) }))
+        case .object(let object):
+            var kept = JSONObject()
+            for (key, value) in object where fields.contains(key) { kept[key] = filter(value) }
+            return .object(kept)
         default: return value
         }
     }

@@ -7,6 +7,8 @@ public struct PreparedAgent: Sendable {
     let timeouts: [String: Duration]
     let outgoing: [String: [Link]]
     let incoming: [String: [Link]]
+    /// Per component, its connections resolved to ports: what `RunState.deliver` follows.
+    let routes: [String: [Route]]
     /// Per component, the names of its inputs that some connection feeds.
     let connectedInputs: [String: Set<String>]
     /// Per ForEach, the components reachable from its `Loop` output: the branch run per item.
@@ -22,10 +24,16 @@ public struct PreparedAgent: Sendable {
         outgoing = Dictionary(grouping: agent.links, by: \.sourceID)
         incoming = Dictionary(grouping: agent.links, by: \.targetID)
         var connected: [String: Set<String>] = [:]
+        var routes: [String: [Route]] = [:]
         for link in agent.links {
-            if let input = components[link.targetID]?.input(link.target) { connected[link.targetID, default: []].insert(input.name) }
+            guard let input = components[link.targetID]?.input(link.target) else { continue }
+            connected[link.targetID, default: []].insert(input.name)
+            if let port = components[link.sourceID]?.output(link.source) {
+                routes[link.sourceID, default: []].append(Route(port: port, targetID: link.targetID, input: input.name))
+            }
         }
         connectedInputs = connected
+        self.routes = routes
         var bodies: [String: Set<String>] = [:]
         for component in agent.components where component.type == "ForEach" {
             var body = Set<String>()
@@ -37,6 +45,13 @@ public struct PreparedAgent: Sendable {
             bodies[component.id] = body
         }
         loopBodies = bodies
+    }
+
+    /// A connection whose ports exist: `port` of its source feeds the input named `input` of `targetID`.
+    struct Route: Sendable {
+        let port: Port
+        let targetID: String
+        let input: String
     }
 
     /// The APIEndpoint components, by their `endpoint` name.

@@ -22,21 +22,24 @@ struct RunState {
     /// Several connections into one input merge into an array, in file order, as in SmythOS.
     mutating func deliver(_ outputs: [String: JSONValue], from component: Component) {
         outputsByComponent.append((component.id, outputs))
-        for link in agent.outgoing[component.id] ?? [] {
-            guard allowed?.contains(link.targetID) ?? true,
-                  let port = component.output(link.source), let value = Self.value(of: port, in: outputs, component: component),
-                  let target = agent.components[link.targetID], let input = target.input(link.target) else { continue }
-            arrived[link.targetID, default: [:]][input.name] = Self.merge(arrived[link.targetID]?[input.name], value)
-            touched.insert(link.targetID)
+        for route in agent.routes[component.id] ?? [] {
+            guard allowed?.contains(route.targetID) ?? true, let value = Self.value(of: route.port, in: outputs, component: component) else { continue }
+            Self.merge(value, into: &arrived[route.targetID, default: [:]][route.input])
+            touched.insert(route.targetID)
         }
     }
 
     /// SmythOS's `_mergeInputs`: one value stays itself; more make an array, and an array
     /// already there is extended.
-    static func merge(_ existing: JSONValue?, _ value: JSONValue) -> JSONValue {
-        guard let existing else { return value }
-        if case .array(let values) = existing { return .array(values + [value]) }
-        return .array([existing, value])
+    static func merge(_ value: JSONValue, into existing: inout JSONValue?) {
+        switch existing {
+        case nil: existing = value
+        case .array(var values)?:
+            existing = nil  // so that `values` is not shared and grows in place
+            values.append(value)
+            existing = .array(values)
+        case let other?: existing = .array([other, value])
+        }
     }
 
     /// The value of an output port: a default output by name; another name first inside the

@@ -75,6 +75,7 @@ public enum AgentValidator {
     /// `{{name}}` placeholders must name an input of the component or an agent variable.
     static func checkTemplates(_ component: Component, spec: ComponentRegistry.Spec, agent: Agent,
                                report: (Component?, String, String, Bool) -> Void) {
+        guard !spec.templated.isEmpty else { return }
         let known = Set(component.inputs.map(\.name)).union(agent.variables.keys)
         for key in spec.templated {
             guard let value = component.data[key] else { continue }
