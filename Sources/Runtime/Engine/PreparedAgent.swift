@@ -6,7 +6,6 @@ public struct PreparedAgent: Sendable {
     let runners: [String: any ComponentRunner]
     let timeouts: [String: Duration]
     let outgoing: [String: [Link]]
-    let incoming: [String: [Link]]
     /// Per component, its connections resolved to ports: what `RunState.deliver` follows.
     let routes: [String: [Route]]
     /// Per component, the names of its inputs that some connection feeds.
@@ -22,7 +21,6 @@ public struct PreparedAgent: Sendable {
         for component in agent.components where components[component.id] == nil { components[component.id] = component }
         self.components = components
         outgoing = Dictionary(grouping: agent.links, by: \.sourceID)
-        incoming = Dictionary(grouping: agent.links, by: \.targetID)
         var connected: [String: Set<String>] = [:]
         var routes: [String: [Route]] = [:]
         for link in agent.links {

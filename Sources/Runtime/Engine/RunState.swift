@@ -4,8 +4,9 @@ struct RunState {
     var arrived: [String: [String: JSONValue]] = [:]
     var started: Set<String> = []
     /// Components that received a value since readiness was last checked: only these can
-    /// have become ready, which keeps a run linear in the size of the graph.
-    var touched: Set<String> = []
+    /// have become ready, which keeps a run linear in the size of the graph. (An id may be
+    /// listed twice; the second time it has started or is still incomplete.)
+    var touched: [String] = []
     var outputsByComponent: [(String, [String: JSONValue])] = []
 
     /// Inside a ForEach, only the loop body's components may run.
@@ -25,7 +26,7 @@ struct RunState {
         for route in agent.routes[component.id] ?? [] {
             guard allowed?.contains(route.targetID) ?? true, let value = Self.value(of: route.port, in: outputs, component: component) else { continue }
             Self.merge(value, into: &arrived[route.targetID, default: [:]][route.input])
-            touched.insert(route.targetID)
+            touched.append(route.targetID)
         }
     }
 
@@ -60,9 +61,8 @@ struct RunState {
     /// SmythOS: an input nothing is wired to is never waited for.
     mutating func takeReady() -> [(Component, [String: JSONValue])] {
         var ready: [(Component, [String: JSONValue])] = []
-        let candidates = touched
-        touched.removeAll(keepingCapacity: true)
-        for id in candidates where !started.contains(id) {
+        defer { touched.removeAll(keepingCapacity: true) }
+        for id in touched where !started.contains(id) {
             guard let component = agent.components[id], let values = arrived[id] else { continue }
             var inputs = values
             var complete = true
@@ -80,7 +80,8 @@ struct RunState {
                 arrived[id] = nil
             }
         }
-        return ready.sorted { $0.0.position < $1.0.position }
+        if ready.count > 1 { ready.sort { $0.0.position < $1.0.position } }
+        return ready
     }
 
     /// Without an APIOutput, the result is SmythOS's: one `{id, name, result}` entry per
