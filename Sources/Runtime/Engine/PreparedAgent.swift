@@ -8,8 +8,8 @@ public struct PreparedAgent: Sendable {
     let outgoing: [String: [Link]]
     /// Per component, its connections resolved to ports: what `RunState.deliver` follows.
     let routes: [String: [Route]]
-    /// Per component, the names of its inputs that some connection feeds.
-    let connectedInputs: [String: Set<String>]
+    /// The inputs that some connection feeds (one set for the agent, not one per component).
+    let connectedInputs: Set<InputKey>
     /// Per ForEach, the components reachable from its `Loop` output: the branch run per item.
     let loopBodies: [String: Set<String>]
 
@@ -18,14 +18,16 @@ public struct PreparedAgent: Sendable {
         self.runners = runners
         self.timeouts = timeouts
         var components: [String: Component] = [:]
+        components.reserveCapacity(agent.components.count)
         for component in agent.components where components[component.id] == nil { components[component.id] = component }
         self.components = components
         outgoing = Dictionary(grouping: agent.links, by: \.sourceID)
-        var connected: [String: Set<String>] = [:]
+        var connected = Set<InputKey>(minimumCapacity: agent.links.count)
         var routes: [String: [Route]] = [:]
+        routes.reserveCapacity(outgoing.count)
         for link in agent.links {
             guard let input = components[link.targetID]?.input(link.target) else { continue }
-            connected[link.targetID, default: []].insert(input.name)
+            connected.insert(InputKey(component: link.targetID, input: input.name))
             if let port = components[link.sourceID]?.output(link.source) {
                 routes[link.sourceID, default: []].append(Route(port: port, targetID: link.targetID, input: input.name))
             }
@@ -43,6 +45,12 @@ public struct PreparedAgent: Sendable {
             bodies[component.id] = body
         }
         loopBodies = bodies
+    }
+
+    /// An input of a component, by their names.
+    struct InputKey: Hashable, Sendable {
+        let component: String
+        let input: String
     }
 
     /// A connection whose ports exist: `port` of its source feeds the input named `input` of `targetID`.

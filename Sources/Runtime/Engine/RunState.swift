@@ -69,7 +69,7 @@ struct RunState {
             for port in component.inputs where inputs[port.name] == nil {
                 if let value = port.defaultValue {
                     inputs[port.name] = value
-                } else if !port.optional && agent.connectedInputs[id]?.contains(port.name) == true {
+                } else if !port.optional && agent.connectedInputs.contains(.init(component: id, input: port.name)) {
                     complete = false
                     break
                 }
