@@ -127,7 +127,7 @@ struct JSONFilter: ComponentRunner {
     let fields: Set<String>
 
     init(_ component: Component) {
-        fields = Set((component.data["fields"]?.stringValue ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        fields = Set((component.data["fields"]?.stringValue ?? "").split(separator: ",").map(\.trimmingSpaces))
     }
 
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
@@ -137,7 +137,10 @@ struct JSONFilter: ComponentRunner {
     private func filter(_ value: JSONValue) -> JSONValue {
         switch value {
         case .array(let values): return .array(values.map(filter))
-        case .object(let object): return .object(JSONObject(object.filter { fields.contains($0.key) }.map { ($0.key, filter($0.value)) }))
+        case .object(let object):
+            var kept = JSONObject()
+            for (key, value) in object where fields.contains(key) { kept[key] = filter(value) }
+            return .object(kept)
         default: return value
         }
     }
@@ -187,5 +190,18 @@ struct Logic: ComponentRunner {
             verified = count <= maximum
         }
         return verified ? ["Output": .bool(true), "Verified": .bool(true)] : ["Unverified": .bool(true)]
+    }
+}
+
+extension Substring {
+    /// `trimmingCharacters(in: .whitespaces)` (tab and the Unicode space separators) without
+    /// Foundation's bridging, which cost more than the rest of preparing a JSONFilter.
+    var trimmingSpaces: String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == " " || scalar == "\t" || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
+        }
+        guard let first = unicodeScalars.firstIndex(where: { !isSpace($0) }),
+              let last = unicodeScalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(unicodeScalars[first...last])
     }
 }

@@ -82,18 +82,25 @@ struct Run: Sendable {
     func drive(_ state: inout RunState, launching initial: [(Component, [String: JSONValue])], endsAtAPIOutput: Bool) async -> Outcome {
         var trace: [TraceEntry] = []
         let ending: Ending = await withTaskGroup(of: Executor.Finished.self) { group -> Ending in
+            // Components that never wait (everything but HTTP, sleeps and loops) finish without
+            // suspending: they run here, one after another in the order they became ready, and
+            // only the ones that can wait get a task (and a timer) of their own. A task per
+            // component was most of the engine's cost.
+            var inline: [(Component, [String: JSONValue])] = []
+            var nextInline = 0
+
             func launch(_ component: Component, inputs: [String: JSONValue]) {
                 state.started.insert(component.id)
-                let timeout = agent.timeouts[component.id] ?? executor.componentTimeout
-                // Only a component that can wait (HTTP, sleep, a loop over them) gets a timer:
-                // the others finish without suspending, so a timer could not stop them anyway,
-                // and a task group with a sleeping task per component was most of the engine's cost.
                 let timed = agent.timeouts[component.id] != nil || component.type == "ForEach" || agent.runners[component.id]?.mayWait == true
+                guard timed else {
+                    inline.append((component, inputs))
+                    return
+                }
+                let timeout = agent.timeouts[component.id] ?? executor.componentTimeout
                 group.addTask {
                     let began = clock.now
                     do {
-                        let outputs = timed ? try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) }
-                            : try await self.execute(component, inputs: inputs)
+                        let outputs = try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) }
                         return .init(component: component, inputs: inputs, result: .success(outputs), duration: clock.now - began,
                                      startedAt: began - started)
                     } catch {
@@ -102,9 +109,9 @@ struct Run: Sendable {
                     }
                 }
             }
-            for (component, inputs) in initial { launch(component, inputs: inputs) }
-            for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
-            while let finished = await group.next() {
+
+            /// Records a finished component and launches what it made ready; an ending stops the run.
+            func finish(_ finished: Executor.Finished) -> Ending? {
                 let entry = TraceEntry(finished)
                 trace.append(entry)
                 observer?(entry)
@@ -112,15 +119,13 @@ struct Run: Sendable {
                 case .success(var outputs):
                     outputs[TraceEntry.key] = nil
                     if endsAtAPIOutput && finished.component.type == "APIOutput" {
-                        group.cancelAll()
                         return .output(APIOutput.result(finished.component, outputs: outputs))
                     }
                     state.deliver(outputs, from: finished.component)
                 case .failure(let error):
-                    if error is CancellationError { group.cancelAll(); return .failed(.cancelled) }
-                    if let nested = error as? RunError { group.cancelAll(); return .failed(nested) }
+                    if error is CancellationError { return .failed(.cancelled) }
+                    if let nested = error as? RunError { return .failed(nested) }
                     guard agent.hasErrorBranch(finished.component) else {
-                        group.cancelAll()
                         return .failed(.componentFailed(component: finished.component.label, type: finished.component.type,
                                                         message: String(describing: error)))
                     }
@@ -132,6 +137,27 @@ struct Run: Sendable {
                     state.deliver(outputs, from: finished.component)
                 }
                 for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
+                return nil
+            }
+
+            for (component, inputs) in initial { launch(component, inputs: inputs) }
+            for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
+            while true {
+                while nextInline < inline.count {
+                    if Task.isCancelled { group.cancelAll(); return .failed(.cancelled) }
+                    let (component, inputs) = inline[nextInline]
+                    nextInline += 1
+                    let began = clock.now
+                    let result: Result<[String: JSONValue], any Error>
+                    do { result = .success(try await execute(component, inputs: inputs)) } catch { result = .failure(error) }
+                    let finished = Executor.Finished(component: component, inputs: inputs, result: result, duration: clock.now - began,
+                                                     startedAt: began - started)
+                    if let ending = finish(finished) { group.cancelAll(); return ending }
+                }
+                inline.removeAll(keepingCapacity: true)
+                nextInline = 0
+                guard let finished = await group.next() else { break }
+                if let ending = finish(finished) { group.cancelAll(); return ending }
             }
             return .quiet
         }

@@ -6,9 +6,10 @@ public struct PreparedAgent: Sendable {
     let runners: [String: any ComponentRunner]
     let timeouts: [String: Duration]
     let outgoing: [String: [Link]]
-    let incoming: [String: [Link]]
-    /// Per component, the names of its inputs that some connection feeds.
-    let connectedInputs: [String: Set<String>]
+    /// Per component, its connections resolved to ports: what `RunState.deliver` follows.
+    let routes: [String: [Route]]
+    /// The inputs that some connection feeds (one set for the agent, not one per component).
+    let connectedInputs: Set<InputKey>
     /// Per ForEach, the components reachable from its `Loop` output: the branch run per item.
     let loopBodies: [String: Set<String>]
 
@@ -17,15 +18,22 @@ public struct PreparedAgent: Sendable {
         self.runners = runners
         self.timeouts = timeouts
         var components: [String: Component] = [:]
+        components.reserveCapacity(agent.components.count)
         for component in agent.components where components[component.id] == nil { components[component.id] = component }
         self.components = components
         outgoing = Dictionary(grouping: agent.links, by: \.sourceID)
-        incoming = Dictionary(grouping: agent.links, by: \.targetID)
-        var connected: [String: Set<String>] = [:]
+        var connected = Set<InputKey>(minimumCapacity: agent.links.count)
+        var routes: [String: [Route]] = [:]
+        routes.reserveCapacity(outgoing.count)
         for link in agent.links {
-            if let input = components[link.targetID]?.input(link.target) { connected[link.targetID, default: []].insert(input.name) }
+            guard let input = components[link.targetID]?.input(link.target) else { continue }
+            connected.insert(InputKey(component: link.targetID, input: input.name))
+            if let port = components[link.sourceID]?.output(link.source) {
+                routes[link.sourceID, default: []].append(Route(port: port, targetID: link.targetID, input: input.name))
+            }
         }
         connectedInputs = connected
+        self.routes = routes
         var bodies: [String: Set<String>] = [:]
         for component in agent.components where component.type == "ForEach" {
             var body = Set<String>()
@@ -37,6 +45,19 @@ public struct PreparedAgent: Sendable {
             bodies[component.id] = body
         }
         loopBodies = bodies
+    }
+
+    /// An input of a component, by their names.
+    struct InputKey: Hashable, Sendable {
+        let component: String
+        let input: String
+    }
+
+    /// A connection whose ports exist: `port` of its source feeds the input named `input` of `targetID`.
+    struct Route: Sendable {
+        let port: Port
+        let targetID: String
+        let input: String
     }
 
     /// The APIEndpoint components, by their `endpoint` name.

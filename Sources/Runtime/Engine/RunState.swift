@@ -4,8 +4,9 @@ struct RunState {
     var arrived: [String: [String: JSONValue]] = [:]
     var started: Set<String> = []
     /// Components that received a value since readiness was last checked: only these can
-    /// have become ready, which keeps a run linear in the size of the graph.
-    var touched: Set<String> = []
+    /// have become ready, which keeps a run linear in the size of the graph. (An id may be
+    /// listed twice; the second time it has started or is still incomplete.)
+    var touched: [String] = []
     var outputsByComponent: [(String, [String: JSONValue])] = []
 
     /// Inside a ForEach, only the loop body's components may run.
@@ -22,21 +23,24 @@ struct RunState {
     /// Several connections into one input merge into an array, in file order, as in SmythOS.
     mutating func deliver(_ outputs: [String: JSONValue], from component: Component) {
         outputsByComponent.append((component.id, outputs))
-        for link in agent.outgoing[component.id] ?? [] {
-            guard allowed?.contains(link.targetID) ?? true,
-                  let port = component.output(link.source), let value = Self.value(of: port, in: outputs, component: component),
-                  let target = agent.components[link.targetID], let input = target.input(link.target) else { continue }
-            arrived[link.targetID, default: [:]][input.name] = Self.merge(arrived[link.targetID]?[input.name], value)
-            touched.insert(link.targetID)
+        for route in agent.routes[component.id] ?? [] {
+            guard allowed?.contains(route.targetID) ?? true, let value = Self.value(of: route.port, in: outputs, component: component) else { continue }
+            Self.merge(value, into: &arrived[route.targetID, default: [:]][route.input])
+            touched.append(route.targetID)
         }
     }
 
     /// SmythOS's `_mergeInputs`: one value stays itself; more make an array, and an array
     /// already there is extended.
-    static func merge(_ existing: JSONValue?, _ value: JSONValue) -> JSONValue {
-        guard let existing else { return value }
-        if case .array(let values) = existing { return .array(values + [value]) }
-        return .array([existing, value])
+    static func merge(_ value: JSONValue, into existing: inout JSONValue?) {
+        switch existing {
+        case nil: existing = value
+        case .array(var values)?:
+            existing = nil  // so that `values` is not shared and grows in place
+            values.append(value)
+            existing = .array(values)
+        case let other?: existing = .array([other, value])
+        }
     }
 
     /// The value of an output port: a default output by name; another name first inside the
@@ -57,16 +61,15 @@ struct RunState {
     /// SmythOS: an input nothing is wired to is never waited for.
     mutating func takeReady() -> [(Component, [String: JSONValue])] {
         var ready: [(Component, [String: JSONValue])] = []
-        let candidates = touched
-        touched.removeAll(keepingCapacity: true)
-        for id in candidates where !started.contains(id) {
+        defer { touched.removeAll(keepingCapacity: true) }
+        for id in touched where !started.contains(id) {
             guard let component = agent.components[id], let values = arrived[id] else { continue }
             var inputs = values
             var complete = true
             for port in component.inputs where inputs[port.name] == nil {
                 if let value = port.defaultValue {
                     inputs[port.name] = value
-                } else if !port.optional && agent.connectedInputs[id]?.contains(port.name) == true {
+                } else if !port.optional && agent.connectedInputs.contains(.init(component: id, input: port.name)) {
                     complete = false
                     break
                 }
@@ -77,7 +80,8 @@ struct RunState {
                 arrived[id] = nil
             }
         }
-        return ready.sorted { $0.0.position < $1.0.position }
+        if ready.count > 1 { ready.sort { $0.0.position < $1.0.position } }
+        return ready
     }
 
     /// Without an APIOutput, the result is SmythOS's: one `{id, name, result}` entry per

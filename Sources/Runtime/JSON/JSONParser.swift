@@ -84,7 +84,19 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONParser.Error) -> String {
         index += 1  // the opening quote
-        var out = [UInt8]()
+        // Most strings have no escapes: they are made straight from the file's bytes.
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        var out = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw error("unexpected end of file inside a string") }
             let byte = bytes[index]
@@ -171,6 +183,14 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digits must follow the exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
+        // Integers of up to 15 digits (exact in a Double) need no text conversion.
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let digits = (negative ? start + 1 : start)..<index
+        if digits.count <= 15, bytes[digits].allSatisfy(isDigit) {
+            var magnitude = 0
+            for byte in bytes[digits] { magnitude = magnitude * 10 + Int(byte - UInt8(ascii: "0")) }
+            return negative ? -Double(magnitude) : Double(magnitude)
+        }
         guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
             throw error("number out of range")
         }
@@ -186,7 +206,12 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     private func peek(_ byte: UInt8) -> Bool { index < bytes.count && bytes[index] == byte }

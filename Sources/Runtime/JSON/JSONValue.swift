@@ -33,24 +33,49 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     }
 }
 
-/// An ordered JSON object: lookups by key, iteration in the file's order.
+/// An ordered JSON object: lookups by key, iteration in the file's order. Most objects in
+/// agent files have a handful of keys, so they are searched linearly; a dictionary index is
+/// kept only for larger objects.
 public struct JSONObject: Sendable, Equatable, Hashable, Sequence {
     public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var values: [JSONValue] = []
+    /// Position of each key, kept only past `indexThreshold` keys.
+    private var index: [String: Int]?
+
+    private static let indexThreshold = 12
 
     public init() {}
 
     public init(_ pairs: [(String, JSONValue)]) {
+        keys.reserveCapacity(pairs.count)
+        values.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { values[$0] } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let position = position(of: key) {
+                    values[position] = newValue
+                } else {
+                    keys.append(key)
+                    values.append(newValue)
+                    if index != nil {
+                        index?[key] = keys.count - 1
+                    } else if keys.count > Self.indexThreshold {
+                        index = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
+                    }
+                }
+            } else if let position = position(of: key) {
+                keys.remove(at: position)
+                values.remove(at: position)
+                index = keys.count > Self.indexThreshold ? Dictionary(uniqueKeysWithValues: zip(keys, keys.indices)) : nil
             }
         }
     }
@@ -58,21 +83,36 @@ public struct JSONObject: Sendable, Equatable, Hashable, Sequence {
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-        var index = 0
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            let key = keys[index]
-            return (key, storage[key] ?? .null)
+    public struct Iterator: IteratorProtocol {
+        let object: JSONObject
+        var position = 0
+
+        public mutating func next() -> (key: String, value: JSONValue)? {
+            guard position < object.keys.count else { return nil }
+            defer { position += 1 }
+            return (object.keys[position], object.values[position])
         }
     }
 
+    public func makeIterator() -> Iterator { Iterator(object: self) }
+
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage  // key order is presentation, not meaning
+        // Key order is presentation, not meaning.
+        guard lhs.count == rhs.count else { return false }
+        for position in lhs.keys.indices where rhs[lhs.keys[position]] != lhs.values[position] { return false }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        // Independent of key order, as the equality is.
+        var combined = 0
+        for position in keys.indices {
+            var entry = Hasher()
+            entry.combine(keys[position])
+            entry.combine(values[position])
+            combined ^= entry.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(combined)
     }
 }

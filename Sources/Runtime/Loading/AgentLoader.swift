@@ -38,13 +38,13 @@ public enum AgentLoader {
         }
         var components: [Component] = []
         components.reserveCapacity(componentValues.count)
+        let componentsPath = prefix + "components"
         for (position, value) in componentValues.enumerated() {
-            let path = "\(prefix)components[\(position)]"
             guard let object = value.objectValue else {
-                problems.append(.init(path: path, message: "expected a component object, found \(value.typeName)"))
+                problems.append(.init(path: "\(prefix)components[\(position)]", message: "expected a component object, found \(value.typeName)"))
                 continue
             }
-            var fields = FieldReader(object: object, path: path)
+            var fields = FieldReader(object: object, list: componentsPath, position: position)
             let id = fields.requiredString("id")
             let type = fields.requiredString("name")
             let title = fields.optionalString("title") ?? ""
@@ -70,13 +70,14 @@ public enum AgentLoader {
             problems.append(.init(path: prefix + "connections", message: "expected an array, found \(other.typeName)"))
             connectionValues = []
         }
+        links.reserveCapacity(connectionValues.count)
+        let connectionsPath = prefix + "connections"
         for (position, value) in connectionValues.enumerated() {
-            let path = "\(prefix)connections[\(position)]"
             guard let object = value.objectValue else {
-                problems.append(.init(path: path, message: "expected a connection object, found \(value.typeName)"))
+                problems.append(.init(path: "\(prefix)connections[\(position)]", message: "expected a connection object, found \(value.typeName)"))
                 continue
             }
-            var fields = FieldReader(object: object, path: path)
+            var fields = FieldReader(object: object, list: connectionsPath, position: position)
             let sourceID = fields.requiredString("sourceId")
             let source = fields.portReference("sourceIndex")
             let targetID = fields.requiredString("targetId")
@@ -101,8 +102,18 @@ public enum AgentLoader {
 /// Reads typed fields of one JSON object, noting each problem with its path.
 struct FieldReader {
     let object: JSONObject
-    let path: String
+    /// The object is `list[position]` (`components[3]`); the path is only spelled out for a problem.
+    let list: String
+    let position: Int
     var problems: [AgentLoadError.Problem] = []
+
+    init(object: JSONObject, list: String, position: Int) {
+        self.object = object
+        self.list = list
+        self.position = position
+    }
+
+    var path: String { "\(list)[\(position)]" }
 
     mutating func requiredString(_ key: String) -> String? {
         switch object[key] {
@@ -151,8 +162,9 @@ struct FieldReader {
             return []
         }
         var ports: [Port] = []
+        ports.reserveCapacity(values.count)
         for (position, value) in values.enumerated() {
-            let portPath = "\(path).\(key)[\(position)]"
+            var portPath: String { "\(path).\(key)[\(position)]" }
             guard let port = value.objectValue else {
                 problems.append(.init(path: portPath, message: "expected a port object, found \(value.typeName)"))
                 continue

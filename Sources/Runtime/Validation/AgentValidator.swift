@@ -10,14 +10,17 @@ public enum AgentValidator {
         }
 
         // Duplicate ids: every later holder of an id is reported.
-        var firstByID: [String: Component] = [:]
-        for component in agent.components {
+        // (Positions, not copies of the components: this runs for every component of every agent.)
+        var firstByID: [String: Int] = [:]
+        firstByID.reserveCapacity(agent.components.count)
+        for (position, component) in agent.components.enumerated() {
             if let first = firstByID[component.id] {
-                issue(component, "\(component.jsonPath).id", "duplicate id: \(first.jsonPath) has the same id")
+                issue(component, "\(component.jsonPath).id", "duplicate id: \(agent.components[first].jsonPath) has the same id")
             } else {
-                firstByID[component.id] = component
+                firstByID[component.id] = position
             }
         }
+        func componentWithID(_ id: String) -> Component? { firstByID[id].map { agent.components[$0] } }
 
         // Types and configuration.
         for component in agent.components {
@@ -51,8 +54,8 @@ public enum AgentValidator {
         // Connections.
         for link in agent.links {
             let path = link.jsonPath
-            let source = firstByID[link.sourceID]
-            let target = firstByID[link.targetID]
+            let source = componentWithID(link.sourceID)
+            let target = componentWithID(link.targetID)
             if source == nil { issue(nil, "\(path).sourceId", "no component has id \"\(link.sourceID)\"") }
             if target == nil { issue(nil, "\(path).targetId", "no component has id \"\(link.targetID)\"") }
             if let source, source.output(link.source) == nil {
@@ -66,7 +69,7 @@ public enum AgentValidator {
         }
 
         for cycle in Cycles.find(in: agent, components: firstByID) {
-            let first = firstByID[cycle[0]]
+            let first = componentWithID(cycle[0])
             issue(first, first?.jsonPath ?? "connections", "the connections form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))")
         }
         return issues
@@ -75,6 +78,7 @@ public enum AgentValidator {
     /// `{{name}}` placeholders must name an input of the component or an agent variable.
     static func checkTemplates(_ component: Component, spec: ComponentRegistry.Spec, agent: Agent,
                                report: (Component?, String, String, Bool) -> Void) {
+        guard !spec.templated.isEmpty else { return }
         let known = Set(component.inputs.map(\.name)).union(agent.variables.keys)
         for key in spec.templated {
             guard let value = component.data[key] else { continue }
@@ -138,7 +142,7 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
 /// Cycle detection over the component graph (Kahn's algorithm, then the remaining nodes
 /// are walked to name one cycle per strongly tangled group).
 enum Cycles {
-    static func find(in agent: Agent, components: [String: Component]) -> [[String]] {
+    static func find(in agent: Agent, components: [String: Int]) -> [[String]] {
         var successors: [String: [String]] = [:]
         var indegree: [String: Int] = Dictionary(uniqueKeysWithValues: components.keys.map { ($0, 0) })
         for link in agent.links where components[link.sourceID] != nil && components[link.targetID] != nil {
