@@ -62,7 +62,13 @@ public enum PercentEncoding {
     static func appending(to out: inout [UInt8], atMost maximum: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
         guard maximum > 0 else { return }
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: maximum))
+        // Room is made by copying zeros (a memcpy); appending `repeatElement` wrote them one
+        // element at a time, which cost as much as the encoding.
+        if maximum <= zeros.count {
+            zeros.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<maximum])) }
+        } else {
+            out.append(contentsOf: repeatElement(0, count: maximum))
+        }
         let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
             guard let base = buffer.baseAddress else { return 0 }
             return write(base + start)
@@ -116,6 +122,9 @@ public enum PercentEncoding {
             return false
         }
     }
+
+    @usableFromInline
+    static let zeros = [UInt8](repeating: 0, count: 4096)
 
     @usableFromInline
     static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)

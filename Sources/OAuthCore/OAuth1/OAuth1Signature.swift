@@ -20,10 +20,14 @@ public struct OAuth1Signature: Sendable {
         self.protocolParameters = protocolParameters
     }
 
-    /// The protocol parameters with the signature, sorted by name (byte order: the names are
-    /// ASCII, and String's `<` would compare them as Unicode, far more slowly).
+    /// The protocol parameters with the signature, sorted by name. The names are ASCII
+    /// (`oauth_*`), for which String's `<` is a byte comparison; comparing `utf8` views
+    /// element by element was a fifth of the time of making a header.
     public var signedParameters: [(name: String, value: String)] {
-        (protocolParameters + [("oauth_signature", signature)]).sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        var parameters = protocolParameters
+        parameters.append(("oauth_signature", signature))
+        parameters.sort { $0.name < $1.name }
+        return parameters
     }
 
     /// `OAuth realm="...", oauth_consumer_key="...", ...` (section 3.5.1): every value

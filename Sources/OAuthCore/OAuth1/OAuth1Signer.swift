@@ -126,23 +126,11 @@ public struct OAuth1Signer: Sendable {
         storage.reserveCapacity(512)
         var pairs: [(name: Range<Int>, value: Range<Int>)] = []
         pairs.reserveCapacity(protocolParameters.count + 16)
-        let signatureName = Array("oauth_signature".utf8)
-        func addEncoded<C: Collection>(_ raw: C) where C.Element == UInt8 {
-            FormEncoding.forEachRawPair(raw) { name, value in
-                let start = storage.count
-                PercentEncoding.appendReencoded(name, to: &storage)
-                let nameEnd = storage.count
-                if storage[start..<nameEnd].elementsEqual(signatureName) {
-                    storage.removeSubrange(start...)
-                    return
-                }
-                PercentEncoding.appendReencoded(value, to: &storage)
-                pairs.append((start..<nameEnd, nameEnd..<storage.count))
-            }
-        }
         // Walked as one buffer of bytes: String.UTF8View indices are slow to step through.
-        if var query = request.url.query { query.withUTF8 { addEncoded($0) } }
-        if case .form(var body) = request.body { body.withUTF8 { addEncoded($0) } }
+        // The buffers are passed `inout` rather than captured, which spares a dynamic
+        // exclusivity check on every access.
+        if var query = request.url.query { query.withUTF8 { addEncoded($0, to: &storage, pairs: &pairs) } }
+        if case .form(var body) = request.body { body.withUTF8 { addEncoded($0, to: &storage, pairs: &pairs) } }
         for parameter in protocolParameters {
             let start = storage.count
             PercentEncoding.append(parameter.name.utf8, to: &storage)
@@ -150,22 +138,41 @@ public struct OAuth1Signer: Sendable {
             PercentEncoding.append(parameter.value.utf8, to: &storage)
             pairs.append((start..<nameEnd, nameEnd..<storage.count))
         }
+        var out = [UInt8]()
+        out.reserveCapacity(storage.count + pairs.count * 2)
+        // Pointers rather than array slices: a slice retains and releases the array's buffer.
         storage.withUnsafeBufferPointer { bytes in
             pairs.sort { lhs, rhs in
                 let left = bytes[lhs.name], right = bytes[rhs.name]
                 return left.elementsEqual(right) ? bytes[lhs.value].lexicographicallyPrecedes(bytes[rhs.value])
                     : left.lexicographicallyPrecedes(right)
             }
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(storage.count + pairs.count * 2)
-        for (offset, pair) in pairs.enumerated() {
-            if offset > 0 { out.append(UInt8(ascii: "&")) }
-            out.append(contentsOf: storage[pair.name])
-            out.append(UInt8(ascii: "="))
-            out.append(contentsOf: storage[pair.value])
+            for (offset, pair) in pairs.enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: "&")) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pair.name]))
+                out.append(UInt8(ascii: "="))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pair.value]))
+            }
         }
         return out
+    }
+
+    private static let signatureName = Array("oauth_signature".utf8)
+
+    /// Re-encodes the pairs of a form-encoded buffer into `storage`, skipping `oauth_signature`.
+    private static func addEncoded(_ raw: UnsafeBufferPointer<UInt8>, to storage: inout [UInt8],
+                                   pairs: inout [(name: Range<Int>, value: Range<Int>)]) {
+        FormEncoding.forEachRawPair(raw) { name, value in
+            let start = storage.count
+            PercentEncoding.appendReencoded(name, to: &storage)
+            let nameEnd = storage.count
+            if storage[start..<nameEnd].elementsEqual(signatureName) {
+                storage.removeSubrange(start...)
+                return
+            }
+            PercentEncoding.appendReencoded(value, to: &storage)
+            pairs.append((start..<nameEnd, nameEnd..<storage.count))
+        }
     }
 
     /// 128 bits from the system's cryptographically secure generator, as 32 hex digits.
@@ -173,17 +180,14 @@ public struct OAuth1Signer: Sendable {
         // Two 64-bit draws: each draw of the system generator is a system call, so drawing
         // byte by byte cost sixteen of them per request.
         var generator = SystemRandomNumberGenerator()
-        var hex = [UInt8]()
-        hex.reserveCapacity(32)
-        for _ in 0..<2 {
-            var word = generator.next()
-            for _ in 0..<8 {
-                let byte = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                hex.append(PercentEncoding.lowerHexDigits[Int(byte >> 4)])
-                hex.append(PercentEncoding.lowerHexDigits[Int(byte & 0x0F)])
+        let words = (generator.next(), generator.next())
+        return String(unsafeUninitializedCapacity: 32) { hex in
+            for index in 0..<16 {
+                let byte = UInt8(truncatingIfNeeded: (index < 8 ? words.0 : words.1) >> (8 * UInt64(index % 8)))
+                hex[2 * index] = PercentEncoding.lowerHexDigits[Int(byte >> 4)]
+                hex[2 * index + 1] = PercentEncoding.lowerHexDigits[Int(byte & 0x0F)]
             }
+            return 32
         }
-        return String(decoding: hex, as: UTF8.self)
     }
 }
