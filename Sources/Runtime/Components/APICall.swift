@@ -18,6 +18,8 @@ struct APICall: ComponentRunner {
     let connectionID: String?
     let bodyHash: Bool
     var mayWait: Bool { true }
+    /// Every request it sends has `timeout`, and a token refresh has the broker's own.
+    var boundsItsOwnWaits: Bool { true }
 
     init(_ component: Component, connectionID: String?, bodyHash: Bool = false) throws {
         method = (component.data["method"]?.stringValue ?? "GET").uppercased()

@@ -8,10 +8,15 @@ public protocol ComponentRunner: Sendable {
     /// True when a run may wait on something outside the process (the network, a timer), so
     /// the executor enforces the component's timeout on it.
     var mayWait: Bool { get }
+    /// True when every wait of a run already has a deadline of its own (each HTTP request
+    /// carries its timeout), so the executor's timer, a task and a sleeping task per run,
+    /// would only add work.
+    var boundsItsOwnWaits: Bool { get }
 }
 
 extension ComponentRunner {
     public var mayWait: Bool { false }
+    public var boundsItsOwnWaits: Bool { false }
 }
 
 /// What a running component may use besides its inputs.

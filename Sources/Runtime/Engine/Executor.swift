@@ -88,6 +88,8 @@ struct Run: Sendable {
             // component was most of the engine's cost.
             var inline: [(Component, [String: JSONValue])] = []
             var nextInline = 0
+            // Components that can wait, launched once the inline ones are done.
+            var waiting: [(Component, [String: JSONValue])] = []
 
             func launch(_ component: Component, inputs: [String: JSONValue]) {
                 state.started.insert(component.id)
@@ -96,18 +98,28 @@ struct Run: Sendable {
                     inline.append((component, inputs))
                     return
                 }
-                let timeout = agent.timeouts[component.id] ?? executor.componentTimeout
-                group.addTask {
-                    let began = clock.now
-                    do {
-                        let outputs = try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) }
-                        return .init(component: component, inputs: inputs, result: .success(outputs), duration: clock.now - began,
-                                     startedAt: began - started)
-                    } catch {
-                        return .init(component: component, inputs: inputs, result: .failure(error), duration: clock.now - began,
-                                     startedAt: began - started)
+                waiting.append((component, inputs))
+            }
+
+            /// The timer a waiting component needs: none when its runner bounds every wait
+            /// itself, unless an explicit `timeout` setting asks for a hard limit on the whole component.
+            func timeout(of component: Component) -> Duration? {
+                agent.timeouts[component.id] ?? (agent.runners[component.id]?.boundsItsOwnWaits == true ? nil : executor.componentTimeout)
+            }
+
+            func run(_ component: Component, inputs: [String: JSONValue]) async -> Executor.Finished {
+                let began = clock.now
+                let result: Result<[String: JSONValue], any Error>
+                do {
+                    if let timeout = timeout(of: component) {
+                        result = .success(try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) })
+                    } else {
+                        result = .success(try await execute(component, inputs: inputs))
                     }
+                } catch {
+                    result = .failure(error)
                 }
+                return .init(component: component, inputs: inputs, result: result, duration: clock.now - began, startedAt: began - started)
             }
 
             /// Records a finished component and launches what it made ready; an ending stops the run.
@@ -156,6 +168,8 @@ struct Run: Sendable {
                 }
                 inline.removeAll(keepingCapacity: true)
                 nextInline = 0
+                for (component, inputs) in waiting { group.addTask { await run(component, inputs: inputs) } }
+                waiting.removeAll(keepingCapacity: true)
                 guard let finished = await group.next() else { break }
                 if let ending = finish(finished) { group.cancelAll(); return ending }
             }
