@@ -33,9 +33,14 @@ public struct WebSessions: Sendable {
 
     /// The user a cookie value belongs to, if it is genuine, unexpired and still current.
     public func user(cookie: String) throws(VaultError) -> StoredUser? {
+        user(cookie: cookie, among: try store.users())
+    }
+
+    /// The same, for a caller that has already read the users (one read per request).
+    public func user(cookie: String, among users: [StoredUser]) -> StoredUser? {
         let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let expiry = Int(parts[1]), Double(expiry) > clock().timeIntervalSince1970 else { return nil }
-        guard let user = try store.users().first(where: { $0.id == parts[0] }) else { return nil }
+        guard let user = users.first(where: { $0.id == parts[0] }) else { return nil }
         // Compares in constant time, so the MAC can't be guessed byte by byte.
         let expected = Array(mac(user: user, expiry: expiry).utf8)
         let sent = Array(parts[2].utf8)

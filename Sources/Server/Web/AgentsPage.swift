@@ -51,7 +51,7 @@ struct AgentsPage {
                 outcome = "<section id=\"run-result\"><h2>Run failed</h2><p class=\"error\" id=\"run-error\">\(HTML.escape(error.message))</p></section>"
             }
             let csrf = CSRF.token(in: request) ?? CSRF.newToken()
-            let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome)
+            let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome, loaded: agent)
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
         }
     }
@@ -72,9 +72,11 @@ struct AgentsPage {
             """
     }
 
+    /// - Parameter loaded: the agent when the caller has just read it (a run), so the file is
+    ///   not parsed twice for one request.
     func render(_ name: String, vault: Vault, csrf: String, notice: String?, result: String = "",
-                rejected: AddDialog.Rejected? = nil) throws -> String {
-        let agent = try folder.load(name)
+                rejected: AddDialog.Rejected? = nil, loaded: Agent? = nil) throws -> String {
+        let agent = try loaded ?? folder.load(name)
         let agentID = AgentInspection.agentID(of: agent)
         let inspection = try AgentInspection(agent: agent, agentID: agentID, vault: vault)
         let encodedName = PercentEncoding.encode(name)

@@ -14,9 +14,10 @@ struct WebAuthentication: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if try store.users().isEmpty {
+        let users = try store.users()
+        if users.isEmpty {
             context.team = Vault.localTeam
-        } else if let cookie = request.cookies[WebSessions.cookieName]?.value, let user = try sessions.user(cookie: cookie) {
+        } else if let cookie = request.cookies[WebSessions.cookieName]?.value, let user = sessions.user(cookie: cookie, among: users) {
             context.team = user.team
             context.userName = user.name
         } else {
