@@ -9,7 +9,8 @@ folder), signs in with the user's API token, then:
   4. picks the connection in an agent's APICall dropdown (the agent file is saved);
   5. runs the agent and sees the API's answer;
   6. + Add New from the component: creates, approves and selects a second connection;
-  7. Duplicate, Sign out and Remove in the Vault.
+  7. Duplicate, Sign out and Remove in the Vault;
+  8. signs out, and the ended session's cookie, replayed, no longer opens the Vault.
 Screenshots of the Vault, the Add dialog for each kind and the agent dropdown go to
 --screenshots. Exits non-zero, saying which step failed, when anything is off.
 
@@ -317,8 +318,14 @@ class Journey:
         self.shot("vault-after")
 
         self.step = "8. sign out of the browser session"
+        ended = b.get_cookie("kf_session")
         b.find_element(By.ID, "sign-out").click()
         self.wait.until(EC.url_contains("/signin"))
+        b.get(self.base + "/vault")
+        self.wait.until(EC.url_contains("/signin"))
+        # Signing out ended the session on the server: its cookie, put back, no longer works.
+        b.delete_cookie("kf_session")
+        b.add_cookie({"name": "kf_session", "value": ended["value"], "path": "/"})
         b.get(self.base + "/vault")
         self.wait.until(EC.url_contains("/signin"))
         print("journey: all steps passed")

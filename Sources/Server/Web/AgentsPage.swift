@@ -14,17 +14,17 @@ struct AgentsPage {
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents") { request, context in
-            let csrf = CSRF.token(in: request) ?? CSRF.newToken()
-            return HTML.page(title: "Agents", body: list(), viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
+            let csrf = CSRF.token(context)
+            return HTML.page(title: "Agents", body: list(), viewer: .init(context, csrf: csrf))
         }
         router.get("/agents/:name") { request, context in
-            let csrf = CSRF.token(in: request) ?? CSRF.newToken()
+            let csrf = CSRF.token(context)
             let name = context.parameters.get("name") ?? ""
             let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: VaultPage.query(request)["notice"])
-            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
+            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
         router.post("/agents/:name/components/:component/oauth") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             let name = context.parameters.get("name") ?? ""
             let component = context.parameters.get("component") ?? ""
             let page = "/agents/" + PercentEncoding.encode(name)
@@ -37,7 +37,7 @@ struct AgentsPage {
             return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (the previous file is kept as \(name).smyth.bak)"))
         }
         router.post("/agents/:name/run") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             let name = context.parameters.get("name") ?? ""
             let agent = try folder.load(name)
             var inputs = JSONObject()
@@ -50,9 +50,9 @@ struct AgentsPage {
             } catch let error as APIError {
                 outcome = "<section id=\"run-result\"><h2>Run failed</h2><p class=\"error\" id=\"run-error\">\(HTML.escape(error.message))</p></section>"
             }
-            let csrf = CSRF.token(in: request) ?? CSRF.newToken()
+            let csrf = CSRF.token(context)
             let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome, loaded: agent)
-            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
+            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
     }
 

@@ -27,7 +27,9 @@ enum HTML {
         if let viewer, let name = viewer.userName {
             account = "<span class=\"account\">\(escape(name)) · team \(escape(viewer.team))"
                 + "<form class=\"inline\" method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"\(viewer.csrf)\">"
-                + "<button id=\"sign-out\">Sign out</button></form></span>"
+                + "<button id=\"sign-out\">Sign out</button></form>"
+                + "<form class=\"inline\" method=\"post\" action=\"/signout-everywhere\"><input type=\"hidden\" name=\"csrf\" value=\"\(viewer.csrf)\">"
+                + "<button id=\"sign-out-everywhere\">Sign out everywhere</button></form></span>"
         }
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) · Keyflow</title>
