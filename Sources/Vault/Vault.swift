@@ -62,8 +62,19 @@ public final class Vault: Sendable {
     /// The same vault (store and master key) seen as another team, for a server that
     /// serves several teams from one process.
     public func forTeam(_ team: String) -> Vault {
-        // The key was checked against the store when this vault was opened.
-        (try? Vault(store: store, home: home, team: team, masterKey: masterKey, catalog: catalog, clock: clock)) ?? self
+        Vault(sameStoreAs: self, team: team)
+    }
+
+    /// `other`'s store, home, master key, catalog and clock, for `team`. It cannot fail: the key
+    /// was checked against the store when `other` was opened, and no path may hand back a
+    /// vault of another team instead (as a fallback to `other` once did).
+    private init(sameStoreAs other: Vault, team: String) {
+        store = other.store
+        home = other.home
+        self.team = team
+        masterKey = other.masterKey
+        catalog = other.catalog
+        clock = other.clock
     }
 
     // MARK: - Reading
@@ -161,7 +172,9 @@ public final class Vault: Sendable {
     }
 
     /// Changes settings, secrets, name or kind. Changing anything that authentication depends
-    /// on (client id or secret, URLs, scopes, kind) drops the tokens; renaming does not.
+    /// on (client id or secret, URLs, scopes, kind) drops the tokens, and so does adding an
+    /// allowed origin (a host, or another scheme or port); renaming or removing hosts does not.
+    /// Moving an endpoint to another origin needs the stored secrets typed again.
     @discardableResult
     public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput) throws(VaultError) -> Connection {
         try update(id) { row, vault throws(VaultError) in
@@ -171,19 +184,25 @@ public final class Vault: Sendable {
                 throw .invalidInput(["unknown kind \"\(kindID)\"; the kinds are: \(vault.catalog.kinds.map(\.id).joined(separator: ", "))"])
             }
             let oldSecrets = try vault.secrets(in: row)
+            let previousKind = vault.catalog.kind(id: row.kind)
             let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: vault.catalog)
-                .validated(input, existing: (current.settings, oldSecrets, kindID == row.kind), name: name ?? row.name)
+                .validated(input, existing: (current.settings, oldSecrets, kindID == row.kind), name: name ?? row.name,
+                           previousKind: previousKind)
             let authChanged = kindID != row.kind || !Self.sameAuthentication(current.settings, settings) || secrets != oldSecrets
+            // Tokens never reach an origin that was not allowed when they were issued.
+            let added = OriginChanges(old: previousKind.map { EffectiveSettings(kind: $0, settings: current.settings) },
+                                      new: EffectiveSettings(kind: kind, settings: settings)).addedOrigins
             let dataKey = try vault.dataKey(of: row)
             if let name { row.name = name.trimmingCharacters(in: .whitespacesAndNewlines) }
             row.kind = kindID
             row.settings = try vault.encode(settings)
             row.secrets = try vault.seal(vault.encode(secrets), dataKey: dataKey, owner: row.id, field: "secrets")
-            if authChanged && (row.tokens != nil || row.status != ConnectionStatus.needsAuth.rawValue) {
+            if (authChanged || !added.isEmpty) && (row.tokens != nil || row.status != ConnectionStatus.needsAuth.rawValue) {
                 row.tokens = nil
                 row.tokenExpiresAt = nil
                 row.status = ConnectionStatus.needsAuth.rawValue
-                row.statusReason = "settings changed; authenticate again"
+                row.statusReason = authChanged ? "settings changed; authenticate again"
+                    : "allowed hosts now include \(added.map(\.description).joined(separator: ", ")); authenticate again"
             }
         }
     }
@@ -286,8 +305,8 @@ public final class Vault: Sendable {
         row.leaseUntil = nil
     }
 
-    /// Whether two settings authenticate the same way: hosts do not matter, and an unset
-    /// toggle equals an off one.
+    /// Whether two settings authenticate the same way: hosts do not matter here (`edit`
+    /// checks them as origins), and an unset toggle equals an off one.
     static func sameAuthentication(_ lhs: ConnectionSettings, _ rhs: ConnectionSettings) -> Bool {
         var lhs = lhs, rhs = rhs
         lhs.allowedHosts = nil

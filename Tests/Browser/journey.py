@@ -120,6 +120,7 @@ class Journey:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         env = dict(os.environ, KEYFLOW_HOME=str(self.home), KEYFLOW_PUBLIC_URL=self.base)
+        env["KEYFLOW_ALLOW_NETWORK"] = "127.0.0.0/8"  # the Authlib peer is on loopback, which serve refuses by default
         added = subprocess.run([self.args.keyflow, "users", "add", "ada", "--team", "acme"], env=env,
                                capture_output=True, text=True, check=True)
         self.token = next(word for word in added.stdout.split() if word.startswith("kft_"))

@@ -3,24 +3,32 @@ import NIOCore
 import NIOHTTP1
 import Foundation
 
-/// `HTTPTransport` over AsyncHTTPClient. Redirects are never followed: a token endpoint
+/// `HTTPTransport` over AsyncHTTPClient. Redirects are never followed here: a token endpoint
 /// that redirects is misconfigured, and following it would carry client credentials to
-/// another place. Call `shutdown()` when done.
+/// another place (APICall steps follow them by hand, see `AuthorizedHTTP`). Every request's
+/// destination is checked against an `AddressPolicy` on the address it connects to.
+/// Call `shutdown()` when done.
 public final class AsyncHTTPTransport: HTTPTransport {
     private let client: HTTPClient
     private let maxResponseBytes: Int
+    /// Which addresses requests may connect to.
+    public let addressPolicy: AddressPolicy
+    private let pinned: PinnedClients
 
     /// - Parameters:
     ///   - maxResponseBytes: token responses are small; a bigger body is an error.
     ///   - connectionsPerHost: how many HTTP/1.1 connections to one host may be open at once
     ///     (AsyncHTTPClient's default, 8, when nil); more requests than that wait for one.
-    public init(maxResponseBytes: Int = 1 << 20, connectionsPerHost: Int? = nil) {
+    ///   - addressPolicy: `.allowAll` for the CLI; `keyflow serve` passes `.publicOnly(…)`.
+    public init(maxResponseBytes: Int = 1 << 20, connectionsPerHost: Int? = nil, addressPolicy: AddressPolicy = .allowAll) {
         var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
+        configuration.redirectConfiguration = .disallow  // AuthorizedHTTP follows redirects itself, by its rules
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
         if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.maxResponseBytes = maxResponseBytes
+        self.addressPolicy = addressPolicy
+        pinned = PinnedClients(configuration: configuration)
     }
 
     public func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
@@ -29,6 +37,15 @@ public final class AsyncHTTPTransport: HTTPTransport {
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let destination = try await AddressCheck(policy: addressPolicy).destination(of: request.url)
+        let client: HTTPClient
+        if let key = destination {
+            guard let pinnedClient = pinned.acquire(key) else { throw HTTPTransportError.cancelled }
+            client = pinnedClient
+        } else {
+            client = self.client
+        }
+        defer { if let key = destination { pinned.release(key) } }
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(nanoseconds))
             var buffer = try await response.body.collect(upTo: maxResponseBytes)
@@ -56,6 +73,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
 
     /// Shuts the client down; pending requests fail.
     public func shutdown() async throws {
+        await pinned.shutdown()
         try await client.shutdown()
     }
 

@@ -2,13 +2,20 @@ import OAuthCore
 import Vault
 
 /// The HTTP client of APICall steps. A request naming a connection is authorized through the
-/// Vault's broker (host binding included); an API's 401 triggers one forced refresh and one
-/// retry; redirects are followed by hand (at most five) and the credential is dropped the
-/// moment one leaves the request's origin.
+/// Vault's broker (origin binding included); an API's 401 triggers one forced refresh and one
+/// retry; redirects are followed by hand (at most five). The moment one leaves the request's
+/// origin (scheme, host, port), every header not in `crossOriginHeaders` is dropped (the
+/// credential, and any secret an agent put in a header such as `X-Api-Key: {{KEY(K)}}`), and a
+/// redirect that would resend a body to another origin (307/308, or 301/302 of a non-POST) is
+/// refused rather than followed.
 public struct AuthorizedHTTP: AgentHTTP {
     let transport: any HTTPTransport
     let authorizer: RequestAuthorizer?
     public static let maximumRedirects = 5
+    /// The only headers a request keeps when a redirect takes it to another origin: they
+    /// describe what the client accepts and carry nothing an agent could have put a secret in
+    /// by design. `Content-Type` is not among them because no body crosses origins.
+    public static let crossOriginHeaders: Set<String> = ["accept", "accept-language", "accept-encoding", "user-agent"]
 
     public init(transport: any HTTPTransport, authorizer: RequestAuthorizer?) {
         self.transport = transport
@@ -44,14 +51,25 @@ public struct AuthorizedHTTP: AgentHTTP {
                 redirected.headers.removeAll { ["content-type", "content-length"].contains($0.name.lowercased()) }
             }
             if nextOrigin != origin {
-                // Another origin never sees the credential (nor cookies meant for the first).
-                redirected.headers.removeAll { ["authorization", "cookie", "proxy-authorization"].contains($0.name.lowercased()) }
+                // Another origin sees neither the credential nor any other header an agent set,
+                // which may hold a vault value; and it never receives the body.
+                if let body = redirected.body, !body.isEmpty {
+                    throw ComponentError(message: "\(outgoing.method) \(Self.originOrRedacted(outgoing.url)) answered \(response.status) with a "
+                        + "redirect to another origin (\(Self.originOrRedacted(next))); a request body is not resent across origins")
+                }
+                redirected.body = nil
+                redirected.headers.removeAll { !Self.crossOriginHeaders.contains($0.name.lowercased()) }
                 origin = nil
             }
             outgoing = redirected
             response = try await transport.send(redirected, timeout: request.timeout)
         }
         return AgentHTTPResponse(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    /// The origin of a URL for messages (paths and queries may carry secrets).
+    static func originOrRedacted(_ url: String) -> String {
+        (try? RequestURL(url).origin) ?? "an invalid URL"
     }
 
     /// An absolute `Location`, or one relative to the current URL.

@@ -17,8 +17,10 @@ public struct CachedAuthorization: Sendable {
     public let credential: Credential
     /// The connection's name, for messages.
     public let name: String
-    /// The hosts the credential may be sent to.
+    /// The hosts the credential may be sent to, as the connection lists them.
     public let allowedHosts: [String]
+    /// The same entries parsed once into the origins (scheme, host, port) the authorizer checks.
+    public let allowedOrigins: [AllowedOrigin]
     /// OAuth 1.0a: sign non-form bodies with `oauth_body_hash`.
     public let bodyHash: Bool
     /// OAuth 1.0a: a signer made once for the cached credentials (its HMAC already keyed).

@@ -1,7 +1,7 @@
 import OAuthCore
 
-/// The seam between a request and a saved connection: it checks that the request's host is
-/// one the connection allows, then adds the `Authorization` header (Bearer, or an OAuth 1.0a
+/// The seam between a request and a saved connection: it checks that the request's origin
+/// (scheme, host and port) is one the connection allows, then adds the `Authorization` header (Bearer, or an OAuth 1.0a
 /// signature over the final method, URL and form body). Callers never see refresh tokens.
 public struct RequestAuthorizer: Sendable {
     public let broker: TokenBroker
@@ -22,7 +22,7 @@ public struct RequestAuthorizer: Sendable {
         var signer: OAuth1Signer?
         if rejected == nil, let cached = broker.cachedAuthorization(for: id) {
             // The common case: a valid token in memory; nothing is read or opened.
-            try Self.check(url.host, allowed: cached.allowedHosts, connection: id, name: cached.name)
+            try Self.check(url, allowed: cached.allowedOrigins, connection: id, name: cached.name)
             credential = cached.credential
             signsBodyHash = cached.bodyHash
             signer = cached.signer
@@ -31,7 +31,7 @@ public struct RequestAuthorizer: Sendable {
             let row = try vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
             let settings = try vault.effectiveSettings(of: row)
             // Checked before the broker is asked, so a wrong host never causes a refresh.
-            try Self.check(url.host, allowed: settings.allowedHosts, connection: row.id, name: row.name)
+            try Self.check(url, allowed: settings.allowedOrigins, connection: row.id, name: row.name)
             if let rejected {
                 credential = try await broker.credential(for: id, rejected: rejected)
             } else {
@@ -58,25 +58,34 @@ public struct RequestAuthorizer: Sendable {
         return credential
     }
 
-    private static func check(_ host: String, allowed: [String], connection: String, name: String) throws(AuthorizeError) {
-        guard allowed.contains(where: { HostPattern.matches($0, host: host) }) else {
-            throw AuthorizeError.hostNotAllowed(host: host, connection: connection, name: name, allowed: allowed)
+    private static func check(_ url: RequestURL, allowed: [AllowedOrigin], connection: String, name: String) throws(AuthorizeError) {
+        guard allowed.contains(where: { $0.allows(url) }) else {
+            throw AuthorizeError.hostNotAllowed(host: entry(for: url), connection: connection, name: name, allowed: allowed.map(\.description))
         }
+    }
+
+    /// The allowed-hosts entry that would allow `url`, as the user would type it.
+    static func entry(for url: RequestURL) -> String {
+        AllowedOrigin(of: url)?.description ?? url.origin
     }
 }
 
 /// Why a request was not authorized; nothing was sent.
 public enum AuthorizeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidURL(String)
+    /// `host` is the request's origin in allowed-hosts form (`api.example.com:8443`,
+    /// `http://127.0.0.1:8080`); `allowed` the connection's entries.
     case hostNotAllowed(host: String, connection: String, name: String, allowed: [String])
 
     public var description: String {
         switch self {
         case .invalidURL(let reason): return reason
         case .hostNotAllowed(let host, let connection, let name, let allowed):
-            return "connection \(connection) (\(name)) may not be sent to \(host); its allowed hosts are "
-                + (allowed.isEmpty ? "none" : allowed.joined(separator: ", "))
-                + ". Add the host with keyflow vault edit \(connection) --allowed-host \(host)"
+            let advice = AllowedOrigin(host) == nil
+                ? ". A credential goes over plain http only to a loopback host (http://127.0.0.1:PORT); use https"
+                : ". Add it with keyflow vault edit \(connection) --allowed-host \(host)"
+            return "connection \(connection) (\(name)) may not be sent to \(host); its allowed origins are "
+                + (allowed.isEmpty ? "none" : allowed.joined(separator: ", ")) + advice
         }
     }
 }

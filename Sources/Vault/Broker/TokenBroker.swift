@@ -112,7 +112,7 @@ public actor TokenBroker {
         guard let settings = try? settings(row) else { return }
         let isOAuth1 = settings.kind.protocol == .oauth1
         cache.store(CachedAuthorization(
-            credential: credential, name: row.name, allowedHosts: settings.allowedHosts, bodyHash: settings.settings.bodyHash == true,
+            credential: credential, name: row.name, allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, bodyHash: settings.settings.bodyHash == true,
             signer: { if case .oauth1(let credentials) = credential { return OAuth1Signer(credentials: credentials) } else { return nil } }(),
             version: row.version, usableUntil: isOAuth1 ? nil : row.tokenExpiresAt.map { $0 - policy.skew },
             writes: writes, checkedAt: clock().timeIntervalSince1970), for: row.id)

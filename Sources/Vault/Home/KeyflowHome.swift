@@ -43,11 +43,18 @@ public struct KeyflowHome: Sendable {
     /// The callback URL for OAuth 1.0a providers.
     public var oauth1CallbackURL: String { publicURL + Self.oauth1CallbackPath }
 
-    /// Creates the directory (mode 0700) if it does not exist.
+    /// Creates the directory with mode 0700 if it does not exist (an existing directory keeps
+    /// its mode: it may be one the user shares on purpose; the files in it are 0600 anyway).
     public func ensureDirectory() throws {
-        if !FileManager.default.fileExists(atPath: directory.path) {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        }
+        try Self.createPrivateDirectory(directory)
+    }
+
+    /// Creates `directory` (and missing parents) if it does not exist, then sets the directory
+    /// itself to 0700 whatever the umask did.
+    static func createPrivateDirectory(_ directory: URL) throws {
+        guard !FileManager.default.fileExists(atPath: directory.path) else { return }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
     }
 }

@@ -17,9 +17,13 @@ struct ConnectionValidator {
         Set(kind.requiredFields + kind.optionalFields).union(overridableURLs).union(["allowedHosts"])
     }
 
-    /// - Parameter existing: the current settings and secrets when editing (given fields
-    ///   replace them, others stay), and whether the kind is unchanged.
-    func validated(_ input: ConnectionInput, existing: (ConnectionSettings, ConnectionSecrets, Bool)?, name: String)
+    /// - Parameters:
+    ///   - existing: the current settings and secrets when editing (given fields replace
+    ///     them, others stay), and whether the kind is unchanged.
+    ///   - previousKind: when editing, the kind before the edit (nil if the catalog no longer
+    ///     has it), to tell which endpoints move to another origin.
+    func validated(_ input: ConnectionInput, existing: (ConnectionSettings, ConnectionSecrets, Bool)?, name: String,
+                   previousKind: ProviderKind? = nil)
         throws(VaultError) -> (ConnectionSettings, ConnectionSecrets) {
         var problems: [String] = []
         if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("name: must not be empty") }
@@ -72,10 +76,12 @@ struct ConnectionValidator {
         }
         if let scopes = input.scopes { settings.scopes = scopes.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } }
         if let hosts = input.allowedHosts {
-            settings.allowedHosts = hosts.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-            for host in settings.allowedHosts ?? [] where !HostPattern.isValid(host) {
-                problems.append("\(flag("allowedHosts")) \(host): expected a host name such as api.example.com or *.example.com")
+            // Stored in the shortest form of `AllowedOrigin`, so equal origins compare equal.
+            let entries = hosts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for entry in entries {
+                if let problem = AllowedOrigin.problem(with: entry) { problems.append("\(flag("allowedHosts")) \(entry): \(problem)") }
             }
+            settings.allowedHosts = entries.map { AllowedOrigin($0)?.description ?? $0.lowercased() }
         }
         if let pkce = input.pkce {
             if kind.pkce == .unsupported && pkce { problems.append("--pkce: \(kind.displayName) does not support PKCE") }
@@ -109,6 +115,12 @@ struct ConnectionValidator {
         }
         if kind.grantType == .clientCredentials && (secrets.clientSecret ?? "").isEmpty && !missing.contains("clientSecret") {
             problems.append("client credentials need \(flag("clientSecret"))")
+        }
+        if let existing {
+            // A kept secret must not follow an endpoint to an origin chosen by whoever edits.
+            let changes = OriginChanges(old: previousKind.map { EffectiveSettings(kind: $0, settings: existing.0) },
+                                        new: EffectiveSettings(kind: kind, settings: settings))
+            problems += changes.problems(input: input, kept: secrets, catalog: catalog, flag: flag)
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
         return (settings, secrets)

@@ -36,17 +36,21 @@ public struct EffectiveSettings: Sendable {
         settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
     }
 
-    /// The hosts a credential may be sent to: the kind's defaults plus the user's list; for
-    /// custom kinds without a user list, the hosts of the configured URLs.
+    /// The origins a credential may be sent to, as allowed-hosts entries in their shortest
+    /// form (see `AllowedOrigin`): the kind's defaults plus the user's list; for custom kinds
+    /// without a user list, the origins of the configured URLs (https, or http on loopback).
     public var allowedHosts: [String] {
         var hosts = kind.allowedHosts + (settings.allowedHosts ?? [])
         if hosts.isEmpty && (kind.allowHostsOfConfiguredURLs ?? false) {
             let urls = [authorizationURL, tokenURL, requestTokenURL, accessTokenURL, userAuthorizationURL].compactMap { $0 }
-            hosts = urls.compactMap { try? RequestURL($0).host }
+            hosts = urls.compactMap { (try? RequestURL($0)).flatMap(AllowedOrigin.init(of:))?.description }
         }
         var seen = Set<String>()
-        return hosts.map { $0.lowercased() }.filter { seen.insert($0).inserted }
+        return hosts.map { AllowedOrigin($0)?.description ?? $0.lowercased() }.filter { seen.insert($0).inserted }
     }
+
+    /// `allowedHosts` parsed; an entry that does not parse allows nothing.
+    public var allowedOrigins: [AllowedOrigin] { allowedHosts.compactMap(AllowedOrigin.init) }
 
     /// The OAuth 2.0 client configuration for this connection.
     public func oauth2Configuration(secrets: ConnectionSecrets, redirectURI: String?) -> OAuth2Configuration {

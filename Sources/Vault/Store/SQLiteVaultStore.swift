@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded default: SQLite through GRDB, in WAL mode so that readers never wait for a
 /// writer, with a busy timeout so that several processes can share one file.
@@ -12,13 +15,27 @@ public final class SQLiteVaultStore: VaultStore {
         configuration.busyMode = .timeout(15)
         configuration.label = "keyflow-vault"
         do {
-            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try KeyflowHome.createPrivateDirectory(path.deletingLastPathComponent())
+            Self.createPrivately(path)
             pool = try DatabasePool(path: path.path, configuration: configuration)
             try Self.migrator.migrate(pool)
+            Self.restrictPermissions(path)
         } catch {
             throw .storage("cannot open \(path.path): \(Self.describe(error))")
         }
+    }
+
+    /// Creates the empty vault file readable by its owner only, before SQLite opens it:
+    /// SQLite gives the `-wal` and `-shm` files it makes the same mode as the database file.
+    static func createPrivately(_ path: URL) {
+        let descriptor = Glibc.open(path.path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Vault files made by versions that left them 0644 become 0600 (best effort: a file owned
+    /// by someone else stays as it is).
+    static func restrictPermissions(_ path: URL) {
+        for suffix in ["", "-wal", "-shm"] { _ = chmod(path.path + suffix, 0o600) }
     }
 
     static var migrator: DatabaseMigrator {

@@ -16,10 +16,16 @@ struct ServeCommand: AsyncParsableCommand {
             Without users (keyflow users add) it serves the single local team and binds to loopback
             only; with users, the browser signs in with a user's API token (a session cookie), the
             API takes Authorization: Bearer <token>, and each user sees the connections of their team.
+            Requests it makes for agents and logins never connect to loopback, private, link-local or
+            other internal addresses (checked on the resolved address) unless --allow-network allows them.
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
     @Option(help: "The folder of agents to serve (default: $KEYFLOW_HOME/agents).") var agents: String?
+    // Outbound address policy (finding 15): agents and token requests of every team go out through it.
+    @Option(name: .customLong("allow-network"),
+            help: "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise.")
+    var allowNetwork: [String] = []
 
     func run() async throws {
         let vault = try VaultSession.open()
@@ -27,7 +33,13 @@ struct ServeCommand: AsyncParsableCommand {
         if !hasUsers && !["127.0.0.1", "localhost", "::1"].contains(host) {
             throw CLIError("without users the server is single-user and binds to loopback only; add one with keyflow users add NAME --team T")
         }
-        let transport = AsyncHTTPTransport()
+        let allowed: [CIDR]
+        do {
+            allowed = try AddressPolicy.networks(flags: allowNetwork, environment: ProcessInfo.processInfo.environment["KEYFLOW_ALLOW_NETWORK"])
+        } catch {
+            throw CLIError("--allow-network / KEYFLOW_ALLOW_NETWORK: \(error.description)")
+        }
+        let transport = AsyncHTTPTransport(addressPolicy: .publicOnly(allowing: allowed))
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice

@@ -5,7 +5,11 @@ import Vault
 struct VaultEditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit", abstract: "Change a connection's name, kind or fields.",
-        discussion: "Changing the client id or secret, a URL, the scopes or the kind signs the connection out; renaming does not.")
+        discussion: """
+            Changing the client id or secret, a URL, the scopes or the kind signs the connection out, and so does adding an
+            allowed host (or another scheme or port for one); renaming or removing hosts does not. Moving an endpoint URL to
+            another origin needs the client or consumer secret (and RSA key) given again in the same edit.
+            """)
     @Argument(help: "The connection id.") var id: String
     @Option(help: "A new name.") var name: String?
     @Option(help: "A new kind.") var kind: String?
@@ -19,7 +23,7 @@ struct VaultEditCommand: ParsableCommand {
         let after = try VaultSession.run { try vault.edit(id, name: name, kind: kind, input: input) }
         print("Updated \"\(after.name)\" (\(after.id)).")
         if before.hasTokens && !after.hasTokens {
-            print("Its authentication settings changed, so it was signed out: run keyflow vault auth \(after.id)")
+            print("Its authentication settings or allowed hosts changed, so it was signed out: run keyflow vault auth \(after.id)")
         }
     }
 }

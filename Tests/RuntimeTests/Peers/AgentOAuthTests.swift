@@ -216,7 +216,7 @@ import Vault
         let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(localhost)/api/me", "oauth_con_id": "\#(id)"}"#)])
         let result = try setup.run(agent)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("may not be sent to localhost") && result.stderr.contains(id))
+        #expect(result.stderr.contains("may not be sent to http://localhost:") && result.stderr.contains(id))
         #expect(try await setup.apiCalls() == 0)
         await setup.close()
     }

@@ -43,7 +43,7 @@ import Vault
         let id = try vault.add(kind: test.kind, name: test.kind, input: ConnectionInput(
             text: ["clientID": test.clientID, "clientSecret": test.secret, "authorizationURL": peer.baseURL + "/authorize",
                    "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"],
-            scopes: ["read", "profile"], allowedHosts: ["127.0.0.1"], pkce: test.pkce)).id
+            scopes: ["read", "profile"], allowedHosts: [peer.baseURL], pkce: test.pkce)).id
 
         let connection = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
         #expect(connection.status == .ready && connection.hasTokens)
@@ -151,7 +151,7 @@ import Vault
             text["privateKey"] = try Repository.text("fixtures/keys/rsa-2048-test.pem")
         }
         let kind = variant == "x-oauth1" ? "x-oauth1" : "custom-oauth1"
-        let id = try vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: ["127.0.0.1"], bodyHash: true)).id
+        let id = try vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: [peer.baseURL], bodyHash: true)).id
         let connection = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
         #expect(connection.status == .ready)
         let tokens = try #require(try vault.tokens(of: id))
