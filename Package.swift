@@ -148,7 +148,7 @@ if ProcessInfo.processInfo.environment["KEYFLOW_FUZZ"] == "1" {
             name: "KeyflowFuzz",
             dependencies: ["OAuthCore", "Runtime"],
             path: "Fuzz/Sources/KeyflowFuzz",
-            // No main of its own: libFuzzer's, linked by -sanitize=fuzzer, calls the entry points.
+            // -parse-as-library for @main in a file not named main.swift; -sanitize=fuzzer links libFuzzer.
             swiftSettings: instrumented + [.unsafeFlags(["-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]
         )

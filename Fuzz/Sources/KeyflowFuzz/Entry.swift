@@ -1,4 +1,4 @@
-// The libFuzzer entry points. One binary holds every target; KEYFLOW_FUZZ_TARGET (set by
+// The libFuzzer entry points and main.
 // scripts/fuzz) picks the one this process runs, so there is one build for all of them.
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +24,7 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMut
     let name = getenv("KEYFLOW_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     guard let target = targets[name] else {
         let names = targets.keys.sorted().joined(separator: ", ")
-        fputs("KeyflowFuzz: set KEYFLOW_FUZZ_TARGET to one of: \(names)\n", stderr)
+        printError("KeyflowFuzz: set KEYFLOW_FUZZ_TARGET to one of: \(names)\n")
         exit(2)
     }
     selected = target
@@ -37,4 +37,23 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     selected?(bytes)
     return 0
+}
+
+/// libFuzzer's driver, which its own `main` would call (LLVMFuzzerRunDriver in FuzzerInterface.h).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runLibFuzzer(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// SwiftPM links an executable's `main` to this module's entry point, so the entry point hands
+/// over to libFuzzer's driver (libFuzzer's own `main` is then not linked).
+@main
+enum KeyflowFuzzMain {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(runLibFuzzer(&argc, &argv, { data, size in fuzzTestOneInput(data, size) }))
+    }
 }

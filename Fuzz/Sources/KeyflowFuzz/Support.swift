@@ -6,7 +6,7 @@ import Glibc
 /// the input as a crash (a logic bug, not only a memory or trap bug).
 func require(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition {
-        fputs("KeyflowFuzz property violated: \(message())\n", stderr)
+        printError("KeyflowFuzz property violated: \(message())\n")
         abort()
     }
 }
@@ -28,4 +28,10 @@ func parts(_ bytes: ArraySlice<UInt8>, count: Int) -> [ArraySlice<UInt8>] {
 /// Bytes as text, invalid UTF-8 replaced, as servers see them after decoding.
 func text<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     String(decoding: bytes, as: UTF8.self)
+}
+
+/// Writes to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
+func printError(_ message: String) {
+    var message = message
+    message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

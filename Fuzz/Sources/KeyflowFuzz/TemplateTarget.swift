@@ -47,7 +47,7 @@ enum TemplateTarget {
         }
 
         // Fixed templates, fuzzed value: the value must come back out exactly.
-        guard case .object(let object) = values, let value = object.makeIterator().next()?.value else { return }
+        guard case .object(let object) = values, let value = object.first(where: { _ in true })?.value else { return }
         let plainValue = Template.text(of: value)
         let lookupFirst: (ValuePath) -> JSONValue? = { _ in value }
         if let json = try? Template(#"{"v": "{{v}}"}"#).render(.json, value: lookupFirst, key: { _ in nil }) {
