@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 // Targets follow ../shared/ARCHITECTURE.md: each depends only on the ones above it.
@@ -132,3 +133,24 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/README.md), declared only when scripts/fuzz sets KEYFLOW_FUZZ=1, so
+// plain `swift build` and `swift test` never see them. The fuzz build is a debug build (its
+// dependencies are the same objects as the tests' debug build, so CI compiles them once),
+// with only the code under test optimised and instrumented for libFuzzer's coverage.
+if ProcessInfo.processInfo.environment["KEYFLOW_FUZZ"] == "1" {
+    let instrumented: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer", "-O"])]
+    for target in package.targets where ["OAuthCore", "Runtime"].contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + instrumented
+    }
+    package.targets.append(
+        .executableTarget(
+            name: "KeyflowFuzz",
+            dependencies: ["OAuthCore", "Runtime"],
+            path: "Fuzz/Sources/KeyflowFuzz",
+            // -parse-as-library for @main in a file not named main.swift; -sanitize=fuzzer links libFuzzer.
+            swiftSettings: instrumented + [.unsafeFlags(["-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]
+        )
+    )
+}

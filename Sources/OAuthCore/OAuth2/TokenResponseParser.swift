@@ -90,6 +90,9 @@ enum TokenResponseParser {
             if !inTag { stripped.append(character) }
         }
         let collapsed = stripped.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        // Stripping can join a word back together (`access>_token`), so check what is shown too.
+        let shown = collapsed.lowercased()
+        if shown.contains("token") || shown.contains("secret") { return "" }
         return collapsed.count > 160 ? String(collapsed.prefix(160)) + "…" : collapsed
     }
 }

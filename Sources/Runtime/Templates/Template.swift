@@ -75,7 +75,11 @@ public struct Template: Sendable, Equatable {
     /// Fills the placeholders. `value` resolves a path (inputs first, then variables);
     /// `key` resolves a vault key.
     public func render(_ context: Context, value: (ValuePath) -> JSONValue?, key: (String) throws -> String?) throws -> String {
-        if isConstant { return source }
+        if isConstant {
+            // A constant header value is checked too (the fuzzer found CR let through here).
+            if context == .plain && (source.contains("\n") || source.contains("\r")) { throw TemplateError.lineBreakInHeader }
+            return source
+        }
         var out = ""
         var inString = false  // JSON context: are we inside a string literal of the template text?
         var inQuery = false   // URL context: past the `?`
@@ -122,7 +126,7 @@ public struct Template: Sendable, Equatable {
             if inString {
                 var quoted = ""
                 JSONWriter.quote(text(of: value), into: &quoted)
-                return String(quoted.dropFirst().dropLast())
+                return String(quoted.unicodeScalars.dropFirst().dropLast())  // by scalar: a quote and a mark can be one Character
             }
             return JSONWriter.string(value)
         }

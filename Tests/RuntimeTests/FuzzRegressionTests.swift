@@ -1,0 +1,35 @@
+import Runtime
+import Testing
+
+/// Inputs the libFuzzer targets found (Fuzz/README.md), fed to the code path that failed.
+struct FuzzRegressionTests {
+    /// Renders `{"v": "{{v}}"}` in the JSON context and reads `v` back.
+    static func roundTripInJSONString(_ value: String) throws -> JSONValue? {
+        let rendered = try Template(#"{"v": "{{v}}"}"#).render(.json, value: { _ in .string(value) }, key: { _ in nil })
+        return try JSONParser.parse(rendered)["v"]
+    }
+
+    /// Template target : escaping a value for a JSON string cut the
+    /// quotes off by Character, so a value that starts with a combining mark (which joins the
+    /// opening quote into one Character) lost that mark.
+    @Test func aValueStartingWithACombiningMarkKeepsItInAJSONString() throws {
+        #expect(try Self.roundTripInJSONString("\u{301}x") == .string("\u{301}x"))
+    }
+
+    /// The same at the other end: a value that ends with a prepended mark (U+0600, which joins
+    /// the closing quote) lost that mark.
+    @Test func aValueEndingWithAPrependMarkKeepsItInAJSONString() throws {
+        #expect(try Self.roundTripInJSONString("x\u{600}") == .string("x\u{600}"))
+    }
+
+    /// Template target (Fuzz/regressions/template/constant-header-with-cr): a header value
+    /// without placeholders skipped the line-break check, so a CR or LF went into the header.
+    @Test func aConstantHeaderValueWithALineBreakIsRefused() {
+        #expect(throws: TemplateError.lineBreakInHeader) {
+            try Template("X: a\r\nInjected: 1").render(.plain, value: { _ in nil }, key: { _ in nil })
+        }
+        #expect(throws: TemplateError.lineBreakInHeader) {
+            try Template("{{KEY(Ger\": 1,\r1.5, \"}").render(.plain, value: { _ in nil }, key: { _ in nil })
+        }
+    }
+}
