@@ -7,14 +7,17 @@ import Vault
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
     /// Builds the router for a vault (any team is served from the same store), listening at
-    /// `binding` (whose names, with the public URL's, are the only Host names answered).
-    public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil, binding: Binding) -> Router<KeyflowRequestContext> {
+    /// `binding` (whose names, with the public URL's, are the only Host names answered). The
+    /// teams' agents live in `agents`, by default the vault's own store.
+    public static func router(vault: Vault, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
+                              binding: Binding) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
         router.add(middleware: RequestBoundary(binding: binding, publicURL: vault.home.publicURL))
-        let folder = AgentFolder(directory: agents ?? vault.home.directory.appendingPathComponent("agents"))
+        let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
+        let library = AgentLibrary(store: store)
         let runs = AgentRuns(transport: flows.transport)
-        let selections = AddNewSelections(folder: folder)
+        let selections = AddNewSelections(library: library)
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
@@ -41,14 +44,15 @@ public enum KeyflowServer {
         let connections = ConnectionsAPI(vault: vault, flows: flows)
         connections.add(to: api)
         KeysAPI(connections: connections).add(to: api)
-        AgentsAPI(folder: folder, runs: runs, connections: connections).add(to: api)
+        AgentsAPI(library: library, runs: runs, connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: vault.store, home: vault.home)
         SignInPage(sessions: sessions, home: vault.home).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
         let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(middleware: WebAuthentication())
-        let agentsPage = AgentsPage(root: vault, folder: folder, runs: runs)
+        let agentsPage = AgentsPage(root: vault, library: library, runs: runs)
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
+        AgentRevisionsPage(library: library).add(to: web)
         return router
     }
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """The seed's journey in a real browser (Debian's chromium, driven by selenium).
 
-It starts the Authlib peer and `keyflow serve` (a fresh home, one team user, an agents
-folder), signs in with the user's API token, then:
+It starts the Authlib peer and `keyflow serve` (a fresh home, one team user, the team's
+agents imported from a folder), signs in with the user's API token, then:
   1. opens the Vault;
   2. Add OAuth Connection -> Custom OAuth 2.0 with PKCE, pointed at the Authlib peer;
   3. Add Connection -> approves at the peer -> back in the Vault, status ready;
-  4. picks the connection in an agent's APICall dropdown (the agent file is saved);
+  4. picks the connection in an agent's APICall dropdown (saved as a new revision);
   5. runs the agent and sees the API's answer;
   6. + Add New from the component: creates, approves and selects a second connection;
   7. Duplicate, Sign out and Remove in the Vault;
@@ -124,8 +124,11 @@ class Journey:
         added = subprocess.run([self.args.keyflow, "users", "add", "ada", "--team", "acme"], env=env,
                                capture_output=True, text=True, check=True)
         self.token = next(word for word in added.stdout.split() if word.startswith("kft_"))
+        # Agents belong to a team: the folder goes into ada's team (`serve --agents` would import into "local").
+        subprocess.run([self.args.keyflow, "agents", "import", str(self.agents), "--team", "acme"], env=env,
+                       capture_output=True, text=True, check=True)
         self.log = open(self.home / "serve.log", "w")
-        server = subprocess.Popen([self.args.keyflow, "serve", "--port", str(port), "--agents", str(self.agents)],
+        server = subprocess.Popen([self.args.keyflow, "serve", "--port", str(port)],
                                   env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.processes.append(server)
         wait_http(self.base + "/healthz")
@@ -179,6 +182,12 @@ class Journey:
     def expect(self, condition, message):
         if not condition:
             raise AssertionError(message)
+
+    def api(self, path):
+        """GET from the JSON API as the journey's user."""
+        request = urllib.request.Request(self.base + path, headers={"Authorization": "Bearer " + self.token})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
 
     def page_text(self):
         return self.browser.find_element(By.TAG_NAME, "body").text
@@ -270,10 +279,12 @@ class Journey:
         connection_id = option.get_attribute("value")
         select.select_by_value(connection_id)
         self.wait.until(EC.presence_of_element_located((By.ID, "notice")))
-        saved = json.loads((self.agents / "peer-profile.smyth").read_text())
+        saved = self.api("/api/v1/agents/peer-profile")
         call = next(c for c in saved["components"] if c["id"] == "ME")
         self.expect(call["data"]["oauth_con_id"] == connection_id, "selecting should save the agent with the connection id")
-        self.expect((self.agents / "peer-profile.smyth.bak").exists(), "saving keeps a backup")
+        revisions = self.api("/api/v1/agents/peer-profile/revisions")
+        self.expect([r["version"] for r in revisions] == [2, 1] and revisions[0]["changed_by"] == "ada",
+                    f"saving keeps the earlier revision and records who saved: {revisions}")
 
         self.step = "5. run the agent and see the API's answer"
         b.find_element(By.NAME, "input.note").send_keys("hello")

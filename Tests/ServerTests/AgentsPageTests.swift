@@ -9,8 +9,8 @@ import TestSupport
 import Testing
 import Vault
 
-/// The agents page at the HTTP level: the OAuth dropdown, selecting (with a backup), the
-/// Run form, and "+ Add New" in place.
+/// The agents page at the HTTP level: the OAuth dropdown, selecting (a new revision, the
+/// earlier one kept), the Run form, and "+ Add New" in place.
 struct AgentsPageTests {
     /// An agent whose one APICall reads `url`, with no OAuth yet.
     static func agent(url: String) -> String {
@@ -27,12 +27,20 @@ struct AgentsPageTests {
         """
     }
 
-    static func write(_ text: String, as name: String, in vault: Vault) throws -> URL {
-        let folder = vault.home.directory.appendingPathComponent("agents")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent(name + ".smyth")
-        try Data(text.utf8).write(to: file)
-        return file
+    static func store(_ vault: Vault) throws -> any AgentStore {
+        try #require(vault.store as? any AgentStore)
+    }
+
+    /// Stores an agent for the vault's team, as an upload would.
+    static func write(_ text: String, as name: String, in vault: Vault) async throws {
+        let saved = try await store(vault).saveAgent(team: vault.team, name: name, body: Data(text.utf8), changedBy: "test",
+                                                     changedAt: Date().timeIntervalSince1970, expectedVersion: nil)
+        #expect(saved != nil)
+    }
+
+    /// The current revision of one of the vault's team's agents.
+    static func current(_ name: String, in vault: Vault) async throws -> StoredAgent {
+        try #require(try await store(vault).agent(team: vault.team, name: name))
     }
 
     static func post(_ client: some TestClientProtocol, _ uri: String, csrf: VaultPageTests.PageSession, _ form: String) async throws -> TestResponse {
@@ -40,19 +48,19 @@ struct AgentsPageTests {
                                  body: ByteBuffer(string: "csrf=\(csrf.csrf)&" + form))
     }
 
-    static func connectionID(in file: URL, component: String) throws -> String? {
-        let agent = try AgentLoader.load(path: file.path)
+    static func connectionID(of name: String, in vault: Vault, component: String) async throws -> String? {
+        let agent = try AgentLoader.parse(Array(try await current(name, in: vault).body), source: name)
         return agent.component(component)?.data["oauth_con_id"]?.stringValue
     }
 
-    @Test func dropdownSelectsAndSavesWithABackupAndTheRunFormShowsTheOutput() async throws {
+    @Test func dropdownSelectsAndSavesAsANewRevisionAndTheRunFormShowsTheOutput() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let file = try Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: vault)
-        _ = try Self.write(try Repository.text("workflows/legacy-inline.smyth"), as: "legacy-inline", in: vault)
-        _ = try Self.write(try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
+        try await Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: vault)
+        try await Self.write(try Repository.text("workflows/legacy-inline.smyth"), as: "legacy-inline", in: vault)
+        try await Self.write(try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
         let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://api.example/authorize",
                                            "tokenURL": "https://api.example/token"])
         let mine = try vault.add(kind: "custom-oauth2", name: "Mine", input: input)
@@ -72,20 +80,22 @@ struct AgentsPageTests {
             #expect(legacy.contains("<option value=\"legacy\" selected>Legacy: inline Google settings</option>"))
             #expect(legacy.contains("<span class=\"badge\">Legacy</span>"))
 
-            let original = try Data(contentsOf: file)
+            let original = try await Self.current("api", in: vault)
             let forged = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post,
                                                   headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
                                                   body: ByteBuffer(string: "csrf=nope&connection=\(mine.id)"))
             #expect(forged.status == .forbidden)
-            // Another team's connection can't be chosen, and the file is untouched.
+            // Another team's connection can't be chosen, and the agent is untouched.
             let foreign = try await Self.post(client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(othersTeam.id)")
             #expect(foreign.headers[.location]?.contains("notice=") == true)
-            #expect(try Data(contentsOf: file) == original)
+            #expect(try await Self.current("api", in: vault) == original)
 
             let selected = try await Self.post(client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(mine.id)")
             #expect(selected.status == .seeOther)
-            #expect(try Self.connectionID(in: file, component: "CALL") == mine.id)
-            #expect(try Data(contentsOf: URL(fileURLWithPath: file.path + ".bak")) == original)
+            #expect(try await Self.connectionID(of: "api", in: vault, component: "CALL") == mine.id)
+            // The selection is a new revision; the one before it is kept.
+            #expect(try await Self.current("api", in: vault).version == original.version + 1)
+            #expect(try await Self.store(vault).agentRevision(team: vault.team, name: "api", version: original.version) == original)
             let reloaded = String(buffer: try await client.execute(uri: "/agents/api", method: .get).body)
             #expect(reloaded.contains("<option value=\"\(mine.id)\" selected>"))
             #expect(try await Self.post(client, "/agents/api/components/NOPE/oauth", csrf: csrf, "connection=\(mine.id)").status == .notFound)
@@ -104,7 +114,7 @@ struct AgentsPageTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try ConnectionsAPITests.app(transport: transport)
-        _ = try Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: root)
+        try await Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: root)
         try await app.test(.router) { client in
             let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
             let response = try await Self.post(client, "/vault/connections", csrf: csrf,
@@ -131,7 +141,7 @@ struct AgentsPageTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try ConnectionsAPITests.app(transport: transport)
-        let file = try Self.write(Self.agent(url: peer.baseURL + "/api/me"), as: "api", in: root)
+        try await Self.write(Self.agent(url: peer.baseURL + "/api/me"), as: "api", in: root)
         try await app.test(.router) { client in
             let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
             let added = try await Self.post(client, "/vault/connections", csrf: csrf,
@@ -141,7 +151,7 @@ struct AgentsPageTests {
             #expect(added.headers[.location]?.hasPrefix("/agents/api?notice=") == true)
             let connection = try #require(try root.forTeam(Vault.localTeam).list().first)
             #expect(connection.status == .ready)
-            #expect(try Self.connectionID(in: file, component: "CALL") == connection.id)
+            #expect(try await Self.connectionID(of: "api", in: root, component: "CALL") == connection.id)
             let run = String(buffer: try await Self.post(client, "/agents/api/run", csrf: csrf, "endpoint=E").body)
             #expect(run.contains("confidential-basic") && !run.contains("secret-basic"))
         }

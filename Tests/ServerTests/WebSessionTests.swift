@@ -164,7 +164,7 @@ struct WebSessionTests {
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try Users.add(name: "alice", team: "growth", store: vault.store)
         let (_, carol) = try Users.add(name: "carol", team: "growth", store: vault.store)
-        let file = try AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault)
+        try await AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault.forTeam("growth"))
         try await app.test(.router) { client in
             let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
                                                    body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
@@ -177,7 +177,7 @@ struct WebSessionTests {
             let picked = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post, headers: headers,
                                                   body: ByteBuffer(string: "csrf=\(csrf)&connection=\(id)"))
             #expect(picked.status == .seeOther)
-            #expect(try AgentsPageTests.connectionID(in: file, component: "CALL") == id)
+            #expect(try await AgentsPageTests.connectionID(of: "api", in: vault.forTeam("growth"), component: "CALL") == id)
         }
     }
 }

@@ -20,9 +20,21 @@ public enum AgentFileWriter {
     /// The previous file is kept as `path.bak`.
     @discardableResult
     public static func rewrite(path: String, agent: Agent, change: (inout JSONObject, String) throws -> Bool) throws -> Bool {
-        guard case .object(var root) = agent.document else { return false }
+        guard let bytes = try rewritten(agent, change: change) else { return false }
+        let backup = path + ".bak"
+        try? FileManager.default.removeItem(atPath: backup)
+        try FileManager.default.copyItem(atPath: path, toPath: backup)
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return true
+    }
+
+    /// The agent's document with `change` applied to the `data` of every component, as the
+    /// bytes of a `.smyth` file; nil when `change` changed nothing. The server's agents,
+    /// which live in the store rather than in files, are rewritten with this.
+    public static func rewritten(_ agent: Agent, change: (inout JSONObject, String) throws -> Bool) rethrows -> [UInt8]? {
+        guard case .object(var root) = agent.document else { return nil }
         var container = agent.isWrapped ? (root["data"]?.objectValue ?? JSONObject()) : root
-        guard var components = container["components"]?.arrayValue else { return false }
+        guard var components = container["components"]?.arrayValue else { return nil }
         var changed = false
         for index in components.indices {
             guard case .object(var component) = components[index], let id = component["id"].map(Template.text(of:)),
@@ -33,13 +45,9 @@ public enum AgentFileWriter {
                 changed = true
             }
         }
-        guard changed else { return false }
+        guard changed else { return nil }
         container["components"] = .array(components)
         if agent.isWrapped { root["data"] = .object(container) } else { root = container }
-        let backup = path + ".bak"
-        try? FileManager.default.removeItem(atPath: backup)
-        try FileManager.default.copyItem(atPath: path, toPath: backup)
-        try Data((JSONWriter.string(.object(root), pretty: true) + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        return true
+        return Array((JSONWriter.string(.object(root), pretty: true) + "\n").utf8)
     }
 }

@@ -4,20 +4,25 @@ import Vault
 
 /// "+ Add New" from an APICall's OAuth dropdown: the connection is created at once, but the
 /// component is pointed at it only after its login succeeds, so an abandoned login leaves
-/// the agent as it was. This remembers which component waits for which connection.
+/// the agent as it was. This remembers which component of which team's agent waits for which
+/// connection. (In memory for now: a login finished on another node selects nothing.)
 actor AddNewSelections {
     struct Target: Sendable {
+        /// The team of the user who asked: the selection is made in this team's agent only.
+        let team: String
         let agent: String
         let component: String
+        /// Recorded as who changed the agent.
+        let changedBy: String
     }
 
-    let folder: AgentFolder
+    let library: AgentLibrary
     /// Logins that are abandoned never come back; their entries are dropped after a day.
     static let forgetAfter: TimeInterval = 24 * 3600
     private var waiting: [String: (target: Target, since: Date)] = [:]
 
-    init(folder: AgentFolder) {
-        self.folder = folder
+    init(library: AgentLibrary) {
+        self.library = library
     }
 
     func remember(_ connectionID: String, for target: Target, now: Date = Date()) {
@@ -27,17 +32,19 @@ actor AddNewSelections {
 
     /// Where the browser goes once a connection's login has finished: back to the agent
     /// that asked for it (now selecting it), else to the Vault.
-    func landing(after connection: Connection) -> String {
+    func landing(after connection: Connection) async -> String {
         let notice = "“\(connection.name)” is \(connection.status.rawValue)"
-        guard let target = waiting.removeValue(forKey: connection.id)?.target else {
+        guard let target = waiting.removeValue(forKey: connection.id)?.target, target.team == connection.team else {
             return "/vault?notice=" + PercentEncoding.encode(notice)
         }
         let page = "/agents/" + PercentEncoding.encode(target.agent)
         guard connection.status == .ready else { return page + "?notice=" + PercentEncoding.encode(notice) }
         do {
-            try folder.selectConnection(agent: target.agent, component: target.component, choice: connection.id)
+            try await library.selectConnection(agent: target.agent, component: target.component, choice: connection.id,
+                                               team: target.team, by: target.changedBy)
         } catch {
-            return page + "?notice=" + PercentEncoding.encode("\(notice), but the agent was not saved: \(error)")
+            let reason = (error as? APIError)?.message ?? String(describing: error)
+            return page + "?notice=" + PercentEncoding.encode("\(notice), but the agent was not saved: \(reason)")
         }
         return page + "?notice=" + PercentEncoding.encode("\(notice) and selected in \(target.component)")
     }

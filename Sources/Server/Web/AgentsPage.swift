@@ -4,23 +4,23 @@ import OAuthCore
 import Runtime
 import Vault
 
-/// The agents page: the agents of `--agents DIR`; for one agent, each APICall's OAuth
+/// The agents page: the team's agents; for one agent, each APICall's OAuth
 /// section as the builder's dropdown (the team's connections, its Legacy inline settings,
 /// + Add New), and a Run form per endpoint that shows the output and the redacted trace.
 struct AgentsPage {
     let root: Vault
-    let folder: AgentFolder
+    let library: AgentLibrary
     let runs: AgentRuns
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents") { request, context in
             let csrf = CSRF.token(context)
-            return HTML.page(title: "Agents", body: list(), viewer: .init(context, csrf: csrf))
+            return HTML.page(title: "Agents", body: try await list(team: try context.requiredTeam()), viewer: .init(context, csrf: csrf))
         }
         router.get("/agents/:name") { request, context in
             let csrf = CSRF.token(context)
             let name = context.parameters.get("name") ?? ""
-            let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: VaultPage.query(request)["notice"])
+            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: VaultPage.query(request)["notice"])
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
         router.post("/agents/:name/components/:component/oauth") { request, context in
@@ -33,13 +33,14 @@ struct AgentsPage {
             if choice != "legacy", (try? root.forTeam(of: context).connection(choice)) == nil {
                 return HTML.redirect(page + "?notice=" + PercentEncoding.encode("There is no connection \(choice) in this team's vault."))
             }
-            try folder.selectConnection(agent: name, component: component, choice: choice)
-            return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (the previous file is kept as \(name).smyth.bak)"))
+            try await library.selectConnection(agent: name, component: component, choice: choice, team: try context.requiredTeam(),
+                                               by: context.changedBy)
+            return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (earlier revisions are kept)"))
         }
         router.post("/agents/:name/run") { request, context in
             let form = try await CSRF.checkedForm(request, context)
             let name = context.parameters.get("name") ?? ""
-            let agent = try folder.load(name)
+            let agent = try await library.load(name, team: try context.requiredTeam())
             var inputs = JSONObject()
             // An empty box is an input not given, as when a caller leaves it out of the request.
             for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty { inputs[String(key.dropFirst(6))] = .string(value) }
@@ -51,22 +52,23 @@ struct AgentsPage {
                 outcome = "<section id=\"run-result\"><h2>Run failed</h2><p class=\"error\" id=\"run-error\">\(HTML.escape(error.message))</p></section>"
             }
             let csrf = CSRF.token(context)
-            let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome, loaded: agent)
+            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome, loaded: agent)
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
     }
 
-    func list() -> String {
-        let rows = folder.names().map { name -> String in
-            let agent = try? folder.load(name)
+    func list(team: String) async throws -> String {
+        var rows = ""
+        for name in try await library.names(team: team) {
+            let agent = try? await library.load(name, team: team)
             let apiCalls = agent?.components.filter { $0.type == "APICall" }.count ?? 0
-            return "<tr><td><a href=\"/agents/\(PercentEncoding.encode(name))\">\(HTML.escape(name))</a></td>"
+            rows += "<tr><td><a href=\"/agents/\(PercentEncoding.encode(name))\">\(HTML.escape(name))</a></td>"
                 + "<td>\(HTML.escape(agent?.name ?? (agent == nil ? "(does not load)" : "")))</td>"
                 + "<td>\(agent?.components.count ?? 0)</td><td>\(apiCalls)</td></tr>"
-        }.joined()
+        }
         return """
-            <h1>Agents</h1><p>The <code>.smyth</code> files in <code>\(HTML.escape(folder.directory.path))</code>
-            (start the server with <code>--agents DIR</code>, or upload with <code>PUT /api/v1/agents/NAME</code>).</p>
+            <h1>Agents</h1><p>Your team's agents (add them with <code>keyflow agents import DIR --team T</code>,
+            or upload with <code>PUT /api/v1/agents/NAME</code>).</p>
             <table id="agents"><thead><tr><th>Agent</th><th>Title</th><th>Components</th><th>API calls</th></tr></thead>
             <tbody>\(rows.isEmpty ? "<tr><td colspan=\"4\">No agents yet.</td></tr>" : rows)</tbody></table>
             """
@@ -75,8 +77,9 @@ struct AgentsPage {
     /// - Parameter loaded: the agent when the caller has just read it (a run), so the file is
     ///   not parsed twice for one request.
     func render(_ name: String, vault: Vault, csrf: String, notice: String?, result: String = "",
-                rejected: AddDialog.Rejected? = nil, loaded: Agent? = nil) throws -> String {
-        let agent = try loaded ?? folder.load(name)
+                rejected: AddDialog.Rejected? = nil, loaded: Agent? = nil) async throws -> String {
+        let agent: Agent
+        if let loaded { agent = loaded } else { agent = try await library.load(name, team: vault.team) }
         let agentID = AgentInspection.agentID(of: agent)
         let inspection = try AgentInspection(agent: agent, agentID: agentID, vault: vault)
         let encodedName = PercentEncoding.encode(name)
@@ -88,7 +91,7 @@ struct AgentsPage {
         if sections.isEmpty { sections = "<p>This agent has no APICall components.</p>" }
         return """
             \(notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? "")
-            <p><a href="/agents">Agents</a> / \(HTML.escape(name))</p>
+            <p><a href="/agents">Agents</a> / \(HTML.escape(name)) · <a href="/agents/\(encodedName)/revisions">Revisions</a></p>
             <h1>\(HTML.escape(agent.name ?? name))</h1>
             <h2>API calls</h2>\(sections)
             <h2>Run</h2>\(runForms(agent, agentPath: encodedName, csrf: csrf))

@@ -29,7 +29,7 @@ struct VaultPage {
             // Sent by the agents page's "+ Add New": select the connection there once it is ready.
             var target: AddNewSelections.Target?
             if let agent = form["attach_agent"], let component = form["attach_component"], !agent.isEmpty, !component.isEmpty {
-                target = .init(agent: agent, component: component)
+                target = .init(team: vault.team, agent: agent, component: component, changedBy: context.changedBy)
             }
             let back = target.map { "/agents/" + PercentEncoding.encode($0.agent) } ?? "/vault"
             let connection: Connection
@@ -39,8 +39,12 @@ struct VaultPage {
                 // The form comes back open, each problem next to its field.
                 let rejected = AddDialog.Rejected(form: form, problems: problems)
                 let csrf = CSRF.token(context)
-                let body = try target.map { try agentsPage.render($0.agent, vault: vault, csrf: csrf, notice: nil, rejected: rejected) }
-                    ?? render(vault, csrf: csrf, notice: nil, rejected: rejected)
+                let body: String
+                if let target {
+                    body = try await agentsPage.render(target.agent, vault: vault, csrf: csrf, notice: nil, rejected: rejected)
+                } else {
+                    body = try render(vault, csrf: csrf, notice: nil, rejected: rejected)
+                }
                 return HTML.page(title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             } catch {
                 return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))

@@ -7,7 +7,8 @@ import Glibc
 /// The embedded default: SQLite through GRDB, in WAL mode so that readers never wait for a
 /// writer, with a busy timeout so that several processes can share one file.
 public final class SQLiteVaultStore: VaultStore {
-    private let pool: DatabasePool
+    /// Internal, not private: the store's extensions (agents) live in files of their own.
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the vault file and brings its schema up to date.
     public init(path: URL) throws(VaultError) {
@@ -89,6 +90,7 @@ public final class SQLiteVaultStore: VaultStore {
                 );
                 """)
         }
+        migrator.registerMigration("v3: agents") { db in try SQLiteVaultStore.createAgentTables(db) }
         migrator.registerMigration("v4: web sessions") { db in try SQLiteVaultStore.createWebSessions(db) }
         return migrator
     }

@@ -21,7 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
-    @Option(help: "The folder of agents to serve (default: $KEYFLOW_HOME/agents).") var agents: String?
+    @Option(help: ArgumentHelp("A folder of NAME.smyth files to add to the local team's agents at start-up (default: $KEYFLOW_HOME/agents, if it exists).",
+                               discussion: "Agents the team already has are never overwritten; other teams use keyflow agents import DIR --team T."))
+    var agents: String?
     // Outbound address policy (finding 15): agents and token requests of every team go out through it.
     @Option(name: .customLong("allow-network"),
             help: "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise.")
@@ -43,14 +45,33 @@ struct ServeCommand: AsyncParsableCommand {
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice
-        let agentsDirectory = agents.map { URL(fileURLWithPath: $0) }
-        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), agents: agentsDirectory,
-                                                                 binding: .init(host: host, port: port)),
+        try await importAgents(into: vault)
+        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport),
+                                                           binding: .init(host: host, port: port)),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in
                                   FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(vault.home.publicURL))\n".utf8))
                               }, logger: logger)
         let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
+    }
+
+    /// Agents live in the vault, per team. `--agents DIR` (or the folder earlier versions served,
+    /// `$KEYFLOW_HOME/agents`) adds its files to the local team: new names only, so a restart
+    /// never overwrites what was saved through the API or the pages.
+    func importAgents(into vault: Vault) async throws {
+        let folder = agents.map { URL(fileURLWithPath: $0) } ?? vault.home.directory.appendingPathComponent("agents")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            if agents != nil { throw CLIError("--agents \(folder.path): not a folder") }
+            return
+        }
+        guard let store = vault.store as? any AgentStore else { throw CommandFailure("this vault's store keeps no agents") }
+        let report = try await VaultSession.run {
+            try await AgentImport.run(directory: folder, team: Vault.localTeam, store: store, changedBy: "import")
+        }
+        for failure in report.failed { Output.warn("\(folder.path)/\(failure.file) not imported: \(failure.problem)") }
+        Output.note("agents from \(folder.path) for team \(Vault.localTeam): \(report.added.count) added, "
+            + "\(report.skipped.count) already stored (not overwritten), \(report.failed.count) failed")
     }
 }

