@@ -85,11 +85,9 @@ struct AgentTeamIsolationTests {
         let bobs = try vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's", input: input)
         try await app.test(.router) { client in
             let original = try await Self.seed(client, alice: alice)
+            let (cookies, csrf) = try await WebSessionTests.signIn(client, token: bob)
             var headers = WebSessionTests.form
-            headers[.cookie] = "kf_csrf=c1"
-            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&token=\(bob)"))
-            let session = try #require(WebSessionTests.cookie("kf_session", in: signedIn))
-            headers[.cookie] = "kf_session=\(session); kf_csrf=c1"
+            headers[.cookie] = cookies
 
             let list = try await client.execute(uri: "/agents", method: .get, headers: headers)
             #expect(list.status == .ok && !String(buffer: list.body).contains("a-api") && !String(buffer: list.body).contains("a-functions"))
@@ -101,7 +99,7 @@ struct AgentTeamIsolationTests {
             let posts = [("/agents/a-api/components/CALL/oauth", "connection=\(bobs.id)"), ("/agents/a-functions/run", "endpoint=hash&input.data=x"),
                          ("/agents/a-api/revisions/1/restore", "")]
             for (path, form) in posts {
-                let response = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&" + form))
+                let response = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&" + form))
                 #expect(response.status == .notFound, "POST \(path) gave \(response.status)")
             }
             #expect(try await Self.document(client, "a-api", token: alice) == original.api)
@@ -120,13 +118,11 @@ struct AgentTeamIsolationTests {
         let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
         try await app.test(.router) { client in
             let original = try await Self.seed(client, alice: alice)
+            let (cookies, csrf) = try await WebSessionTests.signIn(client, token: bob)
             var headers = WebSessionTests.form
-            headers[.cookie] = "kf_csrf=c1"
-            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&token=\(bob)"))
-            let session = try #require(WebSessionTests.cookie("kf_session", in: signedIn))
-            headers[.cookie] = "kf_session=\(session); kf_csrf=c1"
+            headers[.cookie] = cookies
             let added = try await client.execute(uri: "/vault/connections", method: .post, headers: headers, body: ByteBuffer(string:
-                "csrf=c1&attach_agent=a-api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
+                "csrf=\(csrf)&attach_agent=a-api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
                     + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))"))
             #expect(added.status == .seeOther)
             #expect(try vault.forTeam("b").list().first?.status == .ready)

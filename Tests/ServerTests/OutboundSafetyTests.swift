@@ -48,11 +48,11 @@ import Vault
         try vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
-            let token = try #require(VaultPageTests.csrf(from: page))
-            let moved = "csrf=\(token)&name=API&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
+            let session = try #require(VaultPageTests.csrf(from: page))
+            let moved = "csrf=\(session.csrf)&name=API&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fevil.example%2Ftoken&scopes=&pkce_present=1&allowedHosts="
             let rejected = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
-                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
+                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
                                                     body: ByteBuffer(string: moved))
             #expect(rejected.status == .unprocessableContent)
             let form = String(buffer: rejected.body)
