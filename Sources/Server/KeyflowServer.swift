@@ -2,15 +2,18 @@ import Foundation
 import Hummingbird
 import Logging
 import OAuthCore
+import Runtime
 import Vault
 
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
-    /// Builds the router for a vault (any team is served from the same store).
-    public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil) -> Router<KeyflowRequestContext> {
+    /// Builds the router for a vault (any team is served from the same store); agent runs
+    /// keep within `runLimits`.
+    public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil,
+                              runLimits: RunLimits = .defaults) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         let folder = AgentFolder(directory: agents ?? vault.home.directory.appendingPathComponent("agents"))
-        let runs = AgentRuns(transport: flows.transport)
+        let runs = AgentRuns(transport: flows.transport, limits: runLimits)
         let selections = AddNewSelections(folder: folder)
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.

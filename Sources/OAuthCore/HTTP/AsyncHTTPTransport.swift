@@ -29,6 +29,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let maxResponseBytes = max(0, request.maxResponseBytes ?? self.maxResponseBytes)
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(nanoseconds))
             var buffer = try await response.body.collect(upTo: maxResponseBytes)

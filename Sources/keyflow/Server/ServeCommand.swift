@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OAuthCore
+import Runtime
 import Server
 import ServiceLifecycle
 import Vault
@@ -20,6 +21,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
     @Option(help: "The folder of agents to serve (default: $KEYFLOW_HOME/agents).") var agents: String?
+    @OptionGroup(title: "Limits of each agent run") var runLimits: RunLimitOptions
+    @Option(help: "How many agent runs one team may have in progress at once; more are refused with 429.")
+    var maxConcurrentRuns: Int = RunLimits.defaults.maxConcurrentRunsPerTeam
+
+    func validate() throws {
+        guard maxConcurrentRuns >= 1 else { throw ValidationError("--max-concurrent-runs must be 1 or more") }
+    }
 
     func run() async throws {
         let vault = try VaultSession.open()
@@ -32,7 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice
         let agentsDirectory = agents.map { URL(fileURLWithPath: $0) }
-        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), agents: agentsDirectory),
+        var limits = runLimits.limits
+        limits.maxConcurrentRunsPerTeam = maxConcurrentRuns
+        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), agents: agentsDirectory,
+                                                           runLimits: limits),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in
                                   FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(vault.home.publicURL))\n".utf8))
