@@ -35,8 +35,10 @@ import Vault
                 try await Task.sleep(for: .milliseconds(100))
             }
             stop()
-            throw PeerFailure(description: "keyflow serve did not answer /healthz")
+            throw NotServing()
         }
+
+        struct NotServing: Error, CustomStringConvertible { var description: String { "keyflow serve did not answer /healthz" } }
 
         func get(_ path: String) async throws -> HTTPTransportResponse {
             try await transport.send(HTTPTransportRequest(method: "GET", url: baseURL + path), timeout: .seconds(10))
