@@ -46,7 +46,8 @@ public struct Executor: Sendable {
             }
             group.addTask {
                 do { try await Task.sleep(for: wallTime) } catch { return .timerCancelled }
-                return .timedOut
+                // Read now: once the run is cancelled, nothing is running any more.
+                return .timedOut(running: budget.running)
             }
             while let next = await group.next() {
                 if case .timerCancelled = next { continue }
@@ -56,8 +57,7 @@ public struct Executor: Sendable {
             return .timerCancelled
         }
         switch race {
-        case .timedOut:
-            let running = budget.running
+        case .timedOut(let running):
             throw redactor.redact(RunError.limitExceeded(
                 limit: .wallTime, componentID: running.first,
                 message: "the run took longer than its limit of \(RunBudget.describe(SafeNumbers.seconds(of: wallTime))) s "
@@ -78,7 +78,8 @@ public struct Executor: Sendable {
     /// Which came first: the run's end or its wall-time limit.
     enum WallClockRace: Sendable {
         case finished(Run.Outcome, lastOutputs: JSONValue?)
-        case timedOut
+        /// The wall-time limit came first; `running` are the components that were running then.
+        case timedOut(running: [String])
         /// The timer was cancelled: the run itself was (Ctrl-C, a caller's timeout).
         case timerCancelled
     }
