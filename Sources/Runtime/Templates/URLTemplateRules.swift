@@ -16,13 +16,19 @@ public enum URLTemplateRules {
     /// starts, i.e. that can choose the scheme, host or port.
     public static func originPlaceholders(_ template: Template) -> [String] {
         var constant = ""
+        var startsWithPlaceholder = false
         var found: [String] = []
         for part in template.parts {
             switch part {
             case .text(let text): constant += text
             case .value(_, let placeholder), .key(_, let placeholder):
-                // Only the agent's own text counts: a value cannot move the boundary.
-                if !Template.hasReachedPath(constant) { found.append(placeholder) }
+                // Only the agent's own text counts: a value cannot move the boundary. A URL
+                // that starts with a placeholder (`{{base}}/v1/{{id}}`) takes its origin from
+                // that value, so the agent's first `/` or `?` after it starts the path.
+                let reached = Template.hasReachedPath(constant)
+                    || (startsWithPlaceholder && !constant.contains("://") && constant.contains(where: { $0 == "/" || $0 == "?" }))
+                if !reached { found.append(placeholder) }
+                if found.count == 1 && constant.isEmpty { startsWithPlaceholder = true }
             }
         }
         return found
