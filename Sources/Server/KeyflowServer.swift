@@ -2,21 +2,23 @@ import Foundation
 import Hummingbird
 import Logging
 import OAuthCore
+import Runtime
 import Vault
 
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
     /// Builds the router for a vault (any team is served from the same store), listening at
     /// `binding` (whose names, with the public URL's, are the only Host names answered). The
-    /// teams' agents live in `agents`, by default the vault's own store.
+    /// teams' agents live in `agents`, by default the vault's own store; agent runs keep
+    /// within `runLimits`.
     public static func router(vault: Vault, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
-                              binding: Binding) -> Router<KeyflowRequestContext> {
+                              binding: Binding, runLimits: RunLimits = .defaults) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
         router.add(middleware: RequestBoundary(binding: binding, publicURL: vault.home.publicURL))
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
         let library = AgentLibrary(store: store)
-        let runs = AgentRuns(transport: flows.transport)
+        let runs = AgentRuns(transport: flows.transport, limits: runLimits)
         let selections = AddNewSelections(library: library)
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.

@@ -54,7 +54,7 @@ struct AgentValidatorTests {
     @Test func variablesSatisfyTemplates() throws {
         let agent = try Self.agent(#"""
         {"variables": {"region": "eu"}, "components": [
-          {"id": "A", "name": "APICall", "data": {"method": "GET", "url": "https://{{region}}.example/x", "headers": "{\"X-Key\": \"{{KEY(K)}}\"}"}}]}
+          {"id": "A", "name": "APICall", "data": {"method": "GET", "url": "https://{{region}}.example/x", "allowedHosts": ["eu.example"], "headers": "{\"X-Key\": \"{{KEY(K)}}\"}"}}]}
         """#)
         #expect(AgentValidator.validate(agent).isEmpty)
     }

@@ -46,6 +46,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
             client = self.client
         }
         defer { if let key = destination { pinned.release(key) } }
+        let maxResponseBytes = max(0, request.maxResponseBytes ?? self.maxResponseBytes)
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(nanoseconds))
             var buffer = try await response.body.collect(upTo: maxResponseBytes)

@@ -12,6 +12,9 @@ public struct HTTPTransportRequest: Sendable {
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
+    /// The largest response body this request accepts, instead of the transport's own limit;
+    /// reading stops there (an agent's APICall sets its run's limit).
+    public var maxResponseBytes: Int?
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method

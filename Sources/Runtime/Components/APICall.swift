@@ -17,6 +17,8 @@ struct APICall: ComponentRunner {
     let timeout: Duration
     let connectionID: String?
     let bodyHash: Bool
+    /// Where a URL with a templated origin may go; nil when the origin is the agent's text.
+    let allowedHosts: AllowedHosts?
     var mayWait: Bool { true }
     /// Every request it sends has `timeout`, and a token refresh has the broker's own.
     var boundsItsOwnWaits: Bool { true }
@@ -32,10 +34,20 @@ struct APICall: ComponentRunner {
         case let value?: JSONWriter.string(value)
         }
         body = try bodyText.flatMap { $0.isEmpty ? nil : try Template($0) }
-        let seconds = component.data["timeout"].flatMap { Double(Template.text(of: $0)) } ?? 30
-        timeout = .milliseconds(Int(max(0.1, seconds) * 1000))
+        let seconds = component.data["timeout"].flatMap { SafeNumbers.finite(Template.text(of: $0)) } ?? 30
+        timeout = SafeNumbers.duration(seconds: max(0.1, seconds))
         self.connectionID = connectionID
         self.bodyHash = bodyHash
+        do { allowedHosts = try AllowedHosts(component.data["allowedHosts"]) } catch { throw ComponentError(message: error.description) }
+        if allowedHosts == nil, let first = URLTemplateRules.originPlaceholders(url).first {
+            throw ComponentError(message: "url: " + Self.originMessage(first))
+        }
+    }
+
+    /// Why a placeholder may not choose the scheme, host or port (the validator says the same).
+    static func originMessage(_ placeholder: String) -> String {
+        "\(placeholder) comes before the path, so input could choose the host the request (and its credential) goes to; "
+            + "write the scheme and host in the URL, or list the hosts it may reach in data.allowedHosts"
     }
 
     /// Headers are an object or a JSON string holding one (what Studio writes).
@@ -58,6 +70,14 @@ struct APICall: ComponentRunner {
         let renderedURL = try context.render(url, .url, inputs: inputs)
         let target: RequestURL
         do { target = try RequestURL(renderedURL) } catch { throw ComponentError(message: "url: \(error.reason)") }
+        if let allowedHosts, !allowedHosts.allows(target) {
+            throw ComponentError(message: "url: the host \(target.port.map { "\(target.host):\($0)" } ?? target.host) is not in allowedHosts (\(allowedHosts.description))")
+        }
+        // A value inserted before the path (allowed by allowedHosts) goes in as it is, so the
+        // path it produced is checked too.
+        if !url.isConstant, URLTemplateRules.hasDotSegment(target.path) {
+            throw ComponentError(message: "url: the rendered path has a . or .. segment, which would move the request to another path")
+        }
         var request = AgentHTTPRequest(method: method, url: target.description, timeout: timeout, connectionID: connectionID,
                                        bodyHash: bodyHash)
         for header in headers { request.headers.append((header.name, try context.render(header.value, .plain, inputs: inputs))) }
@@ -67,7 +87,14 @@ struct APICall: ComponentRunner {
             if let type, !request.headers.contains(where: { $0.name == "content-type" }) { request.headers.append(("content-type", type)) }
         }
         let began = ContinuousClock.now
-        let response = try await http.send(request)
+        let limit = context.budget?.limits.maxResponseBytes
+        let response: AgentHTTPResponse
+        do {
+            response = try await http.send(request)
+        } catch HTTPTransportError.responseTooLarge(_, let transportLimit) {
+            throw Self.tooLarge(context.component, limit: limit ?? transportLimit)
+        }
+        if let limit, response.body.count > limit { throw Self.tooLarge(context.component, limit: limit) }
         let parsed = Self.parse(response)
         let trace = Self.trace(request, target: target, response: response, elapsed: ContinuousClock.now - began)
         let headers = JSONValue.object(JSONObject(Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
@@ -77,6 +104,12 @@ struct APICall: ComponentRunner {
                                  outputs: ["Response": parsed, "Headers": headers, TraceEntry.key: trace])
         }
         return ["Response": parsed, "Headers": headers, TraceEntry.key: trace]
+    }
+
+    /// The run error of a response body over the limit (the transport stopped reading it).
+    static func tooLarge(_ component: Component, limit: Int) -> RunError {
+        .limitExceeded(limit: .responseBytes, componentID: component.id,
+                       message: "the response to APICall \(component.id) is larger than the limit of \(limit) bytes (\(RunLimit.responseBytes.flag))")
     }
 
     /// What the trace keeps of an exchange: the method, the URL without query values, header

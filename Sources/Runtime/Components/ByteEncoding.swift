@@ -64,10 +64,19 @@ enum NodeData {
         switch value {
         case .string(let text)?: return Array(text.utf8)
         case .array(let values)? where allowArrays:
-            return values.map { UInt8(truncatingIfNeeded: Int(($0.numberValue ?? 0).rounded(.towardZero))) }
+            return values.map { toUint8($0.numberValue ?? 0) }
         default:
             throw ComponentError(message: "The \(argument) must be of type string or an instance of Buffer, TypedArray, or DataView. Received \(describe(value))")
         }
+    }
+
+    /// JavaScript's ToUint8, as `Buffer.from([...])` applies it: NaN and ±Infinity are 0,
+    /// anything else is truncated and taken modulo 256 (`Int(1e308)` would trap).
+    static func toUint8(_ number: Double) -> UInt8 {
+        guard number.isFinite else { return 0 }
+        var remainder = number.rounded(.towardZero).truncatingRemainder(dividingBy: 256)
+        if remainder < 0 { remainder += 256 }
+        return UInt8(remainder)
     }
 
     static func describe(_ value: JSONValue?) -> String {

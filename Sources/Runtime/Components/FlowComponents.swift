@@ -108,15 +108,19 @@ enum DayPattern {
 
 /// FSleep: waits `delay` seconds, then passes Input on.
 struct FSleep: ComponentRunner {
-    let delay: Duration
+    /// Whole seconds (SmythOS's `parseInt`), never negative; any finite number is kept here
+    /// and checked against the run's sleep limit when the step runs.
+    let seconds: Double
     var mayWait: Bool { true }
 
     init(_ component: Component) {
         let text = component.data["delay"].map(Template.text(of:)) ?? "1"
-        delay = .seconds(max(0, Int(text.trimmingCharacters(in: .whitespaces)) ?? 1))
+        // Not a finite number (text, NaN, Infinity): the default second, as before.
+        seconds = SafeNumbers.finite(text).map { max(0, $0.rounded(.towardZero)) } ?? 1
     }
 
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
+        let delay = try context.budget?.takeSleep(seconds: seconds, for: context.component) ?? SafeNumbers.duration(seconds: seconds)
         try await Task.sleep(for: delay)
         return ["Output": inputs["Input"] ?? .null]
     }

@@ -15,13 +15,15 @@ enum TypeCoercion {
             }
         case "number":
             if case .number = value { return value }
-            guard let number = Double(Template.text(of: value).trimmingCharacters(in: .whitespaces)) else {
+            // NaN and Infinity are refused: they have no JSON form and no use as an amount.
+            guard let number = SafeNumbers.finite(Template.text(of: value)) else {
                 throw ComponentError(message: "Invalid Number value for input \(input)")
             }
             return .number(number)
         case "integer":
-            let text = Template.text(of: value).trimmingCharacters(in: .whitespaces)
-            guard let number = Double(text) else { throw ComponentError(message: "Invalid Integer value for input \(input)") }
+            guard let number = SafeNumbers.finite(Template.text(of: value)) else {
+                throw ComponentError(message: "Invalid Integer value for input \(input)")
+            }
             return .number(number.rounded(.towardZero))
         case "boolean":
             if case .bool = value { return value }

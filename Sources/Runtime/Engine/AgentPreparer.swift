@@ -11,8 +11,8 @@ public enum AgentPreparer {
             } catch {
                 problems.append("\(component.jsonPath) (\(component.label)): \(error)")
             }
-            if let seconds = component.data["timeout"].flatMap({ Double(Template.text(of: $0)) }), seconds > 0 {
-                timeouts[component.id] = .milliseconds(Int(seconds * 1000) + 1000)  // the request's own timeout fires first
+            if let seconds = component.data["timeout"].flatMap({ SafeNumbers.finite(Template.text(of: $0)) }), seconds > 0 {
+                timeouts[component.id] = SafeNumbers.duration(seconds: seconds) + .seconds(1)  // the request's own timeout fires first
             }
         }
         if !problems.isEmpty { throw PrepareError(problems: problems) }

@@ -29,6 +29,8 @@ public struct RunContext: Sendable {
     public let http: (any AgentHTTP)?
     /// The component being run, for messages.
     public let component: Component
+    /// The run's limits and what it has used of them; nil outside a run (a runner tested alone).
+    var budget: RunBudget?
 
     public init(variables: JSONObject, keys: @escaping @Sendable (String) throws -> String?, http: (any AgentHTTP)?, component: Component) {
         self.variables = variables

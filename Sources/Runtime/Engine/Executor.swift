@@ -9,27 +9,79 @@ public struct Executor: Sendable {
     public let agent: PreparedAgent
     /// The longest a component may run; a component's own `timeout` setting wins.
     public var componentTimeout: Duration = .seconds(120)
+    /// What one run may use: wall time, component executions, ForEach items, sleep, response bytes.
+    public var limits: RunLimits = .defaults
 
     public init(agent: PreparedAgent) {
         self.agent = agent
     }
 
-    /// Runs from the endpoint named `endpoint` (or the only one) with `inputs`.
+    /// Runs from the endpoint named `endpoint` (or the only one) with `inputs`, within `limits`.
     public func run(endpoint: String?, inputs: JSONObject, context: RunEnvironment,
                     observer: (@Sendable (TraceEntry) -> Void)? = nil) async throws(RunError) -> RunResult {
         let start = try agent.endpoint(named: endpoint)
-        var state = RunState(agent: agent)
-        let clock = ContinuousClock()
-        let run = Run(executor: self, environment: context, observer: observer, clock: clock, started: clock.now)
-        let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
-        let outcome = await run.drive(&state, launching: initial, endsAtAPIOutput: true)
-        switch outcome.ending {
-        case .failed(let error): throw error
-        case .output(let output): return RunResult(output: output, trace: outcome.trace)
-        case .quiet:
-            if Task.isCancelled { throw .cancelled }
-            return RunResult(output: state.lastOutputs(), trace: outcome.trace)
+        let budget = RunBudget(limits: limits)
+        let redactor = VaultValueRedactor()
+        var environment = context
+        let lookup = context.keys
+        // Every vault value the run renders is remembered, so that what the run hands back
+        // (trace, errors, result) can be scrubbed of it.
+        environment.keys = { name in
+            let value = try lookup(name)
+            if let value { redactor.record(value) }
+            return value
         }
+        let clock = ContinuousClock()
+        let run = Run(executor: self, environment: environment, observer: observer, clock: clock, started: clock.now,
+                      budget: budget, redactor: redactor)
+        let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
+        let agent = self.agent
+        let wallTime = min(limits.wallTime, RunLimits.longestDuration)
+        let race: WallClockRace = await withTaskGroup(of: WallClockRace.self) { group in
+            group.addTask {
+                var state = RunState(agent: agent)
+                let outcome = await run.drive(&state, launching: initial, endsAtAPIOutput: true)
+                if case .quiet = outcome.ending, !Task.isCancelled { return .finished(outcome, lastOutputs: state.lastOutputs()) }
+                return .finished(outcome, lastOutputs: nil)
+            }
+            group.addTask {
+                do { try await Task.sleep(for: wallTime) } catch { return .timerCancelled }
+                // Read now: once the run is cancelled, nothing is running any more.
+                return .timedOut(running: budget.running)
+            }
+            while let next = await group.next() {
+                if case .timerCancelled = next { continue }
+                group.cancelAll()
+                return next
+            }
+            return .timerCancelled
+        }
+        switch race {
+        case .timedOut(let running):
+            throw redactor.redact(RunError.limitExceeded(
+                limit: .wallTime, componentID: running.first,
+                message: "the run took longer than its limit of \(RunBudget.describe(SafeNumbers.seconds(of: wallTime))) s "
+                    + "(\(RunLimit.wallTime.flag))" + (running.isEmpty ? "" : "; still running: \(running.joined(separator: ", "))")))
+        case .timerCancelled:
+            throw .cancelled
+        case .finished(let outcome, let lastOutputs):
+            switch outcome.ending {
+            case .failed(let error): throw redactor.redact(error)
+            case .output(let output): return RunResult(output: redactor.redact(output), trace: outcome.trace)
+            case .quiet:
+                guard let lastOutputs else { throw .cancelled }
+                return RunResult(output: redactor.redact(lastOutputs), trace: outcome.trace)
+            }
+        }
+    }
+
+    /// Which came first: the run's end or its wall-time limit.
+    enum WallClockRace: Sendable {
+        case finished(Run.Outcome, lastOutputs: JSONValue?)
+        /// The wall-time limit came first; `running` are the components that were running then.
+        case timedOut(running: [String])
+        /// The timer was cancelled: the run itself was (Ctrl-C, a caller's timeout).
+        case timerCancelled
     }
 
     struct Finished: Sendable {
@@ -65,6 +117,8 @@ struct Run: Sendable {
     let observer: (@Sendable (TraceEntry) -> Void)?
     let clock: ContinuousClock
     let started: ContinuousClock.Instant
+    let budget: RunBudget
+    let redactor: VaultValueRedactor
 
     enum Ending: Sendable {
         case output(JSONValue)
@@ -124,7 +178,7 @@ struct Run: Sendable {
 
             /// Records a finished component and launches what it made ready; an ending stops the run.
             func finish(_ finished: Executor.Finished) -> Ending? {
-                let entry = TraceEntry(finished)
+                let entry = TraceEntry(finished, redactor: redactor)
                 trace.append(entry)
                 observer?(entry)
                 switch finished.result {
@@ -145,7 +199,7 @@ struct Run: Sendable {
                     // flows on with the error, as in SmythOS.
                     var outputs = (error as? ComponentError)?.outputs ?? [:]
                     outputs[TraceEntry.key] = nil
-                    outputs["_error"] = ComponentError.value(of: error)
+                    outputs["_error"] = redactor.redact(ComponentError.value(of: error))
                     state.deliver(outputs, from: finished.component)
                 }
                 for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
@@ -179,9 +233,11 @@ struct Run: Sendable {
     }
 
     func execute(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
+        try budget.startComponent(component)
+        defer { budget.finishComponent(component) }
         if component.type == "ForEach" { return try await loop(component, inputs: inputs) }
         guard let runner = agent.runners[component.id] else { throw ComponentError(message: "no runner for \(component.type)") }
-        return try await runner.run(inputs, context: environment.context(for: component))
+        return try await runner.run(inputs, context: environment.context(for: component, budget: budget))
     }
 
     /// ForEach: the branch behind `Loop` runs once per item, one item after another; the
@@ -189,7 +245,9 @@ struct Run: Sendable {
     func loop(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
         let body = agent.loopBodies[component.id] ?? []
         var collected: [JSONValue] = []
-        for item in ForEach.items(inputs["Input"]) {
+        let items = ForEach.items(inputs["Input"])
+        try budget.takeForEachItems(items.count, for: component)
+        for item in items {
             try Task.checkCancellation()
             var state = RunState(agent: agent, restrictedTo: body)
             state.deliver(["Loop": item], from: component)
@@ -213,8 +271,10 @@ public struct RunEnvironment: Sendable {
         self.http = http
     }
 
-    func context(for component: Component) -> RunContext {
-        RunContext(variables: variables, keys: keys, http: http, component: component)
+    func context(for component: Component, budget: RunBudget) -> RunContext {
+        var context = RunContext(variables: variables, keys: keys, http: http, component: component)
+        context.budget = budget
+        return context
     }
 }
 
@@ -242,19 +302,20 @@ public struct TraceEntry: Sendable {
     /// The output key under which a component hands its trace details to the engine.
     static let key = "_trace"
 
-    init(_ finished: Executor.Finished) {
+    /// The entry of a finished component, with every vault value the run rendered masked.
+    init(_ finished: Executor.Finished, redactor: VaultValueRedactor) {
         componentID = finished.component.id
         type = finished.component.type
         title = finished.component.title
         switch finished.result {
         case .failure(let error):
             succeeded = false
-            self.error = String(describing: error)
-            http = (error as? ComponentError)?.outputs[Self.key]
+            self.error = redactor.redact(String(describing: error))
+            http = (error as? ComponentError)?.outputs[Self.key].map(redactor.redact)
         case .success(let outputs):
             succeeded = true
             error = nil
-            http = outputs[Self.key]
+            http = outputs[Self.key].map(redactor.redact)
         }
         startedAt = finished.startedAt
         duration = finished.duration
@@ -266,12 +327,16 @@ public struct TraceEntry: Sendable {
 public enum RunError: Error, Sendable, Equatable, CustomStringConvertible {
     case noEndpoint(String)
     case componentFailed(component: String, type: String, message: String)
+    /// The run went over one of its `RunLimits`; `componentID` is the component that did
+    /// (or, for wall time, one still running).
+    case limitExceeded(limit: RunLimit, componentID: String?, message: String)
     case cancelled
 
     public var description: String {
         switch self {
         case .noEndpoint(let reason): return reason
         case .componentFailed(let component, let type, let message): return "\(type) \(component) failed: \(message)"
+        case .limitExceeded(_, _, let message): return "run limit: \(message)"
         case .cancelled: return "the run was cancelled"
         }
     }

@@ -40,8 +40,10 @@ public enum JSONWriter {
         }
     }
 
-    /// Integers print without a fraction, like JavaScript's JSON.stringify.
+    /// Integers print without a fraction, like JavaScript's JSON.stringify; NaN and ±Infinity,
+    /// which JSON cannot write, print as `null`, as JSON.stringify does too.
     static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }

@@ -19,9 +19,11 @@ public struct AgentSession: Sendable {
         } || JSONWriter.string(.object(agent.variables)).contains("{{KEY(")
     }
 
-    /// Resolves (pre-flight, throwing `PreflightError`) and prepares (throwing `PrepareError`).
+    /// Resolves (pre-flight, throwing `PreflightError`) and prepares (throwing `PrepareError`);
+    /// the APICalls' responses are read up to `limits.maxResponseBytes`.
     public static func make(agent: Agent, vault: Vault?, transport: any HTTPTransport,
-                            login: (@Sendable (Connection) async throws -> Void)?) async throws -> AgentSession {
+                            login: (@Sendable (Connection) async throws -> Void)?,
+                            limits: RunLimits = .defaults) async throws -> AgentSession {
         var resolution = Preflight.Resolution()
         var authorizer: RequestAuthorizer?
         if let vault {
@@ -34,7 +36,8 @@ public struct AgentSession: Sendable {
         let keys: @Sendable (String) throws -> String? = { name in try vault?.keyValue(name) }
         return AgentSession(prepared: prepared,
                             environment: RunEnvironment(variables: agent.variables, keys: keys,
-                                                        http: AuthorizedHTTP(transport: transport, authorizer: authorizer)),
+                                                        http: AuthorizedHTTP(transport: ResponseSizeLimit(base: transport, maxResponseBytes: limits.maxResponseBytes),
+                                                                             authorizer: authorizer)),
                             resolution: resolution)
     }
 }

@@ -88,16 +88,20 @@ public struct Template: Sendable, Equatable {
             case .text(let text):
                 out += text
                 if context == .json { inString = Self.endsInsideString(text, startingInside: inString) }
-                if context == .url && text.contains("?") { inQuery = true }
+                if context == .url && (text.contains("?") || text.contains("#")) { inQuery = true }
             case .value(let path, let placeholder):
                 guard let resolved = value(path) else { throw TemplateError.unresolved(placeholder) }
                 if context == .url && !Self.hasReachedPath(out) {
-                    out += Self.text(of: resolved)  // a base URL (`{{api}}/v1/x`) goes in as it is
+                    // A base URL (`{{api}}/v1/x`) goes in as it is; only an APICall with
+                    // `allowedHosts` gets here, and it checks the host it rendered.
+                    out += Self.text(of: resolved)
                 } else {
+                    if context == .url && !inQuery { try Self.checkPathValue(Self.text(of: resolved), placeholder: placeholder) }
                     out += Self.escape(resolved, context, inString: inString, inQuery: inQuery)
                 }
             case .key(let name, let placeholder):
                 guard let secret = try key(name) else { throw TemplateError.unknownKey(name, placeholder: placeholder) }
+                if context == .url && !inQuery { try Self.checkPathValue(secret, placeholder: placeholder) }
                 out += Self.escape(.string(secret), context, inString: inString, inQuery: inQuery)
             }
         }
@@ -132,6 +136,11 @@ public struct Template: Sendable, Equatable {
         }
     }
 
+    /// Refuses a value that would leave the path it is inserted into (see `URLTemplateRules`).
+    static func checkPathValue(_ text: String, placeholder: String) throws(TemplateError) {
+        if let problem = URLTemplateRules.pathValueProblem(text) { throw .unsafePathValue(placeholder, reason: problem) }
+    }
+
     /// True once a URL has its scheme, host and the `/` that starts the path: placeholders
     /// before that point build the base URL and are not encoded.
     static func hasReachedPath(_ url: String) -> Bool {
@@ -158,6 +167,8 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
     case unresolved(String)
     case unknownKey(String, placeholder: String)
     case lineBreakInHeader
+    /// A value for the URL path that would add a dot-segment, `?`, `#`, a backslash or `@`.
+    case unsafePathValue(String, reason: String)
 
     public var description: String {
         switch self {
@@ -165,6 +176,7 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unresolved(let placeholder): return "\(placeholder) matches no input or variable"
         case .unknownKey(let name, _): return "{{KEY(\(name))}}: the vault has no key \(name) (add it with keyflow vault keys set \(name))"
         case .lineBreakInHeader: return "a header value may not contain a line break"
+        case .unsafePathValue(let placeholder, let reason): return "\(placeholder) cannot go into the URL path: \(reason)"
         }
     }
 }

@@ -117,9 +117,27 @@ public enum AgentValidator {
                !url.lowercased().hasPrefix("http://") && !url.lowercased().hasPrefix("https://") {
                 report(component, "\(component.jsonPath).data.url", "the URL must start with http:// or https://", false)
             }
+            checkURLOrigin(component, report: report)
         default:
             break
         }
+    }
+}
+
+extension AgentValidator {
+    /// The origin of an APICall's URL is the agent's: a placeholder in the scheme, host or
+    /// port needs `data.allowedHosts` (see `URLTemplateRules`).
+    static func checkURLOrigin(_ component: Component, report: (Component?, String, String, Bool) -> Void) {
+        let allowed: AllowedHosts?
+        do {
+            allowed = try AllowedHosts(component.data["allowedHosts"])
+        } catch {
+            report(component, "\(component.jsonPath).data.allowedHosts", error.description, false)
+            return
+        }
+        guard allowed == nil, let text = component.data["url"]?.stringValue, let template = try? Template(text),
+              let first = URLTemplateRules.originPlaceholders(template).first else { return }
+        report(component, "\(component.jsonPath).data.url", APICall.originMessage(first), false)
     }
 }
 

@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Fail instead of waiting for a login when a connection needs one.") var nonInteractive = false
     @Flag(help: "Rewrite the file to reference Add New connections by id (a backup is kept).") var save = false
     @Flag(help: "Do not print progress lines on standard error.") var quiet = false
+    @OptionGroup(title: "Limits of the run") var runLimits: RunLimitOptions
 
     func validate() throws {
         for input in inputs where !input.contains("=") { throw ValidationError("--input expects key=value, got \"\(input)\"") }
@@ -40,6 +41,7 @@ struct RunCommand: AsyncParsableCommand {
             runInputs[String(parts[0])] = .string(parts.count > 1 ? String(parts[1]) : "")
         }
 
+        let limits = runLimits.limits
         let transport = AsyncHTTPTransport(maxResponseBytes: 64 << 20)
         defer { Task { try? await transport.shutdown() } }
         let vault = AgentSession.needsVault(loaded) ? try VaultSession.open() : nil
@@ -49,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let session: AgentSession
         do {
-            session = try await AgentSession.make(agent: loaded, vault: vault, transport: transport, login: login)
+            session = try await AgentSession.make(agent: loaded, vault: vault, transport: transport, login: login, limits: limits)
         } catch let error as PreflightError {
             let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
             throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)
@@ -67,8 +69,10 @@ struct RunCommand: AsyncParsableCommand {
         let endpoint = self.endpoint
         let runTask = Task { () -> Result<RunResult, RunError> in
             do throws(RunError) {
-                return .success(try await Executor(agent: prepared).run(endpoint: endpoint, inputs: runInputs, context: environment,
-                                                                         observer: { progress.report($0) }))
+                var executor = Executor(agent: prepared)
+                executor.limits = limits
+                return .success(try await executor.run(endpoint: endpoint, inputs: runInputs, context: environment,
+                                                       observer: { progress.report($0) }))
             } catch {
                 return .failure(error)
             }

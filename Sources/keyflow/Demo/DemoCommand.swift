@@ -74,6 +74,8 @@ struct DemoCommand: AsyncParsableCommand {
         var loaded = try loadAgent()
         for index in loaded.components.indices where loaded.components[index].data["oauth_con_id"]?.stringValue == "demo" {
             loaded.components[index].data["oauth_con_id"] = .string(connection.id)
+            // The URL's origin is {{sandbox}}, so the calls list the one host it may be.
+            loaded.components[index].data["allowedHosts"] = .string(String(sandboxURL.dropFirst("http://".count)))
         }
         loaded.variables["sandbox"] = .string(sandboxURL)
         let issues = AgentValidator.validate(loaded)

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OAuthCore
+import Runtime
 import Server
 import ServiceLifecycle
 import Vault
@@ -28,6 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-network"),
             help: "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise.")
     var allowNetwork: [String] = []
+    @OptionGroup(title: "Limits of each agent run") var runLimits: RunLimitOptions
+    @Option(help: "How many agent runs one team may have in progress at once; more are refused with 429.")
+    var maxConcurrentRuns: Int = RunLimits.defaults.maxConcurrentRunsPerTeam
+
+    func validate() throws {
+        guard maxConcurrentRuns >= 1 else { throw ValidationError("--max-concurrent-runs must be 1 or more") }
+    }
 
     func run() async throws {
         let vault = try VaultSession.open()
@@ -46,8 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice
         try await importAgents(into: vault)
+        var limits = runLimits.limits
+        limits.maxConcurrentRunsPerTeam = maxConcurrentRuns
         let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport),
-                                                           binding: .init(host: host, port: port)),
+                                                           binding: .init(host: host, port: port), runLimits: limits),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in
                                   FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(vault.home.publicURL))\n".utf8))
