@@ -50,10 +50,11 @@ struct RunLimitTests {
 
     @Test func wallTimeStopsARunThatWaitsTooLong() async throws {
         var limits = RunLimits.defaults
-        // A one-second limit on a 290-second sleep (under the 300 s sleep limit): the run must
+        // A ten-second limit on a 290-second sleep (under the 300 s sleep limit): the run must
         // end long before the sleep would. The bounds leave room for a loaded machine, where the
-        // whole suite can keep this test off the CPU for half a minute.
-        limits.wallTime = .seconds(1)
+        // whole suite can keep this test off the CPU for half a minute; a one-second limit
+        // could fire before C0 had even started there, and then no component is named.
+        limits.wallTime = .seconds(10)
         let began = ContinuousClock.now
         let agent = try Self.chain(["290"])
         await Self.expectLimit(.wallTime, at: "C0") { try await Self.run(agent, limits) }
