@@ -15,6 +15,7 @@ public enum KeyflowServer {
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
+        StaticFiles.add(to: router)
         for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
             // The provider brings the user back here; the page they came from shows the outcome.
             router.get(RouterPath(path)) { request, _ -> Response in

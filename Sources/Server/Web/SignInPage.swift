@@ -14,7 +14,7 @@ struct SignInPage {
         router.get("/signin") { request, _ in
             let csrf = CSRF.token(in: request) ?? CSRF.newToken()
             let query = VaultPage.query(request)
-            return HTML.page(title: "Sign in", body: form(csrf: csrf, next: query["next"], notice: query["notice"]), headers: CSRF.cookie(csrf))
+            return HTML.page(title: "Sign in", body: try form(csrf: csrf, next: query["next"]), notice: query["notice"], headers: CSRF.cookie(csrf))
         }
         router.post("/signin") { request, _ in
             let form = try await CSRF.checkedForm(request)
@@ -41,15 +41,13 @@ struct SignInPage {
         return next
     }
 
-    func form(csrf: String, next: String?, notice: String?) -> String {
-        """
-        \(notice.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? "")
-        <h1>Sign in</h1>
-        <p>Paste the API token that <code>keyflow users add NAME --team TEAM</code> printed for you.</p>
-        <form method="post" action="/signin"><input type="hidden" name="csrf" value="\(csrf)">
-        <input type="hidden" name="next" value="\(HTML.escape(Self.safeNext(next)))">
-        <label>API token <input type="password" name="token" id="token" required autocomplete="off"></label>
-        <p><button id="sign-in">Sign in</button></p></form>
-        """
+    /// What `signin.mustache` shows.
+    struct View {
+        var csrf: String
+        var next: String
+    }
+
+    func form(csrf: String, next: String?) throws -> String {
+        try Templates.render("signin", View(csrf: csrf, next: Self.safeNext(next)))
     }
 }
