@@ -105,7 +105,7 @@ struct PageSecurityTests {
                 ("/vault/connections/\(connection.id)/edit", "name=Renamed&tokenURL=nope"),
                 ("/vault/connections/\(connection.id)/authenticate", ""),
                 ("/agents/functions/run", "endpoint=hash&input.data=Hello"),
-                ("/agents/api/run", "endpoint=E"),
+                ("/agents/api/run", "endpoint=NOPE"),
             ]
             for (uri, form) in posts {
                 let response = try await AgentsPageTests.post(client, uri, csrf: csrf, form)
