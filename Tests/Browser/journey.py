@@ -43,8 +43,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
-# Closes a JavaScript string and calls alert(1) if a page ever puts it into inline code.
-SCRIPT_NAME = "x');alert(1);('"
+# Closes a JavaScript string and calls alert(1) if a page ever puts it into inline code
+# (the old onsubmit="return confirm('Remove …?')" showed an alert "1" first).
+SCRIPT_NAME = "x'+alert(1)+'"
 KINDS = ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials"]
 
 
