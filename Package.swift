@@ -80,6 +80,7 @@ let package = Package(
                 .embedInCode("Web/Templates/login.mustache"),
                 .embedInCode("Web/Templates/signin.mustache"),
                 .embedInCode("Web/Templates/vault.mustache"),
+                .embedInCode("Web/Templates/wrong_browser.mustache"),
                 .embedInCode("Web/Static/keyflow.css"),
                 .embedInCode("Web/Static/keyflow.js"),
             ]

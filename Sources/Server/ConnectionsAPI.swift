@@ -47,7 +47,9 @@ struct ConnectionsAPI {
         group.post("connections/:id/authenticate") { _, context in
             let vault = try team(context)
             let connectionID = try id(context)
-            switch try await flows.flows(for: vault).start(connectionID) {
+            // The browser that opens the URL must belong to the same account to finish the login.
+            let account = context.account ?? KeyflowRequestContext.localAccount
+            switch try await flows.flows(for: vault).start(connectionID, boundTo: .account(account)) {
             case .browser(let url):
                 return JSONResponse.make(.ok, .object(JSONObject([("authorization_url", .string(url))])))
             case .completed(let connection):
@@ -152,9 +154,9 @@ public actor FlowsRegistry {
     }
 
     /// Hands a callback to the team whose login it belongs to.
-    func complete(path: String, query: String) async throws -> Connection {
+    func complete(path: String, query: String, presenter: LoginPresenter) async throws -> Connection {
         for flows in byTeam.values where await flows.hasPendingLogins {
-            do { return try await flows.complete(path: path, query: query) } catch FlowError.unknownLogin { continue }
+            do { return try await flows.complete(path: path, query: query, presenter: presenter) } catch FlowError.unknownLogin { continue }
         }
         throw FlowError.unknownLogin
     }

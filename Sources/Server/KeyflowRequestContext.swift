@@ -7,6 +7,16 @@ public struct KeyflowRequestContext: RequestContext {
     /// Set by `TeamAuthentication` for every `/api/v1` request.
     public var team: String?
     public var userName: String?
+    /// Who started a login, for binding it (`TeamAuthentication`): a user's id, or
+    /// `KeyflowRequestContext.localAccount` in the no-users mode.
+    public var account: String?
+    /// The browser's session on the web pages, set by `BrowserSessions`.
+    public var session: WebSessions.Session?
+    /// Whether any user exists (read once per page request by `BrowserSessions`).
+    public var usersExist = false
+
+    /// The one account of the no-users mode.
+    public static let localAccount = "local"
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -6,9 +6,12 @@ import Vault
 
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
-    /// Builds the router for a vault (any team is served from the same store).
-    public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil) -> Router<KeyflowRequestContext> {
+    /// Builds the router for a vault (any team is served from the same store), listening at
+    /// `binding` (whose names, with the public URL's, are the only Host names answered).
+    public static func router(vault: Vault, flows: FlowsRegistry, agents: URL? = nil, binding: Binding) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
+        // First, so that it stands in front of every route (and of the 404s).
+        router.add(middleware: RequestBoundary(binding: binding, publicURL: vault.home.publicURL))
         let folder = AgentFolder(directory: agents ?? vault.home.directory.appendingPathComponent("agents"))
         let runs = AgentRuns(transport: flows.transport)
         let selections = AddNewSelections(folder: folder)
@@ -16,12 +19,18 @@ public enum KeyflowServer {
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         StaticFiles.add(to: router)
+        let sessions = WebSessions(vault: vault)
         for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
             // The provider brings the user back here; the page they came from shows the outcome.
             router.get(RouterPath(path)) { request, _ -> Response in
                 do {
-                    let connection = try await flows.complete(path: path, query: request.uri.query ?? "")
+                    let presenter = try Self.presenter(of: request, sessions: sessions, store: vault.store)
+                    let connection = try await flows.complete(path: path, query: request.uri.query ?? "", presenter: presenter)
                     return HTML.redirect(await selections.landing(after: connection))
+                } catch FlowError.wrongBrowser {
+                    // The login stays pending, so the browser that started it can still finish it.
+                    let body = try Templates.render("wrong_browser", WrongBrowserPage(message: FlowError.wrongBrowser.description))
+                    return HTML.page(title: "Login not finished", body: body, status: .forbidden)
                 } catch {
                     return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
                 }
@@ -34,13 +43,30 @@ public enum KeyflowServer {
         KeysAPI(connections: connections).add(to: api)
         AgentsAPI(folder: folder, runs: runs, connections: connections).add(to: api)
 
-        let sessions = WebSessions(vault: vault)
-        SignInPage(sessions: sessions, home: vault.home).add(to: router.group().add(middleware: WebErrors()))
-        let web = router.group().add(middleware: WebErrors()).add(middleware: WebAuthentication(sessions: sessions, store: vault.store))
+        let browserSessions = BrowserSessions(sessions: sessions, store: vault.store, home: vault.home)
+        SignInPage(sessions: sessions, home: vault.home).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
+        let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(middleware: WebAuthentication())
         let agentsPage = AgentsPage(root: vault, folder: folder, runs: runs)
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
         return router
+    }
+}
+
+/// What `wrong_browser.mustache` shows.
+struct WrongBrowserPage {
+    var message: String
+}
+
+extension KeyflowServer {
+    /// Who presents a callback: the browser's session (from its cookie) and its account.
+    static func presenter(of request: Request, sessions: WebSessions, store: any VaultStore) throws -> LoginPresenter {
+        let users = try store.users()
+        guard let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try sessions.session(cookie: cookie, among: users) else {
+            return .stranger
+        }
+        let account = session.user?.id ?? (users.isEmpty ? KeyflowRequestContext.localAccount : nil)
+        return .browser(session: session.idHash, account: account)
     }
 }
 

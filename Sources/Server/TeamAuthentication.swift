@@ -20,8 +20,10 @@ public struct TeamAuthentication: RouterMiddleware {
             }
             context.team = user.team
             context.userName = user.name
+            context.account = user.id
         } else if (try? store.users().isEmpty) == true {
             context.team = Vault.localTeam
+            context.account = Context.localAccount
         } else {
             throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token> (keyflow users add NAME --team T prints one)")
         }

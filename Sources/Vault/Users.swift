@@ -12,12 +12,40 @@ public enum Users {
         if cleanName.isEmpty { problems.append("the user name must not be empty") }
         if !Vault.isValidKeyName(team) { problems.append("team \"\(team)\": use letters, digits, _, - and . only") }
         if !problems.isEmpty { throw .invalidInput(problems) }
-        let token = "kft_" + PKCE(length: 43).verifier
+        let token = newToken()
         let user = StoredUser(id: ConnectionID.make(prefix: "ku_"), name: cleanName, team: team, tokenHash: hash(token),
                               createdAt: Date().timeIntervalSince1970)
         try store.addUser(user)
         return (user, token)
     }
+
+    /// The user named `nameOrID` (a name, or the `ku_` id when names repeat across teams),
+    /// in `team` when given.
+    public static func find(_ nameOrID: String, team: String? = nil, store: any VaultStore) throws(VaultError) -> StoredUser {
+        let matches = try store.users().filter { ($0.id == nameOrID || $0.name == nameOrID) && (team == nil || $0.team == team) }
+        guard let user = matches.first else { throw .notFound("user \(nameOrID)") }
+        guard matches.count == 1 else {
+            throw .invalidInput(["\(matches.count) users are called \(nameOrID) (teams \(matches.map(\.team).joined(separator: ", "))); pass --team or the user's id"])
+        }
+        return user
+    }
+
+    /// Replaces a user's API token and ends all their browser sessions; returns the new
+    /// token, shown once. The old token stops working at once.
+    public static func rotateToken(of user: StoredUser, store: any VaultStore) throws(VaultError) -> String {
+        let token = newToken()
+        guard try store.replaceUserToken(id: user.id, tokenHash: hash(token)) else { throw .notFound("user \(user.name)") }
+        try store.deleteSessions(userID: user.id)
+        return token
+    }
+
+    /// Removes a user and ends all their browser sessions.
+    public static func remove(_ user: StoredUser, store: any VaultStore) throws(VaultError) {
+        guard try store.deleteUser(id: user.id) else { throw .notFound("user \(user.name)") }
+        try store.deleteSessions(userID: user.id)
+    }
+
+    static func newToken() -> String { "kft_" + PKCE(length: 43).verifier }
 
     /// The user an API token belongs to, if any.
     public static func authenticate(token: String, store: any VaultStore) throws(VaultError) -> StoredUser? {

@@ -11,7 +11,8 @@ folder), signs in with the user's API token, then:
   6. + Add New from the component: creates, approves and selects a second connection;
   7. Duplicate, Edit (renames the copy to a name that would break out of a JavaScript
      string), Sign out, Authenticate again and Remove (the confirm dialog shows the name as
-     text, and nothing else runs) in the Vault.
+     text, and nothing else runs) in the Vault;
+  8. signs out, and the ended session's cookie, replayed, no longer opens the Vault.
 The pages run under a Content-Security-Policy without 'unsafe-inline'; any violation the
 browser reports fails the journey. Logins go on to the provider from a page of ours, since
 the policy's form-action also covers a form's redirect.
@@ -374,8 +375,14 @@ class Journey:
         self.expect_no_policy_violations()
 
         self.step = "8. sign out of the browser session"
+        ended = b.get_cookie("kf_session")
         b.find_element(By.ID, "sign-out").click()
         self.wait.until(EC.url_contains("/signin"))
+        b.get(self.base + "/vault")
+        self.wait.until(EC.url_contains("/signin"))
+        # Signing out ended the session on the server: its cookie, put back, no longer works.
+        b.delete_cookie("kf_session")
+        b.add_cookie({"name": "kf_session", "value": ended["value"], "path": "/"})
         b.get(self.base + "/vault")
         self.wait.until(EC.url_contains("/signin"))
         print("journey: all steps passed")

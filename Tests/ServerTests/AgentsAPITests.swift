@@ -17,9 +17,9 @@ struct AgentsAPITests {
         let (app, _) = try ConnectionsAPITests.app(transport: transport)
         let fixture = try Repository.data("fixtures/smythos-agents/functions-components.smyth")
         try await app.test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/agents/functions", method: .put, body: ByteBuffer(bytes: fixture))
+            let put = try await client.execute(uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(bytes: fixture))
             #expect(put.status == .created)
-            let again = try await client.execute(uri: "/api/v1/agents/functions", method: .put, body: ByteBuffer(bytes: fixture))
+            let again = try await client.execute(uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(bytes: fixture))
             #expect(again.status == .ok)
             let list = try await client.execute(uri: "/api/v1/agents", method: .get)
             #expect(ConnectionsAPITests.json(list.body).arrayValue?.first?["name"] == .string("functions"))
@@ -29,12 +29,12 @@ struct AgentsAPITests {
             #expect(ConnectionsAPITests.json(validated.body)["valid"] == .bool(true))
             let inspected = try await client.execute(uri: "/api/v1/agents/functions/inspect", method: .get)
             #expect(ConnectionsAPITests.json(inspected.body) == .array([]))
-            let run = try await client.execute(uri: "/api/v1/agents/functions/run", method: .post,
+            let run = try await client.execute(uri: "/api/v1/agents/functions/run", method: .post, headers: ConnectionsAPITests.json,
                                                body: ByteBuffer(string: #"{"endpoint": "hash", "inputs": {"data": "Hello World"}}"#))
             #expect(run.status == .ok)
             #expect(ConnectionsAPITests.json(run.body)["output"]?["result"]?["Hash"] == .string("b10a8db164e0754105b7a99be72e3fe5"))
             #expect(ConnectionsAPITests.json(run.body)["trace"]?.arrayValue?.count == 2)
-            let invalid = try await client.execute(uri: "/api/v1/agents/broken", method: .put, body: ByteBuffer(string: "{\"components\": ["))
+            let invalid = try await client.execute(uri: "/api/v1/agents/broken", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(string: "{\"components\": ["))
             #expect(invalid.status == .unprocessableContent)
             let sneaky = try await client.execute(uri: "/api/v1/agents/..%2F..%2Fvault", method: .get)
             #expect(sneaky.status == .notFound)
@@ -46,7 +46,7 @@ struct AgentsAPITests {
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/keys/SLACK_TOKEN", method: .put, body: ByteBuffer(string: #"{"value": "xoxb-secret-1"}"#))
+            let put = try await client.execute(uri: "/api/v1/keys/SLACK_TOKEN", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(string: #"{"value": "xoxb-secret-1"}"#))
             #expect(put.status == .noContent)
             let list = try await client.execute(uri: "/api/v1/keys", method: .get)
             #expect(String(buffer: list.body) == #"["SLACK_TOKEN"]"#)

@@ -35,9 +35,9 @@ struct AgentsPageTests {
         return file
     }
 
-    static func post(_ client: some TestClientProtocol, _ uri: String, csrf: String, _ form: String) async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(csrf)"],
-                                 body: ByteBuffer(string: "csrf=\(csrf)&" + form))
+    static func post(_ client: some TestClientProtocol, _ uri: String, csrf: VaultPageTests.PageSession, _ form: String) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
+                                 body: ByteBuffer(string: "csrf=\(csrf.csrf)&" + form))
     }
 
     static func connectionID(in file: URL, component: String) throws -> String? {
@@ -74,7 +74,7 @@ struct AgentsPageTests {
 
             let original = try Data(contentsOf: file)
             let forged = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post,
-                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(csrf)"],
+                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
                                                   body: ByteBuffer(string: "csrf=nope&connection=\(mine.id)"))
             #expect(forged.status == .forbidden)
             // Another team's connection can't be chosen, and the file is untouched.
@@ -175,7 +175,7 @@ struct AgentsPageTests {
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let response = try await Self.post(client, "/vault/keys", csrf: "abc", "name=BIG&value=" + String(repeating: "x", count: 2 << 20))
+            let response = try await Self.post(client, "/vault/keys", csrf: .init(cookies: "", csrf: "abc"), "name=BIG&value=" + String(repeating: "x", count: 2 << 20))
             #expect(response.status == .contentTooLarge)
             #expect(try root.forTeam(Vault.localTeam).keyNames().isEmpty)
         }

@@ -11,16 +11,21 @@ import Vault
 /// The JSON API at the HTTP level: teams, isolation, errors, masking.
 struct ConnectionsAPITests {
     /// The app and its vault; `transport` must be shut down by the caller (AsyncHTTPClient insists).
-    static func app(transport: AsyncHTTPTransport, publicURL: String = KeyflowHome.defaultPublicURL) throws -> (some ApplicationProtocol, Vault) {
+    static func app(transport: AsyncHTTPTransport, publicURL: String = KeyflowHome.defaultPublicURL,
+                    binding: KeyflowServer.Binding = .init(host: "localhost", port: 80)) throws -> (some ApplicationProtocol, Vault) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-server-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory, publicURL: publicURL)).vault
-        let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport))
+        // HummingbirdTesting's router mode sends `Host: localhost` (so port 80).
+        let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), binding: binding)
         return (Application(router: router), vault)
     }
 
     static let canary = "CANARY-client-secret-0123456789"
 
     static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    /// The API takes bodies only as JSON (a cross-site "simple" request can't send that type).
+    static let json: HTTPFields = [.contentType: "application/json"]
 
     static func json(_ buffer: ByteBuffer) -> JSONValue { (try? JSONParser.parse(Array(buffer.readableBytesView))) ?? .null }
 
@@ -32,7 +37,7 @@ struct ConnectionsAPITests {
         let (app, _) = try Self.app(transport: transport)
         try await app.test(.router) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, body: Self.body(Self.createCustom))
+            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(Self.createCustom))
             #expect(created.status == .created)
             #expect(!String(buffer: created.body).contains(Self.canary))
             let id = try #require(Self.json(created.body)["id"]?.stringValue)
@@ -62,7 +67,7 @@ struct ConnectionsAPITests {
             #expect(anonymous.status == .unauthorized)
             let forged = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer kft_forged"])
             #expect(forged.status == .unauthorized)
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)"],
+            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
                                                    body: Self.body(Self.createCustom))
             let id = try #require(Self.json(created.body)["id"]?.stringValue)
             for (method, path) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.post, "/duplicate"), (.post, "/sign-out")] {
@@ -81,14 +86,14 @@ struct ConnectionsAPITests {
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try Self.app(transport: transport)
         try await app.test(.router) { client in
-            let broken = try await client.execute(uri: "/api/v1/connections", method: .post, body: Self.body("{\"kind\": "))
+            let broken = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body("{\"kind\": "))
             #expect(broken.status == .badRequest && Self.json(broken.body)["error"]?["code"] == .string("bad_json"))
-            let huge = try await client.execute(uri: "/api/v1/connections", method: .post,
+            let huge = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
                                                 body: Self.body("{\"x\": \"" + String(repeating: "a", count: 300_000) + "\"}"))
             #expect(huge.status == .contentTooLarge)
-            let noKind = try await client.execute(uri: "/api/v1/connections", method: .post, body: Self.body(#"{"name": "x"}"#))
+            let noKind = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(#"{"name": "x"}"#))
             #expect(noKind.status == .unprocessableContent && Self.json(noKind.body)["error"]?["field"] == .string("kind"))
-            let invalid = try await client.execute(uri: "/api/v1/connections", method: .post,
+            let invalid = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
                                                    body: Self.body(#"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a"}}"#))
             #expect(invalid.status == .unprocessableContent)
             #expect(Self.json(invalid.body)["error"]?["field"] == .string("token-url"))

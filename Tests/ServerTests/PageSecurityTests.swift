@@ -92,7 +92,7 @@ struct PageSecurityTests {
             let first = try await client.execute(uri: "/vault", method: .get)
             Self.expectHardened(first, "GET /vault")
             let csrf = try #require(VaultPageTests.csrf(from: first))
-            let cookie: HTTPFields = [.cookie: "kf_csrf=\(csrf)"]
+            let cookie: HTTPFields = [.cookie: csrf.cookies]
             for uri in ["/signin", "/signin?notice=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/vault?notice=%3Cb%20onclick%3Dx%3E",
                         "/vault/connections/\(connection.id)/edit", "/agents", "/agents/api", "/agents/functions",
                         "/vault/connections/no-such-id/edit", "/agents/no-such-agent"] {
@@ -111,13 +111,13 @@ struct PageSecurityTests {
                 let response = try await AgentsPageTests.post(client, uri, csrf: csrf, form)
                 Self.expectHardened(response, "POST \(uri)")
             }
-            // Signed in, the layout's header adds the user, the team and the sign-out form.
+            // Signed in, the layout's header adds the user, the team and the sign-out forms.
             let (_, token) = try Users.add(name: "ada", team: Vault.localTeam, store: root.store)
-            let signedIn = try await AgentsPageTests.post(client, "/signin", csrf: csrf, "next=%2Fvault&token=\(token)")
-            let session = try #require(WebSessionTests.cookie("kf_session", in: signedIn))
-            let page = try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_csrf=\(csrf); kf_session=\(session)"])
+            let signedIn = try await WebSessionTests.signIn(client, token: token)
+            let page = try await client.execute(uri: "/vault", method: .get, headers: [.cookie: signedIn.cookies])
             Self.expectHardened(page, "GET /vault signed in")
             #expect(String(buffer: page.body).contains("id=\"sign-out\""))
+            #expect(String(buffer: page.body).contains("id=\"sign-out-everywhere\""))
         }
     }
 

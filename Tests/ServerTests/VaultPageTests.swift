@@ -10,9 +10,14 @@ import Vault
 
 /// The Vault web page: the list, the Add dialog per kind, CSRF on every form.
 struct VaultPageTests {
-    static func csrf(from response: TestResponse) -> String? {
-        guard let cookie = response.headers[.setCookie], let start = cookie.range(of: "kf_csrf=") else { return nil }
-        return String(cookie[start.upperBound...].prefix { $0 != ";" })
+    /// A browser on the pages: the session cookie it was given and its forms' CSRF token.
+    struct PageSession: Sendable {
+        let cookies: String
+        let csrf: String
+    }
+
+    static func csrf(from response: TestResponse) -> PageSession? {
+        (try? WebSessionTests.session(from: response)).map { PageSession(cookies: $0.cookies, csrf: $0.csrf) }
     }
 
     @Test func addAuthenticateAndRemoveThroughTheForms() async throws {
@@ -32,23 +37,23 @@ struct VaultPageTests {
             let form = "kind=custom-oauth2&name=Web&clientID=app&clientSecret=s3cret-web-0001&authorizationURL=https%3A%2F%2Fauth.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fauth.example%2Ftoken&pkce=on"
             let forged = try await client.execute(uri: "/vault/connections", method: .post,
-                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
+                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                   body: ByteBuffer(string: form + "&csrf=wrong"))
             #expect(forged.status == .forbidden)
             #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
             let added = try await client.execute(uri: "/vault/connections", method: .post,
-                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
-                                                 body: ByteBuffer(string: form + "&csrf=\(token)"))
+                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                                                 body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
             // The login goes on to the provider from a page of ours (form-action 'self').
             #expect(added.status == .ok)
             let location = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             #expect(location.hasPrefix("https://auth.example/authorize?") && location.contains("code_challenge="))
             let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
-            let listed = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_csrf=\(token)"]).body)
+            let listed = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
             #expect(listed.contains("Web") && listed.contains("needs-auth") && !listed.contains("s3cret-web-0001"))
             let removed = try await client.execute(uri: "/vault/connections/\(connection.id)/remove", method: .post,
-                                                   headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
-                                                   body: ByteBuffer(string: "csrf=\(token)"))
+                                                   headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                                                   body: ByteBuffer(string: "csrf=\(token.csrf)"))
             #expect(removed.status == .seeOther)
             #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
         }
@@ -66,19 +71,20 @@ struct VaultPageLoginTests {
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
-            let form = "csrf=\(token)&kind=custom-oauth2&name=Peer&clientID=pkce-client&clientSecret=secret-pkce&scopes=read&pkce=on"
+            let form = "csrf=\(token.csrf)&kind=custom-oauth2&name=Peer&clientID=pkce-client&clientSecret=secret-pkce&scopes=read&pkce=on"
                 + "&authorizationURL=\(PercentEncoding.encode(peer.baseURL + "/authorize"))&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))"
             let added = try await client.execute(uri: "/vault/connections", method: .post,
-                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
+                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                  body: ByteBuffer(string: form))
             let authorize = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             // The user approves at the provider, which redirects the browser to our callback.
             let callback = try RequestURL(try await ConsentPage.decide(authorize, using: transport))
-            let back = try await client.execute(uri: callback.path + "?" + (callback.query ?? ""), method: .get)
+            // The browser that started the login brings its session cookie back with it.
+            let back = try await client.execute(uri: callback.path + "?" + (callback.query ?? ""), method: .get, headers: [.cookie: token.cookies])
             #expect(back.status == .seeOther && back.headers[.location]?.hasPrefix("/vault?notice=") == true)
             let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
             #expect(connection.status == .ready)
-            let page = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_csrf=\(token)"]).body)
+            let page = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
             #expect(page.contains("status-ready"))
         }
     }
@@ -102,8 +108,8 @@ struct EditFormTests {
             let token = try #require(VaultPageTests.csrf(from: page))
             func save(_ fields: String) async throws -> TestResponse {
                 try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
-                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "kf_csrf=\(token)"],
-                                         body: ByteBuffer(string: "csrf=\(token)&" + fields))
+                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                                         body: ByteBuffer(string: "csrf=\(token.csrf)&" + fields))
             }
             let unchanged = "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fa.example%2Ftoken&scopes=&pkce_present=1&allowedHosts="

@@ -19,11 +19,37 @@ struct WebSessionTests {
         return nil
     }
 
+    /// The cookies a page set, as a `Cookie` header, and the CSRF token its forms carry.
+    static func session(from page: TestResponse) throws -> (cookies: String, csrf: String) {
+        let cookies = page.headers[values: .setCookie].map { String($0.prefix { $0 != ";" }) }.joined(separator: "; ")
+        let html = String(buffer: page.body)
+        let marker = "name=\"csrf\" value=\""
+        let start = try #require(html.range(of: marker), "the page has no form with a CSRF token")
+        return (cookies, String(html[start.upperBound...].prefix { $0 != "\"" }))
+    }
+
     static func setCookie(_ name: String, in response: TestResponse) -> String? {
         response.headers[values: .setCookie].first { $0.hasPrefix(name + "=") }
     }
 
-    @Test func cookiesAreSignedBoundToTheTokenAndExpire() throws {
+    /// Signs in at `/signin` as a browser would: returns the session's `Cookie` header and
+    /// the CSRF token of its pages.
+    static func signIn(_ client: some TestClientProtocol, token: String) async throws -> (cookies: String, csrf: String) {
+        let (cookies, csrf) = try session(from: try await client.execute(uri: "/signin", method: .get))
+        var headers = form
+        headers[.cookie] = cookies
+        let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)"))
+        let session = try #require(cookie("kf_session", in: signedIn), "signing in set no session cookie")
+        return try Self.session(from: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_session=\(session)"]),
+                                cookies: "kf_session=\(session)")
+    }
+
+    /// The same as `session(from:)` for a browser that keeps its cookies.
+    static func session(from page: TestResponse, cookies: String) throws -> (cookies: String, csrf: String) {
+        (cookies, try session(from: page).csrf)
+    }
+
+    @Test func sessionsAreStoredAsHashesCheckedAndExpire() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-sessions-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
         let (user, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
@@ -31,23 +57,33 @@ struct WebSessionTests {
         #expect(try sessions.signIn(token: "kft_wrong") == nil)
         let cookie = try #require(try sessions.signIn(token: token)).cookie
         #expect(!cookie.contains(token))
-        #expect(try sessions.user(cookie: cookie)?.id == user.id)
-        // Any change to the id, the expiry or the MAC is refused.
-        var parts = cookie.split(separator: ".").map(String.init)
-        for index in parts.indices {
-            var forged = parts
-            forged[index] = index == 1 ? String((Int(forged[1]) ?? 0) + 3600) : String(forged[index].reversed())
-            #expect(try sessions.user(cookie: forged.joined(separator: ".")) == nil, "part \(index)")
+        let session = try #require(try sessions.session(cookie: cookie))
+        #expect(session.user?.id == user.id)
+        // Only the hash of the id is stored.
+        let id = String(cookie.dropFirst(2))
+        #expect(try vault.store.session(idHash: WebSessions.hash(id))?.userID == user.id)
+        #expect(try vault.store.session(idHash: id) == nil)
+        // Any change to the cookie is refused.
+        for forged in ["u." + String(id.reversed()), "u." + id.dropLast(), "a." + id, "u." + id + ".x", "u.", id] {
+            #expect(try sessions.session(cookie: forged) == nil, "\(forged)")
         }
-        parts[2].removeLast()
-        #expect(try sessions.user(cookie: parts.joined(separator: ".")) == nil)
         // Thirteen hours later the session is over.
         let later = WebSessions(vault: vault, clock: { Date().addingTimeInterval(13 * 3600) })
-        #expect(try later.user(cookie: cookie) == nil)
-        // Another vault (another master key) does not accept it.
+        #expect(try later.session(cookie: cookie) == nil)
+        // Anonymous sessions are signed: a changed id, expiry or MAC is refused, as is another vault's.
+        let anonymous = sessions.anonymous()
+        #expect(try sessions.session(cookie: anonymous.cookie) == anonymous.session)
+        var parts = anonymous.cookie.split(separator: ".").map(String.init)
+        for index in 1..<parts.count {
+            var forged = parts
+            forged[index] = index == 2 ? String((Int(forged[2]) ?? 0) + 3600) : String(forged[index].reversed())
+            #expect(try sessions.session(cookie: forged.joined(separator: ".")) == nil, "part \(index)")
+        }
+        parts[3].removeLast()
+        #expect(try sessions.session(cookie: parts.joined(separator: ".")) == nil)
+        #expect(try later.session(cookie: anonymous.cookie) == nil)
         let other = try Vault.open(home: KeyflowHome(directory: directory.appendingPathComponent("other"))).vault
-        _ = try Users.add(name: "ada", team: "acme", store: other.store)
-        #expect(try WebSessions(vault: other).user(cookie: cookie) == nil)
+        #expect(try WebSessions(vault: other).session(cookie: anonymous.cookie) == nil)
     }
 
     @Test func signInSetsAHardenedCookieAndTeamsSeeOnlyTheirConnections() async throws {
@@ -64,27 +100,28 @@ struct WebSessionTests {
             let anonymous = try await client.execute(uri: "/vault", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin?next=%2Fvault")
             #expect(try await client.execute(uri: "/agents", method: .get).status == .seeOther)
-            let page = try await client.execute(uri: "/signin", method: .get)
-            let csrf = try #require(Self.cookie("kf_csrf", in: page))
+            let (anonymousCookies, signInCSRF) = try Self.session(from: try await client.execute(uri: "/signin", method: .get))
             func signIn(_ token: String, csrf sent: String, next: String = "/agents") async throws -> TestResponse {
                 var headers = Self.form
-                headers[.cookie] = "kf_csrf=\(csrf)"
+                headers[.cookie] = anonymousCookies
                 return try await client.execute(uri: "/signin", method: .post, headers: headers,
                                                 body: ByteBuffer(string: "csrf=\(sent)&next=\(PercentEncoding.encode(next))&token=\(token)"))
             }
             #expect(try await signIn(alice, csrf: "forged").status == .forbidden)
-            let wrong = try await signIn("kft_not-a-token", csrf: csrf)
+            let wrong = try await signIn("kft_not-a-token", csrf: signInCSRF)
             #expect(wrong.headers[.location]?.hasPrefix("/signin?notice=") == true && Self.setCookie("kf_session", in: wrong) == nil)
             // `next` may only be a path on this server.
-            #expect(try await signIn(alice, csrf: csrf, next: "//evil.example/x").headers[.location] == "/vault")
-            let signedIn = try await signIn(alice, csrf: csrf)
+            #expect(try await signIn(alice, csrf: signInCSRF, next: "//evil.example/x").headers[.location] == "/vault")
+            let signedIn = try await signIn(alice, csrf: signInCSRF)
             #expect(signedIn.headers[.location] == "/agents")
             let setCookie = try #require(Self.setCookie("kf_session", in: signedIn))
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && !setCookie.contains("Secure"))
             #expect(!setCookie.contains(alice))
             let session = try #require(Self.cookie("kf_session", in: signedIn))
-            let cookies = "kf_session=\(session); kf_csrf=\(csrf)"
-            let vaultPage = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: cookies]).body)
+            let cookies = "kf_session=\(session)"
+            let vaultResponse = try await client.execute(uri: "/vault", method: .get, headers: [.cookie: cookies])
+            let csrf = try Self.session(from: vaultResponse).csrf
+            let vaultPage = String(buffer: vaultResponse.body)
             #expect(vaultPage.contains("Alice&#39;s API") || vaultPage.contains("Alice's API"))
             #expect(!vaultPage.contains("Bob") && vaultPage.contains("alice · team a"))
             // Bob's connection id, used from Alice's session, is not found and stays.
@@ -109,9 +146,12 @@ struct WebSessionTests {
         let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: "https://keyflow.example")
         let (_, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
         try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/signin", method: .get)
+            #expect(Self.setCookie("kf_session", in: page)?.contains("; Secure") == true)
+            let (cookies, csrf) = try Self.session(from: page)
             var headers = Self.form
-            headers[.cookie] = "kf_csrf=abc"
-            let response = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=abc&token=\(token)"))
+            headers[.cookie] = cookies
+            let response = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)"))
             #expect(Self.setCookie("kf_session", in: response)?.contains("; Secure") == true)
         }
     }
@@ -126,18 +166,16 @@ struct WebSessionTests {
         let (_, carol) = try Users.add(name: "carol", team: "growth", store: vault.store)
         let file = try AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault)
         try await app.test(.router) { client in
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)"],
+            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
                                                    body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
             let id = try #require(ConnectionsAPITests.json(created.body)["id"]?.stringValue)
+            let (cookies, csrf) = try await Self.signIn(client, token: carol)
             var headers = Self.form
-            headers[.cookie] = "kf_csrf=c1"
-            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=c1&token=\(carol)"))
-            let session = try #require(Self.cookie("kf_session", in: signedIn))
-            headers[.cookie] = "kf_session=\(session); kf_csrf=c1"
+            headers[.cookie] = cookies
             let page = String(buffer: try await client.execute(uri: "/agents/api", method: .get, headers: headers).body)
             #expect(page.contains("<option value=\"\(id)\">API — Custom OAuth 2.0"))
             let picked = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post, headers: headers,
-                                                  body: ByteBuffer(string: "csrf=c1&connection=\(id)"))
+                                                  body: ByteBuffer(string: "csrf=\(csrf)&connection=\(id)"))
             #expect(picked.status == .seeOther)
             #expect(try AgentsPageTests.connectionID(in: file, component: "CALL") == id)
         }

@@ -15,18 +15,17 @@ struct AgentsPage {
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents") { request, context in
-            let csrf = CSRF.token(in: request) ?? CSRF.newToken()
-            return HTML.page(title: "Agents", body: try list(), viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
+            let csrf = CSRF.token(context)
+            return HTML.page(title: "Agents", body: try list(), viewer: .init(context, csrf: csrf))
         }
         router.get("/agents/:name") { request, context in
-            let csrf = CSRF.token(in: request) ?? CSRF.newToken()
+            let csrf = CSRF.token(context)
             let name = context.parameters.get("name") ?? ""
             let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf)
-            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), notice: VaultPage.query(request)["notice"],
-                             headers: CSRF.cookie(csrf))
+            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), notice: VaultPage.query(request)["notice"])
         }
         router.post("/agents/:name/components/:component/oauth") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             let name = context.parameters.get("name") ?? ""
             let component = context.parameters.get("component") ?? ""
             let page = "/agents/" + PercentEncoding.encode(name)
@@ -39,7 +38,7 @@ struct AgentsPage {
             return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (the previous file is kept as \(name).smyth.bak)"))
         }
         router.post("/agents/:name/run") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             let name = context.parameters.get("name") ?? ""
             let agent = try folder.load(name)
             var inputs = JSONObject()
@@ -52,9 +51,9 @@ struct AgentsPage {
             } catch let error as APIError {
                 outcome = RunView(failure: error.message)
             }
-            let csrf = CSRF.token(in: request) ?? CSRF.newToken()
+            let csrf = CSRF.token(context)
             let body = try render(name, vault: try root.forTeam(of: context), csrf: csrf, result: outcome, loaded: agent)
-            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), headers: CSRF.cookie(csrf))
+            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
     }
 

@@ -22,6 +22,7 @@ enum Templates {
         ("signin", PackageResources.signin_mustache),
         ("login", PackageResources.login_mustache),
         ("error", PackageResources.error_mustache),
+        ("wrong_browser", PackageResources.wrong_browser_mustache),
     ]
 
     /// Parsed once. A file's last newline is dropped, so a partial adds no line break of its own.

@@ -7,7 +7,7 @@ import Vault
 /// The Vault page: the team's OAuth connections with Authenticate / Sign out / Edit /
 /// Duplicate / Remove, the Add OAuth Connection dialog whose fields follow the chosen kind,
 /// and the vault keys (`vault.mustache`). Plain HTML forms with a little static JavaScript;
-/// every state-changing form carries a CSRF token that must match the page's cookie.
+/// every state-changing form carries the CSRF token of the browser's session.
 struct VaultPage {
     /// The whole vault; each request sees its team's part (`WebAuthentication` sets the team).
     let root: Vault
@@ -19,12 +19,12 @@ struct VaultPage {
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/vault") }
         router.get("/vault") { request, context in
-            let token = CSRF.token(in: request) ?? CSRF.newToken()
+            let token = CSRF.token(context)
             return HTML.page(title: "Vault", body: try render(try root.forTeam(of: context), csrf: token),
-                             viewer: .init(context, csrf: token), notice: Self.query(request)["notice"], headers: CSRF.cookie(token))
+                             viewer: .init(context, csrf: token), notice: Self.query(request)["notice"])
         }
         router.post("/vault/connections") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             let vault = try root.forTeam(of: context)
             // Sent by the agents page's "+ Add New": select the connection there once it is ready.
             var target: AddNewSelections.Target?
@@ -38,7 +38,7 @@ struct VaultPage {
             } catch VaultError.invalidInput(let problems) {
                 // The form comes back open, each problem next to its field.
                 let rejected = AddDialog.Rejected(form: form, problems: problems)
-                let csrf = form["csrf"] ?? CSRF.newToken()
+                let csrf = CSRF.token(context)
                 let body = try target.map { try agentsPage.render($0.agent, vault: vault, csrf: csrf, rejected: rejected) }
                     ?? render(vault, csrf: csrf, rejected: rejected)
                 return HTML.page(title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
@@ -46,15 +46,15 @@ struct VaultPage {
                 return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             if let target { await selections.remember(connection.id, for: target) }
-            return try await authenticate(connection.id, in: vault, back: back)
+            return try await authenticate(connection.id, in: vault, back: back, context: context)
         }
         router.post("/vault/connections/:id/:action") { request, context in
-            _ = try await CSRF.checkedForm(request)
+            _ = try await CSRF.checkedForm(request, context)
             let vault = try root.forTeam(of: context)
             let id = context.parameters.get("id") ?? ""
             do {
                 switch context.parameters.get("action") {
-                case "authenticate": return try await authenticate(id, in: vault, back: "/vault")
+                case "authenticate": return try await authenticate(id, in: vault, back: "/vault", context: context)
                 case "sign-out": try await SignOut(vault: vault, transport: flows.transport).run(id)
                 case "duplicate": try vault.duplicate(id)
                 case "remove": try vault.remove(id)
@@ -67,21 +67,21 @@ struct VaultPage {
             return HTML.redirect("/vault")
         }
         router.get("/vault/connections/:id/edit") { request, context in
-            let token = CSRF.token(in: request) ?? CSRF.newToken()
+            let token = CSRF.token(context)
             let vault = try root.forTeam(of: context)
             let connection = try vault.connection(context.parameters.get("id") ?? "")
             return HTML.page(title: "Edit \(connection.name)", body: try EditForm(vault: vault).render(connection, csrf: token),
-                             viewer: .init(context, csrf: token), headers: CSRF.cookie(token))
+                             viewer: .init(context, csrf: token))
         }
         router.post("/vault/connections/:id/edit") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             let id = context.parameters.get("id") ?? ""
             let vault = try root.forTeam(of: context)
             do {
                 try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
             } catch VaultError.invalidInput(let problems) {
                 // Nothing was saved; the form comes back with each problem next to its field.
-                let csrf = form["csrf"] ?? CSRF.newToken()
+                let csrf = CSRF.token(context)
                 let body = try EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,
                                                              rejected: .init(form: form, problems: problems))
                 return HTML.page(title: "Edit", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
@@ -89,14 +89,14 @@ struct VaultPage {
             return HTML.redirect("/vault?notice=" + PercentEncoding.encode("saved"))
         }
         router.post("/vault/keys") { request, context in
-            let form = try await CSRF.checkedForm(request)
+            let form = try await CSRF.checkedForm(request, context)
             do { try root.forTeam(of: context).setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
                 return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             return HTML.redirect("/vault")
         }
         router.post("/vault/keys/:name/remove") { request, context in
-            _ = try await CSRF.checkedForm(request)
+            _ = try await CSRF.checkedForm(request, context)
             try? root.forTeam(of: context).removeKey(context.parameters.get("name") ?? "")
             return HTML.redirect("/vault")
         }
@@ -116,10 +116,11 @@ struct VaultPage {
     }
 
     /// Starts a login: on to the provider for a user login (from a page of ours, see
-    /// `LoginPage`), straight on for client credentials.
-    func authenticate(_ id: String, in vault: Vault, back: String) async throws -> Response {
+    /// `LoginPage`), straight on for client credentials. Only this browser session can finish it.
+    func authenticate(_ id: String, in vault: Vault, back: String, context: KeyflowRequestContext) async throws -> Response {
+        guard let session = context.session else { throw APIError(.unauthorized, "unauthorized", "no browser session") }
         do {
-            switch try await flows.flows(for: vault).start(id) {
+            switch try await flows.flows(for: vault).start(id, boundTo: .session(session.idHash)) {
             case .browser(let url):
                 guard let page = LoginPage(providerURL: url) else {
                     return HTML.redirect(back + "?notice=" + PercentEncoding.encode("The authorization URL is not a web address."))
@@ -181,27 +182,22 @@ struct VaultPage {
     }
 }
 
-/// Double-submit CSRF protection: the page sets a random cookie and puts the same value in
-/// every form; a POST whose form value does not match the cookie is refused.
+/// CSRF protection bound to the browser's session: every form carries its session's token
+/// (`WebSessions`: an HMAC over the session id under a key derived from the master key), and
+/// a POST whose token is not its own session's is refused. Nothing is read from a cookie.
 enum CSRF {
-    static let cookieName = "kf_csrf"
-
-    static func newToken() -> String { PKCE(length: 43).verifier }
-
-    static func token(in request: Request) -> String? {
-        request.cookies[cookieName]?.value
+    /// The token for the forms of the page answering this request.
+    static func token(_ context: KeyflowRequestContext) -> String {
+        context.session?.csrfToken ?? ""
     }
 
-    static func cookie(_ token: String) -> HTTPFields {
-        [.setCookie: "\(cookieName)=\(token); Path=/; HttpOnly; SameSite=Lax"]
-    }
-
-    /// Reads a form body and checks its `csrf` field against the cookie.
-    static func checkedForm(_ request: Request) async throws -> [String: String] {
+    /// Reads a form body and checks its `csrf` field against the session's token (in constant time).
+    static func checkedForm(_ request: Request, _ context: KeyflowRequestContext) async throws -> [String: String] {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         let form = Dictionary(FormEncoding.decode(String(buffer: body)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        guard let cookie = token(in: request), let sent = form["csrf"], !cookie.isEmpty, cookie == sent else {
+        guard let expected = context.session?.csrfToken, let sent = form["csrf"],
+              ConstantTime.isEqual(Array(sent.utf8), Array(expected.utf8)) else {
             throw APIError(.forbidden, "csrf", "the form's CSRF token does not match; reload the page and try again")
         }
         return form

@@ -4,25 +4,23 @@ import OAuthCore
 import Vault
 
 /// Who is using the web pages. Without users (the embedded single-user default) everyone is
-/// the local team, which is safe because `serve` then binds to loopback only. With users,
-/// the session cookie set by signing in names the user and so the team; without a valid one
-/// the browser is sent to the sign-in page.
+/// the local team, which is safe because `serve` then binds to loopback only and the request
+/// boundary refuses other sites. With users, the browser's session (`BrowserSessions`) must
+/// be a signed-in user's; otherwise the browser is sent to the sign-in page.
 struct WebAuthentication: RouterMiddleware {
     typealias Context = KeyflowRequestContext
-    let sessions: WebSessions
-    let store: any VaultStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let users = try store.users()
-        if users.isEmpty {
+        if !context.usersExist {
             context.team = Vault.localTeam
-        } else if let cookie = request.cookies[WebSessions.cookieName]?.value, let user = sessions.user(cookie: cookie, among: users) {
+            context.account = Context.localAccount
+        } else if let user = context.session?.user {
             context.team = user.team
             context.userName = user.name
+            context.account = user.id
         } else {
-            // Only same-site paths go into `next`, so the sign-in page can't be made to
-            // redirect anywhere else.
+            // Only same-site paths go into `next`, and the sign-in page checks it again.
             let next = request.method == .get ? request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") : "/vault"
             return HTML.redirect("/signin?next=" + PercentEncoding.encode(next))
         }

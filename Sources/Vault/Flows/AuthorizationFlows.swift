@@ -4,7 +4,8 @@ import OAuthCore
 /// Logs a connection in: OAuth 2.0 authorization code (with PKCE when the kind requires it
 /// or the user turned it on), OAuth 1.0a three-legged, or client credentials (no browser).
 /// Pending logins live here, keyed by `state` (OAuth 2.0) or the temporary token (OAuth
-/// 1.0a): random, single use, bound to one connection, expired after ten minutes.
+/// 1.0a): random, single use, bound to one connection and to whoever started the login
+/// (`LoginBinding`), expired after ten minutes.
 public actor AuthorizationFlows {
     /// How a started login continues.
     public enum Started: Sendable {
@@ -23,6 +24,7 @@ public actor AuthorizationFlows {
         let connectionVersion: Int64
         let startedAt: Date
         let flow: Flow
+        let binding: LoginBinding
     }
 
     public let vault: Vault
@@ -36,8 +38,9 @@ public actor AuthorizationFlows {
         self.lifetime = lifetime
     }
 
-    /// Starts a login for `connectionID`.
-    public func start(_ connectionID: String) async throws -> Started {
+    /// Starts a login for `connectionID`; only a callback whose presenter `binding` admits
+    /// finishes it (by default the CLI's own listener, which a server never presents as).
+    public func start(_ connectionID: String, boundTo binding: LoginBinding = .listener) async throws -> Started {
         let connection = try vault.connection(connectionID)
         let settings = try vault.effectiveSettings(of: connection)
         let secrets = try vault.secrets(of: connectionID)
@@ -61,14 +64,14 @@ public actor AuthorizationFlows {
             let url: String
             do { url = try client.authorizationURL(state: state, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
             pending[state] = Pending(connectionID: connectionID, connectionVersion: connection.version, startedAt: Date(),
-                                     flow: .oauth2(pkce: pkce, redirectURI: redirectURI))
+                                     flow: .oauth2(pkce: pkce, redirectURI: redirectURI), binding: binding)
             return .browser(url: url)
         case (.oauth1, _):
             let client = try oauth1Client(settings, secrets)
             do {
                 let temporary = try await client.requestToken(callback: vault.home.oauth1CallbackURL)
                 pending[temporary.token] = Pending(connectionID: connectionID, connectionVersion: connection.version,
-                                                   startedAt: Date(), flow: .oauth1(temporary: temporary))
+                                                   startedAt: Date(), flow: .oauth1(temporary: temporary), binding: binding)
                 return .browser(url: try client.authorizationURL(for: temporary))
             } catch {
                 throw FlowError.exchangeFailed(error.description)
@@ -77,16 +80,18 @@ public actor AuthorizationFlows {
     }
 
     /// Finishes a login from the callback's query. `path` is the callback path, which tells
-    /// OAuth 2.0 from OAuth 1.0a. The connection is unchanged on any failure.
+    /// OAuth 2.0 from OAuth 1.0a. The connection is unchanged on any failure. A presenter the
+    /// login's binding does not admit is refused and the login stays pending for the right one.
     @discardableResult
-    public func complete(path: String, query: String) async throws -> Connection {
+    public func complete(path: String, query: String, presenter: LoginPresenter = .listener) async throws -> Connection {
         expireOld()
         let fields = Dictionary(FormEncoding.decode(query).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         if path.hasSuffix(KeyflowHome.oauth1CallbackPath) {
-            guard let key = fields["oauth_token"] ?? fields["denied"], let entry = pending.removeValue(forKey: key),
-                  case .oauth1(let temporary) = entry.flow else {
+            guard let key = fields["oauth_token"] ?? fields["denied"], let found = pending[key], case .oauth1(let temporary) = found.flow else {
                 throw FlowError.unknownLogin
             }
+            guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
+            guard let entry = pending.removeValue(forKey: key) else { throw FlowError.unknownLogin }
             let connection = try current(entry)
             let settings = try vault.effectiveSettings(of: connection)
             let client = try oauth1Client(settings, try vault.secrets(of: connection.id))
@@ -103,10 +108,11 @@ public actor AuthorizationFlows {
                                                                          extra: pair.extra.isEmpty ? nil : pair.extra),
                                          expectedVersion: entry.connectionVersion)
         }
-        guard let state = fields["state"], let entry = pending.removeValue(forKey: state),
-              case .oauth2(let pkce, let redirectURI) = entry.flow else {
+        guard let state = fields["state"], let found = pending[state], case .oauth2(let pkce, let redirectURI) = found.flow else {
             throw FlowError.unknownLogin
         }
+        guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
+        guard let entry = pending.removeValue(forKey: state) else { throw FlowError.unknownLogin }
         let connection = try current(entry)
         switch try AuthorizationCallback.parse(query: query, expectedState: state) {
         case .denied(let error, let description):
@@ -154,6 +160,8 @@ public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownLogin
     /// The connection was edited while the user was logging in.
     case connectionChanged
+    /// The callback came from a browser (or session) other than the one that started the login.
+    case wrongBrowser
     /// The provider refused the code, verifier or client.
     case exchangeFailed(String)
 
@@ -165,6 +173,8 @@ public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
             return "this callback matches no login in progress (it expired after 10 minutes, was already used, or was not started here)"
         case .connectionChanged:
             return "the connection was changed during the login; start it again"
+        case .wrongBrowser:
+            return "this login was started in another browser or by another user; finish it in the browser where it was started, signed in as the same user"
         case .exchangeFailed(let reason):
             return "the login could not be completed: \(reason)"
         }

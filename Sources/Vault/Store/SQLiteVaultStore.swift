@@ -72,6 +72,7 @@ public final class SQLiteVaultStore: VaultStore {
                 );
                 """)
         }
+        migrator.registerMigration("v4: web sessions") { db in try SQLiteVaultStore.createWebSessions(db) }
         return migrator
     }
 
@@ -183,6 +184,20 @@ public final class SQLiteVaultStore: VaultStore {
         try read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY team, name").map(Self.user) }
     }
 
+    public func replaceUserToken(id: String, tokenHash: String) throws(VaultError) -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE users SET token_hash = ? WHERE id = ?", arguments: [tokenHash, id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func deleteUser(id: String) throws(VaultError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
     private static func user(_ row: Row) -> StoredUser {
         StoredUser(id: row["id"], name: row["name"], team: row["team"], tokenHash: row["token_hash"], createdAt: row["created_at"])
     }
@@ -210,11 +225,11 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: - Plumbing
 
-    private func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
         do { return try pool.read(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
         do { return try pool.write(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
     }
 

@@ -63,7 +63,7 @@ public struct StoredUser: Sendable, Equatable {
 /// Where the Vault keeps its rows. Every connection update is a compare-and-swap on
 /// `version`, so any store with transactions (SQLite, PostgreSQL) can implement it and
 /// several processes can share one vault.
-public protocol VaultStore: Sendable {
+public protocol VaultStore: SessionStore {
     func insert(_ connection: StoredConnection) throws(VaultError)
     func fetch(id: String, team: String) throws(VaultError) -> StoredConnection?
     func list(team: String) throws(VaultError) -> [StoredConnection]
@@ -83,6 +83,10 @@ public protocol VaultStore: Sendable {
     func addUser(_ user: StoredUser) throws(VaultError)
     func user(tokenHash: String) throws(VaultError) -> StoredUser?
     func users() throws(VaultError) -> [StoredUser]
+    /// Gives a user a new API token (its hash); false when there is no such user.
+    func replaceUserToken(id: String, tokenHash: String) throws(VaultError) -> Bool
+    /// Removes a user; false when there was none. Their sessions are ended separately.
+    func deleteUser(id: String) throws(VaultError) -> Bool
 
     /// The master key ids the stored rows were wrapped with.
     func masterKeyIDs() throws(VaultError) -> Set<String>

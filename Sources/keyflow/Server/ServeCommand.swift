@@ -32,7 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice
         let agentsDirectory = agents.map { URL(fileURLWithPath: $0) }
-        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), agents: agentsDirectory),
+        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), agents: agentsDirectory,
+                                                                 binding: .init(host: host, port: port)),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in
                                   FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(vault.home.publicURL))\n".utf8))

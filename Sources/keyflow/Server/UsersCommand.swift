@@ -4,7 +4,7 @@ import Vault
 /// `keyflow users`: people who use the server, each in one team.
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage the users of keyflow serve.",
-                                                    subcommands: [Add.self, List.self])
+                                                    subcommands: [Add.self, List.self, RotateToken.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user to a team and print their API token (shown once).")
@@ -26,6 +26,40 @@ struct UsersCommand: ParsableCommand {
         func run() throws {
             let vault = try VaultSession.open()
             for user in try VaultSession.run({ try vault.store.users() }) { print("\(user.id)  \(user.team)  \(user.name)") }
+        }
+    }
+
+    struct RotateToken: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-token",
+            abstract: "Give a user a new API token (printed once); the old one and all their browser sessions end at once.")
+        @Argument(help: "The user's name (or id, when names repeat).") var name: String
+        @Option(help: "The user's team, when several users share the name.") var team: String?
+
+        func run() throws {
+            let vault = try VaultSession.open()
+            let (user, token) = try VaultSession.run {
+                let user = try Users.find(name, team: team, store: vault.store)
+                return (user, try Users.rotateToken(of: user, store: vault.store))
+            }
+            print(token)
+            print("New token for \(user.name) (team \(user.team)), shown once. The old token no longer works and their browser sessions have ended.")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a user; their token and browser sessions end at once.")
+        @Argument(help: "The user's name (or id, when names repeat).") var name: String
+        @Option(help: "The user's team, when several users share the name.") var team: String?
+
+        func run() throws {
+            let vault = try VaultSession.open()
+            let user = try VaultSession.run {
+                let user = try Users.find(name, team: team, store: vault.store)
+                try Users.remove(user, store: vault.store)
+                return user
+            }
+            print("Removed \(user.name) from team \(user.team); their token and browser sessions no longer work.")
         }
     }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import Vault
+
+/// Gives every browser on the web pages a session: the one its `kf_session` cookie names
+/// when that is still valid, else a new anonymous one whose cookie is set on the response.
+/// The CSRF token of the page's forms derives from it (`CSRF.token`).
+struct BrowserSessions: RouterMiddleware {
+    typealias Context = KeyflowRequestContext
+    let sessions: WebSessions
+    let store: any VaultStore
+    let home: KeyflowHome
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let users = try store.users()
+        context.usersExist = !users.isEmpty
+        if let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try sessions.session(cookie: cookie, among: users) {
+            context.session = session
+            return try await next(request, context)
+        }
+        let (session, cookie) = sessions.anonymous()
+        context.session = session
+        var response = try await next(request, context)
+        // A handler that sets the session cookie itself (signing in or out) wins.
+        if !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(WebSessions.cookieName + "=") }) {
+            response.headers[values: .setCookie].append(Self.cookie(cookie, maxAge: Int(WebSessions.lifetime), home: home))
+        }
+        return response
+    }
+
+    /// The session cookie: HttpOnly, SameSite=Lax (so the provider's redirect back to the
+    /// callback carries it), Secure when the public URL is https.
+    static func cookie(_ value: String, maxAge: Int, home: KeyflowHome) -> String {
+        let secure = home.publicURL.lowercased().hasPrefix("https://") ? "; Secure" : ""
+        return "\(WebSessions.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)"
+    }
+}
