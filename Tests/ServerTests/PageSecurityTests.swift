@@ -47,7 +47,7 @@ struct PageSecurityTests {
         #expect(response.headers[.contentSecurityPolicy] == policy, "\(route): CSP \(response.headers[.contentSecurityPolicy] ?? "none")",
                 sourceLocation: sourceLocation)
         #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(route): X-Content-Type-Options", sourceLocation: sourceLocation)
-        let referrerPolicy = HTTPField.Name("Referrer-Policy").flatMap { response.headers[$0] }
+        let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy").flatMap { response.headers[$0] }
         #expect(referrerPolicy == "same-origin", "\(route): Referrer-Policy", sourceLocation: sourceLocation)
         let html = String(buffer: response.body)
         #expect(inlineCode(in: html) == [], "\(route)", sourceLocation: sourceLocation)

@@ -10,6 +10,7 @@ public enum PageHeaders {
     public static func apply(to headers: inout HTTPFields) {
         headers[.contentSecurityPolicy] = contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
-        if let referrerPolicy = HTTPField.Name("Referrer-Policy") { headers[referrerPolicy] = "same-origin" }
+        // HTTPTypes has no constant for it; HTTPFields.Element is HTTPField, which Hummingbird does not re-export.
+        if let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy") { headers[referrerPolicy] = "same-origin" }
     }
 }
