@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // Protocol logic only: RFC 5849 signing, RFC 7636 PKCE, RFC 6749 token client,
@@ -64,6 +65,26 @@ let package = Package(
                 "Vault",
                 "Runtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The pages' templates, CSS and JavaScript are compiled in, so `keyflow serve`
+            // needs no other files (Web/Templates.swift and Web/StaticFiles.swift list them too).
+            resources: [
+                .embedInCode("Web/Templates/add_dialog.mustache"),
+                .embedInCode("Web/Templates/agent.mustache"),
+                .embedInCode("Web/Templates/agents.mustache"),
+                .embedInCode("Web/Templates/edit.mustache"),
+                .embedInCode("Web/Templates/error.mustache"),
+                .embedInCode("Web/Templates/field_errors.mustache"),
+                .embedInCode("Web/Templates/form_errors.mustache"),
+                .embedInCode("Web/Templates/layout.mustache"),
+                .embedInCode("Web/Templates/login.mustache"),
+                .embedInCode("Web/Templates/signin.mustache"),
+                .embedInCode("Web/Templates/vault.mustache"),
+                .embedInCode("Web/Templates/wrong_browser.mustache"),
+                .embedInCode("Web/Templates/revisions.mustache"),
+                .embedInCode("Web/Static/keyflow.css"),
+                .embedInCode("Web/Static/keyflow.js"),
             ]
         ),
         .executableTarget(

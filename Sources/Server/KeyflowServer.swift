@@ -23,6 +23,7 @@ public enum KeyflowServer {
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
+        StaticFiles.add(to: router)
         let sessions = WebSessions(vault: vault)
         for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
             // The provider brings the user back here; the page they came from shows the outcome.
@@ -33,8 +34,7 @@ public enum KeyflowServer {
                     return HTML.redirect(await selections.landing(after: connection))
                 } catch FlowError.wrongBrowser {
                     // The login stays pending, so the browser that started it can still finish it.
-                    let body = "<h1>Login not finished</h1><p class=\"error\" role=\"alert\" id=\"wrong-browser\">"
-                        + HTML.escape(FlowError.wrongBrowser.description) + ".</p><p><a href=\"/vault\">Back to the Vault</a></p>"
+                    let body = try Templates.render("wrong_browser", WrongBrowserPage(message: FlowError.wrongBrowser.description))
                     return HTML.page(title: "Login not finished", body: body, status: .forbidden)
                 } catch {
                     return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
@@ -57,6 +57,11 @@ public enum KeyflowServer {
         AgentRevisionsPage(library: library).add(to: web)
         return router
     }
+}
+
+/// What `wrong_browser.mustache` shows.
+struct WrongBrowserPage {
+    var message: String
 }
 
 extension KeyflowServer {

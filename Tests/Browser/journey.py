@@ -9,8 +9,13 @@ agents imported from a folder), signs in with the user's API token, then:
   4. picks the connection in an agent's APICall dropdown (saved as a new revision);
   5. runs the agent and sees the API's answer;
   6. + Add New from the component: creates, approves and selects a second connection;
-  7. Duplicate, Sign out and Remove in the Vault;
+  7. Duplicate, Edit (renames the copy to a name that would break out of a JavaScript
+     string), Sign out, Authenticate again and Remove (the confirm dialog shows the name as
+     text, and nothing else runs) in the Vault;
   8. signs out, and the ended session's cookie, replayed, no longer opens the Vault.
+The pages run under a Content-Security-Policy without 'unsafe-inline'; any violation the
+browser reports fails the journey. Logins go on to the provider from a page of ours, since
+the policy's form-action also covers a form's redirect.
 Screenshots of the Vault, the Add dialog for each kind and the agent dropdown go to
 --screenshots. Exits non-zero, saying which step failed, when anything is off.
 
@@ -33,12 +38,15 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
+# Closes a JavaScript string and calls alert(1) if a page ever puts it into inline code
+# (the old onsubmit="return confirm('Remove …?')" showed an alert "1" first).
+SCRIPT_NAME = "x'+alert(1)+'"
 KINDS = ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials"]
 
 
@@ -143,6 +151,8 @@ class Journey:
         for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
                      "--no-first-run", "--password-store=basic"]:
             options.add_argument(flag)
+        # The console is read after each step: the browser reports policy violations there.
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.browser = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
         # Pages reload under the checks (a form posts, the server redirects): elements found
         # on the old page go stale, so waits look again instead of failing.
@@ -189,6 +199,22 @@ class Journey:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
+    def expect_no_policy_violations(self):
+        """Fails on anything the Content-Security-Policy blocked since the last look."""
+        blocked = [entry.get("message", "") for entry in self.browser.get_log("browser")
+                   if "Content Security Policy" in entry.get("message", "") or "Refused to" in entry.get("message", "")]
+        self.expect(not blocked, f"the browser blocked something under the page's policy: {blocked}")
+
+    def expect_no_alert(self, seconds=1.5):
+        """Nothing opens a dialog by itself (a script that got in would)."""
+        try:
+            alert = WebDriverWait(self.browser, seconds).until(EC.alert_is_present())
+        except TimeoutException:
+            return
+        text = alert.text
+        alert.dismiss()
+        raise AssertionError(f"an unexpected dialog opened: {text!r}")
+
     def page_text(self):
         return self.browser.find_element(By.TAG_NAME, "body").text
 
@@ -233,6 +259,8 @@ class Journey:
         cookie = b.get_cookie("kf_session")
         self.expect(cookie and cookie.get("httpOnly") and cookie.get("sameSite") == "Lax", f"session cookie flags: {cookie}")
 
+        self.expect_no_policy_violations()
+
         self.step = "1. open the Vault"
         self.expect("No connections yet." in self.page_text(), "a new vault should be empty")
         self.shot("vault-empty")
@@ -258,7 +286,9 @@ class Journey:
             self.shot(f"add-dialog-{value}", dialog)
         self.fill_custom_oauth2("Peer API", "pkce-client", "secret-pkce", pkce=True)
 
-        self.step = "3. Add Connection -> approve at the peer -> back in the Vault, ready"
+        self.expect_no_policy_violations()
+
+        self.step = "3. Add Connection -> (our page) -> approve at the peer -> back in the Vault, ready"
         dialog.find_element(By.ID, "add-submit").click()
         self.wait.until(EC.url_contains(self.peer + "/authorize"))
         self.expect("code_challenge=" in b.current_url, "PKCE: the authorization URL should carry a code_challenge")
@@ -267,6 +297,7 @@ class Journey:
         self.expect(self.status_of("Peer API") == "ready", f"status after approving: {self.status_of('Peer API')}")
         self.expect("secret-pkce" not in b.page_source, "the client secret must never reach the browser")
         self.shot("vault")
+        self.expect_no_policy_violations()
 
         self.step = "4. pick the connection in the agent's APICall dropdown"
         b.get(self.base + "/agents")
@@ -295,6 +326,7 @@ class Journey:
         self.expect(b.find_elements(By.CSS_SELECTOR, "#trace tbody tr"), "the trace should be shown")
         self.expect(not re.search(r"Bearer\s+[A-Za-z0-9._~+/-]{8,}", b.page_source), "no bearer token may be shown in the trace")
         self.shot("agent-run")
+        self.expect_no_policy_violations()
 
         self.step = "6. + Add New from the component"
         select = Select(b.find_element(By.CSS_SELECTOR, "select.oauth-choice"))
@@ -311,23 +343,48 @@ class Journey:
         b.find_element(By.CSS_SELECTOR, "form.run button").click()
         answer = json.loads(self.wait.until(EC.presence_of_element_located((By.ID, "run-output"))).text)
         self.expect(answer.get("result", {}).get("client_id") == "confidential-basic", f"the run should use the new connection: {answer}")
+        self.expect_no_policy_violations()
 
         self.step = "6b. the Legacy badge on an agent saved before the Vault"
         b.get(self.base + "/agents/legacy-inline")
         self.expect("Legacy" in b.find_element(By.CSS_SELECTOR, ".apicall h3").text, "the Legacy badge")
         self.shot_dropdown("agent-legacy")
 
-        self.step = "7. Duplicate, Sign out, Remove"
+        self.step = "7. Duplicate"
         b.get(self.base + "/vault")
         self.row("Peer API").find_element(By.XPATH, ".//button[text()='Duplicate']").click()
         self.wait.until(lambda _: self.row("Peer API (copy)") is not None)
+
+        self.step = "7b. Edit: rename the copy to a name that is JavaScript if it ever runs"
+        self.row("Peer API (copy)").find_element(By.LINK_TEXT, "Edit").click()
+        name = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "main form input[name=name]")))
+        name.clear()
+        name.send_keys(SCRIPT_NAME)
+        b.find_element(By.XPATH, "//main//button[text()='Save']").click()
+        self.wait.until(lambda _: self.row(SCRIPT_NAME) is not None)
+        self.expect_no_alert()
+
+        self.step = "7c. Sign out, then Authenticate again (our page -> the peer -> back, ready)"
         self.row("Peer API").find_element(By.XPATH, ".//button[text()='Sign out']").click()
         self.wait.until(lambda _: self.status_of("Peer API") == "needs-auth")
-        self.row("Peer API (copy)").find_element(By.XPATH, ".//button[text()='Remove']").click()
-        self.wait.until(EC.alert_is_present()).accept()
-        self.wait.until(lambda _: self.row("Peer API (copy)") is None)
+        self.row("Peer API").find_element(By.XPATH, ".//button[text()='Authenticate']").click()
+        self.wait.until(EC.url_contains(self.peer + "/authorize"))
+        self.approve_at_peer()
+        self.wait.until(EC.presence_of_element_located((By.ID, "connections")))
+        self.expect(self.status_of("Peer API") == "ready", f"status after authenticating again: {self.status_of('Peer API')}")
+
+        self.step = "7d. Remove: the confirm dialog shows the name as text, and nothing else runs"
+        self.row(SCRIPT_NAME).find_element(By.XPATH, ".//button[text()='Remove']").click()
+        confirm = self.wait.until(EC.alert_is_present())
+        expected = f"Remove {SCRIPT_NAME}? Its secrets and tokens are deleted."
+        self.expect(confirm.text == expected, f"the confirm dialog says {confirm.text!r}, not {expected!r}")
+        confirm.accept()
+        self.expect_no_alert()
+        self.wait.until(lambda _: self.row(SCRIPT_NAME) is None)
         self.expect(self.status_of("Second peer") == "ready", "the other connection is untouched")
+        self.expect(self.row("Peer API") is not None, "the original is untouched")
         self.shot("vault-after")
+        self.expect_no_policy_violations()
 
         self.step = "8. sign out of the browser session"
         ended = b.get_cookie("kf_session")

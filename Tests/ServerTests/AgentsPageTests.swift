@@ -123,7 +123,7 @@ struct AgentsPageTests {
             #expect(response.status == .unprocessableContent)
             let html = String(buffer: response.body)
             #expect(!html.contains("typed-secret-999"))
-            #expect(html.contains("document.getElementById('add-dialog').showModal();"))
+            #expect(html.contains("<dialog id=\"add-dialog\" data-open-on-load>"))
             #expect(html.contains("id=\"attach-component\" value=\"CALL\"") && html.contains("value=\"New\""))
             // The problems sit in the divs of the fields they name.
             for field in ["clientID", "tokenURL"] {
@@ -157,24 +157,26 @@ struct AgentsPageTests {
         }
     }
 
-    /// The Add dialog's per-kind field list is a JSON object in the page's script. It once
-    /// rendered as a GRDB SQL literal (string interpolation picked the wrong type) and the
-    /// dialog showed every field for every kind.
-    @Test func theAddDialogsKindTableIsValidJSON() async throws {
+    /// The Add dialog's per-kind field list is in each kind's option (`data-fields`), read by
+    /// the static script. It once rendered as a GRDB SQL literal (string interpolation picked
+    /// the wrong type) and the dialog showed every field for every kind.
+    @Test func theAddDialogsKindOptionsListTheirFields() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let html = String(buffer: try await client.execute(uri: "/vault", method: .get).body)
-            let start = try #require(html.range(of: "const kinds = "))
-            let object = String(html[start.upperBound...].prefix { $0 != "\n" }.dropLast())
-            let kinds = try #require(try JSONParser.parse(Array(object.utf8)).objectValue)
+            var kinds: [String: (fields: [String], callback: String)] = [:]
+            for match in html.matches(of: /<option value="([^"]*)" data-fields="([^"]*)" data-callback="([^"]*)"/) {
+                kinds[String(match.output.1)] = (match.output.2.split(separator: " ").map(String.init), String(match.output.3))
+            }
             #expect(kinds.keys.count == 7)
-            let custom = kinds["custom-oauth2"]?["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let custom = kinds["custom-oauth2"]?.fields ?? []
             #expect(custom.contains("authorizationURL") && custom.contains("pkce"))
-            let google = kinds["google"]?["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let google = kinds["google"]?.fields ?? []
             #expect(!google.contains("authorizationURL") && google.contains("clientID"))
-            #expect(kinds["custom-oauth1"]?["oauth1"] == .bool(true))
+            #expect(kinds["custom-oauth1"]?.callback.hasSuffix(KeyflowHome.oauth1CallbackPath) == true)
+            #expect(kinds["custom-oauth2"]?.callback.hasSuffix(KeyflowHome.oauth2CallbackPath) == true)
         }
     }
 

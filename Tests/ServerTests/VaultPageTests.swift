@@ -44,8 +44,9 @@ struct VaultPageTests {
             let added = try await client.execute(uri: "/vault/connections", method: .post,
                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                  body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
-            #expect(added.status == .seeOther)
-            let location = try #require(added.headers[.location])
+            // The login goes on to the provider from a page of ours (form-action 'self').
+            #expect(added.status == .ok)
+            let location = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             #expect(location.hasPrefix("https://auth.example/authorize?") && location.contains("code_challenge="))
             let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
             let listed = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
@@ -75,7 +76,7 @@ struct VaultPageLoginTests {
             let added = try await client.execute(uri: "/vault/connections", method: .post,
                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                  body: ByteBuffer(string: form))
-            let authorize = try #require(added.headers[.location])
+            let authorize = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             // The user approves at the provider, which redirects the browser to our callback.
             let callback = try RequestURL(try await ConsentPage.decide(authorize, using: transport))
             // The browser that started the login brings its session cookie back with it.
@@ -126,6 +127,30 @@ struct EditFormTests {
             #expect(try await save(unchanged.replacingOccurrences(of: "clientSecret=", with: "clientSecret=new-secret")).status == .seeOther)
             #expect(try !vault.connection(id).hasTokens)
             #expect(try vault.secrets(of: id).clientSecret == "new-secret")
+        }
+    }
+
+    /// A browser submits every field of the form, the unset ones empty: an empty Client
+    /// Authentication (a setting the connection never had) is no choice, not a bad one.
+    @Test func emptyOptionalChoicesAreUnsetNotRejected() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let vault = root.forTeam(Vault.localTeam)
+        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+            text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
+                   "tokenURL": "https://a.example/token", "clientAuthentication": "client_secret_post"])).id
+        try await app.test(.router) { client in
+            let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)))
+            let all = "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
+                + "&tokenURL=https%3A%2F%2Fa.example%2Ftoken&scopes=&pkce_present=1&revocationURL=&clientAuthentication=&allowedHosts="
+            let saved = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
+                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                                                 body: ByteBuffer(string: "csrf=\(token.csrf)&" + all))
+            #expect(saved.status == .seeOther)
+            #expect(try vault.connection(id).name == "Renamed")
+            // Emptied, the setting is cleared and the kind's default applies again.
+            #expect(try vault.connection(id).settings.clientAuthentication == nil)
         }
     }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import OAuthCore
 import Vault
 
-/// An agent's revisions: version, who saved it and when, and a Restore form (with CSRF) that
+/// An agent's revisions (`revisions.mustache`): version, who saved it and when, and a Restore form (with CSRF) that
 /// makes an earlier revision current again as a new revision, so nothing is ever lost.
 struct AgentRevisionsPage {
     let library: AgentLibrary
@@ -12,7 +12,7 @@ struct AgentRevisionsPage {
         router.get("/agents/:name/revisions") { request, context in
             let csrf = CSRF.token(context)
             let (agent, revisions) = try await library.revisions(context.parameters.get("name"), team: try context.requiredTeam())
-            return HTML.page(title: "Revisions of \(agent.name)", body: render(agent, revisions, csrf: csrf),
+            return HTML.page(title: "Revisions of \(agent.name)", body: try render(agent, revisions, csrf: csrf),
                              viewer: .init(context, csrf: csrf))
         }
         router.post("/agents/:name/revisions/:version/restore") { request, context in
@@ -24,22 +24,31 @@ struct AgentRevisionsPage {
         }
     }
 
-    func render(_ agent: StoredAgent, _ revisions: [AgentRevision], csrf: String) -> String {
-        let path = "/agents/" + PercentEncoding.encode(agent.name)
+    /// One row of the table.
+    struct Row {
+        var version: Int64
+        var changedBy: String
+        var changedAt: String
+        var current: Bool
+        var path: String
+        var csrf: String
+    }
+
+    /// What `revisions.mustache` shows.
+    struct View {
+        var name: String
+        var path: String
+        var revisions: [Row]
+    }
+
+    func render(_ agent: StoredAgent, _ revisions: [AgentRevision], csrf: String) throws -> String {
+        let path = PercentEncoding.encode(agent.name)
         let formatter = ISO8601DateFormatter()
-        let rows = revisions.map { revision -> String in
-            let action = revision.version == agent.version ? "current"
-                : "<form class=\"inline\" method=\"post\" action=\"\(path)/revisions/\(revision.version)/restore\">"
-                    + "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><button>Restore</button></form>"
-            return "<tr data-version=\"\(revision.version)\"><td>\(revision.version)</td><td>\(HTML.escape(revision.changedBy))</td>"
-                + "<td>\(formatter.string(from: Date(timeIntervalSince1970: revision.changedAt)))</td><td>\(action)</td></tr>"
-        }.joined()
-        return """
-            <p><a href="/agents">Agents</a> / <a href="\(path)">\(HTML.escape(agent.name))</a> / Revisions</p>
-            <h1>Revisions of \(HTML.escape(agent.name))</h1>
-            <p>Every save is kept. Restoring an earlier revision saves it again as the newest one.</p>
-            <table id="revisions"><thead><tr><th>Version</th><th>Changed by</th><th>When</th><th></th></tr></thead>
-            <tbody>\(rows)</tbody></table>
-            """
+        let rows = revisions.map { revision in
+            Row(version: revision.version, changedBy: revision.changedBy,
+                changedAt: formatter.string(from: Date(timeIntervalSince1970: revision.changedAt)),
+                current: revision.version == agent.version, path: path, csrf: csrf)
+        }
+        return try Templates.render("revisions", View(name: agent.name, path: path, revisions: rows))
     }
 }

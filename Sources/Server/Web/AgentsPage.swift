@@ -6,7 +6,8 @@ import Vault
 
 /// The agents page: the team's agents; for one agent, each APICall's OAuth
 /// section as the builder's dropdown (the team's connections, its Legacy inline settings,
-/// + Add New), and a Run form per endpoint that shows the output and the redacted trace.
+/// + Add New), and a Run form per endpoint that shows the output and the redacted trace
+/// (`agents.mustache`, `agent.mustache`).
 struct AgentsPage {
     let root: Vault
     let library: AgentLibrary
@@ -20,8 +21,8 @@ struct AgentsPage {
         router.get("/agents/:name") { request, context in
             let csrf = CSRF.token(context)
             let name = context.parameters.get("name") ?? ""
-            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: VaultPage.query(request)["notice"])
-            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
+            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf)
+            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), notice: VaultPage.query(request)["notice"])
         }
         router.post("/agents/:name/components/:component/oauth") { request, context in
             let form = try await CSRF.checkedForm(request, context)
@@ -35,7 +36,7 @@ struct AgentsPage {
             }
             try await library.selectConnection(agent: name, component: component, choice: choice, team: try context.requiredTeam(),
                                                by: context.changedBy)
-            return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (earlier revisions are kept)"))
+            return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (the previous file is kept as \(name).smyth.bak)"))
         }
         router.post("/agents/:name/run") { request, context in
             let form = try await CSRF.checkedForm(request, context)
@@ -44,146 +45,176 @@ struct AgentsPage {
             var inputs = JSONObject()
             // An empty box is an input not given, as when a caller leaves it out of the request.
             for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty { inputs[String(key.dropFirst(6))] = .string(value) }
-            let outcome: String
+            let outcome: RunView
             do {
                 let result = try await runs.run(agent, vault: try root.forTeam(of: context), endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60))
                 outcome = Self.result(result)
             } catch let error as APIError {
-                outcome = "<section id=\"run-result\"><h2>Run failed</h2><p class=\"error\" id=\"run-error\">\(HTML.escape(error.message))</p></section>"
+                outcome = RunView(failure: error.message)
             }
             let csrf = CSRF.token(context)
-            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf, notice: nil, result: outcome, loaded: agent)
+            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf, result: outcome, loaded: agent)
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
     }
 
+    /// One agent in the list.
+    struct ListRow {
+        var name: String
+        var path: String
+        var title: String
+        var components: Int
+        var apiCalls: Int
+    }
+
+    /// What `agents.mustache` shows.
+    struct ListView {
+        var agents: [ListRow]
+    }
+
     func list(team: String) async throws -> String {
-        var rows = ""
+        var rows: [ListRow] = []
         for name in try await library.names(team: team) {
             let agent = try? await library.load(name, team: team)
-            let apiCalls = agent?.components.filter { $0.type == "APICall" }.count ?? 0
-            rows += "<tr><td><a href=\"/agents/\(PercentEncoding.encode(name))\">\(HTML.escape(name))</a></td>"
-                + "<td>\(HTML.escape(agent?.name ?? (agent == nil ? "(does not load)" : "")))</td>"
-                + "<td>\(agent?.components.count ?? 0)</td><td>\(apiCalls)</td></tr>"
+            rows.append(ListRow(name: name, path: PercentEncoding.encode(name), title: agent?.name ?? (agent == nil ? "(does not load)" : ""),
+                                components: agent?.components.count ?? 0, apiCalls: agent?.components.filter { $0.type == "APICall" }.count ?? 0))
         }
-        return """
-            <h1>Agents</h1><p>Your team's agents (add them with <code>keyflow agents import DIR --team T</code>,
-            or upload with <code>PUT /api/v1/agents/NAME</code>).</p>
-            <table id="agents"><thead><tr><th>Agent</th><th>Title</th><th>Components</th><th>API calls</th></tr></thead>
-            <tbody>\(rows.isEmpty ? "<tr><td colspan=\"4\">No agents yet.</td></tr>" : rows)</tbody></table>
-            """
+        return try Templates.render("agents", ListView(agents: rows))
+    }
+
+    /// A choice in an APICall's OAuth dropdown.
+    struct Option {
+        var value: String
+        var text: String
+        var selected: Bool
+        var disabled: Bool
+    }
+
+    /// One APICall: its request, what its OAuth section resolves to, and the dropdown.
+    struct SectionView {
+        var component: String
+        var componentPath: String
+        var label: String
+        var legacy: Bool
+        var method: String
+        var url: String
+        var options: [Option]
+        var resolvesTo: String
+    }
+
+    /// An input of an endpoint's Run form.
+    struct InputView {
+        var inputName: String
+        var optional: Bool
+    }
+
+    /// One APIEndpoint's Run form.
+    struct EndpointView {
+        var id: String
+        var endpointPath: String
+        var inputs: [InputView]
+    }
+
+    /// One step of a run's trace.
+    struct TraceRow {
+        var componentID: String
+        var type: String
+        var status: String
+        var statusClass: String
+        var error: String
+        var http: String?
+    }
+
+    /// A run's outcome: the output and the trace, or why it did not run.
+    struct RunView {
+        var failure: String?
+        var output: String?
+        var trace: [TraceRow] = []
+
+        init(failure: String) {
+            self.failure = failure
+        }
+
+        init(output: String, trace: [TraceRow]) {
+            self.output = output
+            self.trace = trace
+        }
+    }
+
+    /// What `agent.mustache` shows.
+    struct AgentView {
+        var name: String
+        var path: String
+        var title: String
+        var csrf: String
+        var sections: [SectionView]
+        var endpoints: [EndpointView]
+        var run: RunView?
+        var addDialog: AddDialog.View
     }
 
     /// - Parameter loaded: the agent when the caller has just read it (a run), so the file is
     ///   not parsed twice for one request.
-    func render(_ name: String, vault: Vault, csrf: String, notice: String?, result: String = "",
+    func render(_ name: String, vault: Vault, csrf: String, result: RunView? = nil,
                 rejected: AddDialog.Rejected? = nil, loaded: Agent? = nil) async throws -> String {
         let agent: Agent
         if let loaded { agent = loaded } else { agent = try await library.load(name, team: vault.team) }
         let agentID = AgentInspection.agentID(of: agent)
         let inspection = try AgentInspection(agent: agent, agentID: agentID, vault: vault)
-        let encodedName = PercentEncoding.encode(name)
-        var sections = ""
-        for section in inspection.sections {
-            guard let component = agent.component(section.componentID) else { continue }
-            sections += oauthSection(section, component: component, vault: vault, agentPath: encodedName, csrf: csrf)
+        let sections = inspection.sections.compactMap { section -> SectionView? in
+            guard let component = agent.component(section.componentID) else { return nil }
+            return oauthSection(section, component: component, vault: vault)
         }
-        if sections.isEmpty { sections = "<p>This agent has no APICall components.</p>" }
-        return """
-            \(notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? "")
-            <p><a href="/agents">Agents</a> / \(HTML.escape(name)) · <a href="/agents/\(encodedName)/revisions">Revisions</a></p>
-            <h1>\(HTML.escape(agent.name ?? name))</h1>
-            <h2>API calls</h2>\(sections)
-            <h2>Run</h2>\(runForms(agent, agentPath: encodedName, csrf: csrf))
-            \(result)
-            \(AddDialog(catalog: vault.catalog, home: vault.home).render(csrf: csrf, attachAgent: name, rejected: rejected))
-            <script>
-            // "+ Add New" opens the Add dialog in place; any other choice saves the agent.
-            document.querySelectorAll('select.oauth-choice').forEach(select => {
-              const previous = select.value;
-              select.addEventListener('change', () => {
-                if (select.value === 'add_new') {
-                  select.value = previous;
-                  document.getElementById('attach-component').value = select.dataset.component;
-                  document.getElementById('add-dialog').showModal();
-                } else {
-                  select.form.submit();
-                }
-              });
-            });
-            </script>
-            """
+        let view = AgentView(name: name, path: PercentEncoding.encode(name), title: agent.name ?? name, csrf: csrf,
+                             sections: sections, endpoints: runForms(agent), run: result,
+                             addDialog: AddDialog(catalog: vault.catalog, home: vault.home).view(csrf: csrf, attachAgent: name, rejected: rejected))
+        return try Templates.render("agent", view)
     }
 
     /// One APICall: its request, what its OAuth section resolves to, and the dropdown.
-    func oauthSection(_ section: AgentInspection.Section, component: Component, vault: Vault, agentPath: String, csrf: String) -> String {
+    func oauthSection(_ section: AgentInspection.Section, component: Component, vault: Vault) -> SectionView {
         let current = OAuthSection(data: component.data, catalog: vault.catalog)
         let service = component.data["oauthService"]?.stringValue ?? ""
         let legacyKind = OAuthSection.noService.contains(service) ? nil : vault.catalog.kind(legacyServiceName: service)
-        var options = ""
+        var options: [Option] = []
         var known = false
-        if case .none = current { options += "<option value=\"\" selected disabled>— no OAuth —</option>" }
+        if case .none = current { options.append(Option(value: "", text: "— no OAuth —", selected: true, disabled: true)) }
         for choice in section.choices where choice.id != "add_new" && !choice.badges.contains("Legacy") {
             let selected = current == .vault(id: choice.id)
             known = known || selected
             let kind = choice.kind.flatMap { vault.catalog.kind(id: $0)?.displayName } ?? ""
-            options += "<option value=\"\(HTML.escape(choice.id))\"\(selected ? " selected" : "")>"
-                + "\(HTML.escape(choice.name)) — \(HTML.escape(kind)), \(HTML.escape(choice.status ?? ""))</option>"
+            options.append(Option(value: choice.id, text: "\(choice.name) — \(kind), \(choice.status ?? "")", selected: selected, disabled: false))
         }
         if case .vault(let id) = current, !known {
-            options += "<option value=\"\(HTML.escape(id))\" selected>\(HTML.escape(id)) (not in this team's vault)</option>"
+            options.append(Option(value: id, text: "\(id) (not in this team's vault)", selected: true, disabled: false))
         }
         var isLegacy = false
         if let legacyKind {
             if case .legacy = current { isLegacy = true }
-            options += "<option value=\"legacy\"\(isLegacy ? " selected" : "")>Legacy: inline \(HTML.escape(legacyKind.displayName)) settings</option>"
+            options.append(Option(value: "legacy", text: "Legacy: inline \(legacyKind.displayName) settings", selected: isLegacy, disabled: false))
         }
-        options += "<option value=\"add_new\">+ Add New</option>"
-        let badge = isLegacy ? "<span class=\"badge\">Legacy</span>" : ""
-        let method = component.data["method"]?.stringValue ?? "GET"
-        let url = component.data["url"]?.stringValue ?? ""
-        return """
-            <div class="apicall" data-component="\(HTML.escape(component.id))"><h3>\(HTML.escape(component.label))\(badge)</h3>
-            <p><code>\(HTML.escape(method)) \(HTML.escape(url))</code></p>
-            <form method="post" action="/agents/\(agentPath)/components/\(PercentEncoding.encode(component.id))/oauth">
-            <input type="hidden" name="csrf" value="\(csrf)">
-            <label>OAuth connection <select class="oauth-choice" name="connection" data-component="\(HTML.escape(component.id))">\(options)</select></label>
-            <noscript><button>Save</button></noscript></form>
-            <p class="resolves">Resolves to: \(HTML.escape(section.resolvesTo))</p></div>
-            """
+        options.append(Option(value: "add_new", text: "+ Add New", selected: false, disabled: false))
+        return SectionView(component: component.id, componentPath: PercentEncoding.encode(component.id), label: component.label, legacy: isLegacy,
+                           method: component.data["method"]?.stringValue ?? "GET", url: component.data["url"]?.stringValue ?? "",
+                           options: options, resolvesTo: section.resolvesTo)
     }
 
     /// One form per APIEndpoint, with a text field per input.
-    func runForms(_ agent: Agent, agentPath: String, csrf: String) -> String {
-        let endpoints = agent.components.filter { $0.type == "APIEndpoint" }
-        guard !endpoints.isEmpty else { return "<p>This agent has no APIEndpoint to run from.</p>" }
-        return endpoints.map { endpoint -> String in
-            let path = endpoint.data["endpoint"]?.stringValue ?? endpoint.id
-            let fields = endpoint.inputs.map { input -> String in
-                "<label>\(HTML.escape(input.name))\(input.optional ? " (optional)" : "") "
-                    + "<input type=\"text\" name=\"input.\(HTML.escape(input.name))\"></label>"
-            }.joined()
-            return """
-                <form class="run" method="post" action="/agents/\(agentPath)/run"><input type="hidden" name="csrf" value="\(csrf)">
-                <input type="hidden" name="endpoint" value="\(HTML.escape(endpoint.id))">
-                <h3>/\(HTML.escape(path))</h3>\(fields)<p><button class="run-button">Run</button></p></form>
-                """
-        }.joined()
+    func runForms(_ agent: Agent) -> [EndpointView] {
+        agent.components.filter { $0.type == "APIEndpoint" }.map { endpoint in
+            EndpointView(id: endpoint.id, endpointPath: endpoint.data["endpoint"]?.stringValue ?? endpoint.id,
+                         inputs: endpoint.inputs.map { InputView(inputName: $0.name, optional: $0.optional) })
+        }
     }
 
     /// The output and the trace. The trace is redacted by the executor: no header values,
     /// no query values, no bodies, so no credential can show here.
-    static func result(_ result: RunResult) -> String {
-        let rows = result.trace.map { entry -> String in
-            let http = entry.http.map { "<pre>\(HTML.escape(JSONWriter.string($0, pretty: true)))</pre>" } ?? ""
-            return "<tr><td>\(HTML.escape(entry.componentID))</td><td>\(HTML.escape(entry.type))</td>"
-                + "<td class=\"status-\(entry.succeeded ? "ready" : "error")\">\(entry.succeeded ? "succeeded" : "failed")</td>"
-                + "<td>\(HTML.escape(entry.error ?? ""))\(http)</td></tr>"
-        }.joined()
-        return """
-            <section id="run-result"><h2>Output</h2><pre id="run-output">\(HTML.escape(JSONWriter.string(result.output, pretty: true)))</pre>
-            <h2>Trace</h2><table id="trace"><thead><tr><th>Component</th><th>Type</th><th>Status</th><th>Details</th></tr></thead>
-            <tbody>\(rows)</tbody></table></section>
-            """
+    static func result(_ result: RunResult) -> RunView {
+        let rows = result.trace.map { entry in
+            TraceRow(componentID: entry.componentID, type: entry.type, status: entry.succeeded ? "succeeded" : "failed",
+                     statusClass: entry.succeeded ? "ready" : "error", error: entry.error ?? "",
+                     http: entry.http.map { JSONWriter.string($0, pretty: true) })
+        }
+        return RunView(output: JSONWriter.string(result.output, pretty: true), trace: rows)
     }
 }

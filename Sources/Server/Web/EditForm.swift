@@ -3,10 +3,35 @@ import OAuthCore
 import Runtime
 import Vault
 
-/// The Edit form: the kind's fields with their current values; secrets appear only as
-/// their mask and are kept unless a new value is typed.
+/// The Edit form (`edit.mustache`): the kind's fields with their current values; secrets
+/// appear only as their mask and are kept unless a new value is typed.
 struct EditForm {
     let vault: Vault
+
+    /// One field; exactly one of `secret`, `checkbox`, `text` is set.
+    struct Field {
+        var id: String
+        var label: String
+        var secret: Bool
+        var file: Bool
+        var mask: String
+        var checkbox: Bool
+        var checked: Bool
+        var text: Bool
+        var value: String
+        var errors: [String]
+    }
+
+    /// What `edit.mustache` shows.
+    struct View {
+        var id: String
+        var name: String
+        var csrf: String
+        var summary: FieldProblems.Summary?
+        var nameValue: String
+        var nameErrors: [String]
+        var fields: [Field]
+    }
 
     /// - Parameter rejected: a submitted form that did not validate: its values are shown
     ///   again (secrets excepted) with each problem next to its field.
@@ -16,33 +41,26 @@ struct EditForm {
         let ids = kind.requiredFields + kind.optionalFields
         let problems = FieldProblems(rejected?.problems ?? [], catalog: vault.catalog, shown: Set(ids + ["name"]))
         let form = rejected?.form
-        var fields = ""
-        for id in ids {
-            guard let field = vault.catalog.field(id: id) else { continue }
-            defer { fields += problems.html(for: id) }
+        let fields = ids.compactMap { id -> Field? in
+            guard let field = vault.catalog.field(id: id) else { return nil }
+            var view = Field(id: id, label: field.label, secret: false, file: field.type == .file, mask: "", checkbox: false, checked: false,
+                             text: false, value: "", errors: problems.messages(for: id))
             if field.secret {
-                let mask = secrets.value(of: id).map { id == "privateKey" ? "set" : SecretMask.mask($0) } ?? "not set"
-                let control = field.type == .file ? "<textarea name=\"\(id)\" rows=\"4\"></textarea>"
-                    : "<input type=\"password\" name=\"\(id)\" autocomplete=\"off\" placeholder=\"\(HTML.escape(mask)) (unchanged unless replaced)\">"
-                fields += "<label>\(HTML.escape(field.label)) \(control)</label>"
+                view.secret = true
+                view.mask = secrets.value(of: id).map { id == "privateKey" ? "set" : SecretMask.mask($0) } ?? "not set"
             } else if field.type == .bool {
-                let on = form.map { $0[id] == "on" } ?? (connection.settings.value(of: id) == "true")
-                let checked = on ? " checked" : ""
-                fields += "<label><input type=\"checkbox\" name=\"\(id)\"\(checked)> \(HTML.escape(field.label))</label><input type=\"hidden\" name=\"\(id)_present\" value=\"1\">"
+                view.checkbox = true
+                view.checked = form.map { $0[id] == "on" } ?? (connection.settings.value(of: id) == "true")
             } else {
-                let value = form?[id] ?? connection.settings.value(of: id) ?? ""
-                fields += "<label>\(HTML.escape(field.label)) <input type=\"text\" name=\"\(id)\" value=\"\(HTML.escape(value))\"></label>"
+                view.text = true
+                view.value = form?[id] ?? connection.settings.value(of: id) ?? ""
             }
+            return view
         }
-        return """
-            <h1>Edit “\(HTML.escape(connection.name))”</h1>
-            <p>Changing the client id or secret, a URL or the scopes signs the connection out; renaming does not.</p>
-            \(rejected == nil ? "" : problems.summary(secretsDropped: false))
-            <form method="post" action="/vault/connections/\(connection.id)/edit"><input type="hidden" name="csrf" value="\(csrf)">
-            <label>Name <input type="text" name="name" value="\(HTML.escape(form?["name"] ?? connection.name))" required></label>\(problems.html(for: "name"))
-            \(fields)
-            <p><button type="submit">Save</button> <a href="/vault">Cancel</a></p></form>
-            """
+        let view = View(id: connection.id, name: connection.name, csrf: csrf,
+                        summary: rejected == nil ? nil : problems.summary(secretsDropped: false),
+                        nameValue: form?["name"] ?? connection.name, nameErrors: problems.messages(for: "name"), fields: fields)
+        return try Templates.render("edit", view)
     }
 
     /// The submitted fields: empty secret boxes keep the stored secret; other fields are

@@ -7,6 +7,12 @@ struct FieldProblems {
     /// Problems that name no field shown on the form; they go above it.
     var general: [String] = []
 
+    /// What `form_errors.mustache` shows above a rejected form.
+    struct Summary {
+        var general: [String]
+        var secretsDropped: Bool
+    }
+
     init(_ problems: [String], catalog: ProviderCatalog, shown: Set<String>) {
         for problem in problems {
             var text = problem
@@ -24,13 +30,12 @@ struct FieldProblems {
     }
 
     /// The messages to put right after a field's control.
-    func html(for field: String) -> String {
-        (byField[field] ?? []).map { "<span class=\"field-error\">\(HTML.escape($0))</span>" }.joined()
+    func messages(for field: String) -> [String] {
+        byField[field] ?? []
     }
 
     /// The problems that belong to no field, plus a reminder that secrets must be typed again.
-    func summary(secretsDropped: Bool) -> String {
-        "<div class=\"error\" role=\"alert\" id=\"form-errors\">" + general.map { "<p>\(HTML.escape($0))</p>" }.joined()
-            + (secretsDropped ? "<p>Secrets were not kept: enter them again.</p>" : "") + "</div>"
+    func summary(secretsDropped: Bool) -> Summary {
+        Summary(general: general, secretsDropped: secretsDropped)
     }
 }

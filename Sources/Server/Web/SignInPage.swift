@@ -14,7 +14,7 @@ struct SignInPage {
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/signin") { request, context in
             let query = VaultPage.query(request)
-            return HTML.page(title: "Sign in", body: form(csrf: CSRF.token(context), next: query["next"], notice: query["notice"]))
+            return HTML.page(title: "Sign in", body: try form(csrf: CSRF.token(context), next: query["next"]), notice: query["notice"])
         }
         router.post("/signin") { request, context in
             let form = try await CSRF.checkedForm(request, context)
@@ -52,15 +52,13 @@ struct SignInPage {
         return next
     }
 
-    func form(csrf: String, next: String?, notice: String?) -> String {
-        """
-        \(notice.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? "")
-        <h1>Sign in</h1>
-        <p>Paste the API token that <code>keyflow users add NAME --team TEAM</code> printed for you.</p>
-        <form method="post" action="/signin"><input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
-        <input type="hidden" name="next" value="\(HTML.escape(Self.safeNext(next)))">
-        <label>API token <input type="password" name="token" id="token" required autocomplete="off"></label>
-        <p><button id="sign-in">Sign in</button></p></form>
-        """
+    /// What `signin.mustache` shows.
+    struct View {
+        var csrf: String
+        var next: String
+    }
+
+    func form(csrf: String, next: String?) throws -> String {
+        try Templates.render("signin", View(csrf: csrf, next: Self.safeNext(next)))
     }
 }

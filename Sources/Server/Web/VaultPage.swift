@@ -6,8 +6,8 @@ import Vault
 
 /// The Vault page: the team's OAuth connections with Authenticate / Sign out / Edit /
 /// Duplicate / Remove, the Add OAuth Connection dialog whose fields follow the chosen kind,
-/// and the vault keys. Plain HTML forms with a little JavaScript; every state-changing form
-/// carries the CSRF token of the browser's session.
+/// and the vault keys (`vault.mustache`). Plain HTML forms with a little static JavaScript;
+/// every state-changing form carries the CSRF token of the browser's session.
 struct VaultPage {
     /// The whole vault; each request sees its team's part (`WebAuthentication` sets the team).
     let root: Vault
@@ -20,8 +20,8 @@ struct VaultPage {
         router.get("/") { _, _ in HTML.redirect("/vault") }
         router.get("/vault") { request, context in
             let token = CSRF.token(context)
-            return HTML.page(title: "Vault", body: try render(try root.forTeam(of: context), csrf: token, notice: Self.query(request)["notice"]),
-                             viewer: .init(context, csrf: token))
+            return HTML.page(title: "Vault", body: try render(try root.forTeam(of: context), csrf: token),
+                             viewer: .init(context, csrf: token), notice: Self.query(request)["notice"])
         }
         router.post("/vault/connections") { request, context in
             let form = try await CSRF.checkedForm(request, context)
@@ -41,9 +41,9 @@ struct VaultPage {
                 let csrf = CSRF.token(context)
                 let body: String
                 if let target {
-                    body = try await agentsPage.render(target.agent, vault: vault, csrf: csrf, notice: nil, rejected: rejected)
+                    body = try await agentsPage.render(target.agent, vault: vault, csrf: csrf, rejected: rejected)
                 } else {
-                    body = try render(vault, csrf: csrf, notice: nil, rejected: rejected)
+                    body = try render(vault, csrf: csrf, rejected: rejected)
                 }
                 return HTML.page(title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             } catch {
@@ -119,13 +119,17 @@ struct VaultPage {
         return input
     }
 
-    /// Starts a login: to the provider for a user login, straight on for client credentials.
-    /// Only this browser session can finish it.
+    /// Starts a login: on to the provider for a user login (from a page of ours, see
+    /// `LoginPage`), straight on for client credentials. Only this browser session can finish it.
     func authenticate(_ id: String, in vault: Vault, back: String, context: KeyflowRequestContext) async throws -> Response {
         guard let session = context.session else { throw APIError(.unauthorized, "unauthorized", "no browser session") }
         do {
             switch try await flows.flows(for: vault).start(id, boundTo: .session(session.idHash)) {
-            case .browser(let url): return HTML.redirect(url)
+            case .browser(let url):
+                guard let page = LoginPage(providerURL: url) else {
+                    return HTML.redirect(back + "?notice=" + PercentEncoding.encode("The authorization URL is not a web address."))
+                }
+                return HTML.page(title: "Continue to \(page.host)", body: try page.render())
             case .completed(let connection): return HTML.redirect(await selections.landing(after: connection))
             }
         } catch {
@@ -141,44 +145,44 @@ struct VaultPage {
         Dictionary(FormEncoding.decode(request.uri.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func render(_ vault: Vault, csrf: String, notice: String?, rejected: AddDialog.Rejected? = nil) throws -> String {
-        let connections = try vault.list()
+    /// One row of the connections table.
+    struct Row {
+        var id: String
+        var name: String
+        var legacy: Bool
+        var kind: String
+        var status: String
+        var statusClass: String
+        var expiry: String
+    }
+
+    /// A vault key: its name, and the name as a path segment.
+    struct KeyRow {
+        var name: String
+        var path: String
+    }
+
+    /// What `vault.mustache` shows.
+    struct View {
+        var csrf: String
+        var connections: [Row]
+        var keys: [KeyRow]
+        var addDialog: AddDialog.View
+    }
+
+    func render(_ vault: Vault, csrf: String, rejected: AddDialog.Rejected? = nil) throws -> String {
         let catalog = vault.catalog
-        var rows = ""
-        for connection in connections {
-            let status = connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? "")
-            let expiry = connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–"
-            let badge = connection.isLegacy ? "<span class=\"badge\">Legacy</span>" : ""
-            func button(_ action: String, _ label: String, confirm: String? = nil) -> String {
-                let onsubmit = confirm.map { " onsubmit=\"return confirm('\(HTML.escape($0))')\"" } ?? ""
-                return "<form class=\"inline\" method=\"post\" action=\"/vault/connections/\(connection.id)/\(action)\"\(onsubmit)>"
-                    + "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>\(label)</button></form>"
-            }
-            rows += "<tr data-id=\"\(connection.id)\"><td>\(HTML.escape(connection.name))\(badge)</td>"
-                + "<td>\(HTML.escape(catalog.kind(id: connection.kind)?.displayName ?? connection.kind))</td>"
-                + "<td class=\"status-\(connection.status.rawValue)\">\(HTML.escape(status))</td><td>\(expiry)</td><td>"
-                + button("authenticate", "Authenticate") + button("sign-out", "Sign out")
-                + "<a href=\"/vault/connections/\(connection.id)/edit\"><button type=\"button\">Edit</button></a>" + button("duplicate", "Duplicate")
-                + button("remove", "Remove", confirm: "Remove \(connection.name)? Its secrets and tokens are deleted.") + "</td></tr>"
+        let rows = try vault.list().map { connection in
+            Row(id: connection.id, name: connection.name, legacy: connection.isLegacy,
+                kind: catalog.kind(id: connection.kind)?.displayName ?? connection.kind,
+                status: connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? ""),
+                statusClass: connection.status.rawValue,
+                expiry: connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–")
         }
-        if connections.isEmpty { rows = "<tr><td colspan=\"5\">No connections yet.</td></tr>" }
-        let keys = try vault.keyNames().map { name -> String in
-            "<li>\(HTML.escape(name)) <form class=\"inline\" method=\"post\" action=\"/vault/keys/\(PercentEncoding.encode(name))/remove\">"
-                + "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Remove</button></form></li>"
-        }.joined()
-        return """
-            \(notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? "")
-            <h1>OAuth Connections</h1>
-            <p><button id="add-connection" onclick="document.getElementById('add-dialog').showModal()">Add OAuth Connection</button></p>
-            <table id="connections"><thead><tr><th>Name</th><th>Kind</th><th>Status</th><th>Token expires</th><th></th></tr></thead>
-            <tbody>\(rows)</tbody></table>
-            <h2>Vault keys</h2><p>Named secrets for <code>{{KEY(NAME)}}</code> templates; values are never shown.</p>
-            <ul id="keys">\(keys)</ul>
-            <form method="post" action="/vault/keys"><input type="hidden" name="csrf" value="\(csrf)">
-            <label>Name <input type="text" name="name" required pattern="[A-Za-z0-9_.\\-]+"></label>
-            <label>Value <input type="password" name="value" required autocomplete="off"></label><button>Add key</button></form>
-            \(AddDialog(catalog: catalog, home: vault.home).render(csrf: csrf, rejected: rejected))
-            """
+        let keys = try vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
+        let view = View(csrf: csrf, connections: rows, keys: keys,
+                        addDialog: AddDialog(catalog: catalog, home: vault.home).view(csrf: csrf, rejected: rejected))
+        return try Templates.render("vault", view)
     }
 }
 

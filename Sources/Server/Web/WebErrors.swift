@@ -6,6 +6,13 @@ import Vault
 struct WebErrors: RouterMiddleware {
     typealias Context = KeyflowRequestContext
 
+    /// What `error.mustache` shows.
+    struct Page {
+        var code: Int
+        var reason: String
+        var message: String
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -17,9 +24,8 @@ struct WebErrors: RouterMiddleware {
             } else {
                 mapped = APIError.from(error)
             }
-            let body = "<h1>\(mapped.status.code) \(HTML.escape(mapped.status.reasonPhrase))</h1>"
-                + "<p class=\"error\" role=\"alert\">\(HTML.escape(mapped.message))</p><p><a href=\"/vault\">Back to the Vault</a></p>"
-            return HTML.page(title: mapped.status.reasonPhrase, body: body, status: mapped.status)
+            let page = Page(code: mapped.status.code, reason: mapped.status.reasonPhrase, message: mapped.message)
+            return HTML.page(title: mapped.status.reasonPhrase, body: try Templates.render("error", page), status: mapped.status)
         }
     }
 }

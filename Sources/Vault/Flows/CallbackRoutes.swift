@@ -40,12 +40,13 @@ public enum CallbackRoutes {
         }
         let html = """
             <!doctype html><html><head><meta charset="utf-8"><title>Keyflow: \(escape(title))</title>
-            <style>body{font:16px system-ui,sans-serif;margin:15vh auto;max-width:34em;color:#222}h1{font-size:1.4em}</style>
             </head><body><h1>\(escape(title))</h1><p>\(escape(detail))</p></body></html>
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
+        // No style of its own: the policy allows nothing inline (this listener has no static files).
+        PageHeaders.apply(to: &headers)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

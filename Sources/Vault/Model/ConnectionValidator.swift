@@ -61,13 +61,18 @@ struct ConnectionValidator {
             default: settings.userAuthorizationURL = stored
             }
         }
-        if let value = text("clientAuthentication") {
+        // Empty, as an Edit form sends a choice never made: cleared, so the kind's default applies.
+        if let value = text("clientAuthentication"), value.isEmpty {
+            settings.clientAuthentication = nil
+        } else if let value = text("clientAuthentication") {
             if ClientAuthentication(rawValue: value) == nil {
                 problems.append("\(flag("clientAuthentication")): must be one of \(ClientAuthentication.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             settings.clientAuthentication = value
         }
-        if let value = text("signatureMethod") {
+        if let value = text("signatureMethod"), value.isEmpty {
+            settings.signatureMethod = nil
+        } else if let value = text("signatureMethod") {
             if let method = OAuth1SignatureMethod(name: value) {
                 settings.signatureMethod = method.rawValue
             } else {
