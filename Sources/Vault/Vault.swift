@@ -228,7 +228,7 @@ public final class Vault: Sendable {
     /// Deletes the connection with its secrets and tokens.
     public func remove(_ id: String) throws(VaultError) {
         guard ConnectionID.isWellFormed(id), try store.delete(id: id, team: team) else { throw .notFound("connection \(id)") }
-        VaultWrites.note()
+        store.localWrites.note()
     }
 
     /// Stores new tokens and marks the connection ready, in one write. With `expectedVersion`
@@ -287,7 +287,7 @@ public final class Vault: Sendable {
             try change(&row, self)
             row.updatedAt = clock().timeIntervalSince1970
             if try store.replace(row, expectedVersion: version) {
-                VaultWrites.note()  // cached credentials check their version again
+                store.localWrites.note()  // cached credentials check their version again
                 row.version = version + 1
                 return try connection(from: row)
             }

@@ -76,6 +76,21 @@ import Vault
         #expect(eager.cachedAuthorization(for: setup.id)?.name == "Renamed elsewhere")
     }
 
+    /// The count of local writes belongs to the store: a write to another vault in this
+    /// process (another test, another home) must not make a patient cache re-read its own.
+    /// It used to be one count per process, which made the test above flaky when other tests
+    /// wrote at the same time.
+    @Test func aWriteToAnotherStoreDoesNotMakeTheCacheCheckAgain() async throws {
+        let setup = try Setup()
+        let other = try Setup()
+        let patient = setup.broker(revalidateAfter: 3600)
+        _ = try await patient.credential(for: setup.id)
+        try setup.writeAsAnotherProcess()
+        try other.vault.storeTokens(other.id, ConnectionTokens(accessToken: "elsewhere", tokenType: "Bearer",
+                                                               expiresAt: Date().timeIntervalSince1970 + 3600))
+        #expect(patient.cachedAuthorization(for: setup.id)?.credential.accessToken == "first")
+    }
+
     @Test func aTokenInsideTheRefreshWindowIsNeverServedFromMemory() async throws {
         let setup = try Setup(expiresIn: 30)  // inside the default 60 s skew
         let broker = setup.broker(revalidateAfter: 3600)

@@ -29,19 +29,26 @@ public struct CachedAuthorization: Sendable {
     let version: Int64
     /// When the token enters the refresh window (expiry minus skew); nil when it never expires.
     let usableUntil: Double?
-    /// `VaultWrites.count` when the version was last checked.
+    /// The store's `localWrites.count` when the version was last checked.
     var writes: Int
     /// When the version was last checked.
     var checkedAt: Double
 }
 
-/// A count of the vault writes this process made: a cached entry checks its version again
-/// after any of them, so that an edit or a sign-out in this process takes effect at once.
-enum VaultWrites {
-    static let counter = Atomic<Int>(0)
+/// A count of the writes made through one store in this process: a cached entry checks its
+/// version again after any of them, so that an edit or a sign-out here takes effect at once.
+/// It belongs to the store instance (not the process), so that a second store opened on the
+/// same database, as another process would, is seen only through the version check.
+public final class LocalWriteCounter: Sendable {
+    private let counter = Atomic<Int>(0)
 
-    static func note() { counter.wrappingAdd(1, ordering: .releasing) }
-    static var count: Int { counter.load(ordering: .acquiring) }
+    /// An empty count, for a new store.
+    public init() {}
+
+    /// Records a write made through the store.
+    public func note() { counter.wrappingAdd(1, ordering: .releasing) }
+    /// The writes recorded so far.
+    public var count: Int { counter.load(ordering: .acquiring) }
 }
 
 /// The broker's cache of `CachedAuthorization`s by connection id; safe to read from any task

@@ -71,7 +71,7 @@ public actor TokenBroker {
             cache.remove(id)  // entering the refresh window: the slow path refreshes
             return nil
         }
-        let writes = VaultWrites.count
+        let writes = vault.store.localWrites.count
         if writes != entry.writes || now - entry.checkedAt >= policy.revalidateAfter {
             guard let version = try? vault.store.version(id: id, team: vault.team), version == entry.version else {
                 cache.remove(id)
@@ -100,7 +100,7 @@ public actor TokenBroker {
 
     /// The stored credential if it is usable as is; nil when it must be refreshed first.
     private func usableCredential(_ id: String) throws(BrokerError) -> Credential? {
-        let writes = VaultWrites.count  // before reading, so a write racing the read is noticed
+        let writes = vault.store.localWrites.count  // before reading, so a write racing the read is noticed
         let row = try read(id)
         guard let credential = try credential(from: row, tokens: try tokens(row), needsFresh: false) else { return nil }
         remember(credential, row: row, writes: writes)
@@ -242,7 +242,7 @@ public actor TokenBroker {
     private func replace(_ row: StoredConnection, expected: Int64) throws(BrokerError) -> Bool {
         do {
             let replaced = try vault.store.replace(row, expectedVersion: expected)
-            if replaced { VaultWrites.note() }
+            if replaced { vault.store.localWrites.note() }
             return replaced
         } catch {
             throw .unusable(connection: row.id, reason: error.message)

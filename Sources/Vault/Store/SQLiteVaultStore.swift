@@ -7,6 +7,8 @@ import Glibc
 /// The embedded default: SQLite through GRDB, in WAL mode so that readers never wait for a
 /// writer, with a busy timeout so that several processes can share one file.
 public final class SQLiteVaultStore: VaultStore {
+    /// The writes made through this store in this process (see `LocalWriteCounter`).
+    public let localWrites = LocalWriteCounter()
     /// Internal, not private: the store's extensions (agents) live in files of their own.
     let pool: DatabasePool
 

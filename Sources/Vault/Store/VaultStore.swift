@@ -88,6 +88,10 @@ public protocol VaultStore: SessionStore {
     /// Removes a user; false when there was none. Their sessions are ended separately.
     func deleteUser(id: String) throws(VaultError) -> Bool
 
+    /// The writes made through this store instance in this process (cached credentials check
+    /// their version again after each).
+    var localWrites: LocalWriteCounter { get }
+
     /// The master key ids the stored rows were wrapped with.
     func masterKeyIDs() throws(VaultError) -> Set<String>
     /// Re-wraps every data key (connections and vault keys) in one transaction: all or none.
