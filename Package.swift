@@ -110,6 +110,7 @@ let package = Package(
                 "OAuthCore",
                 "Vault",
                 "Runtime",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

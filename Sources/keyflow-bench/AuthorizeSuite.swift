@@ -2,8 +2,9 @@ import Foundation
 import OAuthCore
 import Vault
 
-/// `authorize`: what the OAuth seam (`RequestAuthorizer`) adds to one request when the token
-/// is cached and valid, in ns per request: host check, credential lookup and the header, for
+/// `authorize`: what the authorizing transport's authorize step (`ConnectionCredentials.authorize`)
+/// adds to one request when the token is cached and valid, in ns per request: URL parse, origin
+/// check, credential lookup and the header, for
 /// Bearer and for OAuth 1.0a (which signs every request, so it is compared with `sign`).
 enum AuthorizeSuite {
     static func run(_ scale: Scale) async throws -> [ResultRow] {
@@ -11,13 +12,15 @@ enum AuthorizeSuite {
         let home = try BenchHome(server: server)
         let transport = AsyncHTTPTransport()
         defer { home.remove() }
-        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: home.vault, transport: transport))
+        let broker = TokenBroker(vault: home.vault, transport: transport)
+        let bearerCredentials = ConnectionCredentials(broker: broker, connection: home.bearerID)
+        let oauth1Credentials = ConnectionCredentials(broker: broker, connection: home.oauth1ID)
 
         let bearerTemplate = HTTPTransportRequest(method: "GET", url: server.baseURL + "/api/items?page=2&per_page=50",
                                                   headers: [("Accept", "application/json")])
         let bearer = try await Measure.perIteration(runs: scale.runs, iterations: scale.iterations(50_000)) {
             var request = bearerTemplate
-            try await authorizer.authorize(&request, connection: home.bearerID)
+            try await bearerCredentials.authorize(&request, url: try request.requestURL(), rejected: nil)
             blackHole(request)
         }
 
@@ -27,7 +30,7 @@ enum AuthorizeSuite {
             headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(SignSuite.body.utf8))
         let oauth1 = try await Measure.perIteration(runs: scale.runs, iterations: scale.iterations(50_000)) {
             var request = oauth1Template
-            try await authorizer.authorize(&request, connection: home.oauth1ID)
+            try await oauth1Credentials.authorize(&request, url: try request.requestURL(), rejected: nil)
             blackHole(request)
         }
         let sign = try SignSuite.keyflowSecondsPerHeader(scale)

@@ -22,7 +22,7 @@ enum E2ESuite {
 
         let agent = try AgentLoader.parse(Array(agentText(server: server, connection: home.bearerID).utf8), source: "e2e.smyth")
         guard AgentValidator.validate(agent).isEmpty else { throw Shell.Failure(description: "the e2e agent does not validate") }
-        let session = try await AgentSession.make(agent: agent, vault: home.vault, transport: transport, login: nil)
+        let session = try await AgentSession.make(agent: agent, broker: TokenBroker(vault: home.vault, transport: transport), transport: transport, login: nil)
         let executor = Executor(agent: session.prepared)
         let environment = session.environment
         let token = server.currentToken

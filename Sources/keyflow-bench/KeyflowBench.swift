@@ -56,6 +56,7 @@ enum Suite: String, CaseIterable, ExpressibleByArgument, Sendable {
     case sign, authorize, engine, e2e
     case refreshStorm = "refresh-storm"
     case cold
+    case serve
 
     func run(_ scale: Scale) async throws -> [ResultRow] {
         switch self {
@@ -65,6 +66,7 @@ enum Suite: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .e2e: return try await E2ESuite.run(scale)
         case .refreshStorm: return try await RefreshStormSuite.run(scale)
         case .cold: return try await ColdSuite.run(scale)
+        case .serve: return try await ServeSuite.run(scale)
         }
     }
 }

@@ -26,9 +26,10 @@ enum RefreshStormSuite {
         var singles: [Double] = []
         for _ in 0...scale.runs {
             try home.expireBearer()
-            let http = AuthorizedHTTP(transport: transport, authorizer: RequestAuthorizer(broker: TokenBroker(vault: home.vault, transport: transport)))
+            let http = AuthorizingTransport(
+                base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
             let start = Measure.now()
-            let response = try await http.send(AgentHTTPRequest(method: "GET", url: url, connectionID: home.bearerID))
+            let response = try await http.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(30))
             guard response.status == 200 else { throw Shell.Failure(description: "single request: HTTP \(response.status)") }
             singles.append(Measure.now() - start)
         }
@@ -39,11 +40,12 @@ enum RefreshStormSuite {
         for run in 0...scale.runs {
             try home.expireBearer()
             server.reset(latency: latency, checkBearer: true)
-            let http = AuthorizedHTTP(transport: transport, authorizer: RequestAuthorizer(broker: TokenBroker(vault: home.vault, transport: transport)))
+            let http = AuthorizingTransport(
+                base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
             let start = Measure.now()
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<callers {
-                    group.addTask { try await http.send(AgentHTTPRequest(method: "GET", url: url, connectionID: home.bearerID)).status }
+                    group.addTask { try await http.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(30)).status }
                 }
                 for try await status in group where status != 200 { throw Shell.Failure(description: "storm: HTTP \(status)") }
             }

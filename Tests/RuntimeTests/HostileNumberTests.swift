@@ -1,4 +1,5 @@
 import Foundation
+import OAuthCore
 import Runtime
 import Synchronization
 import Testing
@@ -11,7 +12,7 @@ import Testing
 struct HostileNumberTests {
     /// Runs `agent` with `limits`, returning its result.
     static func run(_ agent: Agent, limits: RunLimits = .defaults, inputs: [(String, JSONValue)] = [("input", .string("x"))],
-                    http: (any AgentHTTP)? = nil) async throws -> RunResult {
+                    http: (any HTTPTransport)? = nil) async throws -> RunResult {
         var executor = Executor(agent: try AgentPreparer.prepare(agent))
         executor.limits = limits
         return try await executor.run(endpoint: nil, inputs: JSONObject(inputs), context: RunEnvironment(variables: agent.variables, http: http))
@@ -44,13 +45,13 @@ struct HostileNumberTests {
         }
     }
 
-    /// An AgentHTTP that answers 200 and remembers the timeout each request carried.
-    final class TimeoutRecorder: AgentHTTP {
+    /// An HTTPTransport that answers 200 and remembers the timeout each request carried.
+    final class TimeoutRecorder: HTTPTransport {
         private let seen = Mutex<[Duration]>([])
         var timeouts: [Duration] { seen.withLock { $0 } }
-        func send(_ request: AgentHTTPRequest) async throws -> AgentHTTPResponse {
-            seen.withLock { $0.append(request.timeout) }
-            return AgentHTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+        func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
+            seen.withLock { $0.append(timeout) }
+            return HTTPTransportResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
         }
     }
 

@@ -22,7 +22,7 @@ struct RunLimitTests {
     }
 
     static func run(_ agent: Agent, _ limits: RunLimits, inputs: [(String, JSONValue)] = [("v", .number(1))],
-                    http: (any AgentHTTP)? = nil) async throws(RunError) -> RunResult {
+                    http: (any HTTPTransport)? = nil) async throws(RunError) -> RunResult {
         let prepared: PreparedAgent
         do { prepared = try AgentPreparer.prepare(agent) } catch { throw .noEndpoint("prepare: \(error)") }
         var executor = Executor(agent: prepared)
@@ -89,11 +89,11 @@ struct RunLimitTests {
         await Self.expectLimit(.totalSleep, at: "C1") { try await Self.run(agent, limits) }
     }
 
-    /// An AgentHTTP whose response is `size` bytes (for runtimes given another AgentHTTP).
-    struct BigResponse: AgentHTTP {
+    /// An HTTPTransport whose response is `size` bytes (for runtimes given another transport).
+    struct BigResponse: HTTPTransport {
         let size: Int
-        func send(_ request: AgentHTTPRequest) async throws -> AgentHTTPResponse {
-            AgentHTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: [UInt8](repeating: 65, count: size))
+        func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
+            HTTPTransportResponse(status: 200, headers: [("Content-Type", "text/plain")], body: [UInt8](repeating: 65, count: size))
         }
     }
 
@@ -121,7 +121,7 @@ struct RunLimitTests {
         var limits = RunLimits.defaults
         limits.maxResponseBytes = 1 << 20
         let agent = try Self.apiCallAgent(url: server.baseURL + "/endless")
-        let session = try await AgentSession.make(agent: agent, vault: nil, transport: transport, login: nil, limits: limits)
+        let session = try await AgentSession.make(agent: agent, broker: nil, transport: transport, login: nil, limits: limits)
         var executor = Executor(agent: session.prepared)
         executor.limits = limits
         let began = ContinuousClock.now

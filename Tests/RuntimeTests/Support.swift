@@ -1,9 +1,10 @@
 import Foundation
+import OAuthCore
 import Runtime
 import TestSupport
 
 /// Runs an agent in process, as `keyflow run` does without OAuth.
-func runAgent(_ agent: Agent, endpoint: String? = nil, inputs: [(String, JSONValue)] = [], http: (any AgentHTTP)? = nil,
+func runAgent(_ agent: Agent, endpoint: String? = nil, inputs: [(String, JSONValue)] = [], http: (any HTTPTransport)? = nil,
               keys: [String: String] = [:]) async throws -> JSONValue {
     let prepared = try AgentPreparer.prepare(agent)
     let environment = RunEnvironment(variables: agent.variables, keys: { keys[$0] }, http: http)

@@ -1,4 +1,5 @@
 import Foundation
+import OAuthCore
 import Runtime
 import Synchronization
 import TestSupport
@@ -21,13 +22,13 @@ struct URLOriginTests {
         """#.utf8), source: "origin.smyth")
     }
 
-    /// An AgentHTTP that answers 200 and records the URLs it was asked for.
-    final class URLRecorder: AgentHTTP {
+    /// An HTTPTransport that answers 200 and records the URLs it was asked for.
+    final class URLRecorder: HTTPTransport {
         private let seen = Mutex<[String]>([])
         var urls: [String] { seen.withLock { $0 } }
-        func send(_ request: AgentHTTPRequest) async throws -> AgentHTTPResponse {
+        func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
             seen.withLock { $0.append(request.url) }
-            return AgentHTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+            return HTTPTransportResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
         }
     }
 

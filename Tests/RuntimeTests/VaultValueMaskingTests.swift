@@ -88,9 +88,9 @@ import Vault
     /// In process: the trace entries, the observer's entries, the error and the `_error`
     /// value are all scrubbed, in every form the key takes (percent-encoded in the path).
     @Test func everyStringThatLeavesTheRunIsScrubbed() async throws {
-        struct NotFound: AgentHTTP {
-            func send(_ request: AgentHTTPRequest) async throws -> AgentHTTPResponse {
-                AgentHTTPResponse(status: 404, headers: [("Content-Type", "text/plain")], body: Array("no route \(request.url)".utf8))
+        struct NotFound: HTTPTransport {
+            func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
+                HTTPTransportResponse(status: 404, headers: [("Content-Type", "text/plain")], body: Array("no route \(request.url)".utf8))
             }
         }
         let agent = try AgentLoader.parse(Array(Self.agent(url: "https://api.telegram.org/bot{{KEY(TG)}}/sendMessage", errorBranch: true).utf8),

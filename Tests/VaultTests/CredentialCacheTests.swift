@@ -100,7 +100,7 @@ import Vault
 
     @Test func theAuthorizerChecksTheHostOfACachedConnection() async throws {
         let setup = try Setup()
-        let authorizer = RequestAuthorizer(broker: setup.broker(revalidateAfter: 3600))
+        let authorizer = TestAuthorizer(broker: setup.broker(revalidateAfter: 3600))
         var allowed = HTTPTransportRequest(method: "GET", url: "https://auth.example.com/api")
         try await authorizer.authorize(&allowed, connection: setup.id)
         #expect(allowed.headers.contains { $0.name == "Authorization" && $0.value == "Bearer first" })

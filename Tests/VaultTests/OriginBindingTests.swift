@@ -20,7 +20,7 @@ import Vault
 
     /// The Authorization header the authorizer adds for `url`, or the error it throws.
     static func authorize(_ url: String, vault: Vault, id: String) async -> Result<String?, AuthorizeError> {
-        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: vault, transport: RecordingTransport(status: 500, json: "{}")))
+        let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: RecordingTransport(status: 500, json: "{}")))
         var request = HTTPTransportRequest(method: "GET", url: url)
         do {
             try await authorizer.authorize(&request, connection: id)

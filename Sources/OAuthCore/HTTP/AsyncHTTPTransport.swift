@@ -5,7 +5,7 @@ import Foundation
 
 /// `HTTPTransport` over AsyncHTTPClient. Redirects are never followed here: a token endpoint
 /// that redirects is misconfigured, and following it would carry client credentials to
-/// another place (APICall steps follow them by hand, see `AuthorizedHTTP`). Every request's
+/// another place (the `AuthorizingTransport` of the Vault follows them by its rules, see `RedirectRules`). Every request's
 /// destination is checked against an `AddressPolicy` on the address it connects to.
 /// Call `shutdown()` when done.
 public final class AsyncHTTPTransport: HTTPTransport {
@@ -22,7 +22,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
     ///   - addressPolicy: `.allowAll` for the CLI; `keyflow serve` passes `.publicOnly(…)`.
     public init(maxResponseBytes: Int = 1 << 20, connectionsPerHost: Int? = nil, addressPolicy: AddressPolicy = .allowAll) {
         var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow  // AuthorizedHTTP follows redirects itself, by its rules
+        configuration.redirectConfiguration = .disallow  // AuthorizingTransport follows redirects itself, by its rules
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
         if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)

@@ -9,7 +9,14 @@ public protocol HTTPTransport: Sendable {
 /// An HTTP request with a fully buffered body.
 public struct HTTPTransportRequest: Sendable {
     public var method: String
-    public var url: String
+    /// The absolute URL as it goes on the wire.
+    public var url: String {
+        didSet { parsedURL = nil }
+    }
+    /// `url` already parsed, when whoever built the request had it (APICall parses its URL
+    /// once; the authorizing transport signs and checks that same value instead of parsing
+    /// the string again). Cleared whenever `url` is set.
+    public private(set) var parsedURL: RequestURL?
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
     /// The largest response body this request accepts, instead of the transport's own limit;
@@ -21,6 +28,24 @@ public struct HTTPTransportRequest: Sendable {
         self.url = url
         self.headers = headers
         self.body = body
+    }
+
+    /// A request to an already parsed URL, which later layers use as it is.
+    public init(method: String, url: RequestURL, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.init(method: method, url: url.description, headers: headers, body: body)
+        parsedURL = url
+    }
+
+    /// Points the request at `url`, keeping the parsed form.
+    public mutating func setURL(_ url: RequestURL) {
+        self.url = url.description
+        parsedURL = url
+    }
+
+    /// The URL parsed: the one the request was built with, or `url` parsed now.
+    public func requestURL() throws(InvalidURLError) -> RequestURL {
+        if let parsedURL { return parsedURL }
+        return try RequestURL(url)
     }
 }
 

@@ -1,8 +1,8 @@
 import Foundation
 import OAuthCore
 
-/// APICall: an HTTP request built from templates, sent through `AgentHTTP` (which adds the
-/// saved connection's credential). `Response` is parsed by content type; a non-2xx answer
+/// APICall: an HTTP request built from templates, sent through the `AuthorizingTransport`
+/// (which adds the saved connection's credential). `Response` is parsed by content type; a non-2xx answer
 /// is a failure carrying the status and body, with `Response` and `Headers` still set.
 struct APICall: ComponentRunner {
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -16,14 +16,13 @@ struct APICall: ComponentRunner {
     let body: Template?
     let timeout: Duration
     let connectionID: String?
-    let bodyHash: Bool
     /// Where a URL with a templated origin may go; nil when the origin is the agent's text.
     let allowedHosts: AllowedHosts?
     var mayWait: Bool { true }
     /// Every request it sends has `timeout`, and a token refresh has the broker's own.
     var boundsItsOwnWaits: Bool { true }
 
-    init(_ component: Component, connectionID: String?, bodyHash: Bool = false) throws {
+    init(_ component: Component, connectionID: String?) throws {
         method = (component.data["method"]?.stringValue ?? "GET").uppercased()
         url = try Template(component.data["url"]?.stringValue ?? "")
         headers = try Self.headerTemplates(component.data["headers"])
@@ -37,7 +36,6 @@ struct APICall: ComponentRunner {
         let seconds = component.data["timeout"].flatMap { SafeNumbers.finite(Template.text(of: $0)) } ?? 30
         timeout = SafeNumbers.duration(seconds: max(0.1, seconds))
         self.connectionID = connectionID
-        self.bodyHash = bodyHash
         do { allowedHosts = try AllowedHosts(component.data["allowedHosts"]) } catch { throw ComponentError(message: error.description) }
         if allowedHosts == nil, let first = URLTemplateRules.originPlaceholders(url).first {
             throw ComponentError(message: "url: " + Self.originMessage(first))
@@ -66,7 +64,7 @@ struct APICall: ComponentRunner {
     }
 
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
-        guard let http = context.http else { throw ComponentError(message: "no HTTP client is available") }
+        let transport = try context.transport(connection: connectionID)
         let renderedURL = try context.render(url, .url, inputs: inputs)
         let target: RequestURL
         do { target = try RequestURL(renderedURL) } catch { throw ComponentError(message: "url: \(error.reason)") }
@@ -78,8 +76,7 @@ struct APICall: ComponentRunner {
         if !url.isConstant, URLTemplateRules.hasDotSegment(target.path) {
             throw ComponentError(message: "url: the rendered path has a . or .. segment, which would move the request to another path")
         }
-        var request = AgentHTTPRequest(method: method, url: target.description, timeout: timeout, connectionID: connectionID,
-                                       bodyHash: bodyHash)
+        var request = HTTPTransportRequest(method: method, url: target)
         for header in headers { request.headers.append((header.name, try context.render(header.value, .plain, inputs: inputs))) }
         if let body, !["GET", "HEAD"].contains(method) {
             let (bytes, type) = try encodeBody(body, inputs: inputs, context: context)
@@ -88,15 +85,15 @@ struct APICall: ComponentRunner {
         }
         let began = ContinuousClock.now
         let limit = context.budget?.limits.maxResponseBytes
-        let response: AgentHTTPResponse
+        let response: HTTPTransportResponse
         do {
-            response = try await http.send(request)
+            response = try await transport.send(request, timeout: timeout)
         } catch HTTPTransportError.responseTooLarge(_, let transportLimit) {
             throw Self.tooLarge(context.component, limit: limit ?? transportLimit)
         }
         if let limit, response.body.count > limit { throw Self.tooLarge(context.component, limit: limit) }
         let parsed = Self.parse(response)
-        let trace = Self.trace(request, target: target, response: response, elapsed: ContinuousClock.now - began)
+        let trace = trace(request, target: target, response: response, elapsed: ContinuousClock.now - began)
         let headers = JSONValue.object(JSONObject(Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
             .sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         guard (200..<300).contains(response.status) else {
@@ -115,7 +112,7 @@ struct APICall: ComponentRunner {
     /// What the trace keeps of an exchange: the method, the URL without query values, header
     /// names (never values: one is the credential), whether a connection signed it, status,
     /// content type, size and time.
-    static func trace(_ request: AgentHTTPRequest, target: RequestURL, response: AgentHTTPResponse, elapsed: Duration) -> JSONValue {
+    func trace(_ request: HTTPTransportRequest, target: RequestURL, response: HTTPTransportResponse, elapsed: Duration) -> JSONValue {
         let queryNames = FormEncoding.decode(target.query ?? "").map(\.name)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         return .object(JSONObject([
@@ -123,7 +120,7 @@ struct APICall: ComponentRunner {
                 ("method", .string(request.method)), ("url", .string(target.baseStringURI)),
                 ("query", .array(queryNames.map { .string("\($0)=••••") })),
                 ("headers", .array(request.headers.map { .string($0.name) })),
-                ("connection", request.connectionID.map(JSONValue.string) ?? .null),
+                ("connection", connectionID.map(JSONValue.string) ?? .null),
                 ("body_bytes", .number(Double(request.body?.count ?? 0))),
             ]))),
             ("response", .object(JSONObject([
@@ -178,7 +175,7 @@ struct APICall: ComponentRunner {
 
     /// JSON for JSON types (an empty body is `{}`), text for text types, and for anything
     /// else a description with the bytes in base64.
-    static func parse(_ response: AgentHTTPResponse) -> JSONValue {
+    static func parse(_ response: HTTPTransportResponse) -> JSONValue {
         if response.body.isEmpty { return .null }
         let type = response.headers.first { $0.name.lowercased() == "content-type" }?.value
             .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""

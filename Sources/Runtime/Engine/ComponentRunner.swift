@@ -1,3 +1,6 @@
+import OAuthCore
+import Vault
+
 /// What a component type does once its inputs have arrived. Runners are prepared once per
 /// agent (templates parsed, config checked) and then run any number of times.
 public protocol ComponentRunner: Sendable {
@@ -25,18 +28,32 @@ public struct RunContext: Sendable {
     public let variables: JSONObject
     /// Vault keys for `{{KEY(NAME)}}`.
     public let keys: @Sendable (String) throws -> String?
-    /// The HTTP seam with the OAuth broker behind it (APICall).
-    public let http: (any AgentHTTP)?
+    /// The network under APICalls, with the run's response size limit (nil: no HTTP).
+    public let http: (any HTTPTransport)?
+    /// The team's token broker, for APICalls that name a connection (nil: no vault open).
+    public let broker: TokenBroker?
     /// The component being run, for messages.
     public let component: Component
     /// The run's limits and what it has used of them; nil outside a run (a runner tested alone).
     var budget: RunBudget?
 
-    public init(variables: JSONObject, keys: @escaping @Sendable (String) throws -> String?, http: (any AgentHTTP)?, component: Component) {
+    /// A context for running `component` with these variables, keys and network.
+    public init(variables: JSONObject, keys: @escaping @Sendable (String) throws -> String?, http: (any HTTPTransport)?,
+                broker: TokenBroker? = nil, component: Component) {
         self.variables = variables
         self.keys = keys
         self.http = http
+        self.broker = broker
         self.component = component
+    }
+
+    /// The transport an APICall sends through: the one authorized path (origin check,
+    /// credential, 401 retry, redirect rules), with `connection`'s credential when one is named.
+    func transport(connection: String?) throws -> AuthorizingTransport {
+        guard let http else { throw ComponentError(message: "no HTTP client is available") }
+        guard let connection else { return AuthorizingTransport(base: http, credentials: nil) }
+        guard let broker else { throw ComponentError(message: "connection \(connection) is set but no vault is open") }
+        return AuthorizingTransport(base: http, credentials: ConnectionCredentials(broker: broker, connection: connection))
     }
 
     /// Resolves a template path against the inputs first, then the agent variables.
@@ -49,47 +66,5 @@ public struct RunContext: Sendable {
     /// Renders a template with this context.
     public func render(_ template: Template, _ escaping: Template.Context, inputs: [String: JSONValue]) throws -> String {
         try template.render(escaping, value: { resolve($0, inputs: inputs) }, key: keys)
-    }
-}
-
-/// How components send HTTP requests: the runtime's implementation authorizes them with a
-/// saved connection when one is named, and never follows redirects across origins with
-/// credentials.
-public protocol AgentHTTP: Sendable {
-    func send(_ request: AgentHTTPRequest) async throws -> AgentHTTPResponse
-}
-
-public struct AgentHTTPRequest: Sendable {
-    public var method: String
-    public var url: String
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]?
-    public var timeout: Duration
-    /// The vault connection to authorize with, if any.
-    public var connectionID: String?
-    /// Sign the body with `oauth_body_hash` (OAuth 1.0a connections that ask for it).
-    public var bodyHash: Bool
-
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-                timeout: Duration = .seconds(30), connectionID: String? = nil, bodyHash: Bool = false) {
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.timeout = timeout
-        self.connectionID = connectionID
-        self.bodyHash = bodyHash
-    }
-}
-
-public struct AgentHTTPResponse: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
-
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
-        self.status = status
-        self.headers = headers
-        self.body = body
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import OAuthCore
+import Vault
 
 /// Runs an agent: starting at one APIEndpoint, a component runs as soon as its required
 /// inputs have arrived, independent branches run concurrently, a failure goes to the
@@ -259,20 +261,29 @@ struct Run: Sendable {
     }
 }
 
-/// Everything a run needs from outside the graph: variables, vault keys, HTTP.
+/// Everything a run needs from outside the graph: variables, vault keys, the network and the
+/// team's token broker.
 public struct RunEnvironment: Sendable {
+    /// The agent's variables, for templates.
     public var variables: JSONObject
+    /// Vault keys for `{{KEY(NAME)}}`.
     public var keys: @Sendable (String) throws -> String?
-    public var http: (any AgentHTTP)?
+    /// The network under APICalls (they wrap it in an `AuthorizingTransport`).
+    public var http: (any HTTPTransport)?
+    /// The team's token broker, shared by every run of the process.
+    public var broker: TokenBroker?
 
-    public init(variables: JSONObject = JSONObject(), keys: @escaping @Sendable (String) throws -> String? = { _ in nil }, http: (any AgentHTTP)? = nil) {
+    /// An environment with these variables, keys, network and broker.
+    public init(variables: JSONObject = JSONObject(), keys: @escaping @Sendable (String) throws -> String? = { _ in nil },
+                http: (any HTTPTransport)? = nil, broker: TokenBroker? = nil) {
         self.variables = variables
         self.keys = keys
         self.http = http
+        self.broker = broker
     }
 
     func context(for component: Component, budget: RunBudget) -> RunContext {
-        var context = RunContext(variables: variables, keys: keys, http: http, component: component)
+        var context = RunContext(variables: variables, keys: keys, http: http, broker: broker, component: component)
         context.budget = budget
         return context
     }

@@ -19,25 +19,24 @@ public struct AgentSession: Sendable {
         } || JSONWriter.string(.object(agent.variables)).contains("{{KEY(")
     }
 
-    /// Resolves (pre-flight, throwing `PreflightError`) and prepares (throwing `PrepareError`);
-    /// the APICalls' responses are read up to `limits.maxResponseBytes`.
-    public static func make(agent: Agent, vault: Vault?, transport: any HTTPTransport,
+    /// Resolves (pre-flight, throwing `PreflightError`) and prepares (throwing `PrepareError`).
+    /// `broker` is the team's token broker, which hands out credentials and holds the vault;
+    /// a server passes the one it keeps for the team, so every run shares its cache and its
+    /// single refresh. The APICalls' responses are read up to `limits.maxResponseBytes`.
+    public static func make(agent: Agent, broker: TokenBroker?, transport: any HTTPTransport,
                             login: (@Sendable (Connection) async throws -> Void)?,
                             limits: RunLimits = .defaults) async throws -> AgentSession {
         var resolution = Preflight.Resolution()
-        var authorizer: RequestAuthorizer?
-        if let vault {
-            let broker = TokenBroker(vault: vault, transport: transport)
-            authorizer = RequestAuthorizer(broker: broker)
-            resolution = try await Preflight(vault: vault, broker: broker, login: login)
+        let vault = broker?.vault
+        if let broker {
+            resolution = try await Preflight(vault: broker.vault, broker: broker, login: login)
                 .resolve(agent, agentID: AgentInspection.agentID(of: agent))
         }
         let prepared = try AgentPreparer.prepare(agent, connections: resolution.connections)
         let keys: @Sendable (String) throws -> String? = { name in try vault?.keyValue(name) }
+        let network = ResponseSizeLimit(base: transport, maxResponseBytes: limits.maxResponseBytes)
         return AgentSession(prepared: prepared,
-                            environment: RunEnvironment(variables: agent.variables, keys: keys,
-                                                        http: AuthorizedHTTP(transport: ResponseSizeLimit(base: transport, maxResponseBytes: limits.maxResponseBytes),
-                                                                             authorizer: authorizer)),
+                            environment: RunEnvironment(variables: agent.variables, keys: keys, http: network, broker: broker),
                             resolution: resolution)
     }
 }

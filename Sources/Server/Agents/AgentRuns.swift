@@ -4,17 +4,20 @@ import Runtime
 import Vault
 
 /// Runs a stored agent for a team, synchronously within the server's `RunLimits`: the same
-/// pre-flight, vault and executor as `keyflow run`. Shared by the API and the agents page's
-/// Run form. A team has at most `limits.maxConcurrentRunsPerTeam` runs in progress; one more
+/// pre-flight, vault and executor as `keyflow run`, with the team's one token broker (shared
+/// by every run, so its cached credentials and single refresh are too). Shared by the API
+/// and the agents page's Run form. A team has at most `limits.maxConcurrentRunsPerTeam` runs in progress; one more
 /// is refused with 429.
 struct AgentRuns: Sendable {
     let transport: any HTTPTransport
     let limits: RunLimits
+    let brokers: TeamBrokers
     private let slots = TeamRunSlots()
 
-    init(transport: any HTTPTransport, limits: RunLimits = .defaults) {
+    init(transport: any HTTPTransport, limits: RunLimits = .defaults, brokers: TeamBrokers? = nil) {
         self.transport = transport
         self.limits = limits
+        self.brokers = brokers ?? TeamBrokers(transport: transport)
     }
 
     /// Runs `agent` with the team's `vault`; `timeout` (a caller's choice) can only shorten
@@ -40,7 +43,8 @@ struct AgentRuns: Sendable {
     private func execute(_ agent: Agent, vault: Vault, endpoint: String?, inputs: JSONObject, timeout: Duration) async throws -> RunResult {
         let session: AgentSession
         do {
-            session = try await AgentSession.make(agent: agent, vault: vault, transport: transport, login: nil, limits: limits)
+            session = try await AgentSession.make(agent: agent, broker: brokers.broker(for: vault), transport: transport,
+                                                  login: nil, limits: limits)
         } catch let error as PreflightError {
             throw APIError(.conflict, "preflight", error.problems.map(\.description).joined(separator: "; "))
         }

@@ -29,7 +29,7 @@ public actor TokenBroker {
         public init() {}
     }
 
-    public let vault: Vault
+    public nonisolated let vault: Vault
     private let transport: any HTTPTransport
     private let policy: Policy
     private let clock: @Sendable () -> Date

@@ -51,7 +51,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let session: AgentSession
         do {
-            session = try await AgentSession.make(agent: loaded, vault: vault, transport: transport, login: login, limits: limits)
+            session = try await AgentSession.make(agent: loaded, broker: vault.map { TokenBroker(vault: $0, transport: transport) },
+                                                  transport: transport, login: login, limits: limits)
         } catch let error as PreflightError {
             let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
             throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)

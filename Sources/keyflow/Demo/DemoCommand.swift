@@ -83,8 +83,7 @@ struct DemoCommand: AsyncParsableCommand {
         let broker = TokenBroker(vault: vault, transport: transport)
         let prepared = try AgentPreparer.prepare(loaded, connections: Dictionary(uniqueKeysWithValues: loaded.components
             .filter { $0.type == "APICall" }.map { ($0.id, connection.id) }))
-        let environment = RunEnvironment(variables: loaded.variables, keys: { try vault.keyValue($0) },
-                                         http: AuthorizedHTTP(transport: transport, authorizer: RequestAuthorizer(broker: broker)))
+        let environment = RunEnvironment(variables: loaded.variables, keys: { try vault.keyValue($0) }, http: transport, broker: broker)
         say("4. Running \(loaded.name ?? "the agent") (\(loaded.components.count) components)...")
         let result: RunResult
         do {

@@ -4,8 +4,8 @@ import OAuthCore
 import Vault
 
 /// `keyflow vault test ID --url URL`: sends authorized requests through the connection, as
-/// an agent would, to check that it works. Tokens are refreshed as needed; a 401 forces one
-/// refresh and one retry. Only the status codes are printed.
+/// an agent would (the same `AuthorizingTransport`), to check that it works. Tokens are
+/// refreshed as needed; a 401 forces one refresh and one retry. Only the status codes are printed.
 struct VaultTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Send an authorized request with a connection and show the status.")
@@ -23,8 +23,9 @@ struct VaultTestCommand: AsyncParsableCommand {
         let vault = try VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
-        let (id, url, method) = (self.id, self.url, self.method)
+        let authorized = AuthorizingTransport(
+            base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: vault, transport: transport), connection: id))
+        let request = HTTPTransportRequest(method: method.uppercased(), url: url)
         var statuses: [Int: Int] = [:]
         var failures: [String] = []
         try await withThrowingTaskGroup(of: Result<Int, Error>.self) { group in
@@ -32,7 +33,7 @@ struct VaultTestCommand: AsyncParsableCommand {
             func startOne() {
                 started += 1
                 group.addTask {
-                    do { return .success(try await Self.send(method: method, url: url, connection: id, authorizer: authorizer, transport: transport)) }
+                    do { return .success(try await authorized.send(request, timeout: .seconds(30)).status) }
                     catch { return .failure(error) }
                 }
             }
@@ -52,16 +53,5 @@ struct VaultTestCommand: AsyncParsableCommand {
         if !failures.isEmpty || statuses.keys.contains(where: { !(200..<300).contains($0) }) {
             throw ExitCode.failure
         }
-    }
-
-    static func send(method: String, url: String, connection: String, authorizer: RequestAuthorizer,
-                     transport: AsyncHTTPTransport) async throws -> Int {
-        var request = HTTPTransportRequest(method: method.uppercased(), url: url)
-        let credential = try await authorizer.authorize(&request, connection: connection)
-        let response = try await transport.send(request, timeout: .seconds(30))
-        guard response.status == 401 else { return response.status }
-        var retry = HTTPTransportRequest(method: method.uppercased(), url: url)
-        try await authorizer.authorize(&retry, connection: connection, rejected: credential)
-        return try await transport.send(retry, timeout: .seconds(30)).status
     }
 }

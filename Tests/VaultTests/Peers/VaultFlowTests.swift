@@ -25,11 +25,10 @@ import Vault
         OAuth2Case(kind: "custom-oauth2", clientID: "confidential-basic", secret: "secret-basic", pkce: false),
     ]
 
-    static func api(_ request: HTTPTransportRequest, _ authorizer: RequestAuthorizer, connection: String,
+    static func api(_ request: HTTPTransportRequest, _ authorizer: TestAuthorizer, connection: String,
                     transport: AsyncHTTPTransport) async throws -> HTTPTransportResponse {
-        var request = request
-        try await authorizer.authorize(&request, connection: connection)
-        return try await transport.send(request, timeout: .seconds(10))
+        // The whole authorizing transport against the peer: origin check, credential, 401 retry.
+        try await authorizer.transport(transport, connection: connection).send(request, timeout: .seconds(10))
     }
 
     @Test(arguments: oauth2Cases)
@@ -50,7 +49,7 @@ import Vault
         let tokens = try #require(try vault.tokens(of: id))
         #expect(tokens.refreshToken != nil && tokens.expiresAt != nil)
 
-        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
+        let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
         let me = try await Self.api(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/me"), authorizer,
                                     connection: id, transport: transport)
         #expect(me.status == 200)
@@ -83,7 +82,7 @@ import Vault
         #expect(connection.status == .ready)
         // No allowed hosts given: the host of the token URL is allowed.
         let me = try await Self.api(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/me"),
-                                    RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport)), connection: id, transport: transport)
+                                    TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport)), connection: id, transport: transport)
         #expect(me.status == 200 && String(decoding: me.body, as: UTF8.self).contains("reports.example"))
         try await SignOut(vault: vault, transport: transport).run(id)
         #expect(try vault.connection(id).status == .needsAuth)
@@ -157,7 +156,7 @@ import Vault
         let tokens = try #require(try vault.tokens(of: id))
         #expect(tokens.tokenSecret != nil && tokens.extra?["screen_name"] == "alice")
 
-        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
+        let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
         // A signed GET with a query and a signed form POST: the signature covers both.
         let get = try await Self.api(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/echo?q=caf%C3%A9&n=1"), authorizer,
                                      connection: id, transport: transport)
@@ -191,7 +190,7 @@ import Vault
         let id = try vault.add(kind: "google", name: "G", input: ConnectionInput(text: ["clientID": "c", "clientSecret": "s"])).id
         try vault.storeTokens(id, ConnectionTokens(accessToken: "at"))
         let transport = RecordingTransport(json: "{}")
-        let authorizer = RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
+        let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
         var good = HTTPTransportRequest(method: "GET", url: "https://gmail.googleapis.com/gmail/v1/users/me/messages")
         try await authorizer.authorize(&good, connection: id)
         #expect(good.header("Authorization") == "Bearer at")

@@ -1,6 +1,5 @@
 import Foundation
 import OAuthCore
-import Runtime
 import TestSupport
 import Testing
 import Vault
@@ -8,7 +7,7 @@ import Vault
 /// Redirects across two real loopback origins (two ports of 127.0.0.1), through
 /// AsyncHTTPClient: what reaches the second origin is what the policy says (finding 7).
 @Suite(.serialized) struct RedirectPeerTests {
-    static func echo(_ response: AgentHTTPResponse) -> [String: Any] {
+    static func echo(_ response: HTTPTransportResponse) -> [String: Any] {
         ((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]) ?? [:]
     }
 
@@ -24,21 +23,23 @@ import Vault
         try vault.storeTokens(id, ConnectionTokens(accessToken: "token-for-the-first-origin"))
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let http = AuthorizedHTTP(transport: transport, authorizer: RequestAuthorizer(broker: TokenBroker(vault: vault, transport: transport)))
+        let broker = TokenBroker(vault: vault, transport: transport)
+        let http = AuthorizingTransport(base: transport, credentials: ConnectionCredentials(broker: broker, connection: id))
 
         let target = PercentEncoding.encode(second.baseURL + "/echo")
-        let response = try await http.send(AgentHTTPRequest(
+        let response = try await http.send(HTTPTransportRequest(
             method: "GET", url: first.baseURL + "/redirect?status=302&to=\(target)",
-            headers: [("X-Api-Key", "vault-key-value-77"), ("Accept", "application/json")], connectionID: id))
+            headers: [("X-Api-Key", "vault-key-value-77"), ("Accept", "application/json")]), timeout: .seconds(10))
         #expect(response.status == 200)
         let headers = Self.echo(response)["headers"] as? [String: String] ?? [:]
         #expect(headers["x-api-key"] == nil && headers["authorization"] == nil, "\(headers)")
         #expect(headers["accept"] == "application/json")
 
         // A 307 of a POST with a body is refused: the second origin never sees it.
-        await #expect(throws: ComponentError.self) {
-            try await http.send(AgentHTTPRequest(method: "POST", url: first.baseURL + "/redirect?status=307&to=\(target)",
-                                                 headers: [("Content-Type", "text/plain")], body: Array("secret body".utf8)))
+        await #expect(throws: AuthorizeError.self) {
+            try await AuthorizingTransport(base: transport, credentials: nil).send(
+                HTTPTransportRequest(method: "POST", url: first.baseURL + "/redirect?status=307&to=\(target)",
+                                     headers: [("Content-Type", "text/plain")], body: Array("secret body".utf8)), timeout: .seconds(10))
         }
         let stats = try await transport.send(HTTPTransportRequest(method: "GET", url: second.baseURL + "/stats"), timeout: .seconds(5))
         #expect((try JSONSerialization.jsonObject(with: Data(stats.body)) as? [String: Any])?["echoed"] as? Int == 1)
