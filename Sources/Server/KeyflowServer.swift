@@ -10,15 +10,17 @@ public enum KeyflowServer {
     /// Builds the router for a vault (any team is served from the same store), listening at
     /// `binding` (whose names, with the public URL's, are the only Host names answered). The
     /// teams' agents live in `agents`, by default the vault's own store; agent runs keep
-    /// within `runLimits`.
+    /// within `runLimits` and get their credentials from `brokers`, one long-lived token broker
+    /// per team (made here when not given).
     public static func router(vault: Vault, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
-                              binding: Binding, runLimits: RunLimits = .defaults) -> Router<KeyflowRequestContext> {
+                              binding: Binding, runLimits: RunLimits = .defaults,
+                              brokers: TeamBrokers? = nil) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
         router.add(middleware: RequestBoundary(binding: binding, publicURL: vault.home.publicURL))
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
         let library = AgentLibrary(store: store)
-        let runs = AgentRuns(transport: flows.transport, limits: runLimits)
+        let runs = AgentRuns(transport: flows.transport, limits: runLimits, brokers: brokers)
         let selections = AddNewSelections(library: library)
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.

@@ -14,4 +14,11 @@ public final class LockedCounter: @unchecked Sendable {
         value += 1
         return value
     }
+
+    /// How many times `next()` was called.
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 }
