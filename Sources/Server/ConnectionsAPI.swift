@@ -22,8 +22,8 @@ struct ConnectionsAPI {
         group.post("connections") { request, context in
             let vault = try team(context)
             let body = try await json(request)
-            guard let kind = body["kind"]?.stringValue else { throw APIError(.unprocessableContent, "invalid_input", "kind is required", field: "kind") }
-            guard let name = body["name"]?.stringValue else { throw APIError(.unprocessableContent, "invalid_input", "name is required", field: "name") }
+            guard let kind = body["kind"]?.stringValue else { throw APIError.required("kind") }
+            guard let name = body["name"]?.stringValue else { throw APIError.required("name") }
             let connection = try vault.add(kind: kind, name: name, input: input(from: body))
             return JSONResponse.make(.created, try details(connection, vault: vault))
         }
@@ -87,6 +87,12 @@ struct ConnectionsAPI {
         } catch let error as JSONParser.Error {
             throw APIError(.badRequest, "bad_json", "the body is not valid JSON: \(error)")
         }
+    }
+
+    /// Where a field is in a connection's JSON body: `name` and `kind` at the top, the catalog's
+    /// fields under `fields` (`fields.tokenURL`).
+    static func path(of field: ConnectionField) -> String {
+        field == .name || field == .kind ? field.rawValue : "fields." + field.rawValue
     }
 
     /// Field ids of the provider catalog, as in `vault add`.

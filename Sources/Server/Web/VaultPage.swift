@@ -35,7 +35,7 @@ struct VaultPage {
             let connection: Connection
             do {
                 connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form))
-            } catch VaultError.invalidInput(let problems) {
+            } catch VaultError.invalidConnection(let problems) {
                 // The form comes back open, each problem next to its field.
                 let rejected = AddDialog.Rejected(form: form, problems: problems)
                 let csrf = CSRF.token(context)
@@ -83,7 +83,7 @@ struct VaultPage {
             let vault = try root.forTeam(of: context)
             do {
                 try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
-            } catch VaultError.invalidInput(let problems) {
+            } catch VaultError.invalidConnection(let problems) {
                 // Nothing was saved; the form comes back with each problem next to its field.
                 let csrf = CSRF.token(context)
                 let body = try EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,

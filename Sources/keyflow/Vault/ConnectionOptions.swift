@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OAuthCore
 import Vault
 
 /// The connection fields of `vault add` and `vault edit`, one flag per catalog field.
@@ -23,6 +24,11 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "OAuth 1.0a: sign non-form bodies with oauth_body_hash.") var bodyHash: Bool?
     @Option(help: ArgumentHelp("An API origin the credential may be sent to (repeatable): api.example.com or *.example.com (https, port 443), api.example.com:8443, or http://127.0.0.1:PORT for loopback only.", valueName: "host"))
     var allowedHost: [String] = []
+
+    /// The flag that sets `field` (`--token-url`), as the catalog gives it; `--name` and `--kind` otherwise.
+    static func flag(for field: ConnectionField, catalog: ProviderCatalog?) -> String {
+        "--" + (catalog?.field(id: field.rawValue)?.flag ?? field.rawValue)
+    }
 
     func validate() throws {
         if [clientSecret, consumerSecret].filter({ $0 == "-" }).count > 1 {
