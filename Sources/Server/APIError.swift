@@ -7,9 +7,13 @@ import Vault
 /// JSON errors: `{"error": {"code", "message", "field"?, "problems"?}}` with a proper status.
 /// `field` is the JSON path of the (first) field at fault; `problems` lists each field's.
 public struct APIError: Error, HTTPResponseError {
+    /// The HTTP status of the answer.
     public let status: HTTPResponse.Status
+    /// A stable machine-readable code (`invalid_input`, `not_found`, ...).
     public let code: String
+    /// The error in words, with no secret in it.
     public let message: String
+    /// The JSON path of the (first) field at fault, if the error is about one.
     public let field: String?
     /// Every field at fault, when the input was checked field by field.
     public let problems: [Problem]
@@ -47,6 +51,7 @@ public struct APIError: Error, HTTPResponseError {
                  problems: [Problem(field: field, reason: "required", message: "\(field) is required")])
     }
 
+    /// The JSON error body with this error's status.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var error = JSONObject([("code", .string(code)), ("message", .string(message))])
         if let field { error["field"] = .string(field) }

@@ -18,6 +18,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Someone else changed the connection first.
     case conflict(String)
 
+    /// The error in words; a connection's fields are named by their catalog ids (`tokenURL`).
     public var message: String {
         switch self {
         case .masterKey(let reason): return reason
