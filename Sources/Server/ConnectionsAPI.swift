@@ -22,16 +22,16 @@ struct ConnectionsAPI {
         group.post("connections") { request, context in
             let vault = try team(context)
             let body = try await json(request)
-            guard let kind = body["kind"]?.stringValue else { throw APIError(.unprocessableContent, "invalid_input", "kind is required", field: "kind") }
-            guard let name = body["name"]?.stringValue else { throw APIError(.unprocessableContent, "invalid_input", "name is required", field: "name") }
-            let connection = try vault.add(kind: kind, name: name, input: input(from: body))
+            guard let kind = body["kind"]?.stringValue else { throw APIError.required("kind") }
+            guard let name = body["name"]?.stringValue else { throw APIError.required("name") }
+            let connection = try vault.add(kind: kind, name: name, input: input(from: body, catalog: vault.catalog))
             return JSONResponse.make(.created, try details(connection, vault: vault))
         }
         group.patch("connections/:id") { request, context in
             let vault = try team(context)
             let body = try await json(request)
             let connection = try vault.edit(try id(context), name: body["name"]?.stringValue, kind: body["kind"]?.stringValue,
-                                            input: input(from: body))
+                                            input: input(from: body, catalog: vault.catalog))
             return JSONResponse.make(.ok, try details(connection, vault: vault))
         }
         group.post("connections/:id/duplicate") { request, context in
@@ -89,23 +89,15 @@ struct ConnectionsAPI {
         }
     }
 
-    /// Field ids of the provider catalog, as in `vault add`.
-    func input(from body: JSONObject) -> ConnectionInput {
-        var input = ConnectionInput()
-        let fields = body["fields"]?.objectValue ?? body
-        for (key, value) in fields {
-            switch (key, value) {
-            case ("scopes", .array(let scopes)): input.scopes = scopes.compactMap(\.stringValue)
-            case ("scopes", .string(let scopes)): input.scopes = [scopes]
-            case ("allowedHosts", .array(let hosts)): input.allowedHosts = hosts.compactMap(\.stringValue)
-            case ("pkce", .bool(let flag)): input.pkce = flag
-            case ("bodyHash", .bool(let flag)): input.bodyHash = flag
-            case ("kind", _), ("name", _): continue
-            case (_, .string(let text)): input.text[key] = text
-            default: continue
-            }
-        }
-        return input
+    /// Where a field is in a connection's JSON body: `name` and `kind` at the top, the catalog's
+    /// fields under `fields` (`fields.tokenURL`).
+    static func path(of field: ConnectionField) -> String {
+        field == .name || field == .kind ? field.rawValue : "fields." + field.rawValue
+    }
+
+    /// Field ids of the provider catalog, as in `vault add`, under `fields` (or at the top).
+    func input(from body: JSONObject, catalog: ProviderCatalog) -> ConnectionInput {
+        ConnectionInputDecoder(catalog: catalog).decode(json: body["fields"]?.objectValue ?? body)
     }
 
     func summary(_ connection: Connection) -> JSONValue {

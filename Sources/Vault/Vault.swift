@@ -153,7 +153,7 @@ public final class Vault: Sendable {
     @discardableResult
     public func add(kind kindID: String, name: String, input: ConnectionInput, legacy: Connection.LegacyOrigin? = nil) throws(VaultError) -> Connection {
         guard let kind = catalog.kind(id: kindID) else {
-            throw .invalidInput(["unknown kind \"\(kindID)\"; the kinds are: \(catalog.kinds.map(\.id).joined(separator: ", "))"])
+            throw .invalidConnection([FieldProblem(.kind, .unknownKind(kindID, known: catalog.kinds.map(\.id)))])
         }
         let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: catalog).validated(input, existing: nil, name: name)
         let id = ConnectionID.make()
@@ -181,7 +181,7 @@ public final class Vault: Sendable {
             let current = try vault.connection(from: row)
             let kindID = newKind ?? row.kind
             guard let kind = vault.catalog.kind(id: kindID) else {
-                throw .invalidInput(["unknown kind \"\(kindID)\"; the kinds are: \(vault.catalog.kinds.map(\.id).joined(separator: ", "))"])
+                throw .invalidConnection([FieldProblem(.kind, .unknownKind(kindID, known: vault.catalog.kinds.map(\.id)))])
             }
             let oldSecrets = try vault.secrets(in: row)
             let previousKind = vault.catalog.kind(id: row.kind)

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import TestSupport
 import Testing
 
@@ -42,6 +43,20 @@ struct RunCommandTests {
         #expect(result.status == status)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
+    }
+
+    /// The Runtime says that no endpoint was chosen; the CLI says how to choose one (its flag).
+    @Test func anAgentWithTwoEndpointsNeedsTheEndpointFlag() async throws {
+        let text = #"""
+        {"components": [
+          {"id": "A", "name": "APIEndpoint", "data": {"endpoint": "first"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
+          {"id": "B", "name": "APIEndpoint", "data": {"endpoint": "second"}, "outputs": [{"name": "body", "index": 0, "default": true}]}]}
+        """#
+        let result = try KeyflowCLI.run(["run", try Self.write(text), "--quiet"])
+        #expect(result.status == 2 && result.stderr.contains("first, second; choose one with --endpoint NAME"), "\(result.stderr)")
+        let agent = try AgentLoader.parse(Array(text.utf8), source: "two.smyth")
+        let error = await #expect(throws: RunError.self) { _ = try await runAgent(agent) }
+        #expect(error?.description == "the agent has 2 endpoints and none was chosen: first, second", "\(String(describing: error))")
     }
 
     @Test func validateExitsOneAndListsProblems() throws {

@@ -96,7 +96,33 @@ struct ConnectionsAPITests {
             let invalid = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
                                                    body: Self.body(#"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a"}}"#))
             #expect(invalid.status == .unprocessableContent)
-            #expect(Self.json(invalid.body)["error"]?["field"] == .string("token-url"))
+            #expect(Self.json(invalid.body)["error"]?["field"] == .string("fields.tokenURL"))
+        }
+    }
+
+    /// The Vault's typed problems come back as JSON paths of the request body, one entry per
+    /// field, with no CLI flag in any message.
+    @Test func invalidFieldsAreNamedByTheirJSONPaths() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, _) = try Self.app(transport: transport)
+        try await app.test(.router) { client in
+            let invalid = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(
+                #"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a", "consumerKey": "k"}}"#))
+            #expect(invalid.status == .unprocessableContent)
+            let error = Self.json(invalid.body)["error"]
+            #expect(error?["code"] == .string("invalid_input") && error?["field"] == .string("fields.consumerKey"))
+            let problems = error?["problems"]?.arrayValue ?? []
+            #expect(problems.map { $0["field"] } == [.string("fields.consumerKey"), .string("fields.tokenURL")], "\(problems)")
+            #expect(problems.map { $0["reason"] } == [.string("not_applicable"), .string("invalid_url")], "\(problems)")
+            #expect(problems.last?["message"]?.stringValue?.hasPrefix("fields.tokenURL: ") == true, "\(problems)")
+            let message = error?["message"]?.stringValue ?? ""
+            #expect(message.contains("fields.consumerKey does not apply to Custom OAuth 2.0 (custom-oauth2)"), "\(message)")
+            #expect(!String(buffer: invalid.body).contains("--"), "\(message)")
+            let unknownKind = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
+                                                       body: Self.body(#"{"kind": "nope", "name": "x"}"#))
+            #expect(Self.json(unknownKind.body)["error"]?["problems"]?.arrayValue?.first?["field"] == .string("kind"))
+            #expect(Self.json(unknownKind.body)["error"]?["problems"]?.arrayValue?.first?["reason"] == .string("unknown_kind"))
         }
     }
 }

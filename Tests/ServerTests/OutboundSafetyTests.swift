@@ -26,7 +26,7 @@ import Vault
             let moved = try await client.execute(uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
                                                  body: ConnectionsAPITests.body(#"{"fields": {"tokenURL": "https://evil.example/token"}}"#))
             #expect(moved.status == .unprocessableContent)
-            #expect(ConnectionsAPITests.json(moved.body)["error"]?["field"] == .string("client-secret"))
+            #expect(ConnectionsAPITests.json(moved.body)["error"]?["field"] == .string("fields.clientSecret"))
             #expect(!String(buffer: moved.body).contains(ConnectionsAPITests.canary))
             #expect(try vault.connection(id).settings.tokenURL == "https://auth.example/token" && vault.connection(id).hasTokens)
             let widened = try await client.execute(uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,

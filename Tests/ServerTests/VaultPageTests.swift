@@ -130,6 +130,46 @@ struct EditFormTests {
         }
     }
 
+    /// The Vault's typed problem lands at its field of the Add dialog, called by the field's label.
+    @Test func aBadTokenURLIsMarkedAtItsFieldInTheAddDialog() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        try await app.test(.router) { client in
+            let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
+            let form = "kind=custom-oauth2&name=Web&clientID=app&authorizationURL=https%3A%2F%2Fa.example%2Fa&tokenURL=nope&consumerKey="
+            let response = try await client.execute(uri: "/vault/connections", method: .post,
+                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                                                    body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
+            #expect(response.status == .unprocessableContent)
+            let html = String(buffer: response.body)
+            let start = try #require(html.range(of: "data-field=\"tokenURL\""))
+            let div = html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first ?? ""
+            #expect(div.contains("<span class=\"field-error\">“Token URL”: "), "\(div)")
+            #expect(!html.contains("--token-url") && !html.contains("tokenURL:"))
+            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+        }
+    }
+
+    /// The Add dialog's "Sign non-form bodies" checkbox was read as text and dropped; the one
+    /// decoder reads it as the boolean it is.
+    @Test func theAddDialogsBodyHashCheckboxIsKept() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        try await app.test(.router) { client in
+            let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
+            let form = "kind=custom-oauth1&name=Signed&consumerKey=ck&consumerSecret=cs&bodyHash=on&clientID=&scopes="
+                + "&requestTokenURL=https%3A%2F%2F127.0.0.1%3A1%2Frt&accessTokenURL=https%3A%2F%2F127.0.0.1%3A1%2Fat"
+                + "&userAuthorizationURL=https%3A%2F%2F127.0.0.1%3A1%2Fauthorize"
+            _ = try await client.execute(uri: "/vault/connections", method: .post,
+                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                                         body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
+            let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
+            #expect(connection.settings.bodyHash == true)
+        }
+    }
+
     /// A browser submits every field of the form, the unset ones empty: an empty Client
     /// Authentication (a setting the connection never had) is no choice, not a bad one.
     @Test func emptyOptionalChoicesAreUnsetNotRejected() async throws {

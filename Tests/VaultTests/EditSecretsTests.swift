@@ -19,9 +19,17 @@ struct EditSecretsTests {
         return id
     }
 
-    static func problems(_ body: () throws -> Void) -> [String] {
-        do { try body() } catch let VaultError.invalidInput(problems) { return problems } catch { return ["unexpected: \(error)"] }
+    static func problems(_ body: () throws -> Void) -> [FieldProblem] {
+        do { try body() } catch let VaultError.invalidConnection(problems) { return problems } catch {
+            return [FieldProblem("unexpected", .invalidURL("\(error)"))]
+        }
         return []
+    }
+
+    /// The origin a "type the secret again" problem names, nil for other problems.
+    static func movedOrigin(_ problem: FieldProblem?) -> String? {
+        guard case .retypeSecret(_, _, let origin)? = problem?.reason else { return nil }
+        return origin
     }
 
     @Test(arguments: [["api.example.com", "files.example.com", "evil.example"], ["api.example.com:8443", "files.example.com"],
@@ -52,9 +60,10 @@ struct EditSecretsTests {
         let id = try Self.signedIn(vault)
         let moved = ConnectionInput(text: [field: "https://evil.example/collect"])
         let problems = Self.problems { try vault.edit(id, input: moved) }
-        #expect(problems.count == 1 && problems.first?.hasPrefix("--client-secret: enter the client secret again") == true, "\(problems)")
-        #expect(problems.first?.contains("https://evil.example") == true)
-        #expect(!(problems.first?.contains("s3cret") ?? true))
+        #expect(problems.count == 1 && problems.first?.field == "clientSecret", "\(problems)")
+        #expect(Self.movedOrigin(problems.first) == "https://evil.example")
+        let sentence = problems.first?.sentence(naming: \.rawValue) ?? ""
+        #expect(sentence.hasPrefix("clientSecret: enter the client secret again") && !sentence.contains("s3cret"), "\(sentence)")
         // Nothing was saved.
         #expect(try vault.connection(id).hasTokens)
         #expect(try Self.url(field, of: vault.connection(id)) != "https://evil.example/collect")
@@ -86,7 +95,7 @@ struct EditSecretsTests {
             "accessTokenURL": "https://api.example/oauth/access_token", "userAuthorizationURL": "https://api.example/oauth/authorize"]))
         let moved = ConnectionInput(text: [field: "https://evil.example/oauth"])
         let problems = Self.problems { try vault.edit(id, input: moved) }
-        #expect(problems.count == 1 && problems.first?.hasPrefix("--consumer-secret: ") == true, "\(problems)")
+        #expect(problems.count == 1 && problems.first?.field == "consumerSecret" && Self.movedOrigin(problems.first) != nil, "\(problems)")
         var again = moved
         again.text["consumerSecret"] = "consumer-secret-98765"
         try vault.edit(id, input: again)
@@ -99,7 +108,7 @@ struct EditSecretsTests {
             "consumerKey": "ck", "signatureMethod": "RSA-SHA1", "privateKey": key, "requestTokenURL": "https://api.example/oauth/request_token",
             "accessTokenURL": "https://api.example/oauth/access_token", "userAuthorizationURL": "https://api.example/oauth/authorize"]))
         let problems = Self.problems { try vault.edit(id, input: ConnectionInput(text: ["requestTokenURL": "https://evil.example/rt"])) }
-        #expect(problems.count == 1 && problems.first?.hasPrefix("--private-key: ") == true, "\(problems)")
+        #expect(problems.count == 1 && problems.first?.field == "privateKey" && Self.movedOrigin(problems.first) != nil, "\(problems)")
         try vault.edit(id, input: ConnectionInput(text: ["requestTokenURL": "https://evil.example/rt", "privateKey": key]))
     }
 
@@ -108,7 +117,7 @@ struct EditSecretsTests {
         let id = try Self.signedIn(vault)
         // Google's endpoints are another origin: the client secret must come with the change.
         let problems = Self.problems { try vault.edit(id, kind: "google", input: ConnectionInput(text: ["authorizationURL": "", "tokenURL": "", "revocationURL": ""])) }
-        #expect(problems.contains { $0.hasPrefix("--client-secret: ") }, "\(problems)")
+        #expect(problems.contains { $0.field == "clientSecret" && Self.movedOrigin($0) != nil }, "\(problems)")
     }
 
     static func url(_ field: String, of connection: Connection) -> String? {

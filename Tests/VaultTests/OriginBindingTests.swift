@@ -79,8 +79,11 @@ import Vault
         for bad in ["http://api.example.com", "http://*.example.com", "http://10.0.0.1:8080", "ftp://api.example.com",
                     "api.example.com/path", "api.example.com:0", "api.example.com:99999", "https://user@api.example.com"] {
             #expect(throws: VaultError.self, "\(bad)") { try vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) }
-            do { try vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) } catch let VaultError.invalidInput(problems) {
-                #expect(problems.contains { $0.hasPrefix("--allowed-host \(bad)") }, "\(problems)")
+            do { try vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) } catch let VaultError.invalidConnection(problems) {
+                #expect(problems.contains {
+                    guard case .invalidAllowedHost(let entry, _) = $0.reason else { return false }
+                    return $0.field == .allowedHosts && entry == bad
+                }, "\(problems)")
             } catch {}
         }
         let good = try vault.add(kind: "custom-oauth2", name: "ok", input: input([

@@ -58,7 +58,10 @@ struct VaultCLITests {
         #expect(missing.stderr.contains("--request-token-url, --access-token-url, --user-auth-url, --consumer-key"))
         #expect(missing.stderr.contains("--client-secret does not apply"))
         #expect(try Self.run(home, ["show", "kc_nope"]).status == 2)
-        #expect(try Self.run(home, ["edit", id, "--token-url", "nope"]).status == 2)
+        // The Vault's typed problem is named by the flag that sets the field.
+        let badURL = try Self.run(home, ["edit", id, "--token-url", "nope"])
+        #expect(badURL.status == 2 && badURL.stderr.contains("--token-url: "), "\(badURL.stderr)")
+        #expect(!badURL.stderr.contains("tokenURL"), "\(badURL.stderr)")
         #expect(try home.open().connection(id).settings.tokenURL == "https://auth.example/token")
         #expect(try Self.run(home, ["edit", id]).status == 2)
     }

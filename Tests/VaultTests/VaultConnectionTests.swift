@@ -28,17 +28,22 @@ struct VaultConnectionTests {
 
     @Test func missingFieldsAreReportedTogether() throws {
         let vault = try TestHome().open()
-        #expect(throws: VaultError.invalidInput([
-            "Custom OAuth 1.0a (custom-oauth1) needs --request-token-url, --access-token-url, --user-auth-url, --consumer-key",
-            "HMAC-SHA1 needs --consumer-secret",
+        let needed = FieldProblem.Reason.required(kind: "Custom OAuth 1.0a", kindID: "custom-oauth1")
+        #expect(throws: VaultError.invalidConnection([
+            FieldProblem("requestTokenURL", needed), FieldProblem("accessTokenURL", needed), FieldProblem("userAuthorizationURL", needed),
+            FieldProblem("consumerKey", needed), FieldProblem("consumerSecret", .neededBy("HMAC-SHA1")),
         ])) { try vault.add(kind: "custom-oauth1", name: "x", input: ConnectionInput()) }
         let error = #expect(throws: VaultError.self) {
             try vault.add(kind: "google", name: "", input: ConnectionInput(text: ["consumerKey": "k", "tokenURL": "not a url"]))
         }
-        guard case .invalidInput(let problems) = error else { Issue.record("got \(String(describing: error))"); return }
-        #expect(problems.count == 4)  // empty name, --consumer-key not for google, bad --token-url, missing id and secret
-        #expect(problems.contains { $0.contains("--consumer-key does not apply to Google") })
-        #expect(problems.contains { $0.contains("--token-url") })
+        guard case .invalidConnection(let problems) = error else { Issue.record("got \(String(describing: error))"); return }
+        // Empty name, consumerKey not for google, bad tokenURL, missing id and secret.
+        #expect(problems.map(\.field) == [.name, "consumerKey", "tokenURL", "clientID", "clientSecret"])
+        #expect(problems.map(\.reason.code) == ["empty", "not_applicable", "invalid_url", "required", "required"])
+        #expect(FieldProblem.sentences(problems, naming: \.rawValue).count == 4)
+        // The Vault names fields by catalog id, never by a CLI flag.
+        #expect(error?.message.contains("consumerKey does not apply to Google (google)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("--") == false, "\(String(describing: error))")
         #expect(try vault.list().isEmpty)
     }
 

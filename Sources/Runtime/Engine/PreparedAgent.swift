@@ -75,7 +75,7 @@ public struct PreparedAgent: Sendable {
         }
         guard endpoints.count == 1, let only = endpoints.first else {
             throw .noEndpoint(endpoints.isEmpty ? "the agent has no APIEndpoint to start from"
-                : "the agent has \(endpoints.count) endpoints; choose one with --endpoint: \(endpoints.map(\.name).joined(separator: ", "))")
+                : "the agent has \(endpoints.count) endpoints and none was chosen: \(endpoints.map(\.name).joined(separator: ", "))")
         }
         return only.component
     }

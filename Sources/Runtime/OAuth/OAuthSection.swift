@@ -29,7 +29,7 @@ public enum OAuthSection: Sendable, Equatable {
                 return
             }
             guard let name = spec["name"]?.stringValue, !name.isEmpty else { self = .invalid("oauth_new.name: missing"); return }
-            self = .addNew(kind: kind, name: name, input: Self.input(from: spec, legacy: false))
+            self = .addNew(kind: kind, name: name, input: Self.input(from: spec, catalog: catalog))
             return
         }
         // Studio saved Legacy sections with a placeholder id `OAUTH_<uid>_TOKENS`.
@@ -44,24 +44,14 @@ public enum OAuthSection: Sendable, Equatable {
             self = .invalid("oauthService: \"\(service)\" is not a SmythOS OAuth service (\(services.joined(separator: ", ")))")
             return
         }
-        self = .legacy(kind: kind, input: Self.input(from: data, legacy: true))
+        self = .legacy(kind: kind, input: Self.input(from: data, catalog: catalog))
     }
 
     /// The connection fields of an inline or Add New section: the SmythOS inline names
-    /// (`clientID`, `scope`, ...) and the catalog ids are both read.
-    static func input(from object: JSONObject, legacy: Bool) -> ConnectionInput {
-        var input = ConnectionInput()
-        for field in ["clientID", "clientSecret", "authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL",
-                      "userAuthorizationURL", "consumerKey", "consumerSecret", "audience", "signatureMethod", "clientAuthentication"] {
-            if let value = object[field]?.stringValue?.trimmingCharacters(in: .whitespaces), !value.isEmpty { input.text[field] = value }
-        }
-        if let scopes = (object["scopes"] ?? object["scope"]).map(Template.text(of:))?.trimmingCharacters(in: .whitespaces), !scopes.isEmpty {
-            input.scopes = [scopes]
-        }
-        if case .bool(let pkce)? = object["pkce"] { input.pkce = pkce }
-        if case .bool(let bodyHash)? = object["bodyHash"] { input.bodyHash = bodyHash }
-        if let hosts = object["allowedHosts"]?.arrayValue?.compactMap(\.stringValue), !hosts.isEmpty { input.allowedHosts = hosts }
-        return input
+    /// (`clientID`, `scope`, ...) and the catalog ids are both read; the section's other
+    /// settings (URL, headers...) and empty values are not connection input.
+    static func input(from object: JSONObject, catalog: ProviderCatalog) -> ConnectionInput {
+        ConnectionInputDecoder(catalog: catalog, emptyValues: .notGiven, catalogFieldsOnly: true).decode(json: object, trimmingWhitespace: true)
     }
 }
 

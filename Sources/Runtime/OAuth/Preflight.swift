@@ -35,8 +35,9 @@ public struct Preflight: Sendable {
                                             message: message))
         }
         for component in agent.components where component.type == "APICall" {
+            let section = OAuthSection(data: component.data, catalog: vault.catalog)
             do {
-                switch OAuthSection(data: component.data, catalog: vault.catalog) {
+                switch section {
                 case .none:
                     continue
                 case .invalid(let message):
@@ -54,6 +55,15 @@ public struct Preflight: Sendable {
                         ?? vault.add(kind: kind, name: name, input: resolved)
                     resolution.connections[component.id] = connection.id
                     resolution.addedNew[component.id] = connection
+                }
+            } catch VaultError.invalidConnection(let fieldProblems) {
+                // Each problem at its field in the section: the inline fields sit in `data`, Add New's in `oauth_new`.
+                func path(_ field: ConnectionField) -> String {
+                    if case .addNew = section { return "oauth_new." + field.rawValue }
+                    return field == .kind ? "oauthService" : field.rawValue
+                }
+                for fieldProblem in fieldProblems {
+                    problem(component, path(fieldProblem.field), fieldProblem.sentence(naming: path))
                 }
             } catch let error as VaultError {
                 problem(component, "", error.message)

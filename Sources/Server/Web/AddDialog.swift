@@ -10,7 +10,7 @@ struct AddDialog {
     /// its field. Secrets are not sent back; the user types them again.
     struct Rejected {
         var form: [String: String]
-        var problems: [String]
+        var problems: [FieldProblem]
     }
 
     let catalog: ProviderCatalog

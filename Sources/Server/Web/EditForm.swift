@@ -64,18 +64,14 @@ struct EditForm {
     }
 
     /// The submitted fields: empty secret boxes keep the stored secret; other fields are
-    /// taken as typed (an emptied text field clears the setting).
-    static func input(from form: [String: String]) -> ConnectionInput {
-        var input = ConnectionInput()
-        let secrets: Set<String> = ["clientSecret", "consumerSecret", "privateKey"]
-        for (key, value) in form where !["csrf", "name", "scopes", "allowedHosts", "pkce", "bodyHash"].contains(key) && !key.hasSuffix("_present") {
-            if secrets.contains(key) && value.isEmpty { continue }
-            input.text[key] = value
+    /// taken as typed (an emptied text field clears the setting). A checkbox is sent only when
+    /// ticked, so its `<id>_present` companion says that it was on the form, unticked.
+    static func input(from form: [String: String], catalog: ProviderCatalog) -> ConnectionInput {
+        var fields = form.filter { $0.key != "csrf" && !$0.key.hasSuffix("_present") }.map { (name: $0.key, value: $0.value) }
+        for key in form.keys where key.hasSuffix("_present") {
+            let id = String(key.dropLast("_present".count))
+            if form[id] == nil { fields.append((name: id, value: "off")) }
         }
-        if let scopes = form["scopes"], !scopes.trimmingCharacters(in: .whitespaces).isEmpty { input.scopes = [scopes] }  // empty: the kind's defaults
-        if let hosts = form["allowedHosts"] { input.allowedHosts = hosts.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
-        if form["pkce_present"] != nil { input.pkce = form["pkce"] == "on" }
-        if form["bodyHash_present"] != nil { input.bodyHash = form["bodyHash"] == "on" }
-        return input
+        return ConnectionInputDecoder(catalog: catalog, emptyValues: .clearSettingsKeepSecrets).decode(form: fields)
     }
 }

@@ -1,10 +1,11 @@
 import OAuthCore
+import Vault
 
-/// Validation problems placed next to the form fields they name. The validator names fields
-/// by their CLI flag (`--token-url`), which a page shows as the field's label instead.
+/// Validation problems placed next to the form fields they are about, each field called by
+/// its label (“Token URL”), as the page shows it.
 struct FieldProblems {
     var byField: [String: [String]] = [:]
-    /// Problems that name no field shown on the form; they go above it.
+    /// Problems about no field shown on the form; they go above it.
     var general: [String] = []
 
     /// What `form_errors.mustache` shows above a rejected form.
@@ -13,20 +14,14 @@ struct FieldProblems {
         var secretsDropped: Bool
     }
 
-    init(_ problems: [String], catalog: ProviderCatalog, shown: Set<String>) {
-        for problem in problems {
-            var text = problem
-            var named: [String] = []
-            // Longest flags first, so a flag that is the start of a longer one is not mistaken for it.
-            for field in catalog.fields.sorted(by: { $0.flag.count > $1.flag.count }) where text.contains("--" + field.flag) {
-                named.append(field.id)
-                text = text.replacingOccurrences(of: "--" + field.flag, with: "“\(field.label)”")
-            }
-            if problem.hasPrefix("name:") { named.append("name") }
-            named = named.filter(shown.contains)
-            if named.isEmpty { general.append(text) }
-            for id in named { byField[id, default: []].append(text) }
+    init(_ problems: [FieldProblem], catalog: ProviderCatalog, shown: Set<String>) {
+        func label(_ field: ConnectionField) -> String {
+            "“\(field == .name ? "Name" : catalog.field(id: field.rawValue)?.label ?? field.rawValue)”"
         }
+        for problem in problems where shown.contains(problem.field.rawValue) {
+            byField[problem.field.rawValue, default: []].append(problem.sentence(naming: label))
+        }
+        general = FieldProblem.sentences(problems.filter { !shown.contains($0.field.rawValue) }, naming: label)
     }
 
     /// The messages to put right after a field's control.

@@ -34,8 +34,8 @@ struct VaultPage {
             let back = target.map { "/agents/" + PercentEncoding.encode($0.agent) } ?? "/vault"
             let connection: Connection
             do {
-                connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form))
-            } catch VaultError.invalidInput(let problems) {
+                connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form, catalog: vault.catalog))
+            } catch VaultError.invalidConnection(let problems) {
                 // The form comes back open, each problem next to its field.
                 let rejected = AddDialog.Rejected(form: form, problems: problems)
                 let csrf = CSRF.token(context)
@@ -82,8 +82,8 @@ struct VaultPage {
             let id = context.parameters.get("id") ?? ""
             let vault = try root.forTeam(of: context)
             do {
-                try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form))
-            } catch VaultError.invalidInput(let problems) {
+                try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form, catalog: vault.catalog))
+            } catch VaultError.invalidConnection(let problems) {
                 // Nothing was saved; the form comes back with each problem next to its field.
                 let csrf = CSRF.token(context)
                 let body = try EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,
@@ -106,17 +106,12 @@ struct VaultPage {
         }
     }
 
-    /// The Add dialog's fields as connection input (the catalog's field ids).
-    static func input(from form: [String: String]) -> ConnectionInput {
-        let notFields: Set<String> = ["csrf", "kind", "name", "scopes", "allowedHosts", "pkce", "attach_agent", "attach_component"]
-        var input = ConnectionInput()
-        for (key, value) in form where !notFields.contains(key) && !value.isEmpty {
-            input.text[key] = value
-        }
-        if let scopes = form["scopes"], !scopes.isEmpty { input.scopes = [scopes] }
-        if let hosts = form["allowedHosts"], !hosts.isEmpty { input.allowedHosts = hosts.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
-        if form["pkce"] == "on" { input.pkce = true }
-        return input
+    /// The Add dialog's fields as connection input (the catalog's field ids). The dialog holds
+    /// every kind's fields, the other kinds' left empty: empty means not given.
+    static func input(from form: [String: String], catalog: ProviderCatalog) -> ConnectionInput {
+        let notFields: Set<String> = ["csrf", "attach_agent", "attach_component"]
+        return ConnectionInputDecoder(catalog: catalog, emptyValues: .notGiven)
+            .decode(form: form.filter { !notFields.contains($0.key) }.map { (name: $0.key, value: $0.value) })
     }
 
     /// Starts a login: on to the provider for a user login (from a page of ours, see

@@ -1,5 +1,6 @@
 /// What a user gives when adding or editing a connection (CLI flags, a web form, an Add New
-/// section). Field ids are those of the provider catalog; nil means "not given".
+/// section), each read by `ConnectionInputDecoder`. Field ids are those of the provider
+/// catalog; nil means "not given".
 public struct ConnectionInput: Sendable, Equatable {
     /// Text fields by catalog id: `clientID`, `clientSecret`, `tokenURL`, `privateKey` (PEM)...
     public var text: [String: String] = [:]

@@ -1,7 +1,8 @@
 import OAuthCore
 
 /// Checks a `ConnectionInput` against its kind and turns it into settings and secrets.
-/// Every problem is collected so the user fixes them in one go.
+/// Every problem is collected, typed and tied to its field, so the user fixes them in one go
+/// (each layer names the fields its own way: see `FieldProblem`).
 struct ConnectionValidator {
     let kind: ProviderKind
     let catalog: ProviderCatalog
@@ -25,14 +26,12 @@ struct ConnectionValidator {
     func validated(_ input: ConnectionInput, existing: (ConnectionSettings, ConnectionSecrets, Bool)?, name: String,
                    previousKind: ProviderKind? = nil)
         throws(VaultError) -> (ConnectionSettings, ConnectionSecrets) {
-        var problems: [String] = []
-        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("name: must not be empty") }
+        var problems: [FieldProblem] = []
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append(FieldProblem(.name, .empty)) }
 
-        let notApplicable = input.givenFields.subtracting(accepted).sorted()
-        if !notApplicable.isEmpty {
-            let flags = notApplicable.map { flag($0) }.joined(separator: ", ")
-            problems.append("\(flags) \(notApplicable.count == 1 ? "does" : "do") not apply to \(kind.displayName) (\(kind.id)); "
-                + "it takes: \(accepted.sorted().map { flag($0) }.joined(separator: ", "))")
+        let takes = accepted.sorted().map(ConnectionField.init(rawValue:))
+        for field in input.givenFields.subtracting(accepted).sorted() {
+            problems.append(FieldProblem(ConnectionField(rawValue: field), .notApplicable(kind: kind.displayName, kindID: kind.id, accepted: takes)))
         }
 
         var settings = existing?.0 ?? ConnectionSettings()
@@ -49,7 +48,7 @@ struct ConnectionValidator {
         for id in ["authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL", "userAuthorizationURL"] {
             guard let value = text(id) else { continue }
             if !value.isEmpty {
-                do { _ = try RequestURL(value) } catch { problems.append("\(flag(id)): \(error.reason)") }
+                do { _ = try RequestURL(value) } catch { problems.append(FieldProblem(ConnectionField(rawValue: id), .invalidURL(error.reason))) }
             }
             let stored = value.isEmpty ? nil : value
             switch id {
@@ -66,7 +65,7 @@ struct ConnectionValidator {
             settings.clientAuthentication = nil
         } else if let value = text("clientAuthentication") {
             if ClientAuthentication(rawValue: value) == nil {
-                problems.append("\(flag("clientAuthentication")): must be one of \(ClientAuthentication.allCases.map(\.rawValue).joined(separator: ", "))")
+                problems.append(FieldProblem("clientAuthentication", .notOneOf(ClientAuthentication.allCases.map(\.rawValue))))
             }
             settings.clientAuthentication = value
         }
@@ -76,7 +75,7 @@ struct ConnectionValidator {
             if let method = OAuth1SignatureMethod(name: value) {
                 settings.signatureMethod = method.rawValue
             } else {
-                problems.append("\(flag("signatureMethod")): must be one of \(OAuth1SignatureMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                problems.append(FieldProblem("signatureMethod", .notOneOf(OAuth1SignatureMethod.allCases.map(\.rawValue))))
             }
         }
         if let scopes = input.scopes { settings.scopes = scopes.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } }
@@ -84,12 +83,14 @@ struct ConnectionValidator {
             // Stored in the shortest form of `AllowedOrigin`, so equal origins compare equal.
             let entries = hosts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for entry in entries {
-                if let problem = AllowedOrigin.problem(with: entry) { problems.append("\(flag("allowedHosts")) \(entry): \(problem)") }
+                if let problem = AllowedOrigin.problem(with: entry) {
+                    problems.append(FieldProblem(.allowedHosts, .invalidAllowedHost(entry: entry, problem: problem)))
+                }
             }
             settings.allowedHosts = entries.map { AllowedOrigin($0)?.description ?? $0.lowercased() }
         }
         if let pkce = input.pkce {
-            if kind.pkce == .unsupported && pkce { problems.append("--pkce: \(kind.displayName) does not support PKCE") }
+            if kind.pkce == .unsupported && pkce { problems.append(FieldProblem(.pkce, .pkceUnsupported(kind: kind.displayName))) }
             settings.pkce = pkce
         }
         if let bodyHash = input.bodyHash { settings.bodyHash = bodyHash }
@@ -98,7 +99,7 @@ struct ConnectionValidator {
         if let value = input.text["privateKey"] {
             secrets.privateKey = value.isEmpty ? nil : value
             if !value.isEmpty {
-                do { _ = try OAuth1RSAKey(pem: value) } catch { problems.append("\(flag("privateKey")): \(error.description)") }
+                do { _ = try OAuth1RSAKey(pem: value) } catch { problems.append(FieldProblem("privateKey", .invalidPrivateKey(error.description))) }
             }
         }
 
@@ -107,33 +108,28 @@ struct ConnectionValidator {
             let value = settings.value(of: id) ?? secrets.value(of: id)
             return value == nil || value?.isEmpty == true
         }
-        if !missing.isEmpty {
-            problems.append("\(kind.displayName) (\(kind.id)) needs \(missing.map { flag($0) }.joined(separator: ", "))")
+        for field in missing {
+            problems.append(FieldProblem(ConnectionField(rawValue: field), .required(kind: kind.displayName, kindID: kind.id)))
         }
         if kind.protocol == .oauth1 {
             let method = settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
             if method == .rsaSHA1 && (secrets.privateKey ?? "").isEmpty {
-                problems.append("RSA-SHA1 needs \(flag("privateKey"))")
+                problems.append(FieldProblem("privateKey", .neededBy("RSA-SHA1")))
             } else if method != .rsaSHA1 && (secrets.consumerSecret ?? "").isEmpty && !missing.contains("consumerSecret") {
-                problems.append("\(method.rawValue) needs \(flag("consumerSecret"))")
+                problems.append(FieldProblem("consumerSecret", .neededBy(method.rawValue)))
             }
         }
         if kind.grantType == .clientCredentials && (secrets.clientSecret ?? "").isEmpty && !missing.contains("clientSecret") {
-            problems.append("client credentials need \(flag("clientSecret"))")
+            problems.append(FieldProblem("clientSecret", .neededBy("the client credentials grant")))
         }
         if let existing {
             // A kept secret must not follow an endpoint to an origin chosen by whoever edits.
             let changes = OriginChanges(old: previousKind.map { EffectiveSettings(kind: $0, settings: existing.0) },
                                         new: EffectiveSettings(kind: kind, settings: settings))
-            problems += changes.problems(input: input, kept: secrets, catalog: catalog, flag: flag)
+            problems += changes.problems(input: input, kept: secrets, catalog: catalog)
         }
-        if !problems.isEmpty { throw .invalidInput(problems) }
+        if !problems.isEmpty { throw .invalidConnection(problems) }
         return (settings, secrets)
-    }
-
-    /// The CLI flag of a field, which is also how the web form and errors name it.
-    func flag(_ id: String) -> String {
-        "--" + (catalog.field(id: id)?.flag ?? id)
     }
 }
 

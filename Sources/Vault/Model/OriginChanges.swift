@@ -33,15 +33,14 @@ struct OriginChanges {
     }
 
     /// For each secret that the edit keeps without it being typed again while an endpoint
-    /// moves, a problem naming its flag.
-    func problems(input: ConnectionInput, kept secrets: ConnectionSecrets, catalog: ProviderCatalog,
-                  flag: (String) -> String) -> [String] {
+    /// moves, a problem with that secret's field.
+    func problems(input: ConnectionInput, kept secrets: ConnectionSecrets, catalog: ProviderCatalog) -> [FieldProblem] {
         guard let moved = movedEndpoints.first else { return [] }
         let label = catalog.field(id: moved.field)?.label ?? moved.field
         return Self.secretFields.compactMap { field in
             guard input.text[field] == nil, let value = secrets.value(of: field), !value.isEmpty else { return nil }
             let name = catalog.field(id: field)?.label.lowercased() ?? field
-            return "\(flag(field)): enter the \(name) again in the same edit: the \(label) now points to another origin (\(moved.origin))"
+            return FieldProblem(ConnectionField(rawValue: field), .retypeSecret(secret: name, endpoint: label, origin: moved.origin))
         }
     }
 

@@ -6,6 +6,9 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     /// The input for a kind is incomplete or wrong: every problem, each naming its field.
     case invalidInput([String])
+    /// A connection's input is incomplete or wrong: every problem, each tied to its field.
+    /// Each layer names the fields its own way (see `FieldProblem.sentence(naming:)`).
+    case invalidConnection([FieldProblem])
     /// A sealed value or wrapped key failed authentication: altered, or copied from elsewhere.
     case sealedDataDoesNotOpen(String)
     /// Encryption itself failed.
@@ -15,11 +18,13 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Someone else changed the connection first.
     case conflict(String)
 
+    /// The error in words; a connection's fields are named by their catalog ids (`tokenURL`).
     public var message: String {
         switch self {
         case .masterKey(let reason): return reason
         case .notFound(let what): return "\(what) does not exist"
         case .invalidInput(let problems): return problems.joined(separator: "; ")
+        case .invalidConnection(let problems): return FieldProblem.sentences(problems, naming: \.rawValue).joined(separator: "; ")
         case .sealedDataDoesNotOpen(let owner): return "the sealed data of \(owner) does not open: it was altered, copied from another connection, or sealed with another master key"
         case .crypto(let reason): return reason
         case .storage(let reason): return "vault storage: \(reason)"

@@ -86,7 +86,11 @@ struct RunCommand: AsyncParsableCommand {
         case .success(let value):
             result = value
         case .failure(let error):
-            if case .noEndpoint = error { throw CLIError(error.description) }
+            if case .noEndpoint = error {
+                // The Runtime does not know how a caller chooses; here it is a flag.
+                let hint = endpoint == nil && prepared.endpoints.count > 1 ? "; choose one with --endpoint NAME" : ""
+                throw CLIError(error.description + hint)
+            }
             if case .cancelled = error {
                 FileHandle.standardError.write(Data("cancelled: nothing more was sent\n".utf8))
                 throw ExitCode(130)

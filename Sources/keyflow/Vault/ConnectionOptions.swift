@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OAuthCore
 import Vault
 
 /// The connection fields of `vault add` and `vault edit`, one flag per catalog field.
@@ -24,6 +25,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An API origin the credential may be sent to (repeatable): api.example.com or *.example.com (https, port 443), api.example.com:8443, or http://127.0.0.1:PORT for loopback only.", valueName: "host"))
     var allowedHost: [String] = []
 
+    /// The flag that sets `field` (`--token-url`), as the catalog gives it; `--name` and `--kind` otherwise.
+    static func flag(for field: ConnectionField, catalog: ProviderCatalog?) -> String {
+        "--" + (catalog?.field(id: field.rawValue)?.flag ?? field.rawValue)
+    }
+
     func validate() throws {
         if [clientSecret, consumerSecret].filter({ $0 == "-" }).count > 1 {
             throw ValidationError("only one of --client-secret and --consumer-secret can be read from standard input")
@@ -31,23 +37,29 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// The input for the Vault, reading `-` secrets from stdin and the private key file.
-    func input() throws -> ConnectionInput {
-        var text: [String: String] = [:]
-        text["clientID"] = clientId
-        text["clientSecret"] = try clientSecret.map { try StandardInput.secret($0, option: "--client-secret") }
-        text["authorizationURL"] = authorizationUrl
-        text["tokenURL"] = tokenUrl
-        text["revocationURL"] = revocationUrl
-        text["audience"] = audience
-        text["clientAuthentication"] = clientAuth
-        text["requestTokenURL"] = requestTokenUrl
-        text["accessTokenURL"] = accessTokenUrl
-        text["userAuthorizationURL"] = userAuthUrl
-        text["consumerKey"] = consumerKey
-        text["consumerSecret"] = try consumerSecret.map { try StandardInput.secret($0, option: "--consumer-secret") }
-        text["privateKey"] = try privateKey.map { try InputFile.text($0, option: "--private-key") }
-        text["signatureMethod"] = signatureMethod
-        return ConnectionInput(text: text, scopes: scopes.map { [$0] }, allowedHosts: allowedHost.isEmpty ? nil : allowedHost, pkce: pkce,
-                               bodyHash: bodyHash)
+    func input(catalog: ProviderCatalog) throws -> ConnectionInput {
+        var values: [(name: String, value: ConnectionInputDecoder.Value)] = []
+        func add(_ id: String, _ text: String?) {
+            if let text { values.append((name: id, value: .text(text))) }
+        }
+        add("clientID", clientId)
+        add("clientSecret", try clientSecret.map { try StandardInput.secret($0, option: "--client-secret") })
+        add("authorizationURL", authorizationUrl)
+        add("tokenURL", tokenUrl)
+        add("revocationURL", revocationUrl)
+        add("audience", audience)
+        add("clientAuthentication", clientAuth)
+        add("requestTokenURL", requestTokenUrl)
+        add("accessTokenURL", accessTokenUrl)
+        add("userAuthorizationURL", userAuthUrl)
+        add("consumerKey", consumerKey)
+        add("consumerSecret", try consumerSecret.map { try StandardInput.secret($0, option: "--consumer-secret") })
+        add("privateKey", try privateKey.map { try InputFile.text($0, option: "--private-key") })
+        add("signatureMethod", signatureMethod)
+        add("scopes", scopes)
+        if !allowedHost.isEmpty { values.append((name: "allowedHosts", value: .list(allowedHost))) }
+        if let pkce { values.append((name: "pkce", value: .bool(pkce))) }
+        if let bodyHash { values.append((name: "bodyHash", value: .bool(bodyHash))) }
+        return ConnectionInputDecoder(catalog: catalog).decode(values)
     }
 }

@@ -15,7 +15,7 @@ struct VaultAddCommand: ParsableCommand {
 
     func run() throws {
         let vault = try VaultSession.open()
-        let input = try fields.input()
+        let input = try fields.input(catalog: vault.catalog)
         let connection = try VaultSession.run { try vault.add(kind: kind, name: name, input: input) }
         let presenter = ConnectionPresenter(vault: vault)
         if json {

@@ -17,7 +17,7 @@ struct VaultEditCommand: ParsableCommand {
 
     func run() throws {
         let vault = try VaultSession.open()
-        let input = try fields.input()
+        let input = try fields.input(catalog: vault.catalog)
         guard name != nil || kind != nil || !input.isEmpty else { throw CLIError("nothing to change: give --name, --kind or a field flag") }
         let before = try VaultSession.run { try vault.connection(id) }
         let after = try VaultSession.run { try vault.edit(id, name: name, kind: kind, input: input) }

@@ -23,6 +23,11 @@ enum VaultSession {
             switch error {
             case .invalidInput(let problems) where problems.count > 1:
                 return CLIError("the input has \(problems.count) problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+            case .invalidConnection(let problems):
+                // The Vault names fields by catalog id; here they are the flags that set them.
+                let catalog = try? ProviderCatalog.builtIn()
+                let sentences = FieldProblem.sentences(problems) { ConnectionOptions.flag(for: $0, catalog: catalog) }
+                return cliError(VaultError.invalidInput(sentences))
             case .invalidInput, .notFound: return CLIError(error.message)
             default: return CommandFailure(error.message)
             }
