@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -112,7 +113,7 @@ struct PageSecurityTests {
                 Self.expectHardened(response, "POST \(uri)")
             }
             // Signed in, the layout's header adds the user, the team and the sign-out forms.
-            let (_, token) = try Users.add(name: "ada", team: Vault.localTeam, store: root.store)
+            let (_, token) = try await Users.add(name: "ada", team: Vault.localTeam, store: root.accounts)
             let signedIn = try await WebSessionTests.signIn(client, token: token)
             let page = try await client.execute(uri: "/vault", method: .get, headers: [.cookie: signedIn.cookies])
             Self.expectHardened(page, "GET /vault signed in")

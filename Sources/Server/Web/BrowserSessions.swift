@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import Vault
@@ -8,14 +9,14 @@ import Vault
 struct BrowserSessions: RouterMiddleware {
     typealias Context = KeyflowRequestContext
     let sessions: WebSessions
-    let store: any VaultStore
+    let store: any AccountStore
     let home: KeyflowHome
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let users = try store.users()
+        let users = try await store.users()
         context.usersExist = !users.isEmpty
-        if let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try sessions.session(cookie: cookie, among: users) {
+        if let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try await sessions.session(cookie: cookie, among: users) {
             context.session = session
             return try await next(request, context)
         }

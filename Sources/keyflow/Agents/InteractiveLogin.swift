@@ -1,5 +1,6 @@
 import Foundation
 import OAuthCore
+import Server
 import Vault
 
 /// Logs a connection in during `keyflow run`: the same listener and printed URL as

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OAuthCore
 import Runtime
+import Server
 import ServiceLifecycle
 import Vault
 

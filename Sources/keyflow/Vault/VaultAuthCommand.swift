@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OAuthCore
+import Server
 import Vault
 
 /// `keyflow vault auth ID`: logs a connection in. For a user login it serves the callback at
