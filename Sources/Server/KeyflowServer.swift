@@ -16,7 +16,7 @@ public enum KeyflowServer {
                               binding: Binding, runLimits: RunLimits = .defaults) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
-        router.add(middleware: RequestBoundary(binding: binding, publicURL: vault.home.publicURL))
+        router.add(middleware: RequestBoundary(binding: binding, publicURL: flows.publicURL.base))
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
         let library = AgentLibrary(store: store)
         let runs = AgentRuns(transport: flows.transport, limits: runLimits)
@@ -37,10 +37,10 @@ public enum KeyflowServer {
         KeysAPI(connections: connections).add(to: api)
         AgentsAPI(library: library, runs: runs, connections: connections).add(to: api)
 
-        let browserSessions = BrowserSessions(sessions: sessions, store: accounts, home: vault.home)
-        SignInPage(sessions: sessions, home: vault.home).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
+        let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
+        SignInPage(sessions: sessions, publicURL: flows.publicURL).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
         let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(middleware: WebAuthentication())
-        let agentsPage = AgentsPage(root: vault, library: library, runs: runs)
+        let agentsPage = AgentsPage(root: vault, library: library, runs: runs, callbacks: flows.publicURL.callbacks)
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
         AgentRevisionsPage(library: library).add(to: web)

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -22,9 +23,9 @@ struct CallbackRoutesTests {
 
     static let token = #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#
 
-    static func vaultWithConnection(publicURL: String = KeyflowHome.defaultPublicURL) throws -> (Vault, String) {
+    static func vaultWithConnection() throws -> (Vault, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callbacks-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory, publicURL: publicURL)).vault
+        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
         let id = try LoginBindingTests.addConnection(to: vault)
         return (vault, id)
     }
@@ -52,19 +53,19 @@ struct CallbackRoutesTests {
         let statuses = try await Application(router: router).test(.router) { client -> [HTTPResponse.Status] in
             let query = "code=a%2Bb%26c&state=s%20t"
             var statuses: [HTTPResponse.Status] = []
-            for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
+            for path in [CallbackURLs.oauth2Path, CallbackURLs.oauth1Path] {
                 statuses.append(try await client.execute(uri: path + "?" + query, method: .get).status)
             }
             // A presenter that can't be told is a failed login: the flows never see it.
-            statuses.append(try await client.execute(uri: KeyflowHome.oauth2CallbackPath + "?" + query, method: .get,
+            statuses.append(try await client.execute(uri: CallbackURLs.oauth2Path + "?" + query, method: .get,
                                                      headers: [.cookie: "kf_session=x"]).status)
             statuses.append(try await client.execute(uri: "/oauth/other/callback?" + query, method: .get).status)
             return statuses
         }
         #expect(statuses == [.accepted, .accepted, .accepted, .notFound])
         let presenter = LoginPresenter.browser(session: "session-hash", account: "ku_1")
-        #expect(handed.withLock { $0 } == [Handed(path: KeyflowHome.oauth2CallbackPath, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter),
-                                           Handed(path: KeyflowHome.oauth1CallbackPath, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter)])
+        #expect(handed.withLock { $0 } == [Handed(path: CallbackURLs.oauth2Path, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter),
+                                           Handed(path: CallbackURLs.oauth1Path, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter)])
         #expect(outcomes.withLock { $0 } == [true, true, false])
     }
 
@@ -72,17 +73,18 @@ struct CallbackRoutesTests {
     /// login it was started for, answers with its own page, and is gone when it returns.
     @Test func theVaultAuthListenerFinishesOneLoginAndStops() async throws {
         let port = try FreePort.find()
-        let (vault, id) = try Self.vaultWithConnection(publicURL: "http://127.0.0.1:\(port)")
+        let publicURL = PublicURL("http://127.0.0.1:\(port)")
+        let (vault, id) = try Self.vaultWithConnection()
         let provider = RecordingTransport(json: Self.token)
-        let flows = AuthorizationFlows(vault: vault, transport: provider)
+        let flows = AuthorizationFlows(vault: vault, transport: provider, callbacks: publicURL.callbacks)
         let browser = AsyncHTTPTransport()
         defer { Task { try? await browser.shutdown() } }
         let page = Mutex<HTTPTransportResponse?>(nil)
-        let connection = try await CallbackListener(publicURL: vault.home.publicURL).waitForLogin(flows: flows, timeout: .seconds(30)) {
+        let connection = try await CallbackListener(publicURL: publicURL).waitForLogin(flows: flows, timeout: .seconds(30)) {
             guard case .browser(let url) = try await flows.start(id) else { throw FlowError.unknownLogin }
             let state = try LoginBindingTests.state(in: url)
             // The provider would send the browser here after the user said yes.
-            let callback = "http://127.0.0.1:\(port)\(KeyflowHome.oauth2CallbackPath)?code=provider-code&state=\(PercentEncoding.encode(state))"
+            let callback = "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
             let answer = try await browser.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
             page.withLock { $0 = answer }
         }
@@ -94,7 +96,7 @@ struct CallbackRoutesTests {
         #expect(provider.requests.count == 1, "one code exchange")
         // Stopped: nothing answers on the port any more.
         await #expect(throws: (any Error).self) {
-            _ = try await browser.send(HTTPTransportRequest(method: "GET", url: "http://127.0.0.1:\(port)\(KeyflowHome.oauth2CallbackPath)"),
+            _ = try await browser.send(HTTPTransportRequest(method: "GET", url: "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)"),
                                        timeout: .seconds(5))
         }
     }

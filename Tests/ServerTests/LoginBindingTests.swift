@@ -18,7 +18,7 @@ struct LoginBindingTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-binding-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
         let provider = RecordingTransport(json: #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#)
-        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider), binding: .init(host: "localhost", port: 80))
+        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider, publicURL: .default), binding: .init(host: "localhost", port: 80))
         return (Application(router: router), vault, provider)
     }
 

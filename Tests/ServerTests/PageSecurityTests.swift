@@ -181,9 +181,9 @@ struct PageSecurityTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callback-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault.forTeam(Vault.localTeam)
         let router = Router()
-        CallbackRoutes.add(to: router, flows: AuthorizationFlows(vault: vault, transport: transport))
+        CallbackRoutes.add(to: router, flows: AuthorizationFlows(vault: vault, transport: transport, callbacks: PublicURL.default.callbacks))
         try await Application(router: router).test(.router) { client in
-            let response = try await client.execute(uri: KeyflowHome.oauth2CallbackPath + "?state=unknown&code=%3Cstyle%3E", method: .get)
+            let response = try await client.execute(uri: CallbackURLs.oauth2Path + "?state=unknown&code=%3Cstyle%3E", method: .get)
             #expect(response.status == .badRequest)
             Self.expectHardened(response, "GET callback")
         }

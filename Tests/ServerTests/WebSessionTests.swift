@@ -144,7 +144,7 @@ struct WebSessionTests {
     @Test func theCookieIsSecureWhenThePublicURLIsHTTPS() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: "https://keyflow.example")
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: PublicURL("https://keyflow.example"))
         let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/signin", method: .get)

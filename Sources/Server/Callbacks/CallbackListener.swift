@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import Logging
@@ -13,8 +14,8 @@ public struct CallbackListener: Sendable {
     public let port: Int
 
     /// The listener for a public URL such as `http://127.0.0.1:8787`.
-    public init(publicURL: String) throws {
-        guard let url = URL(string: publicURL), let host = url.host else {
+    public init(publicURL: PublicURL) throws {
+        guard let url = URL(string: publicURL.base), let host = url.host else {
             throw VaultError.invalidInput(["KEYFLOW_PUBLIC_URL \(publicURL) is not a URL"])
         }
         self.host = host == "localhost" ? "127.0.0.1" : host

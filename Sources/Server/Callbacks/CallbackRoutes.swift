@@ -52,5 +52,5 @@ public enum CallbackRoutes {
     }
 
     /// The callback paths, OAuth 2.0 first.
-    public static let paths = [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath]
+    public static let paths = [CallbackURLs.oauth2Path, CallbackURLs.oauth1Path]
 }

@@ -10,7 +10,7 @@ import Vault
 /// on the server; "sign out everywhere" ends all of the user's sessions.
 struct SignInPage {
     let sessions: WebSessions
-    let home: KeyflowHome
+    let publicURL: PublicURL
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/signin") { request, context in
@@ -40,7 +40,7 @@ struct SignInPage {
     }
 
     func sessionCookie(_ value: String, maxAge: Int) -> String {
-        BrowserSessions.cookie(value, maxAge: maxAge, home: home)
+        BrowserSessions.cookie(value, maxAge: maxAge, publicURL: publicURL)
     }
 
     /// Where to go after signing in: a plain absolute path on this server, else `/vault`.

@@ -1,3 +1,4 @@
+import Accounts
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -45,7 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     private func demo(sandboxURL: String, state: SandboxState, directory: URL) async throws {
         let callbackPort = try VaultSession.run { try FreePort.find() }
-        let home = KeyflowHome(directory: directory, publicURL: "http://127.0.0.1:\(callbackPort)")
+        let home = KeyflowHome(directory: directory)
+        let publicURL = PublicURL("http://127.0.0.1:\(callbackPort)")
         let vault = try VaultSession.run { try Vault.open(home: home).vault }
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
@@ -58,8 +60,8 @@ struct DemoCommand: AsyncParsableCommand {
                        "tokenURL": sandboxURL + "/token"], scopes: ["projects.read"], pkce: true))
         }
         say("2. Added connection \(connection.id) in a throwaway home (\(directory.path))")
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
-        let listener = try CallbackListener(publicURL: home.publicURL)
+        let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: publicURL.callbacks)
+        let listener = try CallbackListener(publicURL: publicURL)
         let loggedIn = try await VaultSession.run {
             try await listener.waitForLogin(flows: flows, timeout: .seconds(30)) {
                 guard case .browser(let url) = try await flows.start(connection.id) else { return }

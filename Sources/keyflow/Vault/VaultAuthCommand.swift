@@ -1,3 +1,4 @@
+import Accounts
 import ArgumentParser
 import Foundation
 import OAuthCore
@@ -28,7 +29,8 @@ struct VaultAuthCommand: AsyncParsableCommand {
         let vault = try VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
+        let publicURL = VaultSession.publicURL
+        let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: publicURL.callbacks)
         let connection = try VaultSession.run { try vault.connection(id) }
         let kind = try VaultSession.run { try vault.kind(of: connection) }
 
@@ -37,7 +39,7 @@ struct VaultAuthCommand: AsyncParsableCommand {
             if case .completed(let done) = started { report(done) }
             return
         }
-        let listener = try VaultSession.run { try CallbackListener(publicURL: vault.home.publicURL) }
+        let listener = try VaultSession.run { try CallbackListener(publicURL: publicURL) }
         let noBrowser = self.noBrowser
         let done = try await VaultSession.run {
             try await listener.waitForLogin(flows: flows, timeout: .seconds(timeout)) {
@@ -45,7 +47,7 @@ struct VaultAuthCommand: AsyncParsableCommand {
                 // Written unbuffered: whoever reads our output (a person, a test) needs it now.
                 Output.line("Open this URL to log in to \(kind.displayName) as \"\(connection.name)\":")
                 Output.line(url)
-                Output.line("Waiting for the callback on \(vault.home.publicURL) (Ctrl-C to cancel)...")
+                Output.line("Waiting for the callback on \(publicURL) (Ctrl-C to cancel)...")
                 if !noBrowser { Browser.open(url) }
             }
         }
