@@ -100,4 +100,43 @@ struct CallbackRoutesTests {
                                        timeout: .seconds(5))
         }
     }
+
+    /// The one CLI login (`vault auth`, `run`, `demo`): a user login goes through the listener,
+    /// with the URL handed to `present` once the listener is up.
+    @Test func theCLILoginPresentsTheURLAndFinishesThroughTheListener() async throws {
+        let port = try FreePort.find()
+        let (vault, id) = try Self.vaultWithConnection()
+        let provider = RecordingTransport(json: Self.token)
+        let login = ListenerLogin(vault: vault, transport: provider, publicURL: PublicURL("http://127.0.0.1:\(port)/"))
+        let browser = AsyncHTTPTransport()
+        defer { Task { try? await browser.shutdown() } }
+        let presented = Mutex<[String]>([])
+        let connection = try await login.run(id, timeout: .seconds(30)) { url in
+            presented.withLock { $0.append(url) }
+            // The redirect URI the provider was given is the listener's.
+            #expect(url.contains("redirect_uri=" + PercentEncoding.encode("http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)")))
+            let state = try LoginBindingTests.state(in: url)
+            let callback = "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
+            _ = try await browser.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
+        }
+        #expect(connection.status == .ready && presented.withLock { $0 }.count == 1)
+    }
+
+    /// Client credentials need no user: no listener, nothing presented, and a provider that
+    /// refuses leaves the connection as it was.
+    @Test func theCLILoginOfAKindWithoutAUserNeedsNoListener() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callbacks-\(UUID().uuidString)")
+        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let id = try vault.add(kind: "client-credentials", name: "CC", input: ConnectionInput(
+            text: ["clientID": "c", "clientSecret": "s", "tokenURL": "https://auth.example/token"])).id
+        // Port 1: nothing may listen there, and nothing tries to.
+        let publicURL = PublicURL("http://127.0.0.1:1")
+        let refused = ListenerLogin(vault: vault, transport: RecordingTransport(status: 401, json: #"{"error": "invalid_client"}"#),
+                                    publicURL: publicURL)
+        await #expect(throws: FlowError.self) { _ = try await refused.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") } }
+        #expect(try vault.connection(id).status == .needsAuth)
+        let login = ListenerLogin(vault: vault, transport: RecordingTransport(json: Self.token), publicURL: publicURL)
+        let connection = try await login.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") }
+        #expect(connection.status == .ready)
+    }
 }
