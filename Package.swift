@@ -35,16 +35,25 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/providers.json")]
         ),
-        // Connections and their secrets: sealing, stores, authorization flows, the token broker.
+        // Connections and their secrets: sealing, stores, authorization flows (pure: no web
+        // server), the token broker.
         .target(
             name: "Vault",
             dependencies: [
                 "OAuthCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The users of `keyflow serve` and their browser sessions, behind one async AccountStore.
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "OAuthCore",
+                "Vault",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Agents: the .smyth model, validation, the executor, templates, components, pre-flight.
@@ -57,14 +66,18 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // keyflow serve: the JSON API, the OAuth callbacks, the web UI.
+        // keyflow serve: the JSON API, the OAuth callbacks (also served alone by `vault auth`),
+        // the web UI.
         .target(
             name: "Server",
             dependencies: [
                 "OAuthCore",
                 "Vault",
+                "Accounts",
                 "Runtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             // The pages' templates, CSS and JavaScript are compiled in, so `keyflow serve`
@@ -92,6 +105,7 @@ let package = Package(
             dependencies: [
                 "OAuthCore",
                 "Vault",
+                "Accounts",
                 "Runtime",
                 "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -136,8 +150,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Vault", "Runtime", "OAuthCore", "TestSupport",
+            dependencies: ["Server", "Accounts", "Vault", "Runtime", "OAuthCore", "TestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "AccountsTests",
+            dependencies: ["Accounts", "Vault"]
         ),
         .testTarget(
             name: "RuntimeTests",

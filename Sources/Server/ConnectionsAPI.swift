@@ -124,32 +124,7 @@ struct ConnectionsAPI {
         object["fields"] = .object(shown)
         object["allowed_hosts"] = .array(settings.allowedHosts.map(JSONValue.string))
         object["callback_url"] = settings.kind.needsUserLogin
-            ? .string(settings.kind.protocol == .oauth1 ? vault.home.oauth1CallbackURL : vault.home.oauth2CallbackURL) : .null
+            ? .string(flows.publicURL.callbacks.url(for: settings.kind.protocol)) : .null
         return .object(object)
-    }
-}
-
-/// One `AuthorizationFlows` per team, so that a callback finds its login whichever team started it.
-public actor FlowsRegistry {
-    let transport: any HTTPTransport
-    private var byTeam: [String: AuthorizationFlows] = [:]
-
-    public init(transport: any HTTPTransport) {
-        self.transport = transport
-    }
-
-    func flows(for vault: Vault) -> AuthorizationFlows {
-        if let existing = byTeam[vault.team] { return existing }
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
-        byTeam[vault.team] = flows
-        return flows
-    }
-
-    /// Hands a callback to the team whose login it belongs to.
-    func complete(path: String, query: String, presenter: LoginPresenter) async throws -> Connection {
-        for flows in byTeam.values where await flows.hasPendingLogins {
-            do { return try await flows.complete(path: path, query: query, presenter: presenter) } catch FlowError.unknownLogin { continue }
-        }
-        throw FlowError.unknownLogin
     }
 }

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import Logging
@@ -8,16 +9,16 @@ import Vault
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
     /// Builds the router for a vault (any team is served from the same store), listening at
-    /// `binding` (whose names, with the public URL's, are the only Host names answered). The
-    /// teams' agents live in `agents`, by default the vault's own store; agent runs keep
-    /// within `runLimits` and get their credentials from `brokers`, one long-lived token broker
-    /// per team (made here when not given).
-    public static func router(vault: Vault, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
+    /// `binding` (whose names, with the public URL's, are the only Host names answered). Users
+    /// and browser sessions live in `accounts`; the teams' agents in `agents`, by default the
+    /// vault's own store; agent runs keep within `runLimits` and get their credentials from
+    /// `brokers`, one long-lived token broker per team (made here when not given).
+    public static func router(vault: Vault, accounts: any AccountStore, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
                               binding: Binding, runLimits: RunLimits = .defaults,
                               brokers: TeamBrokers? = nil) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
-        router.add(middleware: RequestBoundary(binding: binding, publicURL: vault.home.publicURL))
+        router.add(middleware: RequestBoundary(binding: binding, publicURL: flows.publicURL.base))
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
         let library = AgentLibrary(store: store)
         let runs = AgentRuns(transport: flows.transport, limits: runLimits, brokers: brokers)
@@ -26,34 +27,22 @@ public enum KeyflowServer {
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         StaticFiles.add(to: router)
-        let sessions = WebSessions(vault: vault)
-        for path in [KeyflowHome.oauth2CallbackPath, KeyflowHome.oauth1CallbackPath] {
-            // The provider brings the user back here; the page they came from shows the outcome.
-            router.get(RouterPath(path)) { request, _ -> Response in
-                do {
-                    let presenter = try Self.presenter(of: request, sessions: sessions, store: vault.store)
-                    let connection = try await flows.complete(path: path, query: request.uri.query ?? "", presenter: presenter)
-                    return HTML.redirect(await selections.landing(after: connection))
-                } catch FlowError.wrongBrowser {
-                    // The login stays pending, so the browser that started it can still finish it.
-                    let body = try Templates.render("wrong_browser", WrongBrowserPage(message: FlowError.wrongBrowser.description))
-                    return HTML.page(title: "Login not finished", body: body, status: .forbidden)
-                } catch {
-                    return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
-                }
-            }
-        }
-        let api = router.group("api/v1").add(middleware: TeamAuthentication(store: vault.store))
+        let sessions = WebSessions(vault: vault, store: accounts)
+        // The provider brings the user back here; the page they came from shows the outcome.
+        CallbackRoutes.add(to: router, presenter: { request, _ in try await Self.presenter(of: request, sessions: sessions, store: accounts) },
+                           complete: { path, query, presenter in try await flows.complete(path: path, query: query, presenter: presenter) },
+                           respond: { outcome in try await Self.landing(after: outcome, selections: selections) })
+        let api = router.group("api/v1").add(middleware: TeamAuthentication(store: accounts))
             .add(middleware: ErrorMapping())
         let connections = ConnectionsAPI(vault: vault, flows: flows)
         connections.add(to: api)
         KeysAPI(connections: connections).add(to: api)
         AgentsAPI(library: library, runs: runs, connections: connections).add(to: api)
 
-        let browserSessions = BrowserSessions(sessions: sessions, store: vault.store, home: vault.home)
-        SignInPage(sessions: sessions, home: vault.home).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
+        let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
+        SignInPage(sessions: sessions, publicURL: flows.publicURL).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
         let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(middleware: WebAuthentication())
-        let agentsPage = AgentsPage(root: vault, library: library, runs: runs)
+        let agentsPage = AgentsPage(root: vault, library: library, runs: runs, callbacks: flows.publicURL.callbacks)
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
         AgentRevisionsPage(library: library).add(to: web)
@@ -68,13 +57,29 @@ struct WrongBrowserPage {
 
 extension KeyflowServer {
     /// Who presents a callback: the browser's session (from its cookie) and its account.
-    static func presenter(of request: Request, sessions: WebSessions, store: any VaultStore) throws -> LoginPresenter {
-        let users = try store.users()
-        guard let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try sessions.session(cookie: cookie, among: users) else {
+    static func presenter(of request: Request, sessions: WebSessions, store: any AccountStore) async throws -> LoginPresenter {
+        let users = try await store.users()
+        guard let cookie = request.cookies[WebSessions.cookieName]?.value,
+              let session = try await sessions.session(cookie: cookie, among: users) else {
             return .stranger
         }
         let account = session.user?.id ?? (users.isEmpty ? KeyflowRequestContext.localAccount : nil)
         return .browser(session: session.idHash, account: account)
+    }
+
+    /// Where a browser goes after a callback: the page the login started from, or the vault
+    /// page with the reason it failed.
+    static func landing(after outcome: CallbackRoutes.Outcome, selections: AddNewSelections) async throws -> Response {
+        switch outcome {
+        case .success(let connection):
+            return HTML.redirect(await selections.landing(after: connection))
+        case .failure(FlowError.wrongBrowser):
+            // The login stays pending, so the browser that started it can still finish it.
+            let body = try Templates.render("wrong_browser", WrongBrowserPage(message: FlowError.wrongBrowser.description))
+            return HTML.page(title: "Login not finished", body: body, status: .forbidden)
+        case .failure(let error):
+            return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Accounts
 import Hummingbird
 import Vault
 
@@ -6,22 +7,23 @@ import Vault
 /// local team, and `keyflow serve` binds to loopback only.
 public struct TeamAuthentication: RouterMiddleware {
     public typealias Context = KeyflowRequestContext
-    let store: any VaultStore
+    let store: any AccountStore
 
-    public init(store: any VaultStore) {
+    /// Authenticates API tokens against the users in `store`.
+    public init(store: any AccountStore) {
         self.store = store
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            guard let user = try? Users.authenticate(token: String(header.dropFirst(7)), store: store) else {
+            guard let user = try? await Users.authenticate(token: String(header.dropFirst(7)), store: store) else {
                 throw APIError(.unauthorized, "unauthorized", "the API token is not valid")
             }
             context.team = user.team
             context.userName = user.name
             context.account = user.id
-        } else if (try? store.users().isEmpty) == true {
+        } else if (try? await store.users().isEmpty) == true {
             context.team = Vault.localTeam
             context.account = Context.localAccount
         } else {

@@ -4,7 +4,7 @@ import Foundation
 /// each has its own data key, bound to its team and name. Listing shows names only.
 extension Vault {
     /// Names are what templates can spell: letters, digits, `_`, `-`, `.`.
-    static func isValidKeyName(_ name: String) -> Bool {
+    package static func isValidKeyName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 128 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
     }
 

@@ -40,9 +40,9 @@ import Vault
     /// A home whose vault holds the key TG.
     static func home() throws -> [String: String] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-mask-\(UUID().uuidString)")
-        let home = KeyflowHome(directory: directory, publicURL: "http://127.0.0.1:1")
+        let home = KeyflowHome(directory: directory)
         try Vault.open(home: home).vault.setKey("TG", value: secret)
-        return ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": home.publicURL]
+        return ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:1"]
     }
 
     static func run(_ agent: String, environment: [String: String]) throws -> (KeyflowCLI.Result, trace: String) {

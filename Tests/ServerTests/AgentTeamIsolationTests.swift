@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -45,8 +46,8 @@ struct AgentTeamIsolationTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
-        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         try await app.test(.router) { client in
             let original = try await Self.seed(client, alice: alice)
             let bobsList = try await client.execute(uri: "/api/v1/agents", method: .get, headers: Self.bearer(bob))
@@ -78,8 +79,8 @@ struct AgentTeamIsolationTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
-        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://b.example/authorize",
                                            "tokenURL": "https://b.example/token"])
         let bobs = try vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's", input: input)
@@ -114,8 +115,8 @@ struct AgentTeamIsolationTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
-        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         try await app.test(.router) { client in
             let original = try await Self.seed(client, alice: alice)
             let (cookies, csrf) = try await WebSessionTests.signIn(client, token: bob)

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -47,8 +48,8 @@ struct AgentsAPITests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
-        let (_, carol) = try Users.add(name: "carol", team: "a", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, carol) = try await Users.add(name: "carol", team: "a", store: vault.accounts)
         let first = AgentsPageTests.agent(url: "https://api.example/one")
         let second = AgentsPageTests.agent(url: "https://api.example/two")
         let firstDocument = try JSONParser.parse(Array(first.utf8))

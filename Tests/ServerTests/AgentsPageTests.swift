@@ -175,8 +175,8 @@ struct AgentsPageTests {
             #expect(custom.contains("authorizationURL") && custom.contains("pkce"))
             let google = kinds["google"]?.fields ?? []
             #expect(!google.contains("authorizationURL") && google.contains("clientID"))
-            #expect(kinds["custom-oauth1"]?.callback.hasSuffix(KeyflowHome.oauth1CallbackPath) == true)
-            #expect(kinds["custom-oauth2"]?.callback.hasSuffix(KeyflowHome.oauth2CallbackPath) == true)
+            #expect(kinds["custom-oauth1"]?.callback.hasSuffix(CallbackURLs.oauth1Path) == true)
+            #expect(kinds["custom-oauth2"]?.callback.hasSuffix(CallbackURLs.oauth2Path) == true)
         }
     }
 

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -37,8 +38,8 @@ struct CSRFTests {
         }
         // With users: Bob's token does not work with Alice's session.
         let (usersApp, root) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: root.store)
-        let (_, bob) = try Users.add(name: "bob", team: "a", store: root.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: root.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "a", store: root.accounts)
         try await usersApp.test(.router) { client in
             let alices = try await WebSessionTests.signIn(client, token: alice)
             let bobs = try await WebSessionTests.signIn(client, token: bob)
@@ -61,7 +62,7 @@ struct CSRFTests {
                 }
             }
         }
-        _ = try Users.add(name: "ada", team: "acme", store: vault.store)
+        _ = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let page = String(buffer: try await client.execute(uri: "/signin", method: .get, headers: [.cookie: "kf_csrf=\(marker)"]).body)
             #expect(!page.contains("zq"))

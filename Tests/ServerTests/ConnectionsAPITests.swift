@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -11,12 +12,12 @@ import Vault
 /// The JSON API at the HTTP level: teams, isolation, errors, masking.
 struct ConnectionsAPITests {
     /// The app and its vault; `transport` must be shut down by the caller (AsyncHTTPClient insists).
-    static func app(transport: AsyncHTTPTransport, publicURL: String = KeyflowHome.defaultPublicURL,
+    static func app(transport: AsyncHTTPTransport, publicURL: PublicURL = .default,
                     binding: KeyflowServer.Binding = .init(host: "localhost", port: 80)) throws -> (some ApplicationProtocol, Vault) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-server-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory, publicURL: publicURL)).vault
+        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
         // HummingbirdTesting's router mode sends `Host: localhost` (so port 80).
-        let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), binding: binding)
+        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL), binding: binding)
         return (Application(router: router), vault)
     }
 
@@ -60,8 +61,8 @@ struct ConnectionsAPITests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try Self.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
-        let (_, bob) = try Users.add(name: "bob", team: "b", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         try await app.test(.router) { client in
             let anonymous = try await client.execute(uri: "/api/v1/connections", method: .get)
             #expect(anonymous.status == .unauthorized)

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -17,7 +18,7 @@ struct LoginBindingTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-binding-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
         let provider = RecordingTransport(json: #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#)
-        let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: provider), binding: .init(host: "localhost", port: 80))
+        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider, publicURL: .default), binding: .init(host: "localhost", port: 80))
         return (Application(router: router), vault, provider)
     }
 
@@ -49,8 +50,8 @@ struct LoginBindingTests {
 
     @Test func aCallbackFromAnotherBrowserOrUserIsRefusedAndTheLoginWaitsForItsOwn() async throws {
         let (app, root, provider) = try Self.app()
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: root.store)
-        let (_, bob) = try Users.add(name: "bob", team: "a", store: root.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: root.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "a", store: root.accounts)
         let vault = root.forTeam("a")
         let id = try Self.addConnection(to: vault)
         try await app.test(.router) { client in

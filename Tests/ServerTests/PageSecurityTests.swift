@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -112,7 +113,7 @@ struct PageSecurityTests {
                 Self.expectHardened(response, "POST \(uri)")
             }
             // Signed in, the layout's header adds the user, the team and the sign-out forms.
-            let (_, token) = try Users.add(name: "ada", team: Vault.localTeam, store: root.store)
+            let (_, token) = try await Users.add(name: "ada", team: Vault.localTeam, store: root.accounts)
             let signedIn = try await WebSessionTests.signIn(client, token: token)
             let page = try await client.execute(uri: "/vault", method: .get, headers: [.cookie: signedIn.cookies])
             Self.expectHardened(page, "GET /vault signed in")
@@ -180,9 +181,9 @@ struct PageSecurityTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callback-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault.forTeam(Vault.localTeam)
         let router = Router()
-        CallbackRoutes.add(to: router, flows: AuthorizationFlows(vault: vault, transport: transport))
+        CallbackRoutes.add(to: router, flows: AuthorizationFlows(vault: vault, transport: transport, callbacks: PublicURL.default.callbacks))
         try await Application(router: router).test(.router) { client in
-            let response = try await client.execute(uri: KeyflowHome.oauth2CallbackPath + "?state=unknown&code=%3Cstyle%3E", method: .get)
+            let response = try await client.execute(uri: CallbackURLs.oauth2Path + "?state=unknown&code=%3Cstyle%3E", method: .get)
             #expect(response.status == .badRequest)
             Self.expectHardened(response, "GET callback")
         }

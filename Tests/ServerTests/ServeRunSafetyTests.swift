@@ -21,12 +21,12 @@ import Vault
             try FileManager.default.createDirectory(at: agentsDirectory, withIntermediateDirectories: true)
             for (name, text) in agents { try Data(text.utf8).write(to: agentsDirectory.appendingPathComponent("\(name).smyth")) }
             let port = try SilentListener().closeAndReturnPort()
-            let home = KeyflowHome(directory: directory.appendingPathComponent("home"), publicURL: "http://127.0.0.1:\(port)")
+            let home = KeyflowHome(directory: directory.appendingPathComponent("home"))
             let vault = try Vault.open(home: home).vault
             for (name, value) in keys { try vault.setKey(name, value: value) }
             baseURL = "http://127.0.0.1:\(port)"
             process = try KeyflowCLI.start(["serve", "--port", "\(port)", "--agents", agentsDirectory.path] + arguments,
-                                           environment: ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": home.publicURL,
+                                           environment: ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:\(port)",
                                                          // Runs may call the test's upstream on loopback (servers refuse it otherwise).
                                                          "KEYFLOW_ALLOW_NETWORK": "127.0.0.0/8"])
             let deadline = ContinuousClock.now + .seconds(60)

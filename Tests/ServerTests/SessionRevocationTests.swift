@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -27,7 +28,7 @@ struct SessionRevocationTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
+        let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let session = try await WebSessionTests.signIn(client, token: token)
             let other = try await WebSessionTests.signIn(client, token: token)
@@ -44,8 +45,8 @@ struct SessionRevocationTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, ada) = try Users.add(name: "ada", team: "acme", store: vault.store)
-        let (_, bob) = try Users.add(name: "bob", team: "acme", store: vault.store)
+        let (_, ada) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let laptop = try await WebSessionTests.signIn(client, token: ada)
             let phone = try await WebSessionTests.signIn(client, token: ada)
@@ -70,7 +71,7 @@ struct SessionRevocationTests {
         let added = try KeyflowCLI.run(["users", "add", "ada", "--team", "acme"], environment: environment)
         #expect(added.status == 0, "\(added.stderr)")
         let oldToken = try #require(added.stdout.split(separator: "\n").first.map(String.init))
-        _ = try Users.add(name: "bob", team: "acme", store: vault.store)
+        _ = try await Users.add(name: "bob", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let session = try await WebSessionTests.signIn(client, token: oldToken)
             #expect(try await Self.loadsTheVault(client, session.cookies))
@@ -92,7 +93,7 @@ struct SessionRevocationTests {
             #expect(removed.status == 0, "\(removed.stderr)")
             #expect(try await !Self.loadsTheVault(client, again.cookies))
             #expect(try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(newToken)"]).status == .unauthorized)
-            #expect(try vault.store.users().map(\.name) == ["bob"])
+            #expect(try await vault.accounts.users().map(\.name) == ["bob"])
         }
     }
 }

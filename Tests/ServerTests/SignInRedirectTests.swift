@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -27,7 +28,7 @@ struct SignInRedirectTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
+        let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         let locations = try await app.test(.router) { client in
             var locations: [String] = []
             for next in Self.tricky {

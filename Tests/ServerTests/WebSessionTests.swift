@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -49,49 +50,49 @@ struct WebSessionTests {
         (cookies, try session(from: page).csrf)
     }
 
-    @Test func sessionsAreStoredAsHashesCheckedAndExpire() throws {
+    @Test func sessionsAreStoredAsHashesCheckedAndExpire() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-sessions-\(UUID().uuidString)")
         let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
-        let (user, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
-        let sessions = WebSessions(vault: vault)
-        #expect(try sessions.signIn(token: "kft_wrong") == nil)
-        let cookie = try #require(try sessions.signIn(token: token)).cookie
+        let (user, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
+        let sessions = WebSessions(vault: vault, store: try vault.accounts)
+        #expect(try await sessions.signIn(token: "kft_wrong") == nil)
+        let cookie = try #require(try await sessions.signIn(token: token)).cookie
         #expect(!cookie.contains(token))
-        let session = try #require(try sessions.session(cookie: cookie))
+        let session = try #require(try await sessions.session(cookie: cookie))
         #expect(session.user?.id == user.id)
         // Only the hash of the id is stored.
         let id = String(cookie.dropFirst(2))
-        #expect(try vault.store.session(idHash: WebSessions.hash(id))?.userID == user.id)
-        #expect(try vault.store.session(idHash: id) == nil)
+        #expect(try await vault.accounts.session(idHash: WebSessions.hash(id))?.userID == user.id)
+        #expect(try await vault.accounts.session(idHash: id) == nil)
         // Any change to the cookie is refused.
         for forged in ["u." + String(id.reversed()), "u." + id.dropLast(), "a." + id, "u." + id + ".x", "u.", id] {
-            #expect(try sessions.session(cookie: forged) == nil, "\(forged)")
+            #expect(try await sessions.session(cookie: forged) == nil, "\(forged)")
         }
         // Thirteen hours later the session is over.
-        let later = WebSessions(vault: vault, clock: { Date().addingTimeInterval(13 * 3600) })
-        #expect(try later.session(cookie: cookie) == nil)
+        let later = WebSessions(vault: vault, store: try vault.accounts, clock: { Date().addingTimeInterval(13 * 3600) })
+        #expect(try await later.session(cookie: cookie) == nil)
         // Anonymous sessions are signed: a changed id, expiry or MAC is refused, as is another vault's.
         let anonymous = sessions.anonymous()
-        #expect(try sessions.session(cookie: anonymous.cookie) == anonymous.session)
+        #expect(try await sessions.session(cookie: anonymous.cookie) == anonymous.session)
         var parts = anonymous.cookie.split(separator: ".").map(String.init)
         for index in 1..<parts.count {
             var forged = parts
             forged[index] = index == 2 ? String((Int(forged[2]) ?? 0) + 3600) : String(forged[index].reversed())
-            #expect(try sessions.session(cookie: forged.joined(separator: ".")) == nil, "part \(index)")
+            #expect(try await sessions.session(cookie: forged.joined(separator: ".")) == nil, "part \(index)")
         }
         parts[3].removeLast()
-        #expect(try sessions.session(cookie: parts.joined(separator: ".")) == nil)
-        #expect(try later.session(cookie: anonymous.cookie) == nil)
+        #expect(try await sessions.session(cookie: parts.joined(separator: ".")) == nil)
+        #expect(try await later.session(cookie: anonymous.cookie) == nil)
         let other = try Vault.open(home: KeyflowHome(directory: directory.appendingPathComponent("other"))).vault
-        #expect(try WebSessions(vault: other).session(cookie: anonymous.cookie) == nil)
+        #expect(try await WebSessions(vault: other, store: other.accounts).session(cookie: anonymous.cookie) == nil)
     }
 
     @Test func signInSetsAHardenedCookieAndTeamsSeeOnlyTheirConnections() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "a", store: vault.store)
-        _ = try Users.add(name: "bob", team: "b", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        _ = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
                                            "tokenURL": "https://a.example/token"])
         _ = try vault.forTeam("a").add(kind: "custom-oauth2", name: "Alice's API", input: input)
@@ -143,8 +144,8 @@ struct WebSessionTests {
     @Test func theCookieIsSecureWhenThePublicURLIsHTTPS() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: "https://keyflow.example")
-        let (_, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
+        let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: PublicURL("https://keyflow.example"))
+        let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/signin", method: .get)
             #expect(Self.setCookie("kf_session", in: page)?.contains("; Secure") == true)
@@ -162,8 +163,8 @@ struct WebSessionTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try Users.add(name: "alice", team: "growth", store: vault.store)
-        let (_, carol) = try Users.add(name: "carol", team: "growth", store: vault.store)
+        let (_, alice) = try await Users.add(name: "alice", team: "growth", store: vault.accounts)
+        let (_, carol) = try await Users.add(name: "carol", team: "growth", store: vault.accounts)
         try await AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault.forTeam("growth"))
         try await app.test(.router) { client in
             let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],

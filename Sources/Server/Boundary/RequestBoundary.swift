@@ -41,7 +41,7 @@ struct RequestBoundary: RouterMiddleware {
         guard hostIsOurs(request) else {
             throw APIError(.misdirectedRequest, "unknown_host", "this server does not answer to that Host name")
         }
-        let isCallback = request.method == .get && (path == KeyflowHome.oauth2CallbackPath || path == KeyflowHome.oauth1CallbackPath)
+        let isCallback = request.method == .get && CallbackRoutes.paths.contains(path)
         if !isCallback {
             for origin in request.headers[values: .origin] where !authorities.contains(where: { $0.matches(origin: origin) }) {
                 throw APIError(.forbidden, "cross_origin", "requests from another origin are refused")

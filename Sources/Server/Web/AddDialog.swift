@@ -14,7 +14,8 @@ struct AddDialog {
     }
 
     let catalog: ProviderCatalog
-    let home: KeyflowHome
+    /// Where providers send users back, shown for each kind so users can register it.
+    let callbacks: CallbackURLs
 
     /// A kind in the dropdown: the fields it shows (space-separated ids) and its callback URL.
     struct KindOption {
@@ -79,7 +80,7 @@ struct AddDialog {
             (kind.requiredFields + kind.optionalFields).filter { $0 != "allowedHosts" || !kind.isPrefilled }
         }
         func callback(_ kind: ProviderKind?) -> String {
-            kind?.protocol == .oauth1 ? home.oauth1CallbackURL : home.oauth2CallbackURL
+            callbacks.url(for: kind?.protocol ?? .oauth2)
         }
         let kinds = catalog.kinds.map { kind in
             KindOption(id: kind.id, name: kind.displayName, selected: kind.id == chosenKind,

@@ -12,6 +12,8 @@ struct AgentsPage {
     let root: Vault
     let library: AgentLibrary
     let runs: AgentRuns
+    /// Where providers send users back (the Add dialog shows it).
+    let callbacks: CallbackURLs
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents") { request, context in
@@ -167,7 +169,7 @@ struct AgentsPage {
         }
         let view = AgentView(name: name, path: PercentEncoding.encode(name), title: agent.name ?? name, csrf: csrf,
                              sections: sections, endpoints: runForms(agent), run: result,
-                             addDialog: AddDialog(catalog: vault.catalog, home: vault.home).view(csrf: csrf, attachAgent: name, rejected: rejected))
+                             addDialog: AddDialog(catalog: vault.catalog, callbacks: callbacks).view(csrf: csrf, attachAgent: name, rejected: rejected))
         return try Templates.render("agent", view)
     }
 

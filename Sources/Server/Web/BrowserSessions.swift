@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import Vault
@@ -8,14 +9,14 @@ import Vault
 struct BrowserSessions: RouterMiddleware {
     typealias Context = KeyflowRequestContext
     let sessions: WebSessions
-    let store: any VaultStore
-    let home: KeyflowHome
+    let store: any AccountStore
+    let publicURL: PublicURL
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let users = try store.users()
+        let users = try await store.users()
         context.usersExist = !users.isEmpty
-        if let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try sessions.session(cookie: cookie, among: users) {
+        if let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try await sessions.session(cookie: cookie, among: users) {
             context.session = session
             return try await next(request, context)
         }
@@ -24,15 +25,15 @@ struct BrowserSessions: RouterMiddleware {
         var response = try await next(request, context)
         // A handler that sets the session cookie itself (signing in or out) wins.
         if !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(WebSessions.cookieName + "=") }) {
-            response.headers[values: .setCookie].append(Self.cookie(cookie, maxAge: Int(WebSessions.lifetime), home: home))
+            response.headers[values: .setCookie].append(Self.cookie(cookie, maxAge: Int(WebSessions.lifetime), publicURL: publicURL))
         }
         return response
     }
 
     /// The session cookie: HttpOnly, SameSite=Lax (so the provider's redirect back to the
     /// callback carries it), Secure when the public URL is https.
-    static func cookie(_ value: String, maxAge: Int, home: KeyflowHome) -> String {
-        let secure = home.publicURL.lowercased().hasPrefix("https://") ? "; Secure" : ""
+    static func cookie(_ value: String, maxAge: Int, publicURL: PublicURL) -> String {
+        let secure = publicURL.isHTTPS ? "; Secure" : ""
         return "\(WebSessions.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)"
     }
 }

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import OAuthCore
@@ -9,7 +10,7 @@ import Vault
 /// on the server; "sign out everywhere" ends all of the user's sessions.
 struct SignInPage {
     let sessions: WebSessions
-    let home: KeyflowHome
+    let publicURL: PublicURL
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/signin") { request, context in
@@ -19,7 +20,7 @@ struct SignInPage {
         router.post("/signin") { request, context in
             let form = try await CSRF.checkedForm(request, context)
             let next = Self.safeNext(form["next"])
-            guard let (_, cookie) = try sessions.signIn(token: (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            guard let (_, cookie) = try await sessions.signIn(token: (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 return HTML.redirect("/signin?notice=" + PercentEncoding.encode("That API token is not valid.") + "&next=" + PercentEncoding.encode(next))
             }
             // A new session id on signing in: an id planted in the browser before can't be carried over.
@@ -27,19 +28,19 @@ struct SignInPage {
         }
         router.post("/signout") { request, context in
             _ = try await CSRF.checkedForm(request, context)
-            if let session = context.session { try sessions.end(session) }
+            if let session = context.session { try await sessions.end(session) }
             return HTML.redirect("/signin?notice=" + PercentEncoding.encode("Signed out."), headers: [.setCookie: sessionCookie("", maxAge: 0)])
         }
         router.post("/signout-everywhere") { request, context in
             _ = try await CSRF.checkedForm(request, context)
-            if let user = context.session?.user { try sessions.endAll(of: user) }
+            if let user = context.session?.user { try await sessions.endAll(of: user) }
             return HTML.redirect("/signin?notice=" + PercentEncoding.encode("Signed out on every browser and device."),
                                  headers: [.setCookie: sessionCookie("", maxAge: 0)])
         }
     }
 
     func sessionCookie(_ value: String, maxAge: Int) -> String {
-        BrowserSessions.cookie(value, maxAge: maxAge, home: home)
+        BrowserSessions.cookie(value, maxAge: maxAge, publicURL: publicURL)
     }
 
     /// Where to go after signing in: a plain absolute path on this server, else `/vault`.

@@ -176,7 +176,7 @@ struct VaultPage {
         }
         let keys = try vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
         let view = View(csrf: csrf, connections: rows, keys: keys,
-                        addDialog: AddDialog(catalog: catalog, home: vault.home).view(csrf: csrf, rejected: rejected))
+                        addDialog: AddDialog(catalog: catalog, callbacks: flows.publicURL.callbacks).view(csrf: csrf, rejected: rejected))
         return try Templates.render("vault", view)
     }
 }

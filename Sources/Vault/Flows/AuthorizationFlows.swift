@@ -28,13 +28,18 @@ public actor AuthorizationFlows {
     }
 
     public let vault: Vault
+    /// Where the provider sends the user back: the listener that will call `complete`.
+    public let callbacks: CallbackURLs
     private let transport: any HTTPTransport
     private let lifetime: TimeInterval
     private var pending: [String: Pending] = [:]
 
-    public init(vault: Vault, transport: any HTTPTransport, lifetime: TimeInterval = 600) {
+    /// Flows for `vault`'s team whose providers send users back to `callbacks`; a login not
+    /// finished within `lifetime` seconds is forgotten.
+    public init(vault: Vault, transport: any HTTPTransport, callbacks: CallbackURLs, lifetime: TimeInterval = 600) {
         self.vault = vault
         self.transport = transport
+        self.callbacks = callbacks
         self.lifetime = lifetime
     }
 
@@ -58,7 +63,7 @@ public actor AuthorizationFlows {
         case (.oauth2, _):
             let state = PKCE(length: 43).verifier  // 256 bits of secure randomness, URL-safe
             let pkce = settings.usesPKCE ? PKCE() : nil
-            let redirectURI = vault.home.oauth2CallbackURL
+            let redirectURI = callbacks.oauth2
             let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: redirectURI),
                                       transport: transport)
             let url: String
@@ -69,7 +74,7 @@ public actor AuthorizationFlows {
         case (.oauth1, _):
             let client = try oauth1Client(settings, secrets)
             do {
-                let temporary = try await client.requestToken(callback: vault.home.oauth1CallbackURL)
+                let temporary = try await client.requestToken(callback: callbacks.oauth1)
                 pending[temporary.token] = Pending(connectionID: connectionID, connectionVersion: connection.version,
                                                    startedAt: Date(), flow: .oauth1(temporary: temporary), binding: binding)
                 return .browser(url: try client.authorizationURL(for: temporary))
@@ -86,7 +91,7 @@ public actor AuthorizationFlows {
     public func complete(path: String, query: String, presenter: LoginPresenter = .listener) async throws -> Connection {
         expireOld()
         let fields = Dictionary(FormEncoding.decode(query).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        if path.hasSuffix(KeyflowHome.oauth1CallbackPath) {
+        if path.hasSuffix(CallbackURLs.oauth1Path) {
             guard let key = fields["oauth_token"] ?? fields["denied"], let found = pending[key], case .oauth1(let temporary) = found.flow else {
                 throw FlowError.unknownLogin
             }

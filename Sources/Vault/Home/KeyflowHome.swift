@@ -1,24 +1,16 @@
 import Foundation
 
-/// Where Keyflow keeps its state and how it is reached from outside: `KEYFLOW_HOME`
-/// (default `~/.keyflow`) and `KEYFLOW_PUBLIC_URL` (default `http://127.0.0.1:8787`).
+/// Where Keyflow keeps its state: `KEYFLOW_HOME` (default `~/.keyflow`). How it is reached
+/// from outside (`KEYFLOW_PUBLIC_URL`) is the server's business: `PublicURL` in Accounts.
 public struct KeyflowHome: Sendable {
     /// The directory holding `vault.sqlite` and `master.key`.
     public let directory: URL
-    /// The base URL providers redirect users back to.
-    public let publicURL: String
     /// `KEYFLOW_MASTER_KEY`, when set.
     public let masterKeyFromEnvironment: String?
 
-    public static let defaultPublicURL = "http://127.0.0.1:8787"
-    public static let oauth2CallbackPath = "/oauth/oauth2/callback"
-    public static let oauth1CallbackPath = "/oauth/oauth1/callback"
-
-    public init(directory: URL, publicURL: String = KeyflowHome.defaultPublicURL, masterKeyFromEnvironment: String? = nil) {
+    /// The home in `directory`, with the master key from the environment if one is given.
+    public init(directory: URL, masterKeyFromEnvironment: String? = nil) {
         self.directory = directory
-        var publicURL = publicURL
-        while publicURL.hasSuffix("/") { publicURL.removeLast() }
-        self.publicURL = publicURL
         self.masterKeyFromEnvironment = masterKeyFromEnvironment
     }
 
@@ -30,18 +22,12 @@ public struct KeyflowHome: Sendable {
         } else {
             directory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".keyflow")
         }
-        let publicURL = environment["KEYFLOW_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultPublicURL
-        return KeyflowHome(directory: directory, publicURL: publicURL,
+        return KeyflowHome(directory: directory,
                            masterKeyFromEnvironment: environment["KEYFLOW_MASTER_KEY"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     public var vaultPath: URL { directory.appendingPathComponent("vault.sqlite") }
     public var masterKeyPath: URL { directory.appendingPathComponent("master.key") }
-
-    /// The redirect URI to register at OAuth 2.0 providers.
-    public var oauth2CallbackURL: String { publicURL + Self.oauth2CallbackPath }
-    /// The callback URL for OAuth 1.0a providers.
-    public var oauth1CallbackURL: String { publicURL + Self.oauth1CallbackPath }
 
     /// Creates the directory with mode 0700 if it does not exist (an existing directory keeps
     /// its mode: it may be one the user shares on purpose; the files in it are 0600 anyway).

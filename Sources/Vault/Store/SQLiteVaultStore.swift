@@ -9,8 +9,9 @@ import Glibc
 public final class SQLiteVaultStore: VaultStore {
     /// The writes made through this store in this process (see `LocalWriteCounter`).
     public let localWrites = LocalWriteCounter()
-    /// Internal, not private: the store's extensions (agents) live in files of their own.
-    let pool: DatabasePool
+    /// Not private: the store's extensions (agents here, users and sessions in the Accounts
+    /// module) live in files of their own.
+    package let pool: DatabasePool
 
     /// Opens (creating if needed) the vault file and brings its schema up to date.
     public init(path: URL) throws(VaultError) {
@@ -93,7 +94,21 @@ public final class SQLiteVaultStore: VaultStore {
                 """)
         }
         migrator.registerMigration("v3: agents") { db in try SQLiteVaultStore.createAgentTables(db) }
-        migrator.registerMigration("v4: web sessions") { db in try SQLiteVaultStore.createWebSessions(db) }
+        // Users and sessions belong to the Accounts module, but their tables stay in this one
+        // migrator: migrations run in the order they were registered, and existing vault files
+        // recorded them under these names.
+        migrator.registerMigration("v4: web sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE web_sessions (
+                    id_hash TEXT NOT NULL PRIMARY KEY,
+                    user_id TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL
+                );
+                CREATE INDEX web_sessions_user ON web_sessions(user_id);
+                CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 
@@ -188,41 +203,6 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func addUser(_ user: StoredUser) throws(VaultError) {
-        try write { db in
-            try db.execute(sql: "INSERT INTO users (id, name, team, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [user.id, user.name, user.team, user.tokenHash, user.createdAt])
-        }
-    }
-
-    public func user(tokenHash: String) throws(VaultError) -> StoredUser? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE token_hash = ?", arguments: [tokenHash]).map(Self.user)
-        }
-    }
-
-    public func users() throws(VaultError) -> [StoredUser] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY team, name").map(Self.user) }
-    }
-
-    public func replaceUserToken(id: String, tokenHash: String) throws(VaultError) -> Bool {
-        try write { db in
-            try db.execute(sql: "UPDATE users SET token_hash = ? WHERE id = ?", arguments: [tokenHash, id])
-            return db.changesCount == 1
-        }
-    }
-
-    public func deleteUser(id: String) throws(VaultError) -> Bool {
-        try write { db in
-            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
-            return db.changesCount == 1
-        }
-    }
-
-    private static func user(_ row: Row) -> StoredUser {
-        StoredUser(id: row["id"], name: row["name"], team: row["team"], tokenHash: row["token_hash"], createdAt: row["created_at"])
-    }
-
     public func masterKeyIDs() throws(VaultError) -> Set<String> {
         try read { db in
             Set(try String.fetchAll(db, sql: "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys"))
@@ -255,7 +235,7 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     /// SQLite's message without the SQL text or arguments (which may hold sealed blobs).
-    static func describe(_ error: Error) -> String {
+    package static func describe(_ error: Error) -> String {
         if let error = error as? DatabaseError {
             return error.message ?? "SQLite error \(error.resultCode)"
         }

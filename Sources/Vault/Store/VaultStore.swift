@@ -41,29 +41,10 @@ public struct StoredKey: Sendable, Equatable {
     public var updatedAt: Double
 }
 
-/// A person (or a script) who may use a team's vault through `keyflow serve`. Only a hash
-/// of the API token is stored.
-public struct StoredUser: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var team: String
-    /// SHA-256 of the API token, hex.
-    public var tokenHash: String
-    public var createdAt: Double
-
-    public init(id: String, name: String, team: String, tokenHash: String, createdAt: Double) {
-        self.id = id
-        self.name = name
-        self.team = team
-        self.tokenHash = tokenHash
-        self.createdAt = createdAt
-    }
-}
-
 /// Where the Vault keeps its rows. Every connection update is a compare-and-swap on
 /// `version`, so any store with transactions (SQLite, PostgreSQL) can implement it and
 /// several processes can share one vault.
-public protocol VaultStore: SessionStore {
+public protocol VaultStore: Sendable {
     func insert(_ connection: StoredConnection) throws(VaultError)
     func fetch(id: String, team: String) throws(VaultError) -> StoredConnection?
     func list(team: String) throws(VaultError) -> [StoredConnection]
@@ -79,14 +60,6 @@ public protocol VaultStore: SessionStore {
     func fetchKey(team: String, name: String) throws(VaultError) -> StoredKey?
     func listKeys(team: String) throws(VaultError) -> [StoredKey]
     func deleteKey(team: String, name: String) throws(VaultError) -> Bool
-
-    func addUser(_ user: StoredUser) throws(VaultError)
-    func user(tokenHash: String) throws(VaultError) -> StoredUser?
-    func users() throws(VaultError) -> [StoredUser]
-    /// Gives a user a new API token (its hash); false when there is no such user.
-    func replaceUserToken(id: String, tokenHash: String) throws(VaultError) -> Bool
-    /// Removes a user; false when there was none. Their sessions are ended separately.
-    func deleteUser(id: String) throws(VaultError) -> Bool
 
     /// The writes made through this store instance in this process (cached credentials check
     /// their version again after each).

@@ -1,23 +1,18 @@
 import Foundation
 import OAuthCore
+import Server
 import Vault
 
-/// Logs a connection in during `keyflow run`: the same listener and printed URL as
-/// `keyflow vault auth`, on standard error so the run's JSON output stays clean.
+/// Logs a connection in during `keyflow run`: the same login as `keyflow vault auth`
+/// (`ListenerLogin`), with its messages on standard error so the run's JSON output stays clean.
 enum InteractiveLogin {
     static func run(_ connection: Connection, vault: Vault, transport: AsyncHTTPTransport, timeout: Duration = .seconds(300)) async throws {
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
-        let kind = try vault.kind(of: connection)
-        if !kind.needsUserLogin {
-            _ = try await flows.start(connection.id)
-            return
-        }
-        let listener = try CallbackListener(publicURL: vault.home.publicURL)
-        _ = try await listener.waitForLogin(flows: flows, timeout: timeout) {
-            guard case .browser(let url) = try await flows.start(connection.id) else { return }
-            let message = "\"\(connection.name)\" (\(connection.id)) needs a login. Open this URL:\n\(url)\nWaiting for the callback on \(vault.home.publicURL)...\n"
+        let login = ListenerLogin(vault: vault, transport: transport, publicURL: VaultSession.publicURL)
+        let needsUser = try vault.kind(of: connection).needsUserLogin
+        _ = try await login.run(connection.id, timeout: timeout) { url in
+            let message = "\"\(connection.name)\" (\(connection.id)) needs a login. Open this URL:\n\(url)\nWaiting for the callback on \(login.publicURL)...\n"
             FileHandle.standardError.write(Data(message.utf8))
         }
-        FileHandle.standardError.write(Data("Connected \"\(connection.name)\".\n".utf8))
+        if needsUser { FileHandle.standardError.write(Data("Connected \"\(connection.name)\".\n".utf8)) }
     }
 }

@@ -1,9 +1,11 @@
+import Accounts
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
 import OAuthCore
 import Runtime
+import Server
 import ServiceLifecycle
 import Vault
 
@@ -44,7 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     private func demo(sandboxURL: String, state: SandboxState, directory: URL) async throws {
         let callbackPort = try VaultSession.run { try FreePort.find() }
-        let home = KeyflowHome(directory: directory, publicURL: "http://127.0.0.1:\(callbackPort)")
+        let home = KeyflowHome(directory: directory)
         let vault = try VaultSession.run { try Vault.open(home: home).vault }
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
@@ -57,11 +59,9 @@ struct DemoCommand: AsyncParsableCommand {
                        "tokenURL": sandboxURL + "/token"], scopes: ["projects.read"], pkce: true))
         }
         say("2. Added connection \(connection.id) in a throwaway home (\(directory.path))")
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
-        let listener = try CallbackListener(publicURL: home.publicURL)
+        let login = ListenerLogin(vault: vault, transport: transport, publicURL: PublicURL("http://127.0.0.1:\(callbackPort)"))
         let loggedIn = try await VaultSession.run {
-            try await listener.waitForLogin(flows: flows, timeout: .seconds(30)) {
-                guard case .browser(let url) = try await flows.start(connection.id) else { return }
+            try await login.run(connection.id, timeout: .seconds(30)) { url in
                 // Acting as the browser: the sandbox approves at once and redirects to our callback.
                 let approval = try await transport.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
                 guard let callback = approval.header("Location") else { throw CommandFailure("the sandbox did not redirect (HTTP \(approval.status))") }

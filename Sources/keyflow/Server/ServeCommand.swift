@@ -1,3 +1,4 @@
+import Accounts
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -39,7 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let vault = try VaultSession.open()
-        let hasUsers = try VaultSession.run { !(try vault.store.users().isEmpty) }
+        let accounts = try VaultSession.run { try vault.accounts }
+        let publicURL = VaultSession.publicURL
+        let hasUsers = try await VaultSession.run { !(try await accounts.users().isEmpty) }
         if !hasUsers && !["127.0.0.1", "localhost", "::1"].contains(host) {
             throw CLIError("without users the server is single-user and binds to loopback only; add one with keyflow users add NAME --team T")
         }
@@ -56,11 +59,11 @@ struct ServeCommand: AsyncParsableCommand {
         try await importAgents(into: vault)
         var limits = runLimits.limits
         limits.maxConcurrentRunsPerTeam = maxConcurrentRuns
-        let app = Application(router: KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport),
+        let app = Application(router: KeyflowServer.router(vault: vault, accounts: accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL),
                                                            binding: .init(host: host, port: port), runLimits: limits),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
                               onServerRunning: { _ in
-                                  FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(vault.home.publicURL))\n".utf8))
+                                  FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(publicURL))\n".utf8))
                               }, logger: logger)
         let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()

@@ -96,7 +96,7 @@ struct ConnectionPresenter {
     }
 
     func callbackURL(_ kind: ProviderKind) -> String {
-        kind.protocol == .oauth1 ? vault.home.oauth1CallbackURL : vault.home.oauth2CallbackURL
+        VaultSession.publicURL.callbacks.url(for: kind.protocol)
     }
 
     func masked(_ secret: String?) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OAuthCore
+import Server
 import Vault
 
 /// `keyflow vault auth ID`: logs a connection in. For a user login it serves the callback at
@@ -27,24 +28,16 @@ struct VaultAuthCommand: AsyncParsableCommand {
         let vault = try VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
+        let login = ListenerLogin(vault: vault, transport: transport, publicURL: VaultSession.publicURL)
         let connection = try VaultSession.run { try vault.connection(id) }
         let kind = try VaultSession.run { try vault.kind(of: connection) }
-
-        if !kind.needsUserLogin {
-            let started = try await VaultSession.run { try await flows.start(id) }
-            if case .completed(let done) = started { report(done) }
-            return
-        }
-        let listener = try VaultSession.run { try CallbackListener(publicURL: vault.home.publicURL) }
         let noBrowser = self.noBrowser
         let done = try await VaultSession.run {
-            try await listener.waitForLogin(flows: flows, timeout: .seconds(timeout)) {
-                guard case .browser(let url) = try await flows.start(id) else { return }
+            try await login.run(id, timeout: .seconds(timeout)) { url in
                 // Written unbuffered: whoever reads our output (a person, a test) needs it now.
                 Output.line("Open this URL to log in to \(kind.displayName) as \"\(connection.name)\":")
                 Output.line(url)
-                Output.line("Waiting for the callback on \(vault.home.publicURL) (Ctrl-C to cancel)...")
+                Output.line("Waiting for the callback on \(login.publicURL) (Ctrl-C to cancel)...")
                 if !noBrowser { Browser.open(url) }
             }
         }

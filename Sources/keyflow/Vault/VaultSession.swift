@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import OAuthCore
 import Vault
@@ -5,6 +6,8 @@ import Vault
 /// Opens the vault for one command and turns vault errors into the CLI's exit codes.
 enum VaultSession {
     static var home: KeyflowHome { KeyflowHome.fromEnvironment() }
+    /// `KEYFLOW_PUBLIC_URL`: where the callback listener (and `keyflow serve`) is reached.
+    static var publicURL: PublicURL { PublicURL.fromEnvironment() }
 
     /// Opens the vault, telling the user (on stderr) when a new master key was created.
     static func open() throws -> Vault {

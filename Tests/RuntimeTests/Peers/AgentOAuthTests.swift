@@ -13,6 +13,8 @@ import Vault
         let peer: PeerServer
         let directory: URL
         let home: KeyflowHome
+        /// `KEYFLOW_PUBLIC_URL`: where the CLI's callback listener is reached.
+        let publicURL: String
         let transport = AsyncHTTPTransport()
 
         init(peerArguments: [String] = []) throws {
@@ -20,10 +22,11 @@ import Vault
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-agent-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let port = try SilentListener().closeAndReturnPort()
-            home = KeyflowHome(directory: directory.appendingPathComponent("home"), publicURL: "http://127.0.0.1:\(port)")
+            home = KeyflowHome(directory: directory.appendingPathComponent("home"))
+            publicURL = "http://127.0.0.1:\(port)"
         }
 
-        var environment: [String: String] { ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": home.publicURL] }
+        var environment: [String: String] { ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": publicURL] }
         func vault() throws -> Vault { try Vault.open(home: home).vault }
 
         /// Adds a custom OAuth 2.0 connection to the peer and logs it in.
@@ -40,7 +43,7 @@ import Vault
         }
 
         func logIn(_ id: String, vault: Vault) async throws {
-            let flows = AuthorizationFlows(vault: vault, transport: transport)
+            let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: CallbackURLs(base: publicURL))
             guard case .browser(let url) = try await flows.start(id) else { return }
             let location = try RequestURL(try await ConsentPage.decide(url, using: transport))
             try await flows.complete(path: location.path, query: location.query ?? "")

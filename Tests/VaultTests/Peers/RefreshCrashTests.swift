@@ -36,7 +36,7 @@ import Vault
                 #expect(reason.contains("invalid_grant"), "round \(round): \(reason)")
                 #expect(try vault.connection(setup.id).status == .needsReauth)
                 outcomes["needs-reauth", default: 0] += 1
-                _ = try await login(AuthorizationFlows(vault: vault, transport: setup.transport), setup.id, transport: setup.transport)
+                _ = try await login(AuthorizationFlows(vault: vault, transport: setup.transport, callbacks: TestHome.callbacks), setup.id, transport: setup.transport)
             }
         }
         print("RefreshCrashTests (seed \(seed)): \(outcomes["works"] ?? 0) rounds kept working tokens, "

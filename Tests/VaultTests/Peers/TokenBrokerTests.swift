@@ -21,7 +21,7 @@ import Vault
             vault = try home.open()
             transport = AsyncHTTPTransport()
             id = try addPeerConnection(vault, peer: peer, scopes: ["read"])
-            _ = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
+            _ = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
         }
 
         func expireTokens() throws {

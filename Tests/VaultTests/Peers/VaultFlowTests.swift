@@ -44,7 +44,7 @@ import Vault
                    "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"],
             scopes: ["read", "profile"], allowedHosts: [peer.baseURL], pkce: test.pkce)).id
 
-        let connection = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
+        let connection = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
         #expect(connection.status == .ready && connection.hasTokens)
         let tokens = try #require(try vault.tokens(of: id))
         #expect(tokens.refreshToken != nil && tokens.expiresAt != nil)
@@ -77,7 +77,7 @@ import Vault
         let id = try vault.add(kind: "client-credentials", name: "Reports", input: ConnectionInput(
             text: ["clientID": "confidential-basic", "clientSecret": "secret-basic", "tokenURL": peer.baseURL + "/token",
                    "audience": "https://reports.example"], scopes: ["read"])).id
-        let started = try await AuthorizationFlows(vault: vault, transport: transport).start(id)
+        let started = try await AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks).start(id)
         guard case .completed(let connection) = started else { Issue.record("client credentials asked for a browser"); return }
         #expect(connection.status == .ready)
         // No allowed hosts given: the host of the token URL is allowed.
@@ -96,7 +96,7 @@ import Vault
         defer { Task { try? await transport.shutdown() } }
         let id = try addPeerConnection(vault, peer: peer)
         let before = try vault.connection(id)
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
+        let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks)
         let error = await #expect(throws: FlowError.self) { try await login(flows, id, transport: transport, approve: false) }
         guard case .denied(let code, _) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(code == "access_denied")
@@ -110,7 +110,7 @@ import Vault
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let id = try addPeerConnection(vault, peer: peer)
-        let flows = AuthorizationFlows(vault: vault, transport: transport)
+        let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks)
         guard case .browser(let url) = try await flows.start(id) else { Issue.record("no browser step"); return }
         let location = try RequestURL(try await ConsentPage.decide(url, using: transport))
         let forged = (location.query ?? "").replacingOccurrences(of: "state=", with: "state=x")
@@ -118,7 +118,7 @@ import Vault
         try await flows.complete(path: location.path, query: location.query ?? "")
         await #expect(throws: FlowError.unknownLogin) { try await flows.complete(path: location.path, query: location.query ?? "") }
         // Expired after its lifetime.
-        let shortLived = AuthorizationFlows(vault: vault, transport: transport, lifetime: 0.05)
+        let shortLived = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks, lifetime: 0.05)
         guard case .browser(let second) = try await shortLived.start(id) else { return }
         let late = try RequestURL(try await ConsentPage.decide(second, using: transport))
         try await Task.sleep(for: .milliseconds(100))
@@ -151,7 +151,7 @@ import Vault
         }
         let kind = variant == "x-oauth1" ? "x-oauth1" : "custom-oauth1"
         let id = try vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: [peer.baseURL], bodyHash: true)).id
-        let connection = try await login(AuthorizationFlows(vault: vault, transport: transport), id, transport: transport)
+        let connection = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
         #expect(connection.status == .ready)
         let tokens = try #require(try vault.tokens(of: id))
         #expect(tokens.tokenSecret != nil && tokens.extra?["screen_name"] == "alice")

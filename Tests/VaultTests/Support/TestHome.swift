@@ -7,11 +7,17 @@ import Vault
 final class TestHome: @unchecked Sendable {
     let directory: URL
     let home: KeyflowHome
+    /// `KEYFLOW_PUBLIC_URL` of the `keyflow` processes run on this home.
+    let publicURL: String
+
+    /// The callback URLs of the default public URL, for flows run in the test's own process.
+    static let callbacks = CallbackURLs(base: "http://127.0.0.1:8787")
 
     init(publicURL: String = "http://127.0.0.1:8787", masterKey: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        home = KeyflowHome(directory: directory, publicURL: publicURL, masterKeyFromEnvironment: masterKey)
+        home = KeyflowHome(directory: directory, masterKeyFromEnvironment: masterKey)
+        self.publicURL = publicURL
     }
 
     func open(team: String = Vault.localTeam) throws -> Vault {
@@ -20,7 +26,7 @@ final class TestHome: @unchecked Sendable {
 
     /// The environment a `keyflow` process needs to use this home.
     var environment: [String: String] {
-        var environment = ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": home.publicURL]
+        var environment = ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": publicURL]
         if let key = home.masterKeyFromEnvironment { environment["KEYFLOW_MASTER_KEY"] = key }
         return environment
     }

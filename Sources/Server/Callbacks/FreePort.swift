@@ -7,10 +7,13 @@ import Darwin
 /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it), for callback
 /// listeners that must know their URL before they start (`keyflow demo`).
 public enum FreePort {
+    /// No port could be had (no socket, or bind failed); says which.
     public struct Unavailable: Error, CustomStringConvertible {
+        /// What failed.
         public let description: String
     }
 
+    /// A port that was free when the kernel picked it (another process may take it since).
     public static func find() throws(Unavailable) -> Int {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Vault
 
 /// Browser sessions of `keyflow serve`. Every browser has one, named by a random id in the
 /// `kf_session` cookie:
@@ -27,26 +28,26 @@ public struct WebSessions: Sendable {
 
     let signingKey: SymmetricKey
     let csrfKey: SymmetricKey
-    let store: any VaultStore
+    let store: any AccountStore
     let clock: @Sendable () -> Date
 
-    public init(vault: Vault, clock: @escaping @Sendable () -> Date = Date.init) {
+    /// Sessions kept in `store`, signed with keys derived from `vault`'s master key.
+    public init(vault: Vault, store: any AccountStore, clock: @escaping @Sendable () -> Date = Date.init) {
         // A separate key per purpose: neither can decrypt anything, nor stand in for the other.
-        signingKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: vault.masterKey.key, info: Array("keyflow web sessions v2".utf8),
-                                            outputByteCount: 32)
-        csrfKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: vault.masterKey.key, info: Array("keyflow csrf v1".utf8), outputByteCount: 32)
-        store = vault.store
+        signingKey = vault.derivedKey(purpose: "keyflow web sessions v2")
+        csrfKey = vault.derivedKey(purpose: "keyflow csrf v1")
+        self.store = store
         self.clock = clock
     }
 
     /// Signs in with an API token: a new stored session for the user and its cookie value,
     /// or nil for an unknown token.
-    public func signIn(token: String) throws(VaultError) -> (user: StoredUser, cookie: String)? {
-        guard let user = try Users.authenticate(token: token, store: store) else { return nil }
+    public func signIn(token: String) async throws(VaultError) -> (user: StoredUser, cookie: String)? {
+        guard let user = try await Users.authenticate(token: token, store: store) else { return nil }
         let now = clock().timeIntervalSince1970
-        try store.purgeSessions(expiredBefore: now)
+        try await store.purgeSessions(expiredBefore: now)
         let id = Self.randomID()
-        try store.insertSession(StoredSession(idHash: Self.hash(id), userID: user.id, createdAt: now, expiresAt: now + Self.lifetime))
+        try await store.insertSession(StoredSession(idHash: Self.hash(id), userID: user.id, createdAt: now, expiresAt: now + Self.lifetime))
         return (user, "u." + id)
     }
 
@@ -60,13 +61,13 @@ public struct WebSessions: Sendable {
 
     /// The session a cookie value names, if it is genuine, unexpired and not revoked (for a
     /// user session: still stored, and the user still exists among `users`).
-    public func session(cookie: String, among users: [StoredUser]) throws(VaultError) -> Session? {
+    public func session(cookie: String, among users: [StoredUser]) async throws(VaultError) -> Session? {
         let parts = cookie.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let now = clock().timeIntervalSince1970
         switch parts.first ?? "" {
         case "u" where parts.count == 2 && !parts[1].isEmpty:
             let idHash = Self.hash(parts[1])
-            guard let stored = try store.session(idHash: idHash), stored.expiresAt > now,
+            guard let stored = try await store.session(idHash: idHash), stored.expiresAt > now,
                   let user = users.first(where: { $0.id == stored.userID }) else { return nil }
             return Session(idHash: idHash, user: user, csrfToken: csrfToken(idHash: idHash))
         case "a" where parts.count == 4:
@@ -80,18 +81,18 @@ public struct WebSessions: Sendable {
     }
 
     /// The same, reading the users first.
-    public func session(cookie: String) throws(VaultError) -> Session? {
-        try session(cookie: cookie, among: try store.users())
+    public func session(cookie: String) async throws(VaultError) -> Session? {
+        try await session(cookie: cookie, among: try await store.users())
     }
 
     /// Ends one session (sign-out). An anonymous session has nothing stored to end.
-    public func end(_ session: Session) throws(VaultError) {
-        if session.user != nil { _ = try store.deleteSession(idHash: session.idHash) }
+    public func end(_ session: Session) async throws(VaultError) {
+        if session.user != nil { _ = try await store.deleteSession(idHash: session.idHash) }
     }
 
     /// Ends every session of the session's user ("sign out everywhere").
-    public func endAll(of user: StoredUser) throws(VaultError) {
-        try store.deleteSessions(userID: user.id)
+    public func endAll(of user: StoredUser) async throws(VaultError) {
+        try await store.deleteSessions(userID: user.id)
     }
 
     /// Whether a submitted CSRF token is the one of `session`, compared in constant time.

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
 import OAuthCore
+import Vault
 
 /// Users of `keyflow serve`: each belongs to one team and signs in with an API token, of
 /// which only a SHA-256 hash is kept.
 public enum Users {
     /// Adds a user and returns the API token, shown once.
-    public static func add(name: String, team: String, store: any VaultStore) throws(VaultError) -> (StoredUser, token: String) {
+    public static func add(name: String, team: String, store: any AccountStore) async throws(VaultError) -> (StoredUser, token: String) {
         let cleanName = name.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String] = []
         if cleanName.isEmpty { problems.append("the user name must not be empty") }
@@ -15,14 +16,14 @@ public enum Users {
         let token = newToken()
         let user = StoredUser(id: ConnectionID.make(prefix: "ku_"), name: cleanName, team: team, tokenHash: hash(token),
                               createdAt: Date().timeIntervalSince1970)
-        try store.addUser(user)
+        try await store.addUser(user)
         return (user, token)
     }
 
     /// The user named `nameOrID` (a name, or the `ku_` id when names repeat across teams),
     /// in `team` when given.
-    public static func find(_ nameOrID: String, team: String? = nil, store: any VaultStore) throws(VaultError) -> StoredUser {
-        let matches = try store.users().filter { ($0.id == nameOrID || $0.name == nameOrID) && (team == nil || $0.team == team) }
+    public static func find(_ nameOrID: String, team: String? = nil, store: any AccountStore) async throws(VaultError) -> StoredUser {
+        let matches = try await store.users().filter { ($0.id == nameOrID || $0.name == nameOrID) && (team == nil || $0.team == team) }
         guard let user = matches.first else { throw .notFound("user \(nameOrID)") }
         guard matches.count == 1 else {
             throw .invalidInput(["\(matches.count) users are called \(nameOrID) (teams \(matches.map(\.team).joined(separator: ", "))); pass --team or the user's id"])
@@ -32,24 +33,24 @@ public enum Users {
 
     /// Replaces a user's API token and ends all their browser sessions; returns the new
     /// token, shown once. The old token stops working at once.
-    public static func rotateToken(of user: StoredUser, store: any VaultStore) throws(VaultError) -> String {
+    public static func rotateToken(of user: StoredUser, store: any AccountStore) async throws(VaultError) -> String {
         let token = newToken()
-        guard try store.replaceUserToken(id: user.id, tokenHash: hash(token)) else { throw .notFound("user \(user.name)") }
-        try store.deleteSessions(userID: user.id)
+        guard try await store.replaceUserToken(id: user.id, tokenHash: hash(token)) else { throw .notFound("user \(user.name)") }
+        try await store.deleteSessions(userID: user.id)
         return token
     }
 
     /// Removes a user and ends all their browser sessions.
-    public static func remove(_ user: StoredUser, store: any VaultStore) throws(VaultError) {
-        guard try store.deleteUser(id: user.id) else { throw .notFound("user \(user.name)") }
-        try store.deleteSessions(userID: user.id)
+    public static func remove(_ user: StoredUser, store: any AccountStore) async throws(VaultError) {
+        guard try await store.deleteUser(id: user.id) else { throw .notFound("user \(user.name)") }
+        try await store.deleteSessions(userID: user.id)
     }
 
     static func newToken() -> String { "kft_" + PKCE(length: 43).verifier }
 
     /// The user an API token belongs to, if any.
-    public static func authenticate(token: String, store: any VaultStore) throws(VaultError) -> StoredUser? {
-        try store.user(tokenHash: hash(token))
+    public static func authenticate(token: String, store: any AccountStore) async throws(VaultError) -> StoredUser? {
+        try await store.user(tokenHash: hash(token))
     }
 
     static func hash(_ token: String) -> String {
