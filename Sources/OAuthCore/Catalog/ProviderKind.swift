@@ -76,6 +76,4 @@ public struct ProviderField: Sendable, Codable, Equatable, Identifiable {
     public var type: ValueType
     /// Allowed values for `enum` fields.
     public var values: [String]?
-    /// The name of the field in Legacy inline components when it differs from `id`.
-    public var legacyName: String?
 }

@@ -17,8 +17,6 @@ public struct Connection: Sendable, Equatable {
     /// Copied out of the sealed tokens at each change so lists can show it without unsealing.
     public var tokenExpiresAt: Date?
     public var hasTokens: Bool
-    /// Which secrets are set (names only).
-    public var secretFields: [String]
     public var createdAt: Date
     public var updatedAt: Date
     /// Set for Legacy connections, created from inline component configs.
