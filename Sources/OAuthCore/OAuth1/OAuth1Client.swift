@@ -84,10 +84,10 @@ public struct OAuth1Client: Sendable {
         var fields: [String: String] = [:]
         for pair in FormEncoding.decode(query) where fields[pair.name] == nil { fields[pair.name] = pair.value }
         if let denied = fields["denied"] {
-            guard AuthorizationCallback.constantTimeEquals(denied, temporary.token) else { throw .callbackMismatch }
+            guard ConstantTime.isEqual(denied, temporary.token) else { throw .callbackMismatch }
             throw .denied
         }
-        guard let token = fields["oauth_token"], AuthorizationCallback.constantTimeEquals(token, temporary.token) else {
+        guard let token = fields["oauth_token"], ConstantTime.isEqual(token, temporary.token) else {
             throw .callbackMismatch
         }
         guard let verifier = fields["oauth_verifier"], !verifier.isEmpty else {

@@ -177,17 +177,6 @@ public struct OAuth1Signer: Sendable {
 
     /// 128 bits from the system's cryptographically secure generator, as 32 hex digits.
     @Sendable public static func randomNonce() -> String {
-        // Two 64-bit draws: each draw of the system generator is a system call, so drawing
-        // byte by byte cost sixteen of them per request.
-        var generator = SystemRandomNumberGenerator()
-        let words = (generator.next(), generator.next())
-        return String(unsafeUninitializedCapacity: 32) { hex in
-            for index in 0..<16 {
-                let byte = UInt8(truncatingIfNeeded: (index < 8 ? words.0 : words.1) >> (8 * UInt64(index % 8)))
-                hex[2 * index] = PercentEncoding.lowerHexDigits[Int(byte >> 4)]
-                hex[2 * index + 1] = PercentEncoding.lowerHexDigits[Int(byte & 0x0F)]
-            }
-            return 32
-        }
+        SecureRandom.hex(byteCount: 16)
     }
 }

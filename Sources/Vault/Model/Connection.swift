@@ -40,9 +40,7 @@ public struct Connection: Sendable, Equatable {
 /// New connection ids: 128 random bits in base62, prefixed so they are recognisable in logs.
 enum ConnectionID {
     static func make(prefix: String = "kc_") -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-        var generator = SystemRandomNumberGenerator()
-        return prefix + String((0..<22).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        prefix + SecureRandom.string(length: 22, alphabet: Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
     }
 
     /// Ids come from users and URLs: only the characters ids are made of are accepted.
