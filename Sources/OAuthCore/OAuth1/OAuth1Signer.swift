@@ -100,7 +100,8 @@ public struct OAuth1Signer: Sendable {
             var hmac: HMAC<Insecure.SHA1>
             if case .sha1(let ready) = keyed { hmac = ready } else { hmac = HMAC(key: SymmetricKey(data: signingKey)) }
             hmac.update(data: base)
-            return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()  // Data(mac) would go through generic casts
+            // `Data(mac)` would go through generic casts.
+            return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()
         case .hmacSHA256:
             var hmac: HMAC<SHA256>
             if case .sha256(let ready) = keyed { hmac = ready } else { hmac = HMAC(key: SymmetricKey(data: signingKey)) }

@@ -12,7 +12,8 @@ public enum AgentPreparer {
                 problems.append("\(component.jsonPath) (\(component.label)): \(error)")
             }
             if let seconds = component.data["timeout"].flatMap({ SafeNumbers.finite(Template.text(of: $0)) }), seconds > 0 {
-                timeouts[component.id] = SafeNumbers.duration(seconds: seconds) + .seconds(1)  // the request's own timeout fires first
+                // One second more, so the request's own timeout fires first.
+                timeouts[component.id] = SafeNumbers.duration(seconds: seconds) + .seconds(1)
             }
         }
         if !problems.isEmpty { throw PrepareError(problems: problems) }

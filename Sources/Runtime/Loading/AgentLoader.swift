@@ -119,7 +119,8 @@ struct FieldReader {
         switch object[key] {
         case .string(let value)? where !value.isEmpty: return value
         case .string?: problems.append(.init(path: "\(path).\(key)", message: "must not be empty")); return nil
-        case .number(let value)? where key == "id": return JSONWriter.number(value)  // numeric ids appear in hand-written files
+        // Numeric ids appear in hand-written files.
+        case .number(let value)? where key == "id": return JSONWriter.number(value)
         case nil: problems.append(.init(path: "\(path).\(key)", message: "missing")); return nil
         case let other?: problems.append(.init(path: "\(path).\(key)", message: "expected a string, found \(other.typeName)")); return nil
         }

@@ -130,7 +130,8 @@ public struct Template: Sendable, Equatable {
             if inString {
                 var quoted = ""
                 JSONWriter.quote(text(of: value), into: &quoted)
-                return String(quoted.unicodeScalars.dropFirst().dropLast())  // by scalar: a quote and a mark can be one Character
+                // By scalar: a quote and a combining mark can be one Character.
+                return String(quoted.unicodeScalars.dropFirst().dropLast())
             }
             return JSONWriter.string(value)
         }
