@@ -14,6 +14,7 @@ public struct OAuth1Signer: Sendable {
         /// Extra `oauth_*` parameters of the flow: `oauth_callback`, `oauth_verifier`.
         public var extraProtocolParameters: [(name: String, value: String)] = []
 
+        /// Options with RFC 5849's defaults plus `oauth_version`.
         public init(includeVersion: Bool = true, bodyHash: Bool = false,
                     extraProtocolParameters: [(name: String, value: String)] = []) {
             self.includeVersion = includeVersion
