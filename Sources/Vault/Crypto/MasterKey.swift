@@ -48,6 +48,7 @@ public struct MasterKey: Sendable {
 
     /// Where the master key comes from and whether it was just created.
     public struct Loaded: Sendable {
+        /// The master key.
         public let key: MasterKey
         /// Set when the key file did not exist and was created now: tell the user to back it up.
         public let createdAt: URL?

@@ -10,10 +10,14 @@ public struct KeyflowHome: Sendable {
     /// `KEYFLOW_MASTER_KEY`, when set.
     public let masterKeyFromEnvironment: String?
 
+    /// The public URL when `KEYFLOW_PUBLIC_URL` is not set: `keyflow serve` on loopback.
     public static let defaultPublicURL = "http://127.0.0.1:8787"
+    /// The path of the OAuth 2.0 callback, under the public URL.
     public static let oauth2CallbackPath = "/oauth/oauth2/callback"
+    /// The path of the OAuth 1.0a callback, under the public URL.
     public static let oauth1CallbackPath = "/oauth/oauth1/callback"
 
+    /// A home in `directory`, reached at `publicURL` (a trailing `/` is dropped).
     public init(directory: URL, publicURL: String = KeyflowHome.defaultPublicURL, masterKeyFromEnvironment: String? = nil) {
         self.directory = directory
         var publicURL = publicURL
@@ -35,7 +39,9 @@ public struct KeyflowHome: Sendable {
                            masterKeyFromEnvironment: environment["KEYFLOW_MASTER_KEY"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
+    /// The vault's SQLite database.
     public var vaultPath: URL { directory.appendingPathComponent("vault.sqlite") }
+    /// The master key file, used when `KEYFLOW_MASTER_KEY` is not set.
     public var masterKeyPath: URL { directory.appendingPathComponent("master.key") }
 
     /// The redirect URI to register at OAuth 2.0 providers.

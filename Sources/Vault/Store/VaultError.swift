@@ -15,6 +15,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Someone else changed the connection first.
     case conflict(String)
 
+    /// The failure in words, without the case name.
     public var message: String {
         switch self {
         case .masterKey(let reason): return reason
