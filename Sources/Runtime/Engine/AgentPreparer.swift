@@ -1,6 +1,7 @@
 /// Builds the runners of an agent that passed validation: templates are parsed here, once,
 /// not on every run.
 public enum AgentPreparer {
+    /// Builds a runner for every component, with `connections` (APICall id → vault connection id) from pre-flight; every problem is reported together.
     public static func prepare(_ agent: Agent, connections: [String: String] = [:]) throws(PrepareError) -> PreparedAgent {
         var runners: [String: any ComponentRunner] = [:]
         var timeouts: [String: Duration] = [:]
@@ -21,7 +22,9 @@ public enum AgentPreparer {
     }
 }
 
+/// Components whose runner could not be built, each with the reason.
 public struct PrepareError: Error, Sendable, CustomStringConvertible {
+    /// One line per component that failed, naming it.
     public let problems: [String]
     public var description: String { problems.joined(separator: "\n") }
 }

@@ -10,11 +10,17 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// The string, if the value is one.
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
+    /// The number, if the value is one.
     public var numberValue: Double? { if case .number(let value) = self { value } else { nil } }
+    /// The boolean, if the value is one.
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
+    /// The elements, if the value is an array.
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
+    /// The members, if the value is an object.
     public var objectValue: JSONObject? { if case .object(let value) = self { value } else { nil } }
+    /// Whether the value is `null`.
     public var isNull: Bool { self == .null }
 
     /// The member `key` of an object, nil otherwise.

@@ -21,13 +21,16 @@ public struct Template: Sendable, Equatable {
         case text
     }
 
+    /// A piece of a template.
     public enum Part: Sendable, Equatable {
         case text(String)
         case value(ValuePath, placeholder: String)
         case key(String, placeholder: String)
     }
 
+    /// The pieces, in order.
     public let parts: [Part]
+    /// The template as written.
     public let source: String
 
     /// Parses `text`. Malformed placeholders (`{{a..b}}`) are reported with the offending text.
