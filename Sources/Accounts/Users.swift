@@ -46,7 +46,7 @@ public enum Users {
         try await store.deleteSessions(userID: user.id)
     }
 
-    static func newToken() -> String { "kft_" + PKCE(length: 43).verifier }
+    static func newToken() -> String { "kft_" + SecureRandom.token() }
 
     /// The user an API token belongs to, if any.
     public static func authenticate(token: String, store: any AccountStore) async throws(VaultError) -> StoredUser? {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OAuthCore
 import Vault
 
 /// Browser sessions of `keyflow serve`. Every browser has one, named by a random id in the
@@ -101,11 +102,11 @@ public struct WebSessions: Sendable {
     }
 
     func csrfToken(idHash: String) -> String {
-        Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array("csrf\n\(idHash)".utf8), using: csrfKey)))
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array("csrf\n\(idHash)".utf8), using: csrfKey)))
     }
 
     private func mac(_ message: String) -> String {
-        Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: signingKey)))
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: signingKey)))
     }
 
     /// SHA-256 of a session id, hex.
@@ -115,11 +116,6 @@ public struct WebSessions: Sendable {
 
     /// 256 random bits, base64url (no `.`, so the cookie's parts split cleanly).
     static func randomID() -> String {
-        base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        SecureRandom.token()
     }
 }

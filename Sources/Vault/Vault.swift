@@ -351,15 +351,11 @@ public final class Vault: Sendable {
 
     func connection(from row: StoredConnection) throws(VaultError) -> Connection {
         let settings = try decode(ConnectionSettings.self, row.settings, owner: row.id)
-        var secretFields: [String] = []
-        if row.secrets != nil, let secrets = try? secrets(in: row) {
-            secretFields = ["clientSecret", "consumerSecret", "privateKey"].filter { !(secrets.value(of: $0) ?? "").isEmpty }
-        }
         return Connection(
             id: row.id, team: row.team, name: row.name, kind: row.kind, settings: settings,
             status: ConnectionStatus(rawValue: row.status) ?? .error, statusReason: row.statusReason,
             tokenExpiresAt: row.tokenExpiresAt.map { Date(timeIntervalSince1970: $0) }, hasTokens: row.tokens != nil,
-            secretFields: secretFields, createdAt: Date(timeIntervalSince1970: row.createdAt),
+            createdAt: Date(timeIntervalSince1970: row.createdAt),
             updatedAt: Date(timeIntervalSince1970: row.updatedAt),
             legacy: row.legacyAgentID.map { Connection.LegacyOrigin(agentID: $0, componentID: row.legacyComponentID ?? "") },
             version: row.version)

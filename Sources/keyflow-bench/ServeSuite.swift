@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import Logging
@@ -25,7 +26,8 @@ enum ServeSuite {
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = agents
         let server = try await Listener.start(KeyflowServer.router(
-            vault: home.vault, flows: FlowsRegistry(transport: outbound), binding: .init(host: "127.0.0.1", port: 0), runLimits: limits))
+            vault: home.vault, accounts: try home.vault.accounts, flows: FlowsRegistry(transport: outbound, publicURL: .default),
+            binding: .init(host: "127.0.0.1", port: 0), runLimits: limits))
 
         let json = [("Content-Type", "application/json")]
         let saved = try await callers.send(HTTPTransportRequest(

@@ -5,6 +5,7 @@ import NIOCore
 import OAuthCore
 import Runtime
 import Server
+import Accounts
 import TestSupport
 import Testing
 import Vault
@@ -41,8 +42,8 @@ struct SharedBrokerTests {
         let brokers = TeamBrokers(transport: transport)
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = 20
-        let router = KeyflowServer.router(vault: vault, flows: FlowsRegistry(transport: transport), binding: .init(host: "localhost", port: 80),
-                                          runLimits: limits, brokers: brokers)
+        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: .default),
+                                          binding: .init(host: "localhost", port: 80), runLimits: limits, brokers: brokers)
         try await Application(router: router).test(.router) { client in
             let put = try await client.execute(uri: "/api/v1/agents/me", method: .put, headers: ConnectionsAPITests.json,
                                                body: ByteBuffer(string: Self.agent.replacingOccurrences(of: "\"ID\"", with: "\"\(id)\"")))

@@ -94,7 +94,8 @@ import Vault
     @Test func aTokenInsideTheRefreshWindowIsNeverServedFromMemory() async throws {
         let setup = try Setup(expiresIn: 30)  // inside the default 60 s skew
         let broker = setup.broker(revalidateAfter: 3600)
-        await #expect(throws: BrokerError.self) { try await broker.credential(for: setup.id) }  // the refresh fails (HTTP 500)
+        // The refresh fails (HTTP 500).
+        await #expect(throws: BrokerError.self) { try await broker.credential(for: setup.id) }
         #expect(broker.cachedAuthorization(for: setup.id) == nil)
     }
 

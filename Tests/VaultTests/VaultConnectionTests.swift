@@ -18,7 +18,6 @@ struct VaultConnectionTests {
         #expect(connection.id.utf8.allSatisfy(PercentEncoding.isUnreserved))
         #expect(connection.name == "Example")
         #expect(connection.status == .needsAuth && !connection.hasTokens)
-        #expect(connection.secretFields == ["clientSecret"])
         #expect(try vault.list().map(\.id) == [connection.id])
         #expect(try vault.connection(connection.id).settings.scopes == ["read", "write"])
         #expect(try vault.secrets(of: connection.id).clientSecret == "s3cret-value-123456")

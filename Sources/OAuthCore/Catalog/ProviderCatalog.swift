@@ -2,7 +2,9 @@ import Foundation
 
 /// The connection kinds Keyflow knows, read from data (`providers.json`), not from code.
 public struct ProviderCatalog: Sendable, Codable, Equatable {
+    /// Every field a kind may ask for.
     public var fields: [ProviderField]
+    /// Every connection kind, in the order of `providers.json`.
     public var kinds: [ProviderKind]
 
     /// Decodes a catalog and checks that it is consistent: unique ids, known fields.
@@ -65,6 +67,7 @@ public struct ProviderCatalog: Sendable, Codable, Equatable {
 
 /// A provider catalog that cannot be used.
 public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with the catalog.
     public let reason: String
     public var description: String { reason }
 }

@@ -14,29 +14,43 @@ public struct ProviderKind: Sendable, Codable, Equatable, Identifiable {
 
     /// The prefilled endpoints; custom kinds leave them to the user.
     public struct URLs: Sendable, Codable, Equatable {
+        /// The authorization endpoint users log in at (OAuth 2.0).
         public var authorization: String?
+        /// The token endpoint (OAuth 2.0).
         public var token: String?
+        /// The RFC 7009 revocation endpoint, when the provider has one (OAuth 2.0).
         public var revocation: String?
+        /// The temporary credentials endpoint (OAuth 1.0a).
         public var requestToken: String?
+        /// The resource owner authorization endpoint users log in at (OAuth 1.0a).
         public var userAuthorization: String?
+        /// The token credentials endpoint (OAuth 1.0a).
         public var accessToken: String?
     }
 
     /// The stable id: `google`, `x-oauth1`, `client-credentials`, ...
     public var id: String
+    /// The name shown to users (`Google`, `Custom OAuth 2.0`).
     public var displayName: String
+    /// Whether the kind speaks OAuth 1.0a or OAuth 2.0.
     public var `protocol`: OAuthProtocol
+    /// How the kind obtains tokens.
     public var grantType: GrantType
     /// The `oauthService` values SmythOS Studio wrote for this kind in Legacy components.
     public var legacyServiceNames: [String]
+    /// The endpoints the kind prefills.
     public var urls: URLs
+    /// Field ids a connection of this kind must set.
     public var requiredFields: [String]
+    /// Field ids a connection of this kind may set.
     public var optionalFields: [String]
+    /// The scopes asked for when a connection sets none.
     public var defaultScopes: [String]
     /// OAuth 2.0 kinds only.
     public var clientAuthentication: ClientAuthentication?
     /// OAuth 1.0a kinds only.
     public var signatureMethod: OAuth1SignatureMethod?
+    /// Whether logins of this kind use PKCE.
     public var pkce: PKCESupport
     /// API hosts a credential may be sent to; `*.example.com` matches subdomains.
     public var allowedHosts: [String]
@@ -65,17 +79,18 @@ public struct ProviderKind: Sendable, Codable, Equatable, Identifiable {
 
 /// A setting a kind may ask for: how to label it, whether it is secret, its CLI flag.
 public struct ProviderField: Sendable, Codable, Equatable, Identifiable {
+    /// How a field's value is read and shown.
     public enum ValueType: String, Sendable, Codable { case string, url, list, bool, `enum`, file }
     /// The id used in `requiredFields` and in stored settings (`clientID`, `tokenURL`...).
     public var id: String
+    /// The label of the field in forms.
     public var label: String
     /// The `keyflow vault add` flag, without dashes.
     public var flag: String
     /// Secrets are sealed at rest and masked on output.
     public var secret: Bool
+    /// How the field's value is read and shown.
     public var type: ValueType
     /// Allowed values for `enum` fields.
     public var values: [String]?
-    /// The name of the field in Legacy inline components when it differs from `id`.
-    public var legacyName: String?
 }

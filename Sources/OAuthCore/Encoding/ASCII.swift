@@ -3,11 +3,13 @@
 /// common case where nothing changes, return the string itself without allocating. Non-ASCII
 /// input goes through the standard library, as before.
 public enum ASCII {
+    /// `string` with ASCII letters lower-cased; the string itself when nothing changes.
     public static func lowercased(_ string: String) -> String {
         guard string.utf8.contains(where: { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || $0 >= 0x80 }) else { return string }
         return string.lowercased()
     }
 
+    /// `string` with ASCII letters upper-cased; the string itself when nothing changes.
     public static func uppercased(_ string: String) -> String {
         guard string.utf8.contains(where: { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 >= 0x80 }) else { return string }
         return string.uppercased()

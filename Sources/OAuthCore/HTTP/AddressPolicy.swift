@@ -26,6 +26,7 @@ public struct AddressPolicy: Sendable, Equatable {
         "::/96", "::1/128", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
     ].compactMap { try? CIDR($0) }
 
+    /// A policy that refuses `refused` except the networks in `allowed`.
     public init(refused: [CIDR], allowed: [CIDR]) {
         self.refused = refused
         self.allowed = allowed

@@ -31,6 +31,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
         pinned = PinnedClients(configuration: configuration)
     }
 
+    /// Sends `request` on an address the policy permits, reading at most the response limit.
     public func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)

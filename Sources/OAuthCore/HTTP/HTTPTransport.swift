@@ -8,6 +8,7 @@ public protocol HTTPTransport: Sendable {
 
 /// An HTTP request with a fully buffered body.
 public struct HTTPTransportRequest: Sendable {
+    /// The HTTP method (`GET`, `POST`...).
     public var method: String
     /// The absolute URL as it goes on the wire.
     public var url: String {
@@ -17,12 +18,15 @@ public struct HTTPTransportRequest: Sendable {
     /// once; the authorizing transport signs and checks that same value instead of parsing
     /// the string again). Cleared whenever `url` is set.
     public private(set) var parsedURL: RequestURL?
+    /// The header fields in order; a name may repeat.
     public var headers: [(name: String, value: String)]
+    /// The body, or nil for none.
     public var body: [UInt8]?
     /// The largest response body this request accepts, instead of the transport's own limit;
     /// reading stops there (an agent's APICall sets its run's limit).
     public var maxResponseBytes: Int?
 
+    /// A request with the transport's own response limit.
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.url = url
@@ -51,10 +55,14 @@ public struct HTTPTransportRequest: Sendable {
 
 /// An HTTP response with a fully buffered body.
 public struct HTTPTransportResponse: Sendable {
+    /// The HTTP status code.
     public var status: Int
+    /// The header fields in order; a name may repeat.
     public var headers: [(name: String, value: String)]
+    /// The whole body.
     public var body: [UInt8]
 
+    /// A response with the given status, headers and body.
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers

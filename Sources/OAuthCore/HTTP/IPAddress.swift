@@ -35,6 +35,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// True for an IPv4 address (4 bytes).
     public var isIPv4: Bool { bytes.count == 4 }
 
     /// The IPv4 address an IPv6 address stands for, when it is IPv4-mapped (`::ffff:a.b.c.d`)

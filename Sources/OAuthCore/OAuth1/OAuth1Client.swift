@@ -3,11 +3,16 @@
 public struct OAuth1Client: Sendable {
     /// The provider's three endpoints, plus its token invalidation endpoint if it has one.
     public struct Endpoints: Sendable {
+        /// Where temporary credentials are requested (section 2.1).
         public var requestTokenURL: String
+        /// Where the user is sent to authorize (section 2.2).
         public var userAuthorizationURL: String
+        /// Where token credentials are requested (section 2.3).
         public var accessTokenURL: String
+        /// Where token credentials are invalidated on sign-out, when the provider has such an endpoint.
         public var invalidateTokenURL: String?
 
+        /// The endpoints of one provider.
         public init(requestTokenURL: String, userAuthorizationURL: String, accessTokenURL: String, invalidateTokenURL: String? = nil) {
             self.requestTokenURL = requestTokenURL
             self.userAuthorizationURL = userAuthorizationURL
@@ -18,11 +23,14 @@ public struct OAuth1Client: Sendable {
 
     /// A token and its secret: temporary (request) credentials or token (access) credentials.
     public struct TokenPair: Sendable, Equatable {
+        /// The `oauth_token`.
         public var token: String
+        /// The `oauth_token_secret`.
         public var secret: String
         /// Everything else the provider sent (`user_id`, `screen_name`, ...).
         public var extra: [String: String]
 
+        /// A token pair with the provider's extra fields.
         public init(token: String, secret: String, extra: [String: String] = [:]) {
             self.token = token
             self.secret = secret
@@ -30,12 +38,14 @@ public struct OAuth1Client: Sendable {
         }
     }
 
+    /// The provider's endpoints.
     public let endpoints: Endpoints
     /// Consumer credentials; the token fields are ignored (each call sets its own).
     public let consumer: OAuth1Credentials
     private let transport: any HTTPTransport
     private let timeout: Duration
 
+    /// A client for one consumer at one provider, talking HTTP through `transport`.
     public init(consumer: OAuth1Credentials, endpoints: Endpoints, transport: any HTTPTransport, timeout: Duration = .seconds(30)) {
         var consumer = consumer
         consumer.token = nil
@@ -84,10 +94,10 @@ public struct OAuth1Client: Sendable {
         var fields: [String: String] = [:]
         for pair in FormEncoding.decode(query) where fields[pair.name] == nil { fields[pair.name] = pair.value }
         if let denied = fields["denied"] {
-            guard AuthorizationCallback.constantTimeEquals(denied, temporary.token) else { throw .callbackMismatch }
+            guard ConstantTime.isEqual(denied, temporary.token) else { throw .callbackMismatch }
             throw .denied
         }
-        guard let token = fields["oauth_token"], AuthorizationCallback.constantTimeEquals(token, temporary.token) else {
+        guard let token = fields["oauth_token"], ConstantTime.isEqual(token, temporary.token) else {
             throw .callbackMismatch
         }
         guard let verifier = fields["oauth_verifier"], !verifier.isEmpty else {

@@ -21,9 +21,6 @@ public struct OAuth1RSAKey: Sendable {
     /// The key size, for display.
     public var bits: Int { key.keySizeInBits }
 
-    /// The PEM of the matching public key, to register at the provider.
-    public var publicKeyPEM: String { key.publicKey.pemRepresentation }
-
     func sign(_ message: [UInt8]) throws(OAuth1Error) -> [UInt8] {
         do {
             let signature = try key.signature(for: Insecure.SHA1.hash(data: message), padding: .insecurePKCS1v1_5)

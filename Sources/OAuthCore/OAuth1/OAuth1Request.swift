@@ -18,6 +18,7 @@ public struct OAuth1Request: Sendable {
         case bytes([UInt8])
     }
 
+    /// The signed parts of a request.
     public init(method: String, url: RequestURL, body: Body = .none) {
         self.method = method
         self.url = url

@@ -14,6 +14,7 @@ public struct OAuth1Signer: Sendable {
         /// Extra `oauth_*` parameters of the flow: `oauth_callback`, `oauth_verifier`.
         public var extraProtocolParameters: [(name: String, value: String)] = []
 
+        /// Options with RFC 5849's defaults plus `oauth_version`.
         public init(includeVersion: Bool = true, bodyHash: Bool = false,
                     extraProtocolParameters: [(name: String, value: String)] = []) {
             self.includeVersion = includeVersion
@@ -100,7 +101,8 @@ public struct OAuth1Signer: Sendable {
             var hmac: HMAC<Insecure.SHA1>
             if case .sha1(let ready) = keyed { hmac = ready } else { hmac = HMAC(key: SymmetricKey(data: signingKey)) }
             hmac.update(data: base)
-            return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()  // Data(mac) would go through generic casts
+            // `Data(mac)` would go through generic casts.
+            return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()
         case .hmacSHA256:
             var hmac: HMAC<SHA256>
             if case .sha256(let ready) = keyed { hmac = ready } else { hmac = HMAC(key: SymmetricKey(data: signingKey)) }
@@ -177,17 +179,6 @@ public struct OAuth1Signer: Sendable {
 
     /// 128 bits from the system's cryptographically secure generator, as 32 hex digits.
     @Sendable public static func randomNonce() -> String {
-        // Two 64-bit draws: each draw of the system generator is a system call, so drawing
-        // byte by byte cost sixteen of them per request.
-        var generator = SystemRandomNumberGenerator()
-        let words = (generator.next(), generator.next())
-        return String(unsafeUninitializedCapacity: 32) { hex in
-            for index in 0..<16 {
-                let byte = UInt8(truncatingIfNeeded: (index < 8 ? words.0 : words.1) >> (8 * UInt64(index % 8)))
-                hex[2 * index] = PercentEncoding.lowerHexDigits[Int(byte >> 4)]
-                hex[2 * index + 1] = PercentEncoding.lowerHexDigits[Int(byte & 0x0F)]
-            }
-            return 32
-        }
+        SecureRandom.hex(byteCount: 16)
     }
 }

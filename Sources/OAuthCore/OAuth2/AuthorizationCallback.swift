@@ -14,21 +14,12 @@ public enum AuthorizationCallback {
         var fields: [String: String] = [:]
         for pair in FormEncoding.decode(query) where fields[pair.name] == nil { fields[pair.name] = pair.value }
         guard let state = fields["state"], !state.isEmpty else { throw .missingState }
-        guard constantTimeEquals(state, expectedState) else { throw .stateMismatch }
+        guard ConstantTime.isEqual(state, expectedState) else { throw .stateMismatch }
         if let error = fields["error"], !error.isEmpty {
             return .denied(error: error, description: fields["error_description"])
         }
         guard let code = fields["code"], !code.isEmpty else { throw .missingCode }
         return .code(code)
-    }
-
-    /// Compares without stopping at the first difference, so timing reveals nothing.
-    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

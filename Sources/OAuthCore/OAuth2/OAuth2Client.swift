@@ -3,11 +3,13 @@ import Foundation
 /// The OAuth 2.0 client of RFC 6749: builds authorization URLs and makes token and
 /// revocation requests. It holds no tokens; storing and refreshing them is the Vault's job.
 public struct OAuth2Client: Sendable {
+    /// The provider and app this client talks to.
     public let configuration: OAuth2Configuration
     private let transport: any HTTPTransport
     private let timeout: Duration
     private let clock: @Sendable () -> Date
 
+    /// A client for one configuration, talking HTTP through `transport`; `clock` dates token expiries.
     public init(configuration: OAuth2Configuration, transport: any HTTPTransport, timeout: Duration = .seconds(30),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration

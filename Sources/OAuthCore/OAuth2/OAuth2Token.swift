@@ -2,15 +2,18 @@ import Foundation
 
 /// A token response (RFC 6749 section 5.1), with the lifetime turned into an instant.
 public struct OAuth2Token: Sendable, Codable, Equatable {
+    /// The token sent with API requests.
     public var accessToken: String
     /// `Bearer` unless the provider says otherwise.
     public var tokenType: String
+    /// The token that gets a new access token, when the provider issued one.
     public var refreshToken: String?
     /// Nil when the provider did not say: "unknown", which is neither "never" nor "now".
     public var expiresAt: Date?
     /// The scopes granted, when the provider said (they may differ from those asked for).
     public var scope: String?
 
+    /// A token as a provider issued it.
     public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
                 expiresAt: Date? = nil, scope: String? = nil) {
         self.accessToken = accessToken

@@ -14,15 +14,7 @@ public struct PKCE: Sendable, Equatable {
     /// A fresh verifier of `length` characters (43...128) drawn uniformly from the 66
     /// unreserved characters by the system's secure generator (about 6 bits each).
     public init(length: Int = 64) {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = PKCE.alphabet
-        let length = min(max(length, 43), 128)
-        var characters = [UInt8]()
-        characters.reserveCapacity(length)
-        for _ in 0..<length {
-            characters.append(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)])
-        }
-        verifier = String(decoding: characters, as: UTF8.self)
+        verifier = SecureRandom.string(length: min(max(length, 43), 128), alphabet: PKCE.alphabet)
     }
 
     /// Wraps a verifier received earlier; nil when it breaks RFC 7636 section 4.1.
@@ -33,18 +25,8 @@ public struct PKCE: Sendable, Equatable {
 
     /// `BASE64URL(SHA256(ASCII(code_verifier)))` without padding.
     public var challenge: String {
-        Data(SHA256.hash(data: Array(verifier.utf8))).base64URLEncodedString()
+        Base64URL.encode(SHA256.hash(data: Array(verifier.utf8)))
     }
 
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
-}
-
-extension Data {
-    /// Base64url without padding (RFC 4648 section 5), as PKCE and JWTs use it.
-    func base64URLEncodedString() -> String {
-        var string = base64EncodedString()
-        string = string.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        while string.hasSuffix("=") { string.removeLast() }
-        return string
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OAuthCore
 
 /// Node's Buffer encodings as FHash, FEncDec and FSign offer them: hex, base64, base64url,
 /// latin1 (and utf8 for signatures), with Node's leniency when decoding.
@@ -9,10 +10,7 @@ enum ByteEncoding: String, CaseIterable {
         switch self {
         case .hex: return bytes.map { String(format: "%02x", $0) }.joined()
         case .base64: return Data(bytes).base64EncodedString()
-        case .base64url:
-            var text = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            while text.hasSuffix("=") { text.removeLast() }
-            return text
+        case .base64url: return Base64URL.encode(bytes)
         case .latin1: return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
         case .utf8: return String(decoding: bytes, as: UTF8.self)
         }

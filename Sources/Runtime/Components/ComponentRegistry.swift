@@ -52,9 +52,6 @@ public enum ComponentRegistry {
         return reasons
     }()
 
-    /// True for the types `run` can execute.
-    public static func isSupported(_ type: String) -> Bool { specs[type] != nil }
-
     /// Builds the runner of a supported component; `connectionID` is the vault connection an
     /// APICall's OAuth section resolved to.
     static func runner(for component: Component, connectionID: String?) throws -> any ComponentRunner {

@@ -187,7 +187,8 @@ struct Logic: ComponentRunner {
         case .or: verified = count >= 1
         case .xor: verified = count == 1
         case .atLeast(let minimum):
-            guard let minimum, names.count >= minimum else { return [:] }  // misconfigured: nothing fires, as in SmythOS
+            // Misconfigured: nothing fires, as in SmythOS.
+            guard let minimum, names.count >= minimum else { return [:] }
             verified = count >= minimum
         case .atMost(let maximum):
             guard let maximum, names.count >= maximum else { return [:] }

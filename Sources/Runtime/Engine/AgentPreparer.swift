@@ -1,6 +1,7 @@
 /// Builds the runners of an agent that passed validation: templates are parsed here, once,
 /// not on every run.
 public enum AgentPreparer {
+    /// Builds a runner for every component, with `connections` (APICall id → vault connection id) from pre-flight; every problem is reported together.
     public static func prepare(_ agent: Agent, connections: [String: String] = [:]) throws(PrepareError) -> PreparedAgent {
         var runners: [String: any ComponentRunner] = [:]
         var timeouts: [String: Duration] = [:]
@@ -12,7 +13,8 @@ public enum AgentPreparer {
                 problems.append("\(component.jsonPath) (\(component.label)): \(error)")
             }
             if let seconds = component.data["timeout"].flatMap({ SafeNumbers.finite(Template.text(of: $0)) }), seconds > 0 {
-                timeouts[component.id] = SafeNumbers.duration(seconds: seconds) + .seconds(1)  // the request's own timeout fires first
+                // One second more, so the request's own timeout fires first.
+                timeouts[component.id] = SafeNumbers.duration(seconds: seconds) + .seconds(1)
             }
         }
         if !problems.isEmpty { throw PrepareError(problems: problems) }
@@ -20,7 +22,9 @@ public enum AgentPreparer {
     }
 }
 
+/// Components whose runner could not be built, each with the reason.
 public struct PrepareError: Error, Sendable, CustomStringConvertible {
+    /// One line per component that failed, naming it.
     public let problems: [String]
     public var description: String { problems.joined(separator: "\n") }
 }

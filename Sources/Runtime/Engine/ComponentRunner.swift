@@ -18,7 +18,9 @@ public protocol ComponentRunner: Sendable {
 }
 
 extension ComponentRunner {
+    /// By default a runner does not wait on anything outside the process.
     public var mayWait: Bool { false }
+    /// By default the executor bounds a runner's waits with its timer.
     public var boundsItsOwnWaits: Bool { false }
 }
 

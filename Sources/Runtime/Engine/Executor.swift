@@ -8,12 +8,14 @@ import Vault
 /// ends when an APIOutput has produced the result or nothing else can run. A ForEach runs
 /// the branch behind its `Loop` output once per item and collects the branch's results.
 public struct Executor: Sendable {
+    /// The agent this executor runs.
     public let agent: PreparedAgent
     /// The longest a component may run; a component's own `timeout` setting wins.
     public var componentTimeout: Duration = .seconds(120)
     /// What one run may use: wall time, component executions, ForEach items, sleep, response bytes.
     public var limits: RunLimits = .defaults
 
+    /// An executor of `agent` with the default timeout and limits.
     public init(agent: PreparedAgent) {
         self.agent = agent
     }
@@ -264,9 +266,9 @@ struct Run: Sendable {
 /// Everything a run needs from outside the graph: variables, vault keys, the network and the
 /// team's token broker.
 public struct RunEnvironment: Sendable {
-    /// The agent's variables, for templates.
+    /// Agent variables, for templates.
     public var variables: JSONObject
-    /// Vault keys for `{{KEY(NAME)}}`.
+    /// Resolves `{{KEY(NAME)}}` to a vault key's value, nil when there is none.
     public var keys: @Sendable (String) throws -> String?
     /// The network under APICalls (they wrap it in an `AuthorizingTransport`).
     public var http: (any HTTPTransport)?
@@ -292,19 +294,29 @@ public struct RunEnvironment: Sendable {
 /// The result of a run: the APIOutput's value (or, without one, the last outputs) and what
 /// each component did.
 public struct RunResult: Sendable {
+    /// The APIOutput's value, or the last outputs when the agent has no APIOutput.
     public let output: JSONValue
+    /// What each component did.
     public let trace: [TraceEntry]
 }
 
 /// One component's part in a run.
 public struct TraceEntry: Sendable {
+    /// The component's id.
     public let componentID: String
+    /// The component's type (`APICall`, `FHash`...).
     public let type: String
+    /// The component's title.
     public let title: String
+    /// Whether the component finished without an error.
     public let succeeded: Bool
+    /// The error, with vault values masked, when it failed.
     public let error: String?
+    /// When the component started, since the start of the run.
     public let startedAt: Duration
+    /// How long the component ran.
     public let duration: Duration
+    /// The names of the inputs that arrived, sorted.
     public let inputNames: [String]
     /// For HTTP steps: the request and response, redacted (no query values, header values
     /// or bodies).
@@ -355,12 +367,16 @@ public enum RunError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// A component's failure; `value(of:)` is what an `_error` branch receives.
 public struct ComponentError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in words.
     public let message: String
+    /// The HTTP status of a failed request, when there was one.
     public var status: Int?
+    /// The response body of a failed request, when there was one.
     public var body: JSONValue?
     /// Outputs that still flow on (an API's `Response` and `Headers` on a non-2xx).
     public var outputs: [String: JSONValue]
 
+    /// A failure with its message and, for an HTTP step, the response.
     public init(message: String, status: Int? = nil, body: JSONValue? = nil, outputs: [String: JSONValue] = [:]) {
         self.message = message
         self.status = status

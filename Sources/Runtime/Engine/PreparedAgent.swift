@@ -1,6 +1,7 @@
 /// An agent made ready to run any number of times: runners built (templates parsed once),
 /// connections indexed by component.
 public struct PreparedAgent: Sendable {
+    /// The agent as loaded.
     public let agent: Agent
     let components: [String: Component]
     let runners: [String: any ComponentRunner]
@@ -13,6 +14,7 @@ public struct PreparedAgent: Sendable {
     /// Per ForEach, the components reachable from its `Loop` output: the branch run per item.
     let loopBodies: [String: Set<String>]
 
+    /// Indexes `agent`'s components and connections for the executor; `timeouts` are per component id.
     public init(agent: Agent, runners: [String: any ComponentRunner], timeouts: [String: Duration] = [:]) {
         self.agent = agent
         self.runners = runners

@@ -3,12 +3,16 @@
 public struct JSONParser {
     /// Why and where parsing stopped.
     public struct Error: Swift.Error, Sendable, Equatable, CustomStringConvertible {
+        /// The line of the problem, from 1.
         public let line: Int
+        /// The column of the problem, from 1.
         public let column: Int
+        /// What is wrong there.
         public let reason: String
         public var description: String { "line \(line), column \(column): \(reason)" }
     }
 
+    /// The deepest nesting of arrays and objects accepted, so hostile input cannot exhaust the stack.
     public static let maximumDepth = 512
 
     private let bytes: [UInt8]
@@ -27,6 +31,7 @@ public struct JSONParser {
         return value
     }
 
+    /// Parses a whole document given as text.
     public static func parse(_ string: String) throws(JSONParser.Error) -> JSONValue {
         try parse(Array(string.utf8))
     }

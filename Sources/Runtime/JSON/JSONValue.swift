@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// A JSON value whose objects keep their key order, so that an agent file rewritten by
 /// Keyflow (`--save`, `vault migrate`) differs from the original only where it was changed.
 public enum JSONValue: Sendable, Equatable, Hashable {
@@ -8,11 +10,17 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// The string, if the value is one.
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
+    /// The number, if the value is one.
     public var numberValue: Double? { if case .number(let value) = self { value } else { nil } }
+    /// The boolean, if the value is one.
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
+    /// The elements, if the value is an array.
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
+    /// The members, if the value is an object.
     public var objectValue: JSONObject? { if case .object(let value) = self { value } else { nil } }
+    /// Whether the value is `null`.
     public var isNull: Bool { self == .null }
 
     /// The member `key` of an object, nil otherwise.
@@ -33,83 +41,62 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     }
 }
 
-/// An ordered JSON object: lookups by key, iteration in the file's order. Most objects in
-/// agent files have a handful of keys, so they are searched linearly; a dictionary index is
-/// kept only for larger objects.
+/// An ordered JSON object: lookups by key, iteration in the file's order. The storage is
+/// swift-collections' `OrderedDictionary`, which searches small objects (most objects in agent
+/// files have a handful of keys) linearly and hashes only larger ones. Setting an existing key
+/// keeps its position (a duplicate key in a file keeps the first position and the last value);
+/// removing a key keeps the order of the others. Equality and hashing ignore key order.
 public struct JSONObject: Sendable, Equatable, Hashable, Sequence {
-    public private(set) var keys: [String] = []
-    private var values: [JSONValue] = []
-    /// Position of each key, kept only past `indexThreshold` keys.
-    private var index: [String: Int]?
+    private var storage: OrderedDictionary<String, JSONValue> = [:]
 
-    private static let indexThreshold = 12
-
+    /// An empty object.
     public init() {}
 
+    /// An object with `pairs` in order; a repeated key keeps its first position and its last value.
     public init(_ pairs: [(String, JSONValue)]) {
-        keys.reserveCapacity(pairs.count)
-        values.reserveCapacity(pairs.count)
+        storage.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
-    private func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
-    }
+    /// The keys in order.
+    public var keys: [String] { storage.keys.elements }
 
+    /// The member `key`; setting nil removes it, setting an existing key keeps its position.
     public subscript(key: String) -> JSONValue? {
-        get { position(of: key).map { values[$0] } }
-        set {
-            if let newValue {
-                if let position = position(of: key) {
-                    values[position] = newValue
-                } else {
-                    keys.append(key)
-                    values.append(newValue)
-                    if index != nil {
-                        index?[key] = keys.count - 1
-                    } else if keys.count > Self.indexThreshold {
-                        index = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
-                    }
-                }
-            } else if let position = position(of: key) {
-                keys.remove(at: position)
-                values.remove(at: position)
-                index = keys.count > Self.indexThreshold ? Dictionary(uniqueKeysWithValues: zip(keys, keys.indices)) : nil
-            }
-        }
+        get { storage[key] }
+        set { storage[key] = newValue }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// The number of members.
+    public var count: Int { storage.count }
+    /// Whether the object has no members.
+    public var isEmpty: Bool { storage.isEmpty }
 
+    /// Iterates the members in order.
     public struct Iterator: IteratorProtocol {
-        let object: JSONObject
-        var position = 0
+        var base: OrderedDictionary<String, JSONValue>.Iterator
 
-        public mutating func next() -> (key: String, value: JSONValue)? {
-            guard position < object.keys.count else { return nil }
-            defer { position += 1 }
-            return (object.keys[position], object.values[position])
-        }
+        /// The next member, or nil at the end.
+        public mutating func next() -> (key: String, value: JSONValue)? { base.next() }
     }
 
-    public func makeIterator() -> Iterator { Iterator(object: self) }
+    /// An iterator over the members in order.
+    public func makeIterator() -> Iterator { Iterator(base: storage.makeIterator()) }
 
+    /// Whether both objects have the same members, in any order: key order is presentation, not meaning.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        // Key order is presentation, not meaning.
         guard lhs.count == rhs.count else { return false }
-        for position in lhs.keys.indices where rhs[lhs.keys[position]] != lhs.values[position] { return false }
+        for (key, value) in lhs.storage where rhs.storage[key] != value { return false }
         return true
     }
 
+    /// Hashes the members independently of their order, as the equality is.
     public func hash(into hasher: inout Hasher) {
-        // Independent of key order, as the equality is.
         var combined = 0
-        for position in keys.indices {
+        for (key, value) in storage {
             var entry = Hasher()
-            entry.combine(keys[position])
-            entry.combine(values[position])
+            entry.combine(key)
+            entry.combine(value)
             combined ^= entry.finalize()
         }
         hasher.combine(count)

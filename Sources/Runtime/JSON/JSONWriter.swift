@@ -3,6 +3,7 @@ import Foundation
 /// Writes `JSONValue` back to text: compact, or indented with two spaces in the order the
 /// keys were read.
 public enum JSONWriter {
+    /// The JSON text of `value`: compact, or indented when `pretty`.
     public static func string(_ value: JSONValue, pretty: Bool = false) -> String {
         var out = ""
         write(value, into: &out, pretty: pretty, indent: 0)

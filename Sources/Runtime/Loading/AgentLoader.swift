@@ -119,7 +119,8 @@ struct FieldReader {
         switch object[key] {
         case .string(let value)? where !value.isEmpty: return value
         case .string?: problems.append(.init(path: "\(path).\(key)", message: "must not be empty")); return nil
-        case .number(let value)? where key == "id": return JSONWriter.number(value)  // numeric ids appear in hand-written files
+        // Numeric ids appear in hand-written files.
+        case .number(let value)? where key == "id": return JSONWriter.number(value)
         case nil: problems.append(.init(path: "\(path).\(key)", message: "missing")); return nil
         case let other?: problems.append(.init(path: "\(path).\(key)", message: "expected a string, found \(other.typeName)")); return nil
         }
@@ -185,13 +186,18 @@ struct FieldReader {
 
 /// A file that is not a usable agent, with every problem found.
 public struct AgentLoadError: Error, Sendable, CustomStringConvertible {
+    /// One problem, with where it is.
     public struct Problem: Sendable, Equatable {
         /// The JSON path of the field (`components[3].inputs[0].name`).
         public var path: String
+        /// What is wrong.
         public var message: String
+        /// The id of the component it is in, if any.
         public var componentID: String?
+        /// The title of that component, if any.
         public var title: String?
 
+        /// A problem at `path`, in a component when it has an id.
         public init(path: String, message: String, componentID: String? = nil, title: String? = nil) {
             self.path = path
             self.message = message
@@ -200,7 +206,9 @@ public struct AgentLoadError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Where the agent was read from.
     public let source: String
+    /// Every problem found.
     public let problems: [Problem]
 
     public var description: String {

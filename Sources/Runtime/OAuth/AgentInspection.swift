@@ -5,25 +5,40 @@ import Vault
 /// What each APICall's OAuth section resolves to, and the choices the builder's dropdown
 /// offers: the team's connections of a compatible kind, its Legacy one (badged), + Add New.
 public struct AgentInspection: Sendable {
+    /// One entry of an OAuth section's dropdown.
     public struct Choice: Sendable {
+        /// The connection id, or `add_new`.
         public let id: String
+        /// The name shown.
         public let name: String
+        /// The connection's kind id, if it is a connection.
         public let kind: String?
+        /// The connection's status, if it is a connection.
         public let status: String?
+        /// Labels shown next to the name.
         public let badges: [String]
     }
 
+    /// One APICall's OAuth section.
     public struct Section: Sendable {
+        /// The APICall's id.
         public let componentID: String
+        /// The APICall's title.
         public let title: String
+        /// The APICall's HTTP method, as written.
         public let method: String
+        /// The APICall's URL template, as written.
         public let url: String
+        /// What the section resolves to, in words.
         public let resolvesTo: String
+        /// The dropdown's entries.
         public let choices: [Choice]
     }
 
+    /// One section per APICall, in the agent's order.
     public let sections: [Section]
 
+    /// Inspects every APICall of `agent` against the team's connections in `vault`; nothing is created.
     public init(agent: Agent, agentID: String, vault: Vault) throws {
         let connections = try vault.list()
         var sections: [Section] = []

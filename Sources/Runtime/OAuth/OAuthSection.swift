@@ -19,6 +19,7 @@ public enum OAuthSection: Sendable, Equatable {
     /// The `oauthService` values SmythOS Studio wrote for "no OAuth".
     public static let noService: Set<String> = ["", "None", "none"]
 
+    /// Reads the section from an APICall's `data`; inline fields use the catalog's ids or SmythOS's names.
     public init(data: JSONObject, catalog: ProviderCatalog) {
         let conID = data["oauth_con_id"]?.stringValue?.trimmingCharacters(in: .whitespaces) ?? ""
         let service = data["oauthService"]?.stringValue ?? ""

@@ -26,6 +26,7 @@ public struct Preflight: Sendable {
         public var addedNew: [String: Connection] = [:]
     }
 
+    /// Resolves every APICall's OAuth section of `agent`, creating Legacy and Add New connections and logging in where needed.
     public func resolve(_ agent: Agent, agentID: String) async throws(PreflightError) -> Resolution {
         var resolution = Resolution()
         var problems: [ValidationIssue] = []
@@ -139,6 +140,7 @@ public struct Preflight: Sendable {
 
 /// The OAuth sections that did not resolve, each with its component and field.
 public struct PreflightError: Error, Sendable, CustomStringConvertible {
+    /// Each unresolved section, with its component and field.
     public let problems: [ValidationIssue]
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }

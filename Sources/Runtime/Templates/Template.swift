@@ -21,13 +21,16 @@ public struct Template: Sendable, Equatable {
         case text
     }
 
+    /// A piece of a template.
     public enum Part: Sendable, Equatable {
         case text(String)
         case value(ValuePath, placeholder: String)
         case key(String, placeholder: String)
     }
 
+    /// The pieces, in order.
     public let parts: [Part]
+    /// The template as written.
     public let source: String
 
     /// Parses `text`. Malformed placeholders (`{{a..b}}`) are reported with the offending text.
@@ -130,7 +133,8 @@ public struct Template: Sendable, Equatable {
             if inString {
                 var quoted = ""
                 JSONWriter.quote(text(of: value), into: &quoted)
-                return String(quoted.unicodeScalars.dropFirst().dropLast())  // by scalar: a quote and a mark can be one Character
+                // By scalar: a quote and a combining mark can be one Character.
+                return String(quoted.unicodeScalars.dropFirst().dropLast())
             }
             return JSONWriter.string(value)
         }

@@ -81,10 +81,13 @@ public enum URLTemplateRules {
 public struct AllowedHosts: Sendable, Equatable {
     /// One entry: a lower-cased host (IPv6 in brackets) and the port it names, if any.
     public struct Entry: Sendable, Equatable {
+        /// The host, lower-cased (IPv6 in brackets).
         public let host: String
+        /// The port the entry names, or nil for the scheme's default.
         public let port: Int?
     }
 
+    /// The entries, in the order given.
     public let entries: [Entry]
 
     /// Reads `data.allowedHosts`; nil when the setting is absent or empty. Throws a message

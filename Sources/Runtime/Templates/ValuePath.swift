@@ -3,11 +3,13 @@ import Foundation
 /// A path into a JSON value: `a.b[0].c`, as templates and path outputs
 /// (`Response.items[0].id`) spell them.
 public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
+    /// One step of a path.
     public enum Step: Sendable, Equatable {
         case key(String)
         case index(Int)
     }
 
+    /// The steps, in order.
     public let steps: [Step]
 
     /// Parses `name`, `a.b`, `a[0]`, `a.b[2].c`, `a["key with spaces"]`; nil when malformed.
@@ -55,6 +57,7 @@ public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
         self.steps = steps
     }
 
+    /// A path of the given steps.
     public init(steps: [Step]) { self.steps = steps }
 
     /// The first key: the input or variable the path starts from.

@@ -1,6 +1,7 @@
 /// Checks an agent before it runs and reports every problem at once, each with the
 /// component's id and title and the JSON path of the field.
 public enum AgentValidator {
+    /// Every problem of `agent`; empty when it can run.
     public static func validate(_ agent: Agent) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         let prefix = agent.isWrapped ? "data." : ""
@@ -145,10 +146,13 @@ extension AgentValidator {
 public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     /// The component type exists in SmythOS but this runtime does not run it.
     public var isUnsupported: Bool
+    /// The id of the component the problem is in, if any.
     public var componentID: String?
+    /// The title of that component, if any.
     public var title: String?
     /// The JSON path of the field (`components[3].data.url`).
     public var path: String
+    /// What is wrong.
     public var message: String
 
     public var description: String {

@@ -47,7 +47,7 @@ public actor TokenBroker {
         self.transport = transport
         self.policy = policy
         self.clock = clock
-        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(PKCE(length: 43).verifier.prefix(12))"
+        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(SecureRandom.token().prefix(12))"
     }
 
     /// A credential that is valid now, or a typed error saying why there is none.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OAuthCore
 
 /// The key that wraps every connection's data key. It comes from `KEYFLOW_MASTER_KEY`
 /// (base64 of 32 bytes) or from `$KEYFLOW_HOME/master.key`, created on first use with mode
@@ -27,8 +28,7 @@ public struct MasterKey: Sendable {
 
     /// 32 bytes from the system's secure generator.
     public static func generate() -> MasterKey {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let bytes = SecureRandom.bytes(32)
         // 32 bytes always make a key.
         return (try? MasterKey(bytes: bytes)) ?? MasterKey(unchecked: bytes)
     }
@@ -48,6 +48,7 @@ public struct MasterKey: Sendable {
 
     /// Where the master key comes from and whether it was just created.
     public struct Loaded: Sendable {
+        /// The master key.
         public let key: MasterKey
         /// Set when the key file did not exist and was created now: tell the user to back it up.
         public let createdAt: URL?

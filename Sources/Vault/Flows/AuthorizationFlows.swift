@@ -61,7 +61,7 @@ public actor AuthorizationFlows {
             }
             return .completed(try vault.storeTokens(connectionID, ConnectionTokens(token), expectedVersion: connection.version))
         case (.oauth2, _):
-            let state = PKCE(length: 43).verifier  // 256 bits of secure randomness, URL-safe
+            let state = SecureRandom.token()  // 256 bits, URL-safe
             let pkce = settings.usesPKCE ? PKCE() : nil
             let redirectURI = callbacks.oauth2
             let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: redirectURI),

@@ -26,7 +26,9 @@ public struct KeyflowHome: Sendable {
                            masterKeyFromEnvironment: environment["KEYFLOW_MASTER_KEY"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
+    /// The vault's SQLite database.
     public var vaultPath: URL { directory.appendingPathComponent("vault.sqlite") }
+    /// The master key file, used when `KEYFLOW_MASTER_KEY` is not set.
     public var masterKeyPath: URL { directory.appendingPathComponent("master.key") }
 
     /// Creates the directory with mode 0700 if it does not exist (an existing directory keeps

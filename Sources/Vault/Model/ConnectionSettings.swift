@@ -1,26 +1,40 @@
 /// The non-secret settings of a connection, as the user gave them. Unset values fall back
 /// to the kind's defaults from the provider catalog (see `EffectiveSettings`).
 public struct ConnectionSettings: Sendable, Codable, Equatable {
+    /// The OAuth 2.0 `client_id`.
     public var clientID: String?
+    /// The OAuth 1.0a `oauth_consumer_key`.
     public var consumerKey: String?
+    /// The scopes asked for; nil means the kind's defaults.
     public var scopes: [String]?
+    /// The OAuth 2.0 authorization endpoint, overriding the kind's.
     public var authorizationURL: String?
+    /// The OAuth 2.0 token endpoint, overriding the kind's.
     public var tokenURL: String?
+    /// The revocation (OAuth 2.0) or token invalidation (OAuth 1.0a) endpoint, overriding the kind's.
     public var revocationURL: String?
+    /// The OAuth 1.0a temporary credentials endpoint, overriding the kind's.
     public var requestTokenURL: String?
+    /// The OAuth 1.0a token credentials endpoint, overriding the kind's.
     public var accessTokenURL: String?
+    /// The OAuth 1.0a user authorization endpoint, overriding the kind's.
     public var userAuthorizationURL: String?
+    /// Whether to use PKCE where the kind makes it optional.
     public var pkce: Bool?
+    /// The `audience` of client credentials requests, for servers that need it.
     public var audience: String?
+    /// A `ClientAuthentication` raw value, overriding the kind's.
     public var clientAuthentication: String?
+    /// An OAuth 1.0a signature method name (`HMAC-SHA1`, `RSA-SHA1`...), overriding the kind's.
     public var signatureMethod: String?
+    /// API hosts a credential may be sent to, added to the kind's.
     public var allowedHosts: [String]?
     /// OAuth 1.0a: add `oauth_body_hash` to requests with a non-form body.
     public var bodyHash: Bool?
 
+    /// Settings with nothing set: every value is the kind's default.
     public init() {}
 
-    /// The string value of a catalog field id, for display and validation.
     /// A copy without the fields outside `fields` (catalog ids), for a change of kind.
     func keeping(_ fields: Set<String>) -> ConnectionSettings {
         var copy = self
@@ -42,6 +56,7 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
         return copy
     }
 
+    /// The string value of a catalog field id, for display and validation.
     public func value(of fieldID: String) -> String? {
         switch fieldID {
         case "clientID": return clientID
@@ -66,11 +81,14 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
 
 /// The secret settings, sealed at rest.
 public struct ConnectionSecrets: Sendable, Codable, Equatable {
+    /// The OAuth 2.0 client secret.
     public var clientSecret: String?
+    /// The OAuth 1.0a consumer secret (HMAC-SHA1, PLAINTEXT).
     public var consumerSecret: String?
     /// PEM, for RSA-SHA1.
     public var privateKey: String?
 
+    /// Secrets as given; nil means not set.
     public init(clientSecret: String? = nil, consumerSecret: String? = nil, privateKey: String? = nil) {
         self.clientSecret = clientSecret
         self.consumerSecret = consumerSecret
@@ -84,6 +102,7 @@ public struct ConnectionSecrets: Sendable, Codable, Equatable {
                           privateKey: fields.contains("privateKey") ? privateKey : nil)
     }
 
+    /// The secret of a catalog field id (`clientSecret`, `consumerSecret`, `privateKey`), if set.
     public func value(of fieldID: String) -> String? {
         switch fieldID {
         case "clientSecret": return clientSecret
@@ -99,17 +118,22 @@ public struct ConnectionSecrets: Sendable, Codable, Equatable {
 
 /// The tokens a connection holds once authenticated, sealed at rest.
 public struct ConnectionTokens: Sendable, Codable, Equatable {
+    /// The OAuth 2.0 access token, or the OAuth 1.0a token.
     public var accessToken: String
+    /// The OAuth 2.0 `token_type`, usually `Bearer`.
     public var tokenType: String?
+    /// The OAuth 2.0 refresh token, when the provider issued one.
     public var refreshToken: String?
     /// OAuth 1.0a token secret.
     public var tokenSecret: String?
     /// Nil when the provider did not say.
     public var expiresAt: Double?
+    /// The scopes the provider granted, when it said.
     public var scope: String?
     /// Extra fields of an OAuth 1.0a access token response (`screen_name`, ...).
     public var extra: [String: String]?
 
+    /// Tokens as a login or refresh returned them.
     public init(accessToken: String, tokenType: String? = nil, refreshToken: String? = nil, tokenSecret: String? = nil,
                 expiresAt: Double? = nil, scope: String? = nil, extra: [String: String]? = nil) {
         self.accessToken = accessToken

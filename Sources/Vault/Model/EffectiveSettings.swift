@@ -3,20 +3,30 @@ import OAuthCore
 /// A connection's settings with the kind's defaults filled in: what the flows and the
 /// broker actually use.
 public struct EffectiveSettings: Sendable {
+    /// The connection's kind from the provider catalog.
     public let kind: ProviderKind
+    /// The connection's own settings.
     public let settings: ConnectionSettings
 
+    /// The settings of a connection of `kind`.
     public init(kind: ProviderKind, settings: ConnectionSettings) {
         self.kind = kind
         self.settings = settings
     }
 
+    /// The connection's authorization endpoint, else the kind's.
     public var authorizationURL: String? { settings.authorizationURL ?? kind.urls.authorization }
+    /// The connection's token endpoint, else the kind's.
     public var tokenURL: String? { settings.tokenURL ?? kind.urls.token }
+    /// The connection's revocation endpoint, else the kind's.
     public var revocationURL: String? { settings.revocationURL ?? kind.urls.revocation }
+    /// The connection's temporary credentials endpoint, else the kind's.
     public var requestTokenURL: String? { settings.requestTokenURL ?? kind.urls.requestToken }
+    /// The connection's token credentials endpoint, else the kind's.
     public var accessTokenURL: String? { settings.accessTokenURL ?? kind.urls.accessToken }
+    /// The connection's user authorization endpoint, else the kind's.
     public var userAuthorizationURL: String? { settings.userAuthorizationURL ?? kind.urls.userAuthorization }
+    /// The connection's scopes, else the kind's default scopes.
     public var scopes: [String] { settings.scopes ?? kind.defaultScopes }
 
     /// PKCE when the kind requires it or the user turned it on.
@@ -28,10 +38,12 @@ public struct EffectiveSettings: Sendable {
         }
     }
 
+    /// The connection's client authentication, else the kind's, else Basic.
     public var clientAuthentication: ClientAuthentication {
         settings.clientAuthentication.flatMap(ClientAuthentication.init(rawValue:)) ?? kind.clientAuthentication ?? .basic
     }
 
+    /// The connection's signature method, else the kind's, else HMAC-SHA1.
     public var signatureMethod: OAuth1SignatureMethod {
         settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
     }
@@ -70,6 +82,7 @@ public struct EffectiveSettings: Sendable {
                                  token: tokens?.accessToken, tokenSecret: tokens?.tokenSecret, signatureMethod: method, rsaKey: key)
     }
 
+    /// The OAuth 1.0a endpoints; the revocation URL is the token invalidation endpoint.
     public var oauth1Endpoints: OAuth1Client.Endpoints {
         OAuth1Client.Endpoints(requestTokenURL: requestTokenURL ?? "", userAuthorizationURL: userAuthorizationURL ?? "",
                                accessTokenURL: accessTokenURL ?? "", invalidateTokenURL: revocationURL)

@@ -11,7 +11,7 @@ import OAuthCore
 actor SandboxState {
     struct Grant { let redirectURI: String; let challenge: String; let issued: Date }
     let clientID = "keyflow-demo"
-    let clientSecret = PKCE(length: 43).verifier
+    let clientSecret = SecureRandom.token()
     let tokenLifetime: TimeInterval
     private var codes: [String: Grant] = [:]
     private var accessTokens: [String: Date] = [:]
@@ -27,7 +27,7 @@ actor SandboxState {
         guard query["code_challenge_method"] == "S256", let challenge = query["code_challenge"] else {
             return .failure(.init(400, "invalid_request", "PKCE (S256) is required"))
         }
-        let code = PKCE(length: 43).verifier
+        let code = SecureRandom.token()
         codes[code] = Grant(redirectURI: redirect, challenge: challenge, issued: Date())
         let separator = redirect.contains("?") ? "&" : "?"
         return .success(redirect + separator + FormEncoding.encode([("code", code), ("state", query["state"] ?? "")]))
@@ -51,8 +51,8 @@ actor SandboxState {
         default:
             return .failure(.init(400, "unsupported_grant_type", "use authorization_code or refresh_token"))
         }
-        let access = "demo-at-" + PKCE(length: 43).verifier
-        let refresh = "demo-rt-" + PKCE(length: 43).verifier
+        let access = "demo-at-" + SecureRandom.token()
+        let refresh = "demo-rt-" + SecureRandom.token()
         accessTokens[access] = Date().addingTimeInterval(tokenLifetime)
         refreshTokens.insert(refresh)
         return .success(JSONObjectText(#"{"access_token":"\#(access)","token_type":"Bearer","expires_in":\#(Int(tokenLifetime)),"refresh_token":"\#(refresh)","scope":"projects.read"}"#))
