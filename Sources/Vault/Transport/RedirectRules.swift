@@ -1,9 +1,10 @@
 import OAuthCore
 
 /// How `AuthorizingTransport` follows a redirect. It follows them itself rather than leaving
-/// them to AsyncHTTPClient: AsyncHTTPClient drops `Authorization` and cookies when a redirect
-/// changes host, but it keeps every other header (an agent's `X-Api-Key: {{KEY(K)}}` would
-/// follow), and it resends a 307/308 body to the new origin. Here, the moment a redirect
+/// them to AsyncHTTPClient: on a change of origin AsyncHTTPClient (RedirectState.swift,
+/// `transformRequestForRedirect`) drops only `Authorization`, `Proxy-Authorization`, `Cookie`
+/// and `Origin`, so every other header would follow (an agent's `X-Api-Key: {{KEY(K)}}`), and
+/// it resends a 307/308 body to the new origin. Here, the moment a redirect
 /// leaves the request's origin (scheme, host, port), every header not in `crossOriginHeaders`
 /// is dropped, and a redirect that would resend a body to another origin is refused.
 public enum RedirectRules {
