@@ -36,6 +36,14 @@ public enum FormEncoding {
         }
     }
 
+    /// The pairs of a form or query string by name; a repeated name keeps its first value
+    /// (a second `state` or `code` appended to a callback cannot replace the real one).
+    public static func fields(_ string: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in decode(string) where fields[pair.name] == nil { fields[pair.name] = pair.value }
+        return fields
+    }
+
     /// Encodes pairs as `name=value&...` with RFC 3986 encoding (a space is `%20`, which every
     /// form decoder accepts and which, unlike `+`, survives decoders that only unquote).
     public static func encode(_ pairs: [(name: String, value: String)]) -> String {

@@ -91,8 +91,7 @@ public struct OAuth1Client: Sendable {
     /// What the user's return to the callback carried (section 2.2). The returned
     /// `oauth_token` must be the temporary token of this flow, which makes it the `state`.
     public static func parseCallback(query: String, expected temporary: TokenPair) throws(OAuth1FlowError) -> String {
-        var fields: [String: String] = [:]
-        for pair in FormEncoding.decode(query) where fields[pair.name] == nil { fields[pair.name] = pair.value }
+        let fields = FormEncoding.fields(query)
         if let denied = fields["denied"] {
             guard ConstantTime.isEqual(denied, temporary.token) else { throw .callbackMismatch }
             throw .denied
@@ -140,8 +139,7 @@ public struct OAuth1Client: Sendable {
             throw .transport(.network(url: request.url.baseStringURI, reason: String(describing: error)))
         }
         let text = String(decoding: response.body, as: UTF8.self)
-        var fields: [String: String] = [:]
-        for pair in FormEncoding.decode(text) where fields[pair.name] == nil { fields[pair.name] = pair.value }
+        let fields = FormEncoding.fields(text)
         guard (200..<300).contains(response.status) else {
             let reason = fields["error_description"] ?? fields["error"] ?? TokenResponseParser.excerpt(of: response.body)
             throw .provider(status: response.status, message: reason)

@@ -11,8 +11,7 @@ public enum AuthorizationCallback {
     /// Reads a callback's query. The `state` must equal `expectedState` before anything
     /// else is believed (section 10.12): a forged callback must not even show its error.
     public static func parse(query: String, expectedState: String) throws(CallbackError) -> Outcome {
-        var fields: [String: String] = [:]
-        for pair in FormEncoding.decode(query) where fields[pair.name] == nil { fields[pair.name] = pair.value }
+        let fields = FormEncoding.fields(query)
         guard let state = fields["state"], !state.isEmpty else { throw .missingState }
         guard ConstantTime.isEqual(state, expectedState) else { throw .stateMismatch }
         if let error = fields["error"], !error.isEmpty {

@@ -45,9 +45,7 @@ enum TokenResponseParser {
         if mediaType == "application/x-www-form-urlencoded" || mediaType == "text/plain" {
             let text = String(decoding: body, as: UTF8.self)
             if !text.hasPrefix("{") {
-                var fields: [String: Any] = [:]
-                for pair in FormEncoding.decode(text) where fields[pair.name] == nil { fields[pair.name] = pair.value }
-                return fields
+                return FormEncoding.fields(text)
             }
         }
         return (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]

@@ -137,7 +137,7 @@ struct VaultPage {
     }
 
     static func query(_ request: Request) -> [String: String] {
-        Dictionary(FormEncoding.decode(request.uri.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        FormEncoding.fields(request.uri.query ?? "")
     }
 
     /// One row of the connections table.
@@ -194,7 +194,7 @@ enum CSRF {
     static func checkedForm(_ request: Request, _ context: KeyflowRequestContext) async throws -> [String: String] {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
-        let form = Dictionary(FormEncoding.decode(String(buffer: body)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let form = FormEncoding.fields(String(buffer: body))
         guard let expected = context.session?.csrfToken, let sent = form["csrf"],
               ConstantTime.isEqual(Array(sent.utf8), Array(expected.utf8)) else {
             throw APIError(.forbidden, "csrf", "the form's CSRF token does not match; reload the page and try again")

@@ -90,7 +90,7 @@ public actor AuthorizationFlows {
     @discardableResult
     public func complete(path: String, query: String, presenter: LoginPresenter = .listener) async throws -> Connection {
         expireOld()
-        let fields = Dictionary(FormEncoding.decode(query).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let fields = FormEncoding.fields(query)
         if path.hasSuffix(CallbackURLs.oauth1Path) {
             guard let key = fields["oauth_token"] ?? fields["denied"], let found = pending[key], case .oauth1(let temporary) = found.flow else {
                 throw FlowError.unknownLogin

@@ -95,7 +95,7 @@ enum SandboxProvider {
         router.post("/token") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: 64 * 1024)
-            let form = Dictionary(FormEncoding.decode(String(buffer: body)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            let form = FormEncoding.fields(String(buffer: body))
             switch await state.token(form, basic: basic(request.headers[.authorization])) {
             case .success(let token): return json(200, token.text)
             case .failure(let failure): return json(failure.status, #"{"error":"\#(failure.code)","error_description":"\#(failure.description)"}"#)
@@ -118,7 +118,7 @@ enum SandboxProvider {
     }
 
     static func query(_ request: Request) -> [String: String] {
-        Dictionary(FormEncoding.decode(request.uri.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        FormEncoding.fields(request.uri.query ?? "")
     }
 
     static func basic(_ header: String?) -> (String, String)? {
