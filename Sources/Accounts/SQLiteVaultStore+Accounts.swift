@@ -6,6 +6,7 @@ import Vault
 /// created by the vault's own migrations "v2: users" and "v4: web sessions"), through GRDB's
 /// async `DatabasePool` API: a caller waits without blocking a thread.
 extension SQLiteVaultStore: AccountStore {
+    /// Stores a new user; the token hash must be unique.
     public func addUser(_ user: StoredUser) async throws(VaultError) {
         try await writeAccounts { db in
             try db.execute(sql: "INSERT INTO users (id, name, team, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -13,16 +14,19 @@ extension SQLiteVaultStore: AccountStore {
         }
     }
 
+    /// The user whose API token has this hash, if any.
     public func user(tokenHash: String) async throws(VaultError) -> StoredUser? {
         try await readAccounts { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE token_hash = ?", arguments: [tokenHash]).map(Self.storedUser)
         }
     }
 
+    /// Every user of every team.
     public func users() async throws(VaultError) -> [StoredUser] {
         try await readAccounts { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY team, name").map(Self.storedUser) }
     }
 
+    /// Gives a user a new token hash; false when there is no such user.
     public func replaceUserToken(id: String, tokenHash: String) async throws(VaultError) -> Bool {
         try await writeAccounts { db in
             try db.execute(sql: "UPDATE users SET token_hash = ? WHERE id = ?", arguments: [tokenHash, id])
@@ -30,6 +34,7 @@ extension SQLiteVaultStore: AccountStore {
         }
     }
 
+    /// Removes a user; false when there was none.
     public func deleteUser(id: String) async throws(VaultError) -> Bool {
         try await writeAccounts { db in
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
@@ -37,6 +42,7 @@ extension SQLiteVaultStore: AccountStore {
         }
     }
 
+    /// Stores a new browser session.
     public func insertSession(_ session: StoredSession) async throws(VaultError) {
         try await writeAccounts { db in
             try db.execute(sql: "INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -44,6 +50,7 @@ extension SQLiteVaultStore: AccountStore {
         }
     }
 
+    /// The session whose id has this hash, if any.
     public func session(idHash: String) async throws(VaultError) -> StoredSession? {
         try await readAccounts { db in
             try Row.fetchOne(db, sql: "SELECT * FROM web_sessions WHERE id_hash = ?", arguments: [idHash]).map {
@@ -52,6 +59,7 @@ extension SQLiteVaultStore: AccountStore {
         }
     }
 
+    /// Ends one session; false when there was none.
     public func deleteSession(idHash: String) async throws(VaultError) -> Bool {
         try await writeAccounts { db in
             try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash])
@@ -60,6 +68,7 @@ extension SQLiteVaultStore: AccountStore {
     }
 
     @discardableResult
+    /// Ends every session of a user (sign out everywhere); returns how many.
     public func deleteSessions(userID: String) async throws(VaultError) -> Int {
         try await writeAccounts { db in
             try db.execute(sql: "DELETE FROM web_sessions WHERE user_id = ?", arguments: [userID])
@@ -68,6 +77,7 @@ extension SQLiteVaultStore: AccountStore {
     }
 
     @discardableResult
+    /// Deletes the sessions that expired before `time`; returns how many.
     public func purgeSessions(expiredBefore time: Double) async throws(VaultError) -> Int {
         try await writeAccounts { db in
             try db.execute(sql: "DELETE FROM web_sessions WHERE expires_at < ?", arguments: [time])

@@ -13,6 +13,7 @@ import Vault
 /// Either way the CSRF token of its forms is an HMAC over the session id's hash under a key
 /// derived from the master key: bound to this browser's session, never taken from a cookie.
 public struct WebSessions: Sendable {
+    /// The name of the session cookie.
     public static let cookieName = "kf_session"
     /// How long a session lasts.
     public static let lifetime: TimeInterval = 12 * 3600

@@ -4,9 +4,11 @@ import Vault
 
 /// The request context of `keyflow serve`: who is asking, and so which team's vault they see.
 public struct KeyflowRequestContext: RequestContext {
+    /// Hummingbird's own per-request state.
     public var coreContext: CoreRequestContextStorage
     /// Set by `TeamAuthentication` for every `/api/v1` request.
     public var team: String?
+    /// The signed-in user's name, for revisions ("changed by").
     public var userName: String?
     /// Who started a login, for binding it (`TeamAuthentication`): a user's id, or
     /// `KeyflowRequestContext.localAccount` in the no-users mode.
@@ -19,6 +21,7 @@ public struct KeyflowRequestContext: RequestContext {
     /// The one account of the no-users mode.
     public static let localAccount = "local"
 
+    /// A context for a request from `source`, before anyone is authenticated.
     public init(source: Source) {
         coreContext = .init(source: source)
     }

@@ -6,6 +6,7 @@ import Vault
 /// sets the team. Without any users the server is the embedded single-user default: one
 /// local team, and `keyflow serve` binds to loopback only.
 public struct TeamAuthentication: RouterMiddleware {
+    /// The server's request context.
     public typealias Context = KeyflowRequestContext
     let store: any AccountStore
 
@@ -14,6 +15,7 @@ public struct TeamAuthentication: RouterMiddleware {
         self.store = store
     }
 
+    /// Sets the caller's team from their API token (the local team when there are no users), or refuses with 401.
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {

@@ -7,15 +7,19 @@ import Vault
 public enum AgentImport {
     /// A file that was not imported, and why.
     public struct Failure: Sendable, Equatable {
+        /// The file name within the folder.
         public let file: String
+        /// Why it was not imported.
         public let problem: String
     }
 
     /// What an import did, by agent name (failures by file name).
     public struct Report: Sendable, Equatable {
+        /// Newly stored for the team.
         public var added: [String] = []
         /// Already stored for the team: left as they were.
         public var skipped: [String] = []
+        /// Files that were not imported.
         public var failed: [Failure] = []
     }
 
