@@ -22,7 +22,7 @@ public enum KeyflowServer {
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
         let library = AgentLibrary(store: store)
         let runs = AgentRuns(transport: flows.transport, limits: runLimits, brokers: brokers)
-        let selections = AddNewSelections(library: library)
+        let selections = AddNewSelections(library: library, store: vault.store)
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
@@ -30,7 +30,9 @@ public enum KeyflowServer {
         let sessions = WebSessions(vault: vault, store: accounts)
         // The provider brings the user back here; the page they came from shows the outcome.
         CallbackRoutes.add(to: router, presenter: { request, _ in try await Self.presenter(of: request, sessions: sessions, store: accounts) },
-                           complete: { path, query, presenter in try await flows.complete(path: path, query: query, presenter: presenter) },
+                           complete: { path, query, presenter in
+                               try await flows.complete(path: path, query: query, presenter: presenter, vault: vault)
+                           },
                            respond: { outcome in try await Self.landing(after: outcome, selections: selections) })
         let api = router.group("api/v1").add(middleware: TeamAuthentication(store: accounts))
             .add(middleware: ErrorMapping())

@@ -24,11 +24,11 @@ public actor FlowsRegistry {
         return flows
     }
 
-    /// Hands a callback to the team whose login it belongs to.
-    func complete(path: String, query: String, presenter: LoginPresenter) async throws -> Connection {
-        for flows in byTeam.values where await flows.hasPendingLogins {
-            do { return try await flows.complete(path: path, query: query, presenter: presenter) } catch FlowError.unknownLogin { continue }
-        }
-        throw FlowError.unknownLogin
+    /// Hands a callback to the team whose login it belongs to, found in the store (so a login
+    /// started on another node, or before a restart, is finished here too). `vault` is any
+    /// team's view of the server's store.
+    func complete(path: String, query: String, presenter: LoginPresenter, vault: Vault) async throws -> Connection {
+        guard let team = try await PendingLogins.team(ofCallbackQuery: query, store: vault.store) else { throw FlowError.unknownLogin }
+        return try await flows(for: vault.forTeam(team)).complete(path: path, query: query, presenter: presenter)
     }
 }

@@ -49,7 +49,7 @@ struct VaultPage {
             } catch {
                 return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))
             }
-            if let target { await selections.remember(connection.id, for: target) }
+            if let target { try await selections.remember(connection.id, for: target) }
             return try await authenticate(connection.id, in: vault, back: back, context: context)
         }
         router.post("/vault/connections/:id/:action") { request, context in

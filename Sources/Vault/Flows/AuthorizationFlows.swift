@@ -3,9 +3,10 @@ import OAuthCore
 
 /// Logs a connection in: OAuth 2.0 authorization code (with PKCE when the kind requires it
 /// or the user turned it on), OAuth 1.0a three-legged, or client credentials (no browser).
-/// Pending logins live here, keyed by `state` (OAuth 2.0) or the temporary token (OAuth
-/// 1.0a): random, single use, bound to one connection and to whoever started the login
-/// (`LoginBinding`), expired after ten minutes.
+/// Pending logins live in the store (`PendingLogins`), keyed by `state` (OAuth 2.0) or the
+/// temporary token (OAuth 1.0a): random, single use, bound to one connection and to whoever
+/// started the login (`LoginBinding`), expired after ten minutes. Any flows object of the team
+/// on a process sharing the store finishes them.
 public actor AuthorizationFlows {
     /// How a started login continues.
     public enum Started: Sendable {
@@ -15,24 +16,11 @@ public actor AuthorizationFlows {
         case completed(Connection)
     }
 
-    struct Pending {
-        enum Flow {
-            case oauth2(pkce: PKCE?, redirectURI: String)
-            case oauth1(temporary: OAuth1Client.TokenPair)
-        }
-        let connectionID: String
-        let connectionVersion: Int64
-        let startedAt: Date
-        let flow: Flow
-        let binding: LoginBinding
-    }
-
     public let vault: Vault
     /// Where the provider sends the user back: the listener that will call `complete`.
     public let callbacks: CallbackURLs
     private let transport: any HTTPTransport
-    private let lifetime: TimeInterval
-    private var pending: [String: Pending] = [:]
+    private let pending: PendingLogins
 
     /// Flows for `vault`'s team whose providers send users back to `callbacks`; a login not
     /// finished within `lifetime` seconds is forgotten.
@@ -40,7 +28,7 @@ public actor AuthorizationFlows {
         self.vault = vault
         self.transport = transport
         self.callbacks = callbacks
-        self.lifetime = lifetime
+        pending = PendingLogins(vault: vault, store: vault.store, lifetime: lifetime)
     }
 
     /// Starts a login for `connectionID`; only a callback whose presenter `binding` admits
@@ -49,7 +37,7 @@ public actor AuthorizationFlows {
         let connection = try vault.connection(connectionID)
         let settings = try vault.effectiveSettings(of: connection)
         let secrets = try vault.secrets(of: connectionID)
-        expireOld()
+        try await pending.purge()
         switch (settings.kind.protocol, settings.kind.grantType) {
         case (.oauth2, .clientCredentials):
             let token: OAuth2Token
@@ -68,19 +56,18 @@ public actor AuthorizationFlows {
                                       transport: transport)
             let url: String
             do { url = try client.authorizationURL(state: state, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
-            pending[state] = Pending(connectionID: connectionID, connectionVersion: connection.version, startedAt: Date(),
-                                     flow: .oauth2(pkce: pkce, redirectURI: redirectURI), binding: binding)
+            try await pending.insert(key: state, connectionID: connectionID, connectionVersion: connection.version, binding: binding,
+                                     flow: .oauth2(verifier: pkce?.verifier, redirectURI: redirectURI))
             return .browser(url: url)
         case (.oauth1, _):
             let client = try oauth1Client(settings, secrets)
-            do {
-                let temporary = try await client.requestToken(callback: callbacks.oauth1)
-                pending[temporary.token] = Pending(connectionID: connectionID, connectionVersion: connection.version,
-                                                   startedAt: Date(), flow: .oauth1(temporary: temporary), binding: binding)
-                return .browser(url: try client.authorizationURL(for: temporary))
-            } catch {
+            let temporary: OAuth1Client.TokenPair
+            do { temporary = try await client.requestToken(callback: callbacks.oauth1) } catch {
                 throw FlowError.exchangeFailed(error.description)
             }
+            try await pending.insert(key: temporary.token, connectionID: connectionID, connectionVersion: connection.version,
+                                     binding: binding, flow: .oauth1(token: temporary.token, secret: temporary.secret))
+            do { return .browser(url: try client.authorizationURL(for: temporary)) } catch { throw FlowError.exchangeFailed(error.description) }
         }
     }
 
@@ -89,14 +76,15 @@ public actor AuthorizationFlows {
     /// login's binding does not admit is refused and the login stays pending for the right one.
     @discardableResult
     public func complete(path: String, query: String, presenter: LoginPresenter = .listener) async throws -> Connection {
-        expireOld()
         let fields = FormEncoding.fields(query)
         if path.hasSuffix(CallbackURLs.oauth1Path) {
-            guard let key = fields["oauth_token"] ?? fields["denied"], let found = pending[key], case .oauth1(let temporary) = found.flow else {
+            guard let key = fields["oauth_token"] ?? fields["denied"], let found = try await pending.peek(key: key),
+                  case .oauth1(let token, let secret) = found.flow else {
                 throw FlowError.unknownLogin
             }
             guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
-            guard let entry = pending.removeValue(forKey: key) else { throw FlowError.unknownLogin }
+            guard let entry = try await pending.take(key: key) else { throw FlowError.unknownLogin }
+            let temporary = OAuth1Client.TokenPair(token: token, secret: secret)
             let connection = try current(entry)
             let settings = try vault.effectiveSettings(of: connection)
             let client = try oauth1Client(settings, try vault.secrets(of: connection.id))
@@ -113,11 +101,13 @@ public actor AuthorizationFlows {
                                                                          extra: pair.extra.isEmpty ? nil : pair.extra),
                                          expectedVersion: entry.connectionVersion)
         }
-        guard let state = fields["state"], let found = pending[state], case .oauth2(let pkce, let redirectURI) = found.flow else {
+        guard let state = fields["state"], let found = try await pending.peek(key: state),
+              case .oauth2(let verifier, let redirectURI) = found.flow else {
             throw FlowError.unknownLogin
         }
         guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
-        guard let entry = pending.removeValue(forKey: state) else { throw FlowError.unknownLogin }
+        guard let entry = try await pending.take(key: state) else { throw FlowError.unknownLogin }
+        let pkce = verifier.flatMap(PKCE.init(verifier:))
         let connection = try current(entry)
         switch try AuthorizationCallback.parse(query: query, expectedState: state) {
         case .denied(let error, let description):
@@ -133,18 +123,15 @@ public actor AuthorizationFlows {
         }
     }
 
-    /// Whether a login is waiting for its callback (for listeners that stop once done).
-    public var hasPendingLogins: Bool { !pending.isEmpty }
+    /// Whether a login of this team is waiting for its callback (for listeners that stop once done).
+    public var hasPendingLogins: Bool {
+        get async { (try? await pending.any()) ?? false }
+    }
 
-    private func current(_ entry: Pending) throws -> Connection {
+    private func current(_ entry: PendingLogins.Login) throws -> Connection {
         let connection = try vault.connection(entry.connectionID)
         guard connection.version == entry.connectionVersion else { throw FlowError.connectionChanged }
         return connection
-    }
-
-    private func expireOld() {
-        let now = Date()
-        pending = pending.filter { now.timeIntervalSince($0.value.startedAt) < lifetime }
     }
 
     private func oauth1Client(_ settings: EffectiveSettings, _ secrets: ConnectionSecrets) throws -> OAuth1Client {

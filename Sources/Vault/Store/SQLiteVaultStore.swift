@@ -109,6 +109,7 @@ public final class SQLiteVaultStore: VaultStore {
                 CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
                 """)
         }
+        migrator.registerMigration("v5: logins") { db in try SQLiteVaultStore.createLoginTables(db) }
         return migrator
     }
 

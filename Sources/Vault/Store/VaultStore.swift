@@ -44,7 +44,7 @@ public struct StoredKey: Sendable, Equatable {
 /// Where the Vault keeps its rows. Every connection update is a compare-and-swap on
 /// `version`, so any store with transactions (SQLite, PostgreSQL) can implement it and
 /// several processes can share one vault.
-public protocol VaultStore: Sendable {
+public protocol VaultStore: LoginStore {
     func insert(_ connection: StoredConnection) throws(VaultError)
     func fetch(id: String, team: String) throws(VaultError) -> StoredConnection?
     func list(team: String) throws(VaultError) -> [StoredConnection]
