@@ -26,7 +26,7 @@ struct SessionRevocationTests {
     @Test func signingOutEndsTheSessionOnTheServer() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, token) = try Users.add(name: "ada", team: "acme", store: vault.store)
         try await app.test(.router) { client in
             let session = try await WebSessionTests.signIn(client, token: token)
@@ -43,7 +43,7 @@ struct SessionRevocationTests {
     @Test func signOutEverywhereEndsEverySessionOfTheUserOnly() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, ada) = try Users.add(name: "ada", team: "acme", store: vault.store)
         let (_, bob) = try Users.add(name: "bob", team: "acme", store: vault.store)
         try await app.test(.router) { client in
@@ -65,7 +65,7 @@ struct SessionRevocationTests {
     @Test func rotatingATokenOrRemovingAUserWithTheCLIEndsTheirSessions() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let environment = ["KEYFLOW_HOME": vault.home.directory.path]
         let added = try KeyflowCLI.run(["users", "add", "ada", "--team", "acme"], environment: environment)
         #expect(added.status == 0, "\(added.stderr)")

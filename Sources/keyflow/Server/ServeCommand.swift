@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try VaultSession.open()
+        let vault = try await VaultSession.open()
         let hasUsers = try VaultSession.run { !(try vault.store.users().isEmpty) }
         if !hasUsers && !["127.0.0.1", "localhost", "::1"].contains(host) {
             throw CLIError("without users the server is single-user and binds to loopback only; add one with keyflow users add NAME --team T")

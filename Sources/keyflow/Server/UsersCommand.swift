@@ -2,17 +2,17 @@ import ArgumentParser
 import Vault
 
 /// `keyflow users`: people who use the server, each in one team.
-struct UsersCommand: ParsableCommand {
+struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage the users of keyflow serve.",
                                                     subcommands: [Add.self, List.self, RotateToken.self, Remove.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user to a team and print their API token (shown once).")
         @Argument(help: "The user's name.") var name: String
         @Option(help: "The team; everyone in a team shares its connections.") var team: String
 
-        func run() throws {
-            let vault = try VaultSession.open()
+        func run() async throws {
+            let vault = try await VaultSession.open()
             let (user, token) = try VaultSession.run { try Users.add(name: name, team: team, store: vault.store) }
             print(token)
             print("Added \(user.name) to team \(user.team). The token above is shown once; only its hash is stored.")
@@ -20,24 +20,24 @@ struct UsersCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List users and their teams (never tokens).")
 
-        func run() throws {
-            let vault = try VaultSession.open()
+        func run() async throws {
+            let vault = try await VaultSession.open()
             for user in try VaultSession.run({ try vault.store.users() }) { print("\(user.id)  \(user.team)  \(user.name)") }
         }
     }
 
-    struct RotateToken: ParsableCommand {
+    struct RotateToken: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-token",
             abstract: "Give a user a new API token (printed once); the old one and all their browser sessions end at once.")
         @Argument(help: "The user's name (or id, when names repeat).") var name: String
         @Option(help: "The user's team, when several users share the name.") var team: String?
 
-        func run() throws {
-            let vault = try VaultSession.open()
+        func run() async throws {
+            let vault = try await VaultSession.open()
             let (user, token) = try VaultSession.run {
                 let user = try Users.find(name, team: team, store: vault.store)
                 return (user, try Users.rotateToken(of: user, store: vault.store))
@@ -47,13 +47,13 @@ struct UsersCommand: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a user; their token and browser sessions end at once.")
         @Argument(help: "The user's name (or id, when names repeat).") var name: String
         @Option(help: "The user's team, when several users share the name.") var team: String?
 
-        func run() throws {
-            let vault = try VaultSession.open()
+        func run() async throws {
+            let vault = try await VaultSession.open()
             let user = try VaultSession.run {
                 let user = try Users.find(name, team: team, store: vault.store)
                 try Users.remove(user, store: vault.store)
