@@ -13,35 +13,35 @@ struct ConnectionsAPI {
     func add(to group: RouterGroup<KeyflowRequestContext>) {
         group.get("connections") { _, context in
             let vault = try team(context)
-            return JSONResponse.make(.ok, .array(try vault.list().map { summary($0) }))
+            return JSONResponse.make(.ok, .array(try await vault.list().map { summary($0) }))
         }
         group.get("connections/:id") { _, context in
             let vault = try team(context)
-            return JSONResponse.make(.ok, try details(try vault.connection(try id(context)), vault: vault))
+            return JSONResponse.make(.ok, try await details(try vault.connection(try id(context)), vault: vault))
         }
         group.post("connections") { request, context in
             let vault = try team(context)
             let body = try await json(request)
             guard let kind = body["kind"]?.stringValue else { throw APIError.required("kind") }
             guard let name = body["name"]?.stringValue else { throw APIError.required("name") }
-            let connection = try vault.add(kind: kind, name: name, input: input(from: body, catalog: vault.catalog))
-            return JSONResponse.make(.created, try details(connection, vault: vault))
+            let connection = try await vault.add(kind: kind, name: name, input: input(from: body, catalog: vault.catalog))
+            return await JSONResponse.make(.created, try details(connection, vault: vault))
         }
         group.patch("connections/:id") { request, context in
             let vault = try team(context)
             let body = try await json(request)
-            let connection = try vault.edit(try id(context), name: body["name"]?.stringValue, kind: body["kind"]?.stringValue,
+            let connection = try await vault.edit(try id(context), name: body["name"]?.stringValue, kind: body["kind"]?.stringValue,
                                             input: input(from: body, catalog: vault.catalog))
-            return JSONResponse.make(.ok, try details(connection, vault: vault))
+            return await JSONResponse.make(.ok, try details(connection, vault: vault))
         }
         group.post("connections/:id/duplicate") { request, context in
             let vault = try team(context)
             let body = (try? await json(request)) ?? JSONObject()
-            return JSONResponse.make(.created, try details(try vault.duplicate(try id(context), name: body["name"]?.stringValue), vault: vault))
+            return JSONResponse.make(.created, try await details(try vault.duplicate(try id(context), name: body["name"]?.stringValue), vault: vault))
         }
         group.delete("connections/:id") { _, context in
             let vault = try team(context)
-            try vault.remove(try id(context))
+            try await vault.remove(try id(context))
             return Response(status: .noContent)
         }
         group.post("connections/:id/authenticate") { _, context in
@@ -53,14 +53,14 @@ struct ConnectionsAPI {
             case .browser(let url):
                 return JSONResponse.make(.ok, .object(JSONObject([("authorization_url", .string(url))])))
             case .completed(let connection):
-                return JSONResponse.make(.ok, try details(connection, vault: vault))
+                return JSONResponse.make(.ok, try await details(connection, vault: vault))
             }
         }
         group.post("connections/:id/sign-out") { _, context in
             let vault = try team(context)
             let connectionID = try id(context)
             try await SignOut(vault: vault, transport: flows.transport).run(connectionID)
-            return JSONResponse.make(.ok, try details(try vault.connection(connectionID), vault: vault))
+            return JSONResponse.make(.ok, try await details(try vault.connection(connectionID), vault: vault))
         }
     }
 
@@ -109,10 +109,10 @@ struct ConnectionsAPI {
         ]))
     }
 
-    func details(_ connection: Connection, vault: Vault) throws -> JSONValue {
+    func details(_ connection: Connection, vault: Vault) async throws -> JSONValue {
         guard case .object(var object) = summary(connection) else { return .null }
         let settings = try vault.effectiveSettings(of: connection)
-        let secrets = try vault.secrets(of: connection.id)
+        let secrets = try await vault.secrets(of: connection.id)
         var shown = JSONObject()
         for field in settings.kind.requiredFields + settings.kind.optionalFields {
             if let value = secrets.value(of: field) {

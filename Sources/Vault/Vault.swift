@@ -16,14 +16,14 @@ public final class Vault: Sendable {
     public static let localTeam = "local"
 
     public init(store: any VaultStore, home: KeyflowHome, team: String, masterKey: MasterKey,
-                catalog: ProviderCatalog, clock: @escaping @Sendable () -> Date = { Date() }) throws(VaultError) {
+                catalog: ProviderCatalog, clock: @escaping @Sendable () -> Date = { Date() }) async throws(VaultError) {
         self.store = store
         self.home = home
         self.team = team
         self.masterKey = masterKey
         self.catalog = catalog
         self.clock = clock
-        let inUse = try store.masterKeyIDs()
+        let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
             throw .masterKey("the master key (id \(masterKey.id)) is not the one this vault was sealed with (id \(other)); "
                 + "set KEYFLOW_MASTER_KEY or restore the matching master.key")
@@ -39,7 +39,7 @@ public final class Vault: Sendable {
 
     /// Opens the embedded SQLite vault of `home`, creating the vault and its master key on
     /// first use.
-    public static func open(home: KeyflowHome, team: String = localTeam) throws(VaultError) -> Opened {
+    public static func open(home: KeyflowHome, team: String = localTeam) async throws(VaultError) -> Opened {
         let catalog: ProviderCatalog
         do { catalog = try ProviderCatalog.builtIn() } catch { throw .storage(error.reason) }
         let existed = FileManager.default.fileExists(atPath: home.vaultPath.path)
@@ -47,13 +47,13 @@ public final class Vault: Sendable {
         let loaded = try MasterKey.load(home: home, create: !existed)
         let store = try SQLiteVaultStore(path: home.vaultPath)
         do {
-            return Opened(vault: try Vault(store: store, home: home, team: team, masterKey: loaded.key, catalog: catalog),
+            return Opened(vault: try await Vault(store: store, home: home, team: team, masterKey: loaded.key, catalog: catalog),
                           createdKeyFile: loaded.createdAt)
         } catch {
             // `rotate-key` commits the re-wrapped keys, then renames master.key.new into place;
             // a crash between the two leaves the new key there. Finish the rotation.
             guard home.masterKeyFromEnvironment == nil, let pending = MasterKey.pendingRotation(home: home),
-                  let vault = try? Vault(store: store, home: home, team: team, masterKey: pending, catalog: catalog) else { throw error }
+                  let vault = try? await Vault(store: store, home: home, team: team, masterKey: pending, catalog: catalog) else { throw error }
             try MasterKey.finishRotation(home: home)
             return Opened(vault: vault, createdKeyFile: nil)
         }
@@ -79,18 +79,18 @@ public final class Vault: Sendable {
 
     // MARK: - Reading
 
-    public func list() throws(VaultError) -> [Connection] {
-        try store.list(team: team).map(connection(from:))
+    public func list() async throws(VaultError) -> [Connection] {
+        try await store.list(team: team).map(connection(from:))
     }
 
     /// The connection with this id in this team. Another team's id is reported exactly like
     /// a missing one, so ids do not leak.
-    public func connection(_ id: String) throws(VaultError) -> Connection {
-        try connection(from: stored(id))
+    public func connection(_ id: String) async throws(VaultError) -> Connection {
+        try connection(from: await stored(id))
     }
 
-    func stored(_ id: String) throws(VaultError) -> StoredConnection {
-        guard ConnectionID.isWellFormed(id), let row = try store.fetch(id: id, team: team) else {
+    func stored(_ id: String) async throws(VaultError) -> StoredConnection {
+        guard ConnectionID.isWellFormed(id), let row = try await store.fetch(id: id, team: team) else {
             throw .notFound("connection \(id)")
         }
         return row
@@ -117,13 +117,13 @@ public final class Vault: Sendable {
     }
 
     /// Opens the connection's secrets; plaintext lives only as long as the caller keeps it.
-    public func secrets(of id: String) throws(VaultError) -> ConnectionSecrets {
-        try secrets(in: try stored(id))
+    public func secrets(of id: String) async throws(VaultError) -> ConnectionSecrets {
+        try secrets(in: try await stored(id))
     }
 
     /// Opens the connection's tokens, nil when it has none.
-    public func tokens(of id: String) throws(VaultError) -> ConnectionTokens? {
-        try tokens(in: try stored(id))
+    public func tokens(of id: String) async throws(VaultError) -> ConnectionTokens? {
+        try tokens(in: try await stored(id))
     }
 
     func secrets(in row: StoredConnection) throws(VaultError) -> ConnectionSecrets {
@@ -137,13 +137,13 @@ public final class Vault: Sendable {
     }
 
     /// The Legacy connection kept for an agent's inline OAuth section, if there is one.
-    public func legacyConnection(agentID: String, componentID: String) throws(VaultError) -> Connection? {
-        try store.fetchLegacy(team: team, agentID: agentID, componentID: componentID).map(connection(from:))
+    public func legacyConnection(agentID: String, componentID: String) async throws(VaultError) -> Connection? {
+        try await store.fetchLegacy(team: team, agentID: agentID, componentID: componentID).map(connection(from:))
     }
 
     /// The team's connection of this kind and name (Add New finds what an earlier run created).
-    public func connection(kind: String, name: String) throws(VaultError) -> Connection? {
-        try list().first { $0.kind == kind && $0.name == name && !$0.isLegacy }
+    public func connection(kind: String, name: String) async throws(VaultError) -> Connection? {
+        try await list().first { $0.kind == kind && $0.name == name && !$0.isLegacy }
     }
 
     // MARK: - Changing
@@ -151,7 +151,7 @@ public final class Vault: Sendable {
     /// Creates a connection after checking the input against its kind; reports every
     /// problem at once.
     @discardableResult
-    public func add(kind kindID: String, name: String, input: ConnectionInput, legacy: Connection.LegacyOrigin? = nil) throws(VaultError) -> Connection {
+    public func add(kind kindID: String, name: String, input: ConnectionInput, legacy: Connection.LegacyOrigin? = nil) async throws(VaultError) -> Connection {
         guard let kind = catalog.kind(id: kindID) else {
             throw .invalidConnection([FieldProblem(.kind, .unknownKind(kindID, known: catalog.kinds.map(\.id)))])
         }
@@ -167,7 +167,7 @@ public final class Vault: Sendable {
             status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
             createdAt: now, updatedAt: now, legacyAgentID: legacy?.agentID, legacyComponentID: legacy?.componentID,
             leaseOwner: nil, leaseUntil: nil)
-        try store.insert(row)
+        try await store.insert(row)
         return try connection(from: row)
     }
 
@@ -176,8 +176,8 @@ public final class Vault: Sendable {
     /// allowed origin (a host, or another scheme or port); renaming or removing hosts does not.
     /// Moving an endpoint to another origin needs the stored secrets typed again.
     @discardableResult
-    public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput) throws(VaultError) -> Connection {
-        try update(id) { row, vault throws(VaultError) in
+    public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput) async throws(VaultError) -> Connection {
+        try await update(id) { row, vault throws(VaultError) in
             let current = try vault.connection(from: row)
             let kindID = newKind ?? row.kind
             guard let kind = vault.catalog.kind(id: kindID) else {
@@ -209,8 +209,8 @@ public final class Vault: Sendable {
 
     /// Copies settings and secrets (never tokens) into a new connection, "NAME (copy)" by default.
     @discardableResult
-    public func duplicate(_ id: String, name: String? = nil) throws(VaultError) -> Connection {
-        let row = try stored(id)
+    public func duplicate(_ id: String, name: String? = nil) async throws(VaultError) -> Connection {
+        let row = try await stored(id)
         let secrets = try secrets(in: row)
         let newID = ConnectionID.make()
         let dataKey = Envelope.newDataKey()
@@ -221,29 +221,29 @@ public final class Vault: Sendable {
             secrets: try seal(encode(secrets), dataKey: dataKey, owner: newID, field: "secrets"), tokens: nil,
             status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
             createdAt: now, updatedAt: now, legacyAgentID: nil, legacyComponentID: nil, leaseOwner: nil, leaseUntil: nil)
-        try store.insert(copy)
+        try await store.insert(copy)
         return try connection(from: copy)
     }
 
     /// Deletes the connection with its secrets and tokens.
-    public func remove(_ id: String) throws(VaultError) {
-        guard ConnectionID.isWellFormed(id), try store.delete(id: id, team: team) else { throw .notFound("connection \(id)") }
+    public func remove(_ id: String) async throws(VaultError) {
+        guard ConnectionID.isWellFormed(id), try await store.delete(id: id, team: team) else { throw .notFound("connection \(id)") }
         store.localWrites.note()
     }
 
     /// Stores new tokens and marks the connection ready, in one write. With `expectedVersion`
     /// the write happens only if nobody changed the connection since that version.
     @discardableResult
-    public func storeTokens(_ id: String, _ tokens: ConnectionTokens, expectedVersion: Int64? = nil) throws(VaultError) -> Connection {
-        try update(id, expectedVersion: expectedVersion) { row, vault throws(VaultError) in
+    public func storeTokens(_ id: String, _ tokens: ConnectionTokens, expectedVersion: Int64? = nil) async throws(VaultError) -> Connection {
+        try await update(id, expectedVersion: expectedVersion) { row, vault throws(VaultError) in
             try vault.put(tokens, into: &row)
         }
     }
 
     /// Drops the tokens (sign out) and sets `needs-auth`; settings and secrets stay.
     @discardableResult
-    public func dropTokens(_ id: String) throws(VaultError) -> Connection {
-        try update(id) { row, _ in
+    public func dropTokens(_ id: String) async throws(VaultError) -> Connection {
+        try await update(id) { row, _ in
             row.tokens = nil
             row.tokenExpiresAt = nil
             row.status = ConnectionStatus.needsAuth.rawValue
@@ -255,8 +255,8 @@ public final class Vault: Sendable {
 
     /// Turns a Legacy connection into an ordinary shared one (`vault migrate`); tokens stay.
     @discardableResult
-    public func promoteLegacy(_ id: String, name: String) throws(VaultError) -> Connection {
-        try update(id) { row, _ in
+    public func promoteLegacy(_ id: String, name: String) async throws(VaultError) -> Connection {
+        try await update(id) { row, _ in
             row.legacyAgentID = nil
             row.legacyComponentID = nil
             row.name = name
@@ -265,8 +265,8 @@ public final class Vault: Sendable {
 
     /// Records a status (`needs-reauth` with the provider's reason, `error`).
     @discardableResult
-    public func setStatus(_ id: String, _ status: ConnectionStatus, reason: String?, expectedVersion: Int64? = nil) throws(VaultError) -> Connection {
-        try update(id, expectedVersion: expectedVersion) { row, _ in
+    public func setStatus(_ id: String, _ status: ConnectionStatus, reason: String?, expectedVersion: Int64? = nil) async throws(VaultError) -> Connection {
+        try await update(id, expectedVersion: expectedVersion) { row, _ in
             row.status = status.rawValue
             row.statusReason = reason
             row.leaseOwner = nil
@@ -275,18 +275,18 @@ public final class Vault: Sendable {
     }
 
     /// Applies `change` to the current row and writes it with a compare-and-swap, retrying
-    /// on a concurrent change unless the caller pinned `expectedVersion`.
+    /// on a concurrent change unless the caller pinned `expectedVersion`. A lost swap needs no
+    /// pause: the winner's write is committed when it returns, so the next read sees it.
     @discardableResult
     func update(_ id: String, expectedVersion: Int64? = nil,
-                _ change: (inout StoredConnection, Vault) throws(VaultError) -> Void) throws(VaultError) -> Connection {
-        for attempt in 0..<200 {
-            if attempt > 0 { usleep(UInt32.random(in: 100...(attempt < 10 ? 1_000 : 5_000))) }  // jitter: let the winner finish
-            var row = try stored(id)
+                _ change: (inout StoredConnection, Vault) throws(VaultError) -> Void) async throws(VaultError) -> Connection {
+        for _ in 0..<200 {
+            var row = try await stored(id)
             if let expectedVersion, row.version != expectedVersion { throw .conflict("connection \(id)") }
             let version = row.version
             try change(&row, self)
             row.updatedAt = clock().timeIntervalSince1970
-            if try store.replace(row, expectedVersion: version) {
+            if try await store.replace(row, expectedVersion: version) {
                 store.localWrites.note()  // cached credentials check their version again
                 row.version = version + 1
                 return try connection(from: row)

@@ -9,15 +9,15 @@ extension Vault {
     }
 
     /// Sets (adds or replaces) a vault key.
-    public func setKey(_ name: String, value: String) throws(VaultError) {
+    public func setKey(_ name: String, value: String) async throws(VaultError) {
         guard Self.isValidKeyName(name) else {
             throw .invalidInput(["key name \"\(name)\": use letters, digits, _, - and . only"])
         }
         let owner = "key:" + name
         let dataKey = Envelope.newDataKey()
         let now = clock().timeIntervalSince1970
-        let existing = try store.fetchKey(team: team, name: name)
-        try store.putKey(StoredKey(
+        let existing = try await store.fetchKey(team: team, name: name)
+        try await store.putKey(StoredKey(
             team: team, name: name, keyID: masterKey.id,
             wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: owner),
             value: try Envelope.seal(Data(value.utf8), with: dataKey, team: team, owner: owner, field: "value"),
@@ -25,26 +25,26 @@ extension Vault {
     }
 
     /// The names of the team's vault keys, sorted.
-    public func keyNames() throws(VaultError) -> [String] {
-        try store.listKeys(team: team).map(\.name)
+    public func keyNames() async throws(VaultError) -> [String] {
+        try await store.listKeys(team: team).map(\.name)
     }
 
     /// A vault key's value, for filling a template; nil when there is no such key.
-    public func keyValue(_ name: String) throws(VaultError) -> String? {
-        guard let key = try store.fetchKey(team: team, name: name) else { return nil }
+    public func keyValue(_ name: String) async throws(VaultError) -> String? {
+        guard let key = try await store.fetchKey(team: team, name: name) else { return nil }
         let owner = "key:" + name
         let dataKey = try Envelope.unwrap(key.wrappedKey, with: masterKey, team: team, owner: owner)
         return String(decoding: try Envelope.open(key.value, with: dataKey, team: team, owner: owner, field: "value"), as: UTF8.self)
     }
 
-    public func removeKey(_ name: String) throws(VaultError) {
-        guard try store.deleteKey(team: team, name: name) else { throw .notFound("vault key \(name)") }
+    public func removeKey(_ name: String) async throws(VaultError) {
+        guard try await store.deleteKey(team: team, name: name) else { throw .notFound("vault key \(name)") }
     }
 
     /// Imports a SmythOS vault file, `{"<team>": {"NAME": "value", ...}, ...}`. Only this
     /// team's entries are taken unless `fromTeam` names another; returns the names imported.
     /// Nothing is written unless the whole file is valid.
-    public func importKeys(json: Data, fromTeam: String? = nil) throws(VaultError) -> [String] {
+    public func importKeys(json: Data, fromTeam: String? = nil) async throws(VaultError) -> [String] {
         guard let root = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else {
             throw .invalidInput(["the vault file is not a JSON object of teams"])
         }
@@ -69,15 +69,15 @@ extension Vault {
             if let value = entries[name] as? String { values.append((name, value)) } else { problems.append("\(source).\(name): the value is not a string") }
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
-        for (name, value) in values { try setKey(name, value: value) }
+        for (name, value) in values { try await setKey(name, value: value) }
         return values.map(\.0)
     }
 
     /// Re-wraps every data key under `newKey` in one transaction. The caller writes the new
     /// key file only after this returns (and keeps the old one until then).
-    public func rewrapAll(with newKey: MasterKey) throws(VaultError) {
+    public func rewrapAll(with newKey: MasterKey) async throws(VaultError) {
         let old = masterKey
-        try store.rewrapAll { team, owner, wrapped in
+        try await store.rewrapAll { team, owner, wrapped in
             let dataKey = try Envelope.unwrap(wrapped, with: old, team: team, owner: owner)
             return (try Envelope.wrap(dataKey, with: newKey, team: team, owner: owner), newKey.id)
         }

@@ -9,7 +9,7 @@ import Vault
 enum AuthorizeSuite {
     static func run(_ scale: Scale) async throws -> [ResultRow] {
         let server = try await LocalServer.start()
-        let home = try BenchHome(server: server)
+        let home = try await BenchHome(server: server)
         let transport = AsyncHTTPTransport()
         defer { home.remove() }
         let broker = TokenBroker(vault: home.vault, transport: transport)

@@ -13,7 +13,7 @@ enum ColdSuite {
                               note: "skipped: \(keyflow) not built (swift build -c release --product keyflow)")]
         }
         let server = try await LocalServer.start()
-        let home = try BenchHome(server: server)
+        let home = try await BenchHome(server: server)
         defer { home.remove() }
         let agent = home.directory.appendingPathComponent("cold.smyth")
         let call = #"{"id":"A","name":"APICall","title":"one","data":{"method":"GET","url":"\#(server.baseURL)/api/cold","oauth_con_id":"\#(home.bearerID)"},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true}]}"#

@@ -12,7 +12,7 @@ import Vault
 enum E2ESuite {
     static func run(_ scale: Scale) async throws -> [ResultRow] {
         let server = try await LocalServer.start()
-        let home = try BenchHome(server: server)
+        let home = try await BenchHome(server: server)
         defer { home.remove() }
         let transport = AsyncHTTPTransport()
         // The limit's client: AsyncHTTPClient with the configuration Keyflow's transport uses.

@@ -14,7 +14,7 @@ enum RefreshStormSuite {
 
     static func run(_ scale: Scale) async throws -> [ResultRow] {
         let server = try await LocalServer.start()
-        let home = try BenchHome(server: server)
+        let home = try await BenchHome(server: server)
         defer { home.remove() }
         let callers = scale.smoke ? 50 : 1_000
         // One connection per concurrent request, so that the client's pool does not queue them.
@@ -25,7 +25,7 @@ enum RefreshStormSuite {
         server.reset(latency: latency, checkBearer: true)
         var singles: [Double] = []
         for _ in 0...scale.runs {
-            try home.expireBearer()
+            try await home.expireBearer()
             let http = AuthorizingTransport(
                 base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
             let start = Measure.now()
@@ -38,7 +38,7 @@ enum RefreshStormSuite {
         // The storm: a new broker (as in a new run) and all callers at once, several times.
         var walls: [Double] = [], refreshes: [Int] = [], rejected = 0
         for run in 0...scale.runs {
-            try home.expireBearer()
+            try await home.expireBearer()
             server.reset(latency: latency, checkBearer: true)
             let http = AuthorizingTransport(
                 base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))

@@ -16,7 +16,7 @@ import Vault
 enum ServeSuite {
     static func run(_ scale: Scale) async throws -> [ResultRow] {
         let provider = try await LocalServer.start()
-        let home = try BenchHome(server: provider)
+        let home = try await BenchHome(server: provider)
         defer { home.remove() }
         let agents = scale.smoke ? 50 : 1_000
         // What keyflow serve sends to the provider with, and what the callers send to it with:
@@ -37,7 +37,7 @@ enum ServeSuite {
 
         var walls: [Double] = [], refreshes: [Int] = [], failed = 0, rejected = 0
         for run in 0...scale.runs {
-            try home.expireBearer()
+            try await home.expireBearer()
             provider.reset(latency: RefreshStormSuite.latency, checkBearer: true)
             let start = Measure.now()
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in

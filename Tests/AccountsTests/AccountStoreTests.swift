@@ -105,7 +105,7 @@ struct AccountStoreTests {
     /// A vault opened from its home hands out the same store as its accounts.
     @Test func aVaultsAccountsAreItsStore() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-accounts-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         try await vault.accounts.addUser(Self.ada)
         #expect(try await vault.forTeam("other").accounts.users() == [Self.ada])
     }

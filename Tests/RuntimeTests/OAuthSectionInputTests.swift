@@ -36,7 +36,7 @@ struct OAuthSectionInputTests {
     /// The Vault's typed problems land at the section's own paths, not at a CLI flag.
     @Test func preflightNamesTheSectionsFieldsByTheirPaths() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-section-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         let agent = try singleComponentAgent(type: "APICall", data: #"""
             {"url": "https://api.example/me", "method": "GET", "oauth_con_id": "add_new",
              "oauth_new": {"kind": "custom-oauth2", "name": "New", "clientID": "app", "authorizationURL": "https://a.example/a", "tokenURL": "nope"}}

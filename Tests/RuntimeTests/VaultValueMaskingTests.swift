@@ -38,10 +38,10 @@ import Vault
     }
 
     /// A home whose vault holds the key TG.
-    static func home() throws -> [String: String] {
+    static func home() async throws -> [String: String] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-mask-\(UUID().uuidString)")
         let home = KeyflowHome(directory: directory)
-        try Vault.open(home: home).vault.setKey("TG", value: secret)
+        try await Vault.open(home: home).vault.setKey("TG", value: secret)
         return ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:1"]
     }
 
@@ -53,10 +53,10 @@ import Vault
         return (result, traceText)
     }
 
-    @Test func aKeyInThePathIsMaskedWhenTheAPIAnswers404() throws {
+    @Test func aKeyInThePathIsMaskedWhenTheAPIAnswers404() async throws {
         let server = try Self.upstream()
         defer { server.stop() }
-        let environment = try Self.home()
+        let environment = try await Self.home()
         let url = server.baseURL + "/404/bot{{KEY(TG)}}/sendMessage"
         // Without an _error branch the run fails; the error names the URL, masked.
         let (failed, _) = try Self.run(Self.agent(url: url, errorBranch: false), environment: environment)
@@ -74,11 +74,11 @@ import Vault
         #expect(server.requests.contains("/404/bot123456789%3AAAHsecretTelegramTokenXYZ9/sendMessage"))
     }
 
-    @Test func aKeyInThePathIsMaskedWhenTheAPIAnswers200() throws {
+    @Test func aKeyInThePathIsMaskedWhenTheAPIAnswers200() async throws {
         let server = try Self.upstream()
         defer { server.stop() }
         let (result, trace) = try Self.run(Self.agent(url: server.baseURL + "/ok/bot{{KEY(TG)}}/sendMessage", errorBranch: false),
-                                           environment: try Self.home())
+                                           environment: try await Self.home())
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(#""ok" : true"#) || result.stdout.contains(#""ok": true"#), "\(result.stdout)")
         #expect(trace.contains("/ok/bot\(Self.mask)/sendMessage"), "\(trace)")

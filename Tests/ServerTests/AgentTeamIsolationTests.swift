@@ -45,7 +45,7 @@ struct AgentTeamIsolationTests {
     @Test func anotherTeamsAgentIsA404OnEveryAPIRoute() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         try await app.test(.router) { client in
@@ -78,12 +78,12 @@ struct AgentTeamIsolationTests {
     @Test func anotherTeamsAgentIsA404OnEveryPage() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://b.example/authorize",
                                            "tokenURL": "https://b.example/token"])
-        let bobs = try vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's", input: input)
+        let bobs = try await vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's", input: input)
         try await app.test(.router) { client in
             let original = try await Self.seed(client, alice: alice)
             let (cookies, csrf) = try await WebSessionTests.signIn(client, token: bob)
@@ -114,7 +114,7 @@ struct AgentTeamIsolationTests {
         defer { peer.stop() }
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         try await app.test(.router) { client in
@@ -126,7 +126,7 @@ struct AgentTeamIsolationTests {
                 "csrf=\(csrf)&attach_agent=a-api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
                     + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))"))
             #expect(added.status == .seeOther)
-            #expect(try vault.forTeam("b").list().first?.status == .ready)
+            #expect(try await vault.forTeam("b").list().first?.status == .ready)
             #expect(try await Self.document(client, "a-api", token: alice) == original.api)
         }
     }

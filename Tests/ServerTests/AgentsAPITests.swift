@@ -15,7 +15,7 @@ struct AgentsAPITests {
     @Test func putListValidateInspectAndRunAnAgent() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         let fixture = try Repository.data("fixtures/smythos-agents/functions-components.smyth")
         try await app.test(.router) { client in
             let put = try await client.execute(uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(bytes: fixture))
@@ -47,7 +47,7 @@ struct AgentsAPITests {
     @Test func revisionsAreListedReadAndRestored() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         let (_, carol) = try await Users.add(name: "carol", team: "a", store: vault.accounts)
         let first = AgentsPageTests.agent(url: "https://api.example/one")
@@ -82,7 +82,7 @@ struct AgentsAPITests {
     @Test func withoutUsersChangesAreByLocal() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let put = try await client.execute(uri: "/api/v1/agents/api", method: .put, headers: AgentTeamIsolationTests.json,
                                                body: ByteBuffer(string: AgentsPageTests.agent(url: "https://api.example/one")))
@@ -93,13 +93,13 @@ struct AgentsAPITests {
     @Test func keysAreListedByNameOnly() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let put = try await client.execute(uri: "/api/v1/keys/SLACK_TOKEN", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(string: #"{"value": "xoxb-secret-1"}"#))
             #expect(put.status == .noContent)
             let list = try await client.execute(uri: "/api/v1/keys", method: .get)
             #expect(String(buffer: list.body) == #"["SLACK_TOKEN"]"#)
-            #expect(try vault.keyValue("SLACK_TOKEN") == "xoxb-secret-1")
+            #expect(try await vault.keyValue("SLACK_TOKEN") == "xoxb-secret-1")
             #expect(try await client.execute(uri: "/api/v1/keys/SLACK_TOKEN", method: .delete).status == .noContent)
             #expect(try await client.execute(uri: "/api/v1/keys/SLACK_TOKEN", method: .delete).status == .notFound)
         }

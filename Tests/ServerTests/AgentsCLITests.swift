@@ -14,8 +14,8 @@ struct AgentsCLITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-agents-cli-\(UUID().uuidString)")
         var environment: [String: String] { ["KEYFLOW_HOME": directory.path] }
 
-        func store() throws -> any AgentStore {
-            let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        func store() async throws -> any AgentStore {
+            let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
             return try #require(vault.store as? any AgentStore)
         }
 
@@ -40,7 +40,7 @@ struct AgentsCLITests {
         #expect(first.stderr.contains("broken.smyth: not valid JSON"))
         #expect(first.stderr.contains("bad name!.smyth: not an agent name"))
         #expect(first.stdout.contains("Team a: 1 added, 0 skipped, 2 failed."))
-        let store = try home.store()
+        let store = try await home.store()
         #expect(try await store.agentNames(team: "a") == ["good"])
         #expect(try await store.agent(team: "a", name: "good")?.changedBy == "import")
         #expect(try await store.agentNames(team: Vault.localTeam).isEmpty)
@@ -64,7 +64,7 @@ struct AgentsCLITests {
     @Test func exportWritesTheTeamsCurrentAgentsAndListShowsThem() async throws {
         let home = Home()
         defer { try? FileManager.default.removeItem(at: home.directory) }
-        let store = try home.store()
+        let store = try await home.store()
         _ = try await store.saveAgent(team: "a", name: "digest", body: Data("v1".utf8), changedBy: "alice", changedAt: 100, expectedVersion: nil)
         _ = try await store.saveAgent(team: "a", name: "digest", body: Data(Self.good.utf8), changedBy: "carol", changedAt: 200, expectedVersion: 1)
         _ = try await store.saveAgent(team: "b", name: "other", body: Data("b".utf8), changedBy: "bob", changedAt: 100, expectedVersion: nil)
@@ -84,7 +84,7 @@ struct AgentsCLITests {
     @Test(.timeLimit(.minutes(2))) func serveImportsItsAgentsFolderIntoTheLocalTeam() async throws {
         let home = Home()
         defer { try? FileManager.default.removeItem(at: home.directory) }
-        let store = try home.store()
+        let store = try await home.store()
         let edited = AgentsPageTests.agent(url: "https://api.example/edited")
         _ = try await store.saveAgent(team: Vault.localTeam, name: "kept", body: Data(edited.utf8), changedBy: "local", changedAt: 100,
                                       expectedVersion: nil)

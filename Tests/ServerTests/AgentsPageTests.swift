@@ -56,15 +56,15 @@ struct AgentsPageTests {
     @Test func dropdownSelectsAndSavesAsANewRevisionAndTheRunFormShowsTheOutput() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
         try await Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: vault)
         try await Self.write(try Repository.text("workflows/legacy-inline.smyth"), as: "legacy-inline", in: vault)
         try await Self.write(try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
         let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://api.example/authorize",
                                            "tokenURL": "https://api.example/token"])
-        let mine = try vault.add(kind: "custom-oauth2", name: "Mine", input: input)
-        let othersTeam = try root.forTeam("other").add(kind: "custom-oauth2", name: "Theirs", input: input)
+        let mine = try await vault.add(kind: "custom-oauth2", name: "Mine", input: input)
+        let othersTeam = try await root.forTeam("other").add(kind: "custom-oauth2", name: "Theirs", input: input)
         try await app.test(.router) { client in
             let list = String(buffer: try await client.execute(uri: "/agents", method: .get).body)
             #expect(list.contains("href=\"/agents/api\"") && list.contains("href=\"/agents/legacy-inline\"") && list.contains("href=\"/agents/functions\""))
@@ -113,7 +113,7 @@ struct AgentsPageTests {
     @Test func addNewThatDoesNotValidateComesBackOpenWithErrorsNextToTheFields() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: root)
         try await app.test(.router) { client in
             let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
@@ -131,7 +131,7 @@ struct AgentsPageTests {
                 let div = html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first ?? ""
                 #expect(div.contains("class=\"field-error\""), "no error next to \(field)")
             }
-            #expect(try root.forTeam(Vault.localTeam).list().isEmpty)
+            #expect(try await root.forTeam(Vault.localTeam).list().isEmpty)
         }
     }
 
@@ -140,7 +140,7 @@ struct AgentsPageTests {
         defer { peer.stop() }
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await Self.write(Self.agent(url: peer.baseURL + "/api/me"), as: "api", in: root)
         try await app.test(.router) { client in
             let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
@@ -149,7 +149,7 @@ struct AgentsPageTests {
                                                 + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))")
             #expect(added.status == .seeOther)
             #expect(added.headers[.location]?.hasPrefix("/agents/api?notice=") == true)
-            let connection = try #require(try root.forTeam(Vault.localTeam).list().first)
+            let connection = try #require(try await root.forTeam(Vault.localTeam).list().first)
             #expect(connection.status == .ready)
             #expect(try await Self.connectionID(of: "api", in: root, component: "CALL") == connection.id)
             let run = String(buffer: try await Self.post(client, "/agents/api/run", csrf: csrf, "endpoint=E").body)
@@ -163,7 +163,7 @@ struct AgentsPageTests {
     @Test func theAddDialogsKindOptionsListTheirFields() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let html = String(buffer: try await client.execute(uri: "/vault", method: .get).body)
             var kinds: [String: (fields: [String], callback: String)] = [:]
@@ -183,11 +183,11 @@ struct AgentsPageTests {
     @Test func oversizedFormsAreRefused() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let response = try await Self.post(client, "/vault/keys", csrf: .init(cookies: "", csrf: "abc"), "name=BIG&value=" + String(repeating: "x", count: 2 << 20))
             #expect(response.status == .contentTooLarge)
-            #expect(try root.forTeam(Vault.localTeam).keyNames().isEmpty)
+            #expect(try await root.forTeam(Vault.localTeam).keyNames().isEmpty)
         }
     }
 }

@@ -21,7 +21,7 @@ struct CSRFTests {
     @Test func aTokenFromAnotherSessionOrChosenByAnAttackerIsRefused() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             // Two browsers in the no-users mode: each has its own anonymous session.
             let first = try WebSessionTests.session(from: try await client.execute(uri: "/vault", method: .get))
@@ -32,19 +32,19 @@ struct CSRFTests {
             #expect(try await Self.postKey(client, cookies: "kf_csrf=attacker", csrf: "attacker").status == .forbidden)
             #expect(try await Self.postKey(client, cookies: first.cookies + "; kf_csrf=attacker", csrf: "attacker").status == .forbidden)
             #expect(try await Self.postKey(client, cookies: first.cookies, csrf: "").status == .forbidden)
-            #expect(try vault.forTeam(Vault.localTeam).keyNames().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).keyNames().isEmpty)
             #expect(try await Self.postKey(client, cookies: first.cookies, csrf: first.csrf).status == .seeOther)
-            #expect(try vault.forTeam(Vault.localTeam).keyNames() == ["K"])
+            #expect(try await vault.forTeam(Vault.localTeam).keyNames() == ["K"])
         }
         // With users: Bob's token does not work with Alice's session.
-        let (usersApp, root) = try ConnectionsAPITests.app(transport: transport)
+        let (usersApp, root) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: root.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "a", store: root.accounts)
         try await usersApp.test(.router) { client in
             let alices = try await WebSessionTests.signIn(client, token: alice)
             let bobs = try await WebSessionTests.signIn(client, token: bob)
             #expect(try await Self.postKey(client, cookies: alices.cookies, csrf: bobs.csrf).status == .forbidden)
-            #expect(try root.forTeam("a").keyNames().isEmpty)
+            #expect(try await root.forTeam("a").keyNames().isEmpty)
             #expect(try await Self.postKey(client, cookies: alices.cookies, csrf: alices.csrf).status == .seeOther)
         }
     }
@@ -52,7 +52,7 @@ struct CSRFTests {
     @Test func noCookieValueIsReflectedIntoAPage() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let marker = "zq\"><script>alert(1)</script>"
         try await app.test(.router) { client in
             for cookies in ["kf_csrf=\(marker)", "kf_session=\(marker)", "kf_session=a.\(marker).1.x; kf_csrf=\(marker)"] {

@@ -23,16 +23,16 @@ struct CallbackRoutesTests {
 
     static let token = #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#
 
-    static func vaultWithConnection() throws -> (Vault, String) {
+    static func vaultWithConnection() async throws -> (Vault, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callbacks-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
-        let id = try LoginBindingTests.addConnection(to: vault)
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
+        let id = try await LoginBindingTests.addConnection(to: vault)
         return (vault, id)
     }
 
     @Test func bothPathsHandTheRawQueryAndThePresenterToTheFlowsAndAnswerWithTheListenersResponse() async throws {
-        let (vault, id) = try Self.vaultWithConnection()
-        let connection = try vault.connection(id)
+        let (vault, id) = try await Self.vaultWithConnection()
+        let connection = try await vault.connection(id)
         let handed = Mutex<[Handed]>([])
         let outcomes = Mutex<[Bool]>([])
         let router = Router()
@@ -74,7 +74,7 @@ struct CallbackRoutesTests {
     @Test func theVaultAuthListenerFinishesOneLoginAndStops() async throws {
         let port = try FreePort.find()
         let publicURL = PublicURL("http://127.0.0.1:\(port)")
-        let (vault, id) = try Self.vaultWithConnection()
+        let (vault, id) = try await Self.vaultWithConnection()
         let provider = RecordingTransport(json: Self.token)
         let flows = AuthorizationFlows(vault: vault, transport: provider, callbacks: publicURL.callbacks)
         let browser = AsyncHTTPTransport()
@@ -89,7 +89,7 @@ struct CallbackRoutesTests {
             page.withLock { $0 = answer }
         }
         #expect(connection.id == id && connection.status == .ready)
-        #expect(try vault.connection(id).status == .ready)
+        await #expect(try vault.connection(id).status == .ready)
         let answer = try #require(page.withLock { $0 })
         #expect(answer.status == 200 && String(decoding: answer.body, as: UTF8.self).contains("Connected"))
         #expect(answer.header("Content-Security-Policy") == PageHeaders.contentSecurityPolicy)
@@ -105,7 +105,7 @@ struct CallbackRoutesTests {
     /// with the URL handed to `present` once the listener is up.
     @Test func theCLILoginPresentsTheURLAndFinishesThroughTheListener() async throws {
         let port = try FreePort.find()
-        let (vault, id) = try Self.vaultWithConnection()
+        let (vault, id) = try await Self.vaultWithConnection()
         let provider = RecordingTransport(json: Self.token)
         let login = ListenerLogin(vault: vault, transport: provider, publicURL: PublicURL("http://127.0.0.1:\(port)/"))
         let browser = AsyncHTTPTransport()
@@ -126,15 +126,15 @@ struct CallbackRoutesTests {
     /// refuses leaves the connection as it was.
     @Test func theCLILoginOfAKindWithoutAUserNeedsNoListener() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callbacks-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
-        let id = try vault.add(kind: "client-credentials", name: "CC", input: ConnectionInput(
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
+        let id = try await vault.add(kind: "client-credentials", name: "CC", input: ConnectionInput(
             text: ["clientID": "c", "clientSecret": "s", "tokenURL": "https://auth.example/token"])).id
         // Port 1: nothing may listen there, and nothing tries to.
         let publicURL = PublicURL("http://127.0.0.1:1")
         let refused = ListenerLogin(vault: vault, transport: RecordingTransport(status: 401, json: #"{"error": "invalid_client"}"#),
                                     publicURL: publicURL)
         await #expect(throws: FlowError.self) { _ = try await refused.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") } }
-        #expect(try vault.connection(id).status == .needsAuth)
+        await #expect(try vault.connection(id).status == .needsAuth)
         let login = ListenerLogin(vault: vault, transport: RecordingTransport(json: Self.token), publicURL: publicURL)
         let connection = try await login.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") }
         #expect(connection.status == .ready)

@@ -13,9 +13,9 @@ import Vault
 struct ConnectionsAPITests {
     /// The app and its vault; `transport` must be shut down by the caller (AsyncHTTPClient insists).
     static func app(transport: AsyncHTTPTransport, publicURL: PublicURL = .default,
-                    binding: KeyflowServer.Binding = .init(host: "localhost", port: 80)) throws -> (some ApplicationProtocol, Vault) {
+                    binding: KeyflowServer.Binding = .init(host: "localhost", port: 80)) async throws -> (some ApplicationProtocol, Vault) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-server-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         // HummingbirdTesting's router mode sends `Host: localhost` (so port 80).
         let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL), binding: binding)
         return (Application(router: router), vault)
@@ -35,7 +35,7 @@ struct ConnectionsAPITests {
     @Test func singleUserModeCreatesReadsAndDeletesWithSecretsMasked() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try Self.app(transport: transport)
+        let (app, _) = try await Self.app(transport: transport)
         try await app.test(.router) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(Self.createCustom))
@@ -60,7 +60,7 @@ struct ConnectionsAPITests {
     @Test func anotherTeamsConnectionIsA404AndTokensAreRequired() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try Self.app(transport: transport)
+        let (app, vault) = try await Self.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         try await app.test(.router) { client in
@@ -85,7 +85,7 @@ struct ConnectionsAPITests {
     @Test func badOversizedAndInvalidBodiesAreJSONErrors() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try Self.app(transport: transport)
+        let (app, _) = try await Self.app(transport: transport)
         try await app.test(.router) { client in
             let broken = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body("{\"kind\": "))
             #expect(broken.status == .badRequest && Self.json(broken.body)["error"]?["code"] == .string("bad_json"))
@@ -106,7 +106,7 @@ struct ConnectionsAPITests {
     @Test func invalidFieldsAreNamedByTheirJSONPaths() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try Self.app(transport: transport)
+        let (app, _) = try await Self.app(transport: transport)
         try await app.test(.router) { client in
             let invalid = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(
                 #"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a", "consumerKey": "k"}}"#))

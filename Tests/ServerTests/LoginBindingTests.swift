@@ -14,16 +14,16 @@ import Vault
 /// capture their account into the team's connection, and the login stays pending meanwhile.
 struct LoginBindingTests {
     /// The app with a provider whose token endpoint always answers, so that only the binding decides.
-    static func app() throws -> (some ApplicationProtocol, Vault, RecordingTransport) {
+    static func app() async throws -> (some ApplicationProtocol, Vault, RecordingTransport) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-binding-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         let provider = RecordingTransport(json: #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#)
         let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider, publicURL: .default), binding: .init(host: "localhost", port: 80))
         return (Application(router: router), vault, provider)
     }
 
-    static func addConnection(to vault: Vault) throws -> String {
-        try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+    static func addConnection(to vault: Vault) async throws -> String {
+        try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
             text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://auth.example/authorize",
                    "tokenURL": "https://auth.example/token"])).id
     }
@@ -49,11 +49,11 @@ struct LoginBindingTests {
     }
 
     @Test func aCallbackFromAnotherBrowserOrUserIsRefusedAndTheLoginWaitsForItsOwn() async throws {
-        let (app, root, provider) = try Self.app()
+        let (app, root, provider) = try await Self.app()
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: root.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "a", store: root.accounts)
         let vault = root.forTeam("a")
-        let id = try Self.addConnection(to: vault)
+        let id = try await Self.addConnection(to: vault)
         try await app.test(.router) { client in
             let alices = try await WebSessionTests.signIn(client, token: alice)
             let bobs = try await WebSessionTests.signIn(client, token: bob)
@@ -64,7 +64,7 @@ struct LoginBindingTests {
                 #expect(refused.status == .forbidden, "\(cookies ?? "no cookie")")
                 #expect(String(buffer: refused.body).contains("id=\"wrong-browser\""))
                 PageSecurityTests.expectHardened(refused, "the wrong-browser page")
-                #expect(try vault.connection(id).status == .needsAuth)
+                #expect(try await vault.connection(id).status == .needsAuth)
             }
             #expect(provider.requests.isEmpty, "no code may be exchanged for the wrong browser")
             // The same user's other browser did not start it either.
@@ -73,7 +73,7 @@ struct LoginBindingTests {
             // The browser that started it finishes it.
             let finished = try await Self.callback(client, state: state, cookies: alices.cookies)
             #expect(finished.status == .seeOther && finished.headers[.location]?.hasPrefix("/vault?notice=") == true)
-            #expect(try vault.connection(id).status == .ready)
+            #expect(try await vault.connection(id).status == .ready)
 
             // Started through the API by Bob: any browser session of Bob's, and only those.
             let started = try await client.execute(uri: "/api/v1/connections/\(id)/authenticate", method: .post,
@@ -86,18 +86,18 @@ struct LoginBindingTests {
     }
 
     @Test func withoutUsersTheLoginIsBoundToTheBrowsersAnonymousSession() async throws {
-        let (app, root, _) = try Self.app()
+        let (app, root, _) = try await Self.app()
         let vault = root.forTeam(Vault.localTeam)
-        let id = try Self.addConnection(to: vault)
+        let id = try await Self.addConnection(to: vault)
         try await app.test(.router) { client in
             let mine = try WebSessionTests.session(from: try await client.execute(uri: "/vault", method: .get))
             let another = try WebSessionTests.session(from: try await client.execute(uri: "/vault", method: .get))
             let state = try await Self.startOnThePage(client, id, as: mine)
             #expect(try await Self.callback(client, state: state, cookies: nil).status == .forbidden)
             #expect(try await Self.callback(client, state: state, cookies: another.cookies).status == .forbidden)
-            #expect(try vault.connection(id).status == .needsAuth)
+            #expect(try await vault.connection(id).status == .needsAuth)
             #expect(try await Self.callback(client, state: state, cookies: mine.cookies).status == .seeOther)
-            #expect(try vault.connection(id).status == .ready)
+            #expect(try await vault.connection(id).status == .ready)
         }
     }
 }

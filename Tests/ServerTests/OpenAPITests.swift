@@ -56,7 +56,7 @@ struct OpenAPITests {
     func everyDocumentedOperationIsServedWithADocumentedStatus(_ operation: Operation) async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         let uri = operation.path.replacingOccurrences(of: "{id}", with: "kc_missing").replacingOccurrences(of: "{name}", with: "missing")
             .replacingOccurrences(of: "{version}", with: "1")
         try await app.test(.router) { client in

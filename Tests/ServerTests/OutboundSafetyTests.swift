@@ -17,35 +17,36 @@ import Vault
     @Test func patchingTheTokenURLToAnotherOriginNeedsTheClientSecret() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
                                                    body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
             let id = try #require(ConnectionsAPITests.json(created.body)["id"]?.stringValue)
-            try vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+            try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
             let moved = try await client.execute(uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
                                                  body: ConnectionsAPITests.body(#"{"fields": {"tokenURL": "https://evil.example/token"}}"#))
             #expect(moved.status == .unprocessableContent)
             #expect(ConnectionsAPITests.json(moved.body)["error"]?["field"] == .string("fields.clientSecret"))
             #expect(!String(buffer: moved.body).contains(ConnectionsAPITests.canary))
-            #expect(try vault.connection(id).settings.tokenURL == "https://auth.example/token" && vault.connection(id).hasTokens)
+            #expect(try await vault.connection(id).settings.tokenURL == "https://auth.example/token")
+            #expect(try await vault.connection(id).hasTokens)
             let widened = try await client.execute(uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
                                                    body: ConnectionsAPITests.body(#"{"fields": {"allowedHosts": ["api.example.com"]}}"#))
             #expect(widened.status == .ok)
             #expect(ConnectionsAPITests.json(widened.body)["status"] == .string("needs-auth"))
-            #expect(try !vault.connection(id).hasTokens)
+            #expect(try await !vault.connection(id).hasTokens)
         }
     }
 
     @Test func theEditFormShowsTheSecretProblemNextToItsField() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
             text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
                    "tokenURL": "https://a.example/token"])).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
             let session = try #require(VaultPageTests.csrf(from: page))
@@ -61,7 +62,8 @@ import Vault
             let problem = try #require(form.range(of: "“Client Secret”: enter the client secret again"))
             #expect(control.upperBound < problem.lowerBound)
             #expect(!form.contains("old-secret-123456789"))
-            #expect(try vault.connection(id).settings.tokenURL == "https://a.example/token" && vault.connection(id).hasTokens)
+            #expect(try await vault.connection(id).settings.tokenURL == "https://a.example/token")
+            #expect(try await vault.connection(id).hasTokens)
         }
     }
 
@@ -75,7 +77,7 @@ import Vault
     static func probe(_ url: String, policy: AddressPolicy) async throws -> String {
         let transport = AsyncHTTPTransport(addressPolicy: policy)
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         return try await app.test(.router) { client in
             let put = try await client.execute(uri: "/api/v1/agents/probe", method: .put, headers: Self.json,
                                                body: ByteBuffer(string: agent(calling: url)))
@@ -111,7 +113,7 @@ import Vault
         defer { peer.stop() }
         let transport = AsyncHTTPTransport(addressPolicy: .publicOnly())
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: ConnectionsAPITests.body(
                 #"{"kind": "client-credentials", "name": "M2M", "fields": {"clientID": "machine", "clientSecret": "machine-secret", "tokenURL": "\#(peer.baseURL)/token"}}"#))

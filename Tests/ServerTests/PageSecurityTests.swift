@@ -61,9 +61,9 @@ struct PageSecurityTests {
     @Test func aConnectionNameNeverReachesAnEventHandler() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let connection = try vault.add(kind: "custom-oauth2", name: Self.scriptName, input: ConnectionInput(
+        let connection = try await vault.add(kind: "custom-oauth2", name: Self.scriptName, input: ConnectionInput(
             text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
                    "tokenURL": "https://a.example/token"]))
         try await app.test(.router) { client in
@@ -81,14 +81,14 @@ struct PageSecurityTests {
     @Test func everyHTMLResponseCarriesTheStrictPolicyAndNothingInline() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
         try await AgentsPageTests.write(AgentsPageTests.agent(url: "https://api.example/me"), as: "api", in: vault)
         try await AgentsPageTests.write(try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
-        let connection = try vault.add(kind: "custom-oauth2", name: Self.scriptName, input: ConnectionInput(
+        let connection = try await vault.add(kind: "custom-oauth2", name: Self.scriptName, input: ConnectionInput(
             text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
                    "tokenURL": "https://a.example/token"]))
-        try vault.setKey("TOKEN", value: "key-value-1")
+        try await vault.setKey("TOKEN", value: "key-value-1")
         try await app.test(.router) { client in
             let first = try await client.execute(uri: "/vault", method: .get)
             Self.expectHardened(first, "GET /vault")
@@ -126,7 +126,7 @@ struct PageSecurityTests {
     @Test func staticFilesAreServedFromTheBinaryWithTypesAndCaching() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, _) = try ConnectionsAPITests.app(transport: transport)
+        let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let html = String(buffer: try await client.execute(uri: "/signin", method: .get).body)
             #expect(html.contains("<link rel=\"stylesheet\" href=\"/static/keyflow.css\">"))
@@ -150,7 +150,7 @@ struct PageSecurityTests {
     @Test func aLoginMovesOnToTheProviderFromASameOriginPage() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
             let added = try await AgentsPageTests.post(client, "/vault/connections", csrf: csrf,
@@ -160,7 +160,7 @@ struct PageSecurityTests {
             Self.expectHardened(added, "POST /vault/connections")
             let url = try #require(Self.continueLink(in: String(buffer: added.body)))
             #expect(url.hasPrefix("https://auth.example/authorize?") && url.contains("state="))
-            let id = try #require(try root.forTeam(Vault.localTeam).list().first?.id)
+            let id = try #require(try await root.forTeam(Vault.localTeam).list().first?.id)
             let again = try await AgentsPageTests.post(client, "/vault/connections/\(id)/authenticate", csrf: csrf, "")
             #expect(again.status == .ok && again.headers[.location] == nil)
             #expect(Self.continueLink(in: String(buffer: again.body))?.hasPrefix("https://auth.example/authorize?") == true)
@@ -179,7 +179,7 @@ struct PageSecurityTests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callback-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault.forTeam(Vault.localTeam)
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault.forTeam(Vault.localTeam)
         let router = Router()
         CallbackRoutes.add(to: router, flows: AuthorizationFlows(vault: vault, transport: transport, callbacks: PublicURL.default.callbacks))
         try await Application(router: router).test(.router) { client in

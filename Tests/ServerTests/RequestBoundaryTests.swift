@@ -15,7 +15,7 @@ struct RequestBoundaryTests {
     @Test func aRebindingHostIsRefusedAndOurNamesAnswer() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport, binding: .init(host: "127.0.0.1", port: 0))
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport, binding: .init(host: "127.0.0.1", port: 0))
         try await app.test(.ahc(.http)) { client in
             let port = try #require(client.port)
             func send(_ method: HTTPRequest.Method, _ path: String, hosts: [String], body: String? = nil) async throws -> TestResponse {
@@ -27,7 +27,7 @@ struct RequestBoundaryTests {
             #expect(try await send(.get, "/api/v1/connections", hosts: ["evil.example:\(port)"]).status == .misdirectedRequest)
             let created = try await send(.post, "/api/v1/connections", hosts: ["evil.example:\(port)"], body: ConnectionsAPITests.createCustom)
             #expect(created.status == .misdirectedRequest)
-            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
             #expect(try await send(.get, "/vault", hosts: ["evil.example"]).status == .misdirectedRequest)
             #expect(try await send(.get, "/vault", hosts: ["127.0.0.1.evil.example:\(port)"]).status == .misdirectedRequest)
             #expect(try await send(.get, "/api/v1/connections", hosts: ["127.0.0.1:\(port)", "evil.example"]).status == .misdirectedRequest)
@@ -43,7 +43,7 @@ struct RequestBoundaryTests {
     @Test func theAPITakesBodiesOnlyAsJSON() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             for contentType in ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                                 "application/jsonp", nil] {
@@ -53,7 +53,7 @@ struct RequestBoundaryTests {
                 #expect(response.status == .unsupportedMediaType, "\(contentType ?? "no type") gave \(response.status)")
                 #expect(ConnectionsAPITests.json(response.body)["error"]?["code"] == .string("unsupported_media_type"))
             }
-            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
             let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.contentType: "Application/JSON; charset=utf-8"],
                                                    body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
             #expect(created.status == .created)
@@ -66,7 +66,7 @@ struct RequestBoundaryTests {
     @Test func aForeignOriginIsRefusedOnFormsAndTheAPI() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault", method: .get)
             let (cookies, csrf) = try WebSessionTests.session(from: page)
@@ -85,13 +85,13 @@ struct RequestBoundaryTests {
                 #expect(api.status == .forbidden, "\(origin)")
                 #expect(ConnectionsAPITests.json(api.body)["error"]?["code"] == .string("cross_origin"))
             }
-            #expect(try vault.forTeam(Vault.localTeam).keyNames().isEmpty)
-            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).keyNames().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
             // Our own origins (the address the test framework uses, and the public URL) pass.
             #expect(try await postKey(origin: "http://localhost").status == .seeOther)
             #expect(try await postKey(origin: "http://127.0.0.1:8787").status == .seeOther)
             #expect(try await postKey(origin: nil).status == .seeOther)
-            #expect(try vault.forTeam(Vault.localTeam).keyNames() == ["K"])
+            #expect(try await vault.forTeam(Vault.localTeam).keyNames() == ["K"])
             // The provider's redirect back to a callback is a GET and is not refused for its origin.
             let callback = try await client.execute(uri: "/oauth/oauth2/callback?state=unknown&code=x", method: .get,
                                                     headers: [.origin: "https://provider.example", .cookie: cookies])

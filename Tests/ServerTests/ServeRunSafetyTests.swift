@@ -22,8 +22,8 @@ import Vault
             for (name, text) in agents { try Data(text.utf8).write(to: agentsDirectory.appendingPathComponent("\(name).smyth")) }
             let port = try SilentListener().closeAndReturnPort()
             let home = KeyflowHome(directory: directory.appendingPathComponent("home"))
-            let vault = try Vault.open(home: home).vault
-            for (name, value) in keys { try vault.setKey(name, value: value) }
+            let vault = try await Vault.open(home: home).vault
+            for (name, value) in keys { try await vault.setKey(name, value: value) }
             baseURL = "http://127.0.0.1:\(port)"
             process = try KeyflowCLI.start(["serve", "--port", "\(port)", "--agents", agentsDirectory.path] + arguments,
                                            environment: ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:\(port)",

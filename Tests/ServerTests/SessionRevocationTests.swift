@@ -27,7 +27,7 @@ struct SessionRevocationTests {
     @Test func signingOutEndsTheSessionOnTheServer() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let session = try await WebSessionTests.signIn(client, token: token)
@@ -44,7 +44,7 @@ struct SessionRevocationTests {
     @Test func signOutEverywhereEndsEverySessionOfTheUserOnly() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, ada) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         let (_, bob) = try await Users.add(name: "bob", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
@@ -66,7 +66,7 @@ struct SessionRevocationTests {
     @Test func rotatingATokenOrRemovingAUserWithTheCLIEndsTheirSessions() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let environment = ["KEYFLOW_HOME": vault.home.directory.path]
         let added = try KeyflowCLI.run(["users", "add", "ada", "--team", "acme"], environment: environment)
         #expect(added.status == 0, "\(added.stderr)")

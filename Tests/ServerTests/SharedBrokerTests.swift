@@ -35,10 +35,10 @@ struct SharedBrokerTests {
             return HTTPTransportResponse(status: fresh ? 200 : 401, headers: [("Content-Type", "application/json")], body: Array(#"{"ok":true}"#.utf8))
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-brokers-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
-        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(text: [
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
+        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(text: [
             "clientID": "c", "clientSecret": "s", "authorizationURL": "https://api.example.com/authorize", "tokenURL": "https://api.example.com/token"])).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "expired", refreshToken: "rt-0", expiresAt: Date().timeIntervalSince1970 - 10))
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "expired", refreshToken: "rt-0", expiresAt: Date().timeIntervalSince1970 - 10))
         let brokers = TeamBrokers(transport: transport)
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = 20
@@ -49,7 +49,7 @@ struct SharedBrokerTests {
                                                body: ByteBuffer(string: Self.agent.replacingOccurrences(of: "\"ID\"", with: "\"\(id)\"")))
             #expect(put.status == .created)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<3 {
+                for _ in 0..<20 {
                     group.addTask {
                         try await client.execute(uri: "/api/v1/agents/me/run", method: .post, headers: ConnectionsAPITests.json,
                                                  body: ByteBuffer(string: "{}")).status

@@ -27,7 +27,7 @@ struct SignInRedirectTests {
     @Test func onlyPlainPathsOfThisServerAreFollowed() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         let locations = try await app.test(.router) { client in
             var locations: [String] = []

@@ -23,7 +23,7 @@ struct VaultPageTests {
     @Test func addAuthenticateAndRemoveThroughTheForms() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault", method: .get)
             #expect(page.status == .ok)
@@ -40,7 +40,7 @@ struct VaultPageTests {
                                                   headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                   body: ByteBuffer(string: form + "&csrf=wrong"))
             #expect(forged.status == .forbidden)
-            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
             let added = try await client.execute(uri: "/vault/connections", method: .post,
                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                  body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
@@ -48,14 +48,14 @@ struct VaultPageTests {
             #expect(added.status == .ok)
             let location = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             #expect(location.hasPrefix("https://auth.example/authorize?") && location.contains("code_challenge="))
-            let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
+            let connection = try #require(try await vault.forTeam(Vault.localTeam).list().first)
             let listed = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
             #expect(listed.contains("Web") && listed.contains("needs-auth") && !listed.contains("s3cret-web-0001"))
             let removed = try await client.execute(uri: "/vault/connections/\(connection.id)/remove", method: .post,
                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                    body: ByteBuffer(string: "csrf=\(token.csrf)"))
             #expect(removed.status == .seeOther)
-            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+            #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
         }
     }
 }
@@ -68,7 +68,7 @@ struct VaultPageLoginTests {
         defer { peer.stop() }
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
             let form = "csrf=\(token.csrf)&kind=custom-oauth2&name=Peer&clientID=pkce-client&clientSecret=secret-pkce&scopes=read&pkce=on"
@@ -82,7 +82,7 @@ struct VaultPageLoginTests {
             // The browser that started the login brings its session cookie back with it.
             let back = try await client.execute(uri: callback.path + "?" + (callback.query ?? ""), method: .get, headers: [.cookie: token.cookies])
             #expect(back.status == .seeOther && back.headers[.location]?.hasPrefix("/vault?notice=") == true)
-            let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
+            let connection = try #require(try await vault.forTeam(Vault.localTeam).list().first)
             #expect(connection.status == .ready)
             let page = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
             #expect(page.contains("status-ready"))
@@ -95,12 +95,12 @@ struct EditFormTests {
     @Test func savingUnchangedKeepsTokensAndANewSecretSignsOut() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
             text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
                    "tokenURL": "https://a.example/token"])).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
             let html = String(buffer: page.body)
@@ -114,8 +114,9 @@ struct EditFormTests {
             let unchanged = "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fa.example%2Ftoken&scopes=&pkce_present=1&allowedHosts="
             #expect(try await save(unchanged).status == .seeOther)
-            #expect(try vault.connection(id).name == "Renamed" && vault.connection(id).hasTokens)
-            #expect(try vault.secrets(of: id).clientSecret == "old-secret-123456789")
+            #expect(try await vault.connection(id).name == "Renamed")
+            #expect(try await vault.connection(id).hasTokens)
+            #expect(try await vault.secrets(of: id).clientSecret == "old-secret-123456789")
             // A bad value: nothing is saved, the form comes back with the problem by the field.
             let rejected = try await save(unchanged.replacingOccurrences(of: "tokenURL=https%3A%2F%2Fa.example%2Ftoken", with: "tokenURL=nope")
                 .replacingOccurrences(of: "clientSecret=", with: "clientSecret=typed-but-rejected"))
@@ -123,10 +124,11 @@ struct EditFormTests {
             let form = String(buffer: rejected.body)
             #expect(form.contains("value=\"nope\"></label><span class=\"field-error\">“Token URL”"))
             #expect(!form.contains("typed-but-rejected") && !form.contains("old-secret-123456789"))
-            #expect(try vault.connection(id).settings.tokenURL == "https://a.example/token" && vault.connection(id).hasTokens)
+            #expect(try await vault.connection(id).settings.tokenURL == "https://a.example/token")
+            #expect(try await vault.connection(id).hasTokens)
             #expect(try await save(unchanged.replacingOccurrences(of: "clientSecret=", with: "clientSecret=new-secret")).status == .seeOther)
-            #expect(try !vault.connection(id).hasTokens)
-            #expect(try vault.secrets(of: id).clientSecret == "new-secret")
+            #expect(try await !vault.connection(id).hasTokens)
+            #expect(try await vault.secrets(of: id).clientSecret == "new-secret")
         }
     }
 
@@ -134,7 +136,7 @@ struct EditFormTests {
     @Test func aBadTokenURLIsMarkedAtItsFieldInTheAddDialog() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
             let form = "kind=custom-oauth2&name=Web&clientID=app&authorizationURL=https%3A%2F%2Fa.example%2Fa&tokenURL=nope&consumerKey="
@@ -147,7 +149,7 @@ struct EditFormTests {
             let div = html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first ?? ""
             #expect(div.contains("<span class=\"field-error\">“Token URL”: "), "\(div)")
             #expect(!html.contains("--token-url") && !html.contains("tokenURL:"))
-            #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
+            await #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
         }
     }
 
@@ -156,7 +158,7 @@ struct EditFormTests {
     @Test func theAddDialogsBodyHashCheckboxIsKept() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
             let form = "kind=custom-oauth1&name=Signed&consumerKey=ck&consumerSecret=cs&bodyHash=on&clientID=&scopes="
@@ -165,7 +167,7 @@ struct EditFormTests {
             _ = try await client.execute(uri: "/vault/connections", method: .post,
                                          headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                          body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
-            let connection = try #require(try vault.forTeam(Vault.localTeam).list().first)
+            let connection = try await #require(try vault.forTeam(Vault.localTeam).list().first)
             #expect(connection.settings.bodyHash == true)
         }
     }
@@ -175,9 +177,9 @@ struct EditFormTests {
     @Test func emptyOptionalChoicesAreUnsetNotRejected() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, root) = try ConnectionsAPITests.app(transport: transport)
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
             text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
                    "tokenURL": "https://a.example/token", "clientAuthentication": "client_secret_post"])).id
         try await app.test(.router) { client in
@@ -188,9 +190,9 @@ struct EditFormTests {
                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
                                                  body: ByteBuffer(string: "csrf=\(token.csrf)&" + all))
             #expect(saved.status == .seeOther)
-            #expect(try vault.connection(id).name == "Renamed")
+            #expect(try await vault.connection(id).name == "Renamed")
             // Emptied, the setting is cleared and the kind's default applies again.
-            #expect(try vault.connection(id).settings.clientAuthentication == nil)
+            #expect(try await vault.connection(id).settings.clientAuthentication == nil)
         }
     }
 }

@@ -52,7 +52,7 @@ struct WebSessionTests {
 
     @Test func sessionsAreStoredAsHashesCheckedAndExpire() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-sessions-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         let (user, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         let sessions = WebSessions(vault: vault, store: try vault.accounts)
         #expect(try await sessions.signIn(token: "kft_wrong") == nil)
@@ -83,20 +83,20 @@ struct WebSessionTests {
         parts[3].removeLast()
         #expect(try await sessions.session(cookie: parts.joined(separator: ".")) == nil)
         #expect(try await later.session(cookie: anonymous.cookie) == nil)
-        let other = try Vault.open(home: KeyflowHome(directory: directory.appendingPathComponent("other"))).vault
+        let other = try await Vault.open(home: KeyflowHome(directory: directory.appendingPathComponent("other"))).vault
         #expect(try await WebSessions(vault: other, store: other.accounts).session(cookie: anonymous.cookie) == nil)
     }
 
     @Test func signInSetsAHardenedCookieAndTeamsSeeOnlyTheirConnections() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         _ = try await Users.add(name: "bob", team: "b", store: vault.accounts)
         let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
                                            "tokenURL": "https://a.example/token"])
-        _ = try vault.forTeam("a").add(kind: "custom-oauth2", name: "Alice's API", input: input)
-        let bobs = try vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's API", input: input)
+        _ = try await vault.forTeam("a").add(kind: "custom-oauth2", name: "Alice's API", input: input)
+        let bobs = try await vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's API", input: input)
         try await app.test(.router) { client in
             let anonymous = try await client.execute(uri: "/vault", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin?next=%2Fvault")
@@ -132,7 +132,7 @@ struct WebSessionTests {
                 _ = try await client.execute(uri: "/vault/connections/\(bobs.id)/\(action)", method: .post, headers: headers,
                                              body: ByteBuffer(string: "csrf=\(csrf)"))
             }
-            #expect(try vault.forTeam("b").list().map(\.name) == ["Bob's API"])
+            #expect(try await vault.forTeam("b").list().map(\.name) == ["Bob's API"])
             #expect(try await client.execute(uri: "/vault/connections/\(bobs.id)/edit", method: .get, headers: [.cookie: cookies]).status == .notFound)
             // The session cookie is for pages only: the JSON API still wants a Bearer token.
             #expect(try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.cookie: cookies]).status == .unauthorized)
@@ -144,7 +144,7 @@ struct WebSessionTests {
     @Test func theCookieIsSecureWhenThePublicURLIsHTTPS() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport, publicURL: PublicURL("https://keyflow.example"))
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport, publicURL: PublicURL("https://keyflow.example"))
         let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/signin", method: .get)
@@ -162,7 +162,7 @@ struct WebSessionTests {
     @Test func aTeammateSeesAndPicksAConnectionSomeoneElseCreated() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try ConnectionsAPITests.app(transport: transport)
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "growth", store: vault.accounts)
         let (_, carol) = try await Users.add(name: "carol", team: "growth", store: vault.accounts)
         try await AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault.forTeam("growth"))

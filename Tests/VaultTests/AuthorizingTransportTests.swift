@@ -8,13 +8,13 @@ import Vault
 /// (nothing is sent to a host the connection does not allow), the credential, one refresh
 /// and one retry after a 401, and credentials never following a redirect to another origin.
 struct AuthorizingTransportTests {
-    static func vaultWithConnection(refreshToken: String? = nil) throws -> (Vault, String) {
+    static func vaultWithConnection(refreshToken: String? = nil) async throws -> (Vault, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-http-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
-        let id = try vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
+        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
             text: ["clientID": "c", "clientSecret": "s", "authorizationURL": "https://api.example.com/authorize",
                    "tokenURL": "https://api.example.com/token"])).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "secret-access-token", refreshToken: refreshToken))
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "secret-access-token", refreshToken: refreshToken))
         return (vault, id)
     }
 
@@ -32,7 +32,7 @@ struct AuthorizingTransportTests {
 
     @Test(arguments: ["https://evil.example/collect", "http://api.example.com/v2", "https://api.example.com:8443/v2"])
     func aRedirectToAnotherOriginDropsTheCredential(location: String) async throws {
-        let (vault, id) = try Self.vaultWithConnection()
+        let (vault, id) = try await Self.vaultWithConnection()
         let base = Self.redirecting(to: location)
         let response = try await Self.transport(base, vault: vault, id: id)
             .send(HTTPTransportRequest(method: "GET", url: "https://api.example.com/v1"), timeout: .seconds(5))
@@ -44,7 +44,7 @@ struct AuthorizingTransportTests {
     }
 
     @Test func aSameOriginRedirectKeepsItAndA303BecomesAGet() async throws {
-        let (vault, id) = try Self.vaultWithConnection()
+        let (vault, id) = try await Self.vaultWithConnection()
         let base = Self.redirecting(to: "/v2/items", status: 303)
         _ = try await Self.transport(base, vault: vault, id: id).send(
             HTTPTransportRequest(method: "POST", url: "https://api.example.com/v1/items", headers: [("content-type", "application/json")],
@@ -55,7 +55,7 @@ struct AuthorizingTransportTests {
     }
 
     @Test func aHostTheConnectionDoesNotAllowGetsNothingSent() async throws {
-        let (vault, id) = try Self.vaultWithConnection()
+        let (vault, id) = try await Self.vaultWithConnection()
         let base = RecordingTransport(status: 200, json: "{}")
         let error = await #expect(throws: AuthorizeError.self) {
             try await Self.transport(base, vault: vault, id: id)
@@ -67,7 +67,7 @@ struct AuthorizingTransportTests {
     }
 
     @Test func a401RefreshesOnceAndRetriesOnceWithTheNewToken() async throws {
-        let (vault, id) = try Self.vaultWithConnection(refreshToken: "the-refresh-token")
+        let (vault, id) = try await Self.vaultWithConnection(refreshToken: "the-refresh-token")
         let apiCalls = LockedCounter()
         let base = RecordingTransport { request in
             if request.url == "https://api.example.com/token" {
@@ -84,11 +84,11 @@ struct AuthorizingTransportTests {
         #expect(base.requests[0].header("Authorization") == "Bearer secret-access-token")
         #expect(base.requests[2].header("Authorization") == "Bearer fresh-token")
         #expect(base.requests[2].body == Array(#"{"n":1}"#.utf8))  // the buffered body is sent again
-        #expect(try vault.tokens(of: id)?.accessToken == "fresh-token")  // stored before it was used
+        #expect(try await vault.tokens(of: id)?.accessToken == "fresh-token")  // stored before it was used
     }
 
     @Test func aSecond401IsReturnedNotRetriedAgain() async throws {
-        let (vault, id) = try Self.vaultWithConnection(refreshToken: "the-refresh-token")
+        let (vault, id) = try await Self.vaultWithConnection(refreshToken: "the-refresh-token")
         let base = RecordingTransport { request in
             if request.url == "https://api.example.com/token" {
                 return HTTPTransportResponse(status: 200, headers: [("Content-Type", "application/json")],

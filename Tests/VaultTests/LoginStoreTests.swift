@@ -7,8 +7,8 @@ import Vault
 struct LoginStoreTests {
     @Test func anAddNewTargetIsTakenOnceByItsTeamFromAnotherStoreOnTheFile() async throws {
         let home = try TestHome()
-        let writer = try home.open().store
-        let reader = try home.open().store
+        let writer = try await home.open().store
+        let reader = try await home.open().store
         try await writer.putAddNewTarget(StoredAddNewTarget(connectionID: "kc_1", team: "a", agent: "crm", component: "C1",
                                                             changedBy: "alice", createdAt: Date().timeIntervalSince1970))
         #expect(try await reader.takeAddNewTarget(connectionID: "kc_1", team: "b") == nil)
@@ -18,7 +18,7 @@ struct LoginStoreTests {
     }
 
     @Test func expiredLoginsArePurgedAndALoginIsTakenOnce() async throws {
-        let store = try TestHome().open().store
+        let store = try await TestHome().open().store
         let now = Date().timeIntervalSince1970
         for (key, expiresAt) in [("old", now - 1), ("new", now + 600)] {
             try await store.insertLogin(StoredLogin(keyHash: key, team: "a", connectionID: "kc_1", connectionVersion: 1, binding: "listener",

@@ -8,13 +8,13 @@ import Vault
 @Suite struct OriginBindingTests {
     /// A custom OAuth 2.0 connection with a stored token; `allowedHosts` nil means the origins
     /// of its own URLs.
-    static func connection(tokenURL: String = "https://auth.example.com/token", allowedHosts: [String]? = nil) throws -> (TestHome, Vault, String) {
+    static func connection(tokenURL: String = "https://auth.example.com/token", allowedHosts: [String]? = nil) async throws -> (TestHome, Vault, String) {
         let home = try TestHome()
-        let vault = try home.open()
-        let id = try vault.add(kind: "custom-oauth2", name: "Bound", input: ConnectionInput(
+        let vault = try await home.open()
+        let id = try await vault.add(kind: "custom-oauth2", name: "Bound", input: ConnectionInput(
             text: ["clientID": "client", "authorizationURL": tokenURL.replacingOccurrences(of: "/token", with: "/authorize"), "tokenURL": tokenURL],
             allowedHosts: allowedHosts)).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "bound-token", tokenType: "Bearer", expiresAt: Date().timeIntervalSince1970 + 3600))
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "bound-token", tokenType: "Bearer", expiresAt: Date().timeIntervalSince1970 + 3600))
         return (home, vault, id)
     }
 
@@ -39,7 +39,7 @@ import Vault
 
     @Test func aTokenForOneLoopbackPortIsNotSentToAnother() async throws {
         // A custom kind allows the origins of its own URLs: here http://127.0.0.1:4100 only.
-        let (_, vault, id) = try Self.connection(tokenURL: "http://127.0.0.1:4100/token")
+        let (_, vault, id) = try await Self.connection(tokenURL: "http://127.0.0.1:4100/token")
         #expect(try await Self.authorize("http://127.0.0.1:4100/api", vault: vault, id: id).get() == "Bearer bound-token")
         for other in ["http://127.0.0.1:4200/api", "http://127.0.0.1/api", "https://127.0.0.1:4100/api", "http://localhost:4100/api"] {
             #expect(Self.isRefused(await Self.authorize(other, vault: vault, id: id)), "\(other)")
@@ -49,13 +49,13 @@ import Vault
     }
 
     @Test func anExplicitLoopbackEntryAllowsThatPortOnly() async throws {
-        let (_, vault, id) = try Self.connection(allowedHosts: ["http://127.0.0.1:4100"])
+        let (_, vault, id) = try await Self.connection(allowedHosts: ["http://127.0.0.1:4100"])
         #expect(try await Self.authorize("http://127.0.0.1:4100/api", vault: vault, id: id).get() == "Bearer bound-token")
         #expect(Self.isRefused(await Self.authorize("http://127.0.0.1:4200/api", vault: vault, id: id)))
     }
 
     @Test func anHTTPSEntryDoesNotAuthorizeHTTPOrAnotherPort() async throws {
-        let (_, vault, id) = try Self.connection(allowedHosts: ["api.example.com", "*.files.example.com", "api.example.com:8443"])
+        let (_, vault, id) = try await Self.connection(allowedHosts: ["api.example.com", "*.files.example.com", "api.example.com:8443"])
         #expect(try await Self.authorize("https://api.example.com/v1", vault: vault, id: id).get() == "Bearer bound-token")
         #expect(try await Self.authorize("https://api.example.com:443/v1", vault: vault, id: id).get() == "Bearer bound-token")
         #expect(try await Self.authorize("https://api.example.com:8443/v1", vault: vault, id: id).get() == "Bearer bound-token")
@@ -70,23 +70,23 @@ import Vault
         }
     }
 
-    @Test func theValidatorRejectsPlainHTTPExceptExplicitLoopback() throws {
+    @Test func theValidatorRejectsPlainHTTPExceptExplicitLoopback() async throws {
         let home = try TestHome()
-        let vault = try home.open()
+        let vault = try await home.open()
         let input = { (hosts: [String]) in
             ConnectionInput(text: ["clientID": "c", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t"], allowedHosts: hosts)
         }
         for bad in ["http://api.example.com", "http://*.example.com", "http://10.0.0.1:8080", "ftp://api.example.com",
                     "api.example.com/path", "api.example.com:0", "api.example.com:99999", "https://user@api.example.com"] {
-            #expect(throws: VaultError.self, "\(bad)") { try vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) }
-            do { try vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) } catch let VaultError.invalidConnection(problems) {
+            await #expect(throws: VaultError.self, "\(bad)") { try await vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) }
+            do { try await vault.add(kind: "custom-oauth2", name: "x", input: input([bad])) } catch let VaultError.invalidConnection(problems) {
                 #expect(problems.contains {
                     guard case .invalidAllowedHost(let entry, _) = $0.reason else { return false }
                     return $0.field == .allowedHosts && entry == bad
                 }, "\(problems)")
             } catch {}
         }
-        let good = try vault.add(kind: "custom-oauth2", name: "ok", input: input([
+        let good = try await vault.add(kind: "custom-oauth2", name: "ok", input: input([
             "http://127.0.0.1:8080", "http://localhost:9000", "http://[::1]:80", "HTTPS://API.example.com:443/", "api.example.com:8443", "*.example.org",
         ]))
         // Stored in the shortest form: equal origins compare equal when an edit is checked.
@@ -96,7 +96,7 @@ import Vault
 
     @Test func entriesStoredBeforeOriginBindingMeanHTTPSOn443() async throws {
         // A connection saved by an older version has a bare host; it keeps working for https.
-        let (_, vault, id) = try Self.connection(allowedHosts: ["127.0.0.1"])
+        let (_, vault, id) = try await Self.connection(allowedHosts: ["127.0.0.1"])
         #expect(try await Self.authorize("https://127.0.0.1/api", vault: vault, id: id).get() == "Bearer bound-token")
         #expect(Self.isRefused(await Self.authorize("http://127.0.0.1:4100/api", vault: vault, id: id)))
     }

@@ -23,13 +23,13 @@ struct VaultCLITests {
         return String(result.stdout.split(separator: "\n").first ?? "")
     }
 
-    @Test func addPrintsTheIDFirstAndSecretsNeverShow() throws {
+    @Test func addPrintsTheIDFirstAndSecretsNeverShow() async throws {
         let home = try TestHome()
         let id = try Self.add(home)
         #expect(id.hasPrefix("kc_"))
-        let vault = try home.open()
-        #expect(try vault.secrets(of: id).clientSecret == Self.canary)  // read from stdin
-        try vault.storeTokens(id, ConnectionTokens(accessToken: Self.canary + "-at", refreshToken: Self.canary + "-rt"))
+        let vault = try await home.open()
+        #expect(try await vault.secrets(of: id).clientSecret == Self.canary)  // read from stdin
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: Self.canary + "-at", refreshToken: Self.canary + "-rt"))
 
         let show = try Self.run(home, ["show", id])
         #expect(show.status == 0)
@@ -50,7 +50,7 @@ struct VaultCLITests {
         #expect(try Self.run(home, ["providers", "--json"]).stdout.contains("\"x-oauth1\""))
     }
 
-    @Test func badInputListsEveryProblemExitsTwoAndKeepsData() throws {
+    @Test func badInputListsEveryProblemExitsTwoAndKeepsData() async throws {
         let home = try TestHome()
         let id = try Self.add(home)
         let missing = try Self.run(home, ["add", "custom-oauth1", "--name", "X", "--client-secret", Self.canary])
@@ -62,27 +62,27 @@ struct VaultCLITests {
         let badURL = try Self.run(home, ["edit", id, "--token-url", "nope"])
         #expect(badURL.status == 2 && badURL.stderr.contains("--token-url: "), "\(badURL.stderr)")
         #expect(!badURL.stderr.contains("tokenURL"), "\(badURL.stderr)")
-        #expect(try home.open().connection(id).settings.tokenURL == "https://auth.example/token")
+        await #expect(try home.open().connection(id).settings.tokenURL == "https://auth.example/token")
         #expect(try Self.run(home, ["edit", id]).status == 2)
     }
 
-    @Test func editDuplicateRemoveAndSignout() throws {
+    @Test func editDuplicateRemoveAndSignout() async throws {
         let home = try TestHome()
         let id = try Self.add(home)
-        try home.open().storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        try await home.open().storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         let renamed = try Self.run(home, ["edit", id, "--name", "Renamed"])
         #expect(renamed.status == 0 && !renamed.stdout.contains("signed out"))
         let rescoped = try Self.run(home, ["edit", id, "--scopes", "read"])
         #expect(rescoped.stdout.contains("signed out"))
         let duplicate = try Self.run(home, ["duplicate", id])
         let copy = String(duplicate.stdout.split(separator: "\n").first ?? "")
-        #expect(try home.open().connection(copy).name == "Renamed (copy)")
-        try home.open().storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        #expect(try await home.open().connection(copy).name == "Renamed (copy)")
+        try await home.open().storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         let signout = try Self.run(home, ["signout", id])
         #expect(signout.status == 0 && signout.stdout.contains("needs-auth"))
         #expect(signout.stdout.contains("no revocation endpoint"))
         #expect(try Self.run(home, ["remove", copy]).status == 0)
-        #expect(try home.open().list().map(\.id) == [id])
+        #expect(try await home.open().list().map(\.id) == [id])
     }
 
     @Test func authThroughTheCallbackListenerAsAUserWithAnHTTPClient() async throws {
@@ -90,7 +90,7 @@ struct VaultCLITests {
         defer { peer.stop() }
         let port = try SilentListener().closeAndReturnPort()
         let home = try TestHome(publicURL: "http://127.0.0.1:\(port)")
-        let id = try home.open().add(kind: "x-oauth2", name: "X", input: ConnectionInput(
+        let id = try await home.open().add(kind: "x-oauth2", name: "X", input: ConnectionInput(
             text: ["clientID": "pkce-client", "clientSecret": Self.canary, "authorizationURL": peer.baseURL + "/authorize",
                    "tokenURL": peer.baseURL + "/token"], scopes: ["read"])).id
         try await { () async throws in
@@ -135,23 +135,23 @@ struct VaultCLITests {
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("Connected \"X\""))
         #expect(!text.contains(Self.canary))
-        #expect(try home.open().connection(id).status == .ready)
+        #expect(try await home.open().connection(id).status == .ready)
     }
 
-    @Test func authTimesOutWithoutChangingAnything() throws {
+    @Test func authTimesOutWithoutChangingAnything() async throws {
         let port = try SilentListener().closeAndReturnPort()
         let home = try TestHome(publicURL: "http://127.0.0.1:\(port)")
-        let id = try home.open().add(kind: "custom-oauth2", name: "A", input: ConnectionInput(
+        let id = try await home.open().add(kind: "custom-oauth2", name: "A", input: ConnectionInput(
             text: ["clientID": "c", "authorizationURL": "https://auth.example/authorize", "tokenURL": "https://auth.example/token"])).id
-        let before = try home.open().connection(id)
+        let before = try await home.open().connection(id)
         let result = try Self.run(home, ["auth", id, "--no-browser", "--timeout", "1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no login callback arrived within 1 seconds"))
         #expect(result.stdout.contains("https://auth.example/authorize?"))
-        #expect(try home.open().connection(id) == before)
+        #expect(try await home.open().connection(id) == before)
     }
 
-    @Test func keysSetListImportAndRemove() throws {
+    @Test func keysSetListImportAndRemove() async throws {
         let home = try TestHome()
         #expect(try Self.run(home, ["keys", "set", "SLACK"], stdin: Self.canary + "\n").status == 0)
         let file = home.directory.appendingPathComponent("smyth-vault.json")
@@ -159,20 +159,20 @@ struct VaultCLITests {
         let imported = try Self.run(home, ["keys", "import", file.path])
         #expect(imported.status == 0 && imported.stdout.contains("Imported 1 key: GITHUB"))
         #expect(try Self.run(home, ["keys", "list"]).stdout == "GITHUB\nSLACK\n")
-        #expect(try home.open().keyValue("SLACK") == Self.canary)
+        #expect(try await home.open().keyValue("SLACK") == Self.canary)
         #expect(try Self.run(home, ["keys", "remove", "SLACK"]).status == 0)
         #expect(try Self.run(home, ["keys", "remove", "SLACK"]).status == 2)
         #expect(try Self.run(home, ["keys", "set", "EMPTY"], stdin: "").status == 2)
     }
 
-    @Test func rotateKeyKeepsEverythingReadable() throws {
+    @Test func rotateKeyKeepsEverythingReadable() async throws {
         let home = try TestHome()
         let id = try Self.add(home)
         let oldKey = try Data(contentsOf: home.home.masterKeyPath)
         let result = try Self.run(home, ["rotate-key"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Data(contentsOf: home.home.masterKeyPath) != oldKey)
-        #expect(try home.open().secrets(of: id).clientSecret == Self.canary)
+        #expect(try await home.open().secrets(of: id).clientSecret == Self.canary)
         #expect(!result.stdout.contains(String(decoding: try Data(contentsOf: home.home.masterKeyPath), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 

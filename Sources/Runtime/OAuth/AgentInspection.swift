@@ -39,8 +39,8 @@ public struct AgentInspection: Sendable {
     public let sections: [Section]
 
     /// Inspects every APICall of `agent` against the team's connections in `vault`; nothing is created.
-    public init(agent: Agent, agentID: String, vault: Vault) throws {
-        let connections = try vault.list()
+    public init(agent: Agent, agentID: String, vault: Vault) async throws {
+        let connections = try await vault.list()
         var sections: [Section] = []
         for component in agent.components where component.type == "APICall" {
             var kind: String?
@@ -57,14 +57,14 @@ public struct AgentInspection: Sendable {
                 }
             case .legacy(let legacyKind, _):
                 kind = legacyKind
-                if let legacy = try? vault.legacyConnection(agentID: agentID, componentID: component.id) {
+                if let legacy = try? await vault.legacyConnection(agentID: agentID, componentID: component.id) {
                     resolves = "Legacy inline \(legacyKind) config, kept as \(legacy.id) (\(legacy.status.rawValue))"
                 } else {
                     resolves = "Legacy inline \(legacyKind) config (a Legacy connection is created on the first run)"
                 }
             case .addNew(let newKind, let name, _):
                 kind = newKind
-                if let existing = try? vault.connection(kind: newKind, name: name) {
+                if let existing = try? await vault.connection(kind: newKind, name: name) {
                     resolves = "Add New “\(name)” (\(newKind)), created as \(existing.id) (\(existing.status.rawValue))"
                 } else {
                     resolves = "Add New “\(name)” (\(newKind)), created and logged in before the first run"
@@ -73,7 +73,7 @@ public struct AgentInspection: Sendable {
             var choices = connections.filter { !$0.isLegacy && (kind == nil || $0.kind == kind) }.map {
                 Choice(id: $0.id, name: $0.name, kind: $0.kind, status: $0.status.rawValue, badges: [])
             }
-            if let legacy = try? vault.legacyConnection(agentID: agentID, componentID: component.id) {
+            if let legacy = try? await vault.legacyConnection(agentID: agentID, componentID: component.id) {
                 choices.append(Choice(id: legacy.id, name: legacy.name, kind: legacy.kind, status: legacy.status.rawValue, badges: ["Legacy"]))
             }
             choices.append(Choice(id: "add_new", name: "+ Add New", kind: nil, status: nil, badges: []))

@@ -33,10 +33,20 @@ public struct AgentSession: Sendable {
                 .resolve(agent, agentID: AgentInspection.agentID(of: agent))
         }
         let prepared = try AgentPreparer.prepare(agent, connections: resolution.connections)
-        let keys: @Sendable (String) throws -> String? = { name in try vault?.keyValue(name) }
+        // Templates render synchronously, so the keys they name are read before the run.
+        let snapshot = if let vault { await VaultKeySnapshot(vault: vault, names: keyNames(in: agent)) } else { VaultKeySnapshot() }
         let network = ResponseSizeLimit(base: transport, maxResponseBytes: limits.maxResponseBytes)
         return AgentSession(prepared: prepared,
-                            environment: RunEnvironment(variables: agent.variables, keys: keys, http: network, broker: broker),
+                            environment: RunEnvironment(variables: agent.variables, keys: { try snapshot.value($0) }, http: network,
+                                                           broker: broker),
                             resolution: resolution)
+    }
+
+    /// Every vault key the agent's strings name: its document, variables and components' data.
+    public static func keyNames(in agent: Agent) -> Set<String> {
+        var names = VaultKeySnapshot.keyNames(in: agent.document)
+        names.formUnion(VaultKeySnapshot.keyNames(in: .object(agent.variables)))
+        for component in agent.components { names.formUnion(VaultKeySnapshot.keyNames(in: .object(component.data))) }
+        return names
     }
 }

@@ -44,16 +44,18 @@ public struct Preflight: Sendable {
                 case .invalid(let message):
                     problem(component, "", message)
                 case .vault(let id):
-                    do { resolution.connections[component.id] = try vault.connection(id).id } catch {
+                    do { resolution.connections[component.id] = try await vault.connection(id).id } catch {
                         problem(component, "oauth_con_id", "no vault connection \(id) in this team")
                     }
                 case .legacy(let kind, let input):
-                    let connection = try legacyConnection(agentID: agentID, component: component, kind: kind, input: input)
+                    let connection = try await legacyConnection(agentID: agentID, component: component, kind: kind, input: input)
                     resolution.connections[component.id] = connection.id
                 case .addNew(let kind, let name, let input):
-                    let resolved = try resolveKeys(input)
-                    let connection = try vault.connection(kind: kind, name: name)
-                        ?? vault.add(kind: kind, name: name, input: resolved)
+                    let resolved = try await resolveKeys(input)
+                    let connection: Connection
+                    if let existing = try await vault.connection(kind: kind, name: name) { connection = existing } else {
+                        connection = try await vault.add(kind: kind, name: name, input: resolved)
+                    }
                     resolution.connections[component.id] = connection.id
                     resolution.addedNew[component.id] = connection
                 }
@@ -80,7 +82,7 @@ public struct Preflight: Sendable {
             } catch {
                 switch error {
                 case .needsAuth, .needsReauth:
-                    if let login, let connection = try? vault.connection(connectionID) {
+                    if let login, let connection = try? await vault.connection(connectionID) {
                         do {
                             try await login(connection)
                             _ = try await broker.credential(for: connectionID)
@@ -101,21 +103,22 @@ public struct Preflight: Sendable {
 
     /// Finds the Legacy connection of this agent and component, creating it from the inline
     /// fields the first time and updating it when the fields changed.
-    public func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput) throws -> Connection {
-        let input = try resolveKeys(input)
-        if let existing = try vault.legacyConnection(agentID: agentID, componentID: component.id) {
-            if existing.kind != kind || !matches(existing, input) {
-                return try vault.edit(existing.id, kind: kind == existing.kind ? nil : kind, input: input)
+    public func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput) async throws -> Connection {
+        let input = try await resolveKeys(input)
+        if let existing = try await vault.legacyConnection(agentID: agentID, componentID: component.id) {
+            let unchanged = existing.kind == kind ? await matches(existing, input) : false
+            if !unchanged {
+                return try await vault.edit(existing.id, kind: kind == existing.kind ? nil : kind, input: input)
             }
             return existing
         }
         let name = component.title.isEmpty ? "Legacy \(component.id)" : "\(component.title) (Legacy)"
-        return try vault.add(kind: kind, name: name, input: input, legacy: Connection.LegacyOrigin(agentID: agentID, componentID: component.id))
+        return try await vault.add(kind: kind, name: name, input: input, legacy: Connection.LegacyOrigin(agentID: agentID, componentID: component.id))
     }
 
     /// True when the stored connection already has these inline values.
-    private func matches(_ connection: Connection, _ input: ConnectionInput) -> Bool {
-        guard let secrets = try? vault.secrets(of: connection.id) else { return false }
+    private func matches(_ connection: Connection, _ input: ConnectionInput) async -> Bool {
+        guard let secrets = try? await vault.secrets(of: connection.id) else { return false }
         for (field, value) in input.text {
             let stored = connection.settings.value(of: field) ?? secrets.value(of: field)
             if stored != value { return false }
@@ -128,11 +131,12 @@ public struct Preflight: Sendable {
     }
 
     /// Fills `{{KEY(NAME)}}` in the fields from the vault's keys.
-    func resolveKeys(_ input: ConnectionInput) throws -> ConnectionInput {
+    func resolveKeys(_ input: ConnectionInput) async throws -> ConnectionInput {
         var input = input
         for (field, value) in input.text where value.contains("{{KEY(") {
             let template = try Template(value)
-            input.text[field] = try template.render(.text, value: { _ in nil }, key: { try vault.keyValue($0) })
+            let keys = await VaultKeySnapshot(vault: vault, names: Set(template.referencedKeys))
+            input.text[field] = try template.render(.text, value: { _ in nil }, key: { try keys.value($0) })
         }
         return input
     }

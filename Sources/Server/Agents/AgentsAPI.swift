@@ -48,7 +48,7 @@ struct AgentsAPI {
         }
         group.get("agents/:name/inspect") { _, context in
             let agent = try await library.load(context.parameters.get("name"), team: try context.requiredTeam())
-            return JSONResponse.make(.ok, try AgentInspection(agent: agent, agentID: AgentInspection.agentID(of: agent),
+            return JSONResponse.make(.ok, try await AgentInspection(agent: agent, agentID: AgentInspection.agentID(of: agent),
                                                               vault: try connections.team(context)).json)
         }
         group.post("agents/:name/run") { request, context in
@@ -102,7 +102,7 @@ struct KeysAPI {
 
     func add(to group: RouterGroup<KeyflowRequestContext>) {
         group.get("keys") { _, context in
-            JSONResponse.make(.ok, .array(try connections.team(context).keyNames().map(JSONValue.string)))
+            JSONResponse.make(.ok, .array(try await connections.team(context).keyNames().map(JSONValue.string)))
         }
         group.put("keys/:name") { request, context in
             let vault = try connections.team(context)
@@ -110,11 +110,11 @@ struct KeysAPI {
             guard let value = try await connections.json(request)["value"]?.stringValue, !value.isEmpty else {
                 throw APIError(.unprocessableContent, "invalid_input", "value is required", field: "value")
             }
-            try vault.setKey(name, value: value)
+            try await vault.setKey(name, value: value)
             return Response(status: .noContent)
         }
         group.delete("keys/:name") { _, context in
-            try connections.team(context).removeKey(context.parameters.get("name") ?? "")
+            try await connections.team(context).removeKey(context.parameters.get("name") ?? "")
             return Response(status: .noContent)
         }
     }

@@ -27,7 +27,7 @@ public struct ListenerLogin: Sendable {
     public func run(_ connectionID: String, timeout: Duration,
                     present: @escaping @Sendable (_ url: String) async throws -> Void) async throws -> Connection {
         let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: publicURL.callbacks)
-        guard try vault.kind(of: try vault.connection(connectionID)).needsUserLogin else {
+        guard try await vault.kind(of: try vault.connection(connectionID)).needsUserLogin else {
             switch try await flows.start(connectionID) {
             case .completed(let connection): return connection
             case .browser: throw FlowError.exchangeFailed("the provider asked for a browser login for a kind that needs none")

@@ -33,7 +33,7 @@ struct AgentsPage {
             let page = "/agents/" + PercentEncoding.encode(name)
             let choice = form["connection"] ?? ""
             // Only the team's own connections can be chosen; another team's id reads as missing.
-            if choice != "legacy", (try? root.forTeam(of: context).connection(choice)) == nil {
+            if choice != "legacy", (try? await root.forTeam(of: context).connection(choice)) == nil {
                 return HTML.redirect(page + "?notice=" + PercentEncoding.encode("There is no connection \(choice) in this team's vault."))
             }
             try await library.selectConnection(agent: name, component: component, choice: choice, team: try context.requiredTeam(),
@@ -162,7 +162,7 @@ struct AgentsPage {
         let agent: Agent
         if let loaded { agent = loaded } else { agent = try await library.load(name, team: vault.team) }
         let agentID = AgentInspection.agentID(of: agent)
-        let inspection = try AgentInspection(agent: agent, agentID: agentID, vault: vault)
+        let inspection = try await AgentInspection(agent: agent, agentID: agentID, vault: vault)
         let sections = inspection.sections.compactMap { section -> SectionView? in
             guard let component = agent.component(section.componentID) else { return nil }
             return oauthSection(section, component: component, vault: vault)

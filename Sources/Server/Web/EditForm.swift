@@ -35,9 +35,9 @@ struct EditForm {
 
     /// - Parameter rejected: a submitted form that did not validate: its values are shown
     ///   again (secrets excepted) with each problem next to its field.
-    func render(_ connection: Connection, csrf: String, rejected: AddDialog.Rejected? = nil) throws -> String {
+    func render(_ connection: Connection, csrf: String, rejected: AddDialog.Rejected? = nil) async throws -> String {
         let kind = try vault.kind(of: connection)
-        let secrets = try vault.secrets(of: connection.id)
+        let secrets = try await vault.secrets(of: connection.id)
         let ids = kind.requiredFields + kind.optionalFields
         let problems = FieldProblems(rejected?.problems ?? [], catalog: vault.catalog, shown: Set(ids + ["name"]))
         let form = rejected?.form

@@ -20,7 +20,7 @@ struct VaultPage {
         router.get("/") { _, _ in HTML.redirect("/vault") }
         router.get("/vault") { request, context in
             let token = CSRF.token(context)
-            return HTML.page(title: "Vault", body: try render(try root.forTeam(of: context), csrf: token),
+            return HTML.page(title: "Vault", body: try await render(try root.forTeam(of: context), csrf: token),
                              viewer: .init(context, csrf: token), notice: Self.query(request)["notice"])
         }
         router.post("/vault/connections") { request, context in
@@ -34,7 +34,7 @@ struct VaultPage {
             let back = target.map { "/agents/" + PercentEncoding.encode($0.agent) } ?? "/vault"
             let connection: Connection
             do {
-                connection = try vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form, catalog: vault.catalog))
+                connection = try await vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form, catalog: vault.catalog))
             } catch VaultError.invalidConnection(let problems) {
                 // The form comes back open, each problem next to its field.
                 let rejected = AddDialog.Rejected(form: form, problems: problems)
@@ -43,7 +43,7 @@ struct VaultPage {
                 if let target {
                     body = try await agentsPage.render(target.agent, vault: vault, csrf: csrf, rejected: rejected)
                 } else {
-                    body = try render(vault, csrf: csrf, rejected: rejected)
+                    body = try await render(vault, csrf: csrf, rejected: rejected)
                 }
                 return HTML.page(title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             } catch {
@@ -60,8 +60,8 @@ struct VaultPage {
                 switch context.parameters.get("action") {
                 case "authenticate": return try await authenticate(id, in: vault, back: "/vault", context: context)
                 case "sign-out": try await SignOut(vault: vault, transport: flows.transport).run(id)
-                case "duplicate": try vault.duplicate(id)
-                case "remove": try vault.remove(id)
+                case "duplicate": try await vault.duplicate(id)
+                case "remove": try await vault.remove(id)
                 default: throw APIError(.notFound, "not_found", "no such action")
                 }
             } catch {
@@ -73,8 +73,8 @@ struct VaultPage {
         router.get("/vault/connections/:id/edit") { request, context in
             let token = CSRF.token(context)
             let vault = try root.forTeam(of: context)
-            let connection = try vault.connection(context.parameters.get("id") ?? "")
-            return HTML.page(title: "Edit \(connection.name)", body: try EditForm(vault: vault).render(connection, csrf: token),
+            let connection = try await vault.connection(context.parameters.get("id") ?? "")
+            return HTML.page(title: "Edit \(connection.name)", body: try await EditForm(vault: vault).render(connection, csrf: token),
                              viewer: .init(context, csrf: token))
         }
         router.post("/vault/connections/:id/edit") { request, context in
@@ -82,11 +82,11 @@ struct VaultPage {
             let id = context.parameters.get("id") ?? ""
             let vault = try root.forTeam(of: context)
             do {
-                try vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form, catalog: vault.catalog))
+                try await vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form, catalog: vault.catalog))
             } catch VaultError.invalidConnection(let problems) {
                 // Nothing was saved; the form comes back with each problem next to its field.
                 let csrf = CSRF.token(context)
-                let body = try EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,
+                let body = try await EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,
                                                              rejected: .init(form: form, problems: problems))
                 return HTML.page(title: "Edit", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             }
@@ -94,14 +94,14 @@ struct VaultPage {
         }
         router.post("/vault/keys") { request, context in
             let form = try await CSRF.checkedForm(request, context)
-            do { try root.forTeam(of: context).setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
+            do { try await root.forTeam(of: context).setKey(form["name"] ?? "", value: form["value"] ?? "") } catch {
                 return HTML.redirect("/vault?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             return HTML.redirect("/vault")
         }
         router.post("/vault/keys/:name/remove") { request, context in
             _ = try await CSRF.checkedForm(request, context)
-            try? root.forTeam(of: context).removeKey(context.parameters.get("name") ?? "")
+            try? await root.forTeam(of: context).removeKey(context.parameters.get("name") ?? "")
             return HTML.redirect("/vault")
         }
     }
@@ -165,16 +165,16 @@ struct VaultPage {
         var addDialog: AddDialog.View
     }
 
-    func render(_ vault: Vault, csrf: String, rejected: AddDialog.Rejected? = nil) throws -> String {
+    func render(_ vault: Vault, csrf: String, rejected: AddDialog.Rejected? = nil) async throws -> String {
         let catalog = vault.catalog
-        let rows = try vault.list().map { connection in
+        let rows = try await vault.list().map { connection in
             Row(id: connection.id, name: connection.name, legacy: connection.isLegacy,
                 kind: catalog.kind(id: connection.kind)?.displayName ?? connection.kind,
                 status: connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? ""),
                 statusClass: connection.status.rawValue,
                 expiry: connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–")
         }
-        let keys = try vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
+        let keys = try await vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
         let view = View(csrf: csrf, connections: rows, keys: keys,
                         addDialog: AddDialog(catalog: catalog, callbacks: flows.publicURL.callbacks).view(csrf: csrf, rejected: rejected))
         return try Templates.render("vault", view)

@@ -63,8 +63,10 @@ public actor TokenBroker {
 
     /// The cached authorization of connection `id` if it is still valid, without reading the
     /// vault (except a version check after a local write or every `revalidateAfter` seconds);
-    /// nil when the caller must go through `credential(for:)`.
-    public nonisolated func cachedAuthorization(for id: String) -> CachedAuthorization? {
+    /// nil when the caller must go through `credential(for:)`. Nonisolated: a fresh entry is
+    /// handed out without waiting for the actor, and the version check awaits the store
+    /// without blocking a thread.
+    public nonisolated func cachedAuthorization(for id: String) async -> CachedAuthorization? {
         guard let entry = cache.entry(id) else { return nil }
         let now = clock().timeIntervalSince1970
         if let until = entry.usableUntil, now >= until {
@@ -73,7 +75,7 @@ public actor TokenBroker {
         }
         let writes = vault.store.localWrites.count
         if writes != entry.writes || now - entry.checkedAt >= policy.revalidateAfter {
-            guard let version = try? vault.store.version(id: id, team: vault.team), version == entry.version else {
+            guard let version = try? await vault.store.version(id: id, team: vault.team), version == entry.version else {
                 cache.remove(id)
                 return nil
             }
@@ -85,7 +87,10 @@ public actor TokenBroker {
     private func obtain(_ id: String, rejected: String?) async throws(BrokerError) -> Credential {
         if rejected != nil { cache.remove(id) }
         if let task = inFlight[id] { return try await value(of: task, id) }
-        if rejected == nil, let credential = try usableCredential(id) { return credential }
+        if rejected == nil, let credential = try await usableCredential(id) { return credential }
+        // Reading the store suspended this actor: another caller may have started the refresh
+        // meanwhile, and a second refresh would spend the rotated refresh token twice.
+        if let task = inFlight[id] { return try await value(of: task, id) }
         let task = Task { try await self.refresh(id, rejected: rejected) }
         inFlight[id] = task
         defer { if inFlight[id] == task { inFlight[id] = nil } }
@@ -99,9 +104,9 @@ public actor TokenBroker {
     }
 
     /// The stored credential if it is usable as is; nil when it must be refreshed first.
-    private func usableCredential(_ id: String) throws(BrokerError) -> Credential? {
+    private func usableCredential(_ id: String) async throws(BrokerError) -> Credential? {
         let writes = vault.store.localWrites.count  // before reading, so a write racing the read is noticed
-        let row = try read(id)
+        let row = try await read(id)
         guard let credential = try credential(from: row, tokens: try tokens(row), needsFresh: false) else { return nil }
         remember(credential, row: row, writes: writes)
         return credential
@@ -150,7 +155,7 @@ public actor TokenBroker {
     private func refresh(_ id: String, rejected: String?) async throws -> Credential {
         while true {
             try Task.checkCancellation()
-            let row = try read(id)
+            let row = try await read(id)
             let tokens = try tokens(row)
             let stale = rejected != nil && tokens?.accessToken == rejected
             if let credential = try credential(from: row, tokens: tokens, needsFresh: stale) { return credential }
@@ -164,7 +169,7 @@ public actor TokenBroker {
             var leased = row
             leased.leaseOwner = owner
             leased.leaseUntil = now + policy.leaseDuration
-            guard try replace(leased, expected: row.version) else { continue }  // lost the race: look again
+            guard try await replace(leased, expected: row.version) else { continue }  // lost the race: look again
             leased.version = row.version + 1
             return try await refreshHoldingLease(leased, tokens: tokens)
         }
@@ -178,7 +183,7 @@ public actor TokenBroker {
         let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
         let isClientCredentials = settings.kind.grantType == .clientCredentials
         guard isClientCredentials || tokens.refreshToken != nil else {
-            _ = try? vault.setStatus(id, .needsReauth, reason: "the access token expired and the provider issued no refresh token",
+            _ = try? await vault.setStatus(id, .needsReauth, reason: "the access token expired and the provider issued no refresh token",
                                  expectedVersion: leased.version)
             throw BrokerError.needsReauth(connection: id, reason: "the access token expired and the provider issued no refresh token")
         }
@@ -196,15 +201,15 @@ public actor TokenBroker {
                 do { try vault.put(fresh, into: &committed) } catch { throw BrokerError.unusable(connection: id, reason: error.message) }
                 committed.updatedAt = clock().timeIntervalSince1970
                 // Persist first: only a stored token is handed out.
-                if try replace(committed, expected: leased.version) { return bearer(fresh) }
+                if try await replace(committed, expected: leased.version) { return bearer(fresh) }
                 // The connection was edited or signed out meanwhile: its new state decides.
-                let current = try read(id)
+                let current = try await read(id)
                 if let credential = try credential(from: current, tokens: try self.tokens(current), needsFresh: false) { return credential }
                 throw BrokerError.needsAuth(connection: id)
             } catch let error as OAuth2Error {
                 lastError = error
                 if error.isPermanent {
-                    _ = try? vault.setStatus(id, .needsReauth, reason: error.description, expectedVersion: leased.version)
+                    _ = try? await vault.setStatus(id, .needsReauth, reason: error.description, expectedVersion: leased.version)
                     throw BrokerError.needsReauth(connection: id, reason: error.description)
                 }
                 if attempt < policy.attempts {
@@ -217,14 +222,14 @@ public actor TokenBroker {
         var released = leased
         released.leaseOwner = nil
         released.leaseUntil = nil
-        _ = try? replace(released, expected: leased.version)
+        _ = try? await replace(released, expected: leased.version)
         throw BrokerError.transient(connection: id, reason: lastError?.description ?? "unknown")
     }
 
     // MARK: - Helpers
 
-    private func read(_ id: String) throws(BrokerError) -> StoredConnection {
-        do { return try vault.stored(id) } catch {
+    private func read(_ id: String) async throws(BrokerError) -> StoredConnection {
+        do { return try await vault.stored(id) } catch {
             throw .unusable(connection: id, reason: error.message)
         }
     }
@@ -239,9 +244,9 @@ public actor TokenBroker {
         }
     }
 
-    private func replace(_ row: StoredConnection, expected: Int64) throws(BrokerError) -> Bool {
+    private func replace(_ row: StoredConnection, expected: Int64) async throws(BrokerError) -> Bool {
         do {
-            let replaced = try vault.store.replace(row, expectedVersion: expected)
+            let replaced = try await vault.store.replace(row, expectedVersion: expected)
             if replaced { vault.store.localWrites.note() }
             return replaced
         } catch {

@@ -98,11 +98,12 @@ public struct MasterKey: Sendable {
     /// Rotates the key file: writes the new key beside the old one, lets `rewrap` re-wrap every
     /// data key in one transaction, then moves the new key into place. A failure before the
     /// commit leaves the old key in use; a crash after it is finished by the next `Vault.open`.
-    public static func rotateFile(home: KeyflowHome, to newKey: MasterKey, rewrap: (MasterKey) throws(VaultError) -> Void) throws(VaultError) {
+    public static func rotateFile(home: KeyflowHome, to newKey: MasterKey,
+                                  rewrap: (MasterKey) async throws(VaultError) -> Void) async throws(VaultError) {
         let pending = pendingPath(home: home)
         do { try write(newKey, to: pending) } catch { throw .masterKey("cannot write \(pending.path): \(error)") }
         do {
-            try rewrap(newKey)
+            try await rewrap(newKey)
         } catch {
             try? FileManager.default.removeItem(at: pending)
             throw error

@@ -34,9 +34,9 @@ public actor AuthorizationFlows {
     /// Starts a login for `connectionID`; only a callback whose presenter `binding` admits
     /// finishes it (by default the CLI's own listener, which a server never presents as).
     public func start(_ connectionID: String, boundTo binding: LoginBinding = .listener) async throws -> Started {
-        let connection = try vault.connection(connectionID)
+        let connection = try await vault.connection(connectionID)
         let settings = try vault.effectiveSettings(of: connection)
-        let secrets = try vault.secrets(of: connectionID)
+        let secrets = try await vault.secrets(of: connectionID)
         try await pending.purge()
         switch (settings.kind.protocol, settings.kind.grantType) {
         case (.oauth2, .clientCredentials):
@@ -47,7 +47,7 @@ public actor AuthorizationFlows {
             } catch {
                 throw FlowError.exchangeFailed(error.description)
             }
-            return .completed(try vault.storeTokens(connectionID, ConnectionTokens(token), expectedVersion: connection.version))
+            return .completed(try await vault.storeTokens(connectionID, ConnectionTokens(token), expectedVersion: connection.version))
         case (.oauth2, _):
             let state = SecureRandom.token()  // 256 bits, URL-safe
             let pkce = settings.usesPKCE ? PKCE() : nil
@@ -85,9 +85,9 @@ public actor AuthorizationFlows {
             guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
             guard let entry = try await pending.take(key: key) else { throw FlowError.unknownLogin }
             let temporary = OAuth1Client.TokenPair(token: token, secret: secret)
-            let connection = try current(entry)
+            let connection = try await current(entry)
             let settings = try vault.effectiveSettings(of: connection)
-            let client = try oauth1Client(settings, try vault.secrets(of: connection.id))
+            let client = try oauth1Client(settings, try await vault.secrets(of: connection.id))
             let pair: OAuth1Client.TokenPair
             do {
                 let verifier = try OAuth1Client.parseCallback(query: query, expected: temporary)
@@ -97,7 +97,7 @@ public actor AuthorizationFlows {
             } catch {
                 throw FlowError.exchangeFailed(error.description)
             }
-            return try vault.storeTokens(connection.id, ConnectionTokens(accessToken: pair.token, tokenSecret: pair.secret,
+            return try await vault.storeTokens(connection.id, ConnectionTokens(accessToken: pair.token, tokenSecret: pair.secret,
                                                                          extra: pair.extra.isEmpty ? nil : pair.extra),
                                          expectedVersion: entry.connectionVersion)
         }
@@ -108,18 +108,18 @@ public actor AuthorizationFlows {
         guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
         guard let entry = try await pending.take(key: state) else { throw FlowError.unknownLogin }
         let pkce = verifier.flatMap(PKCE.init(verifier:))
-        let connection = try current(entry)
+        let connection = try await current(entry)
         switch try AuthorizationCallback.parse(query: query, expectedState: state) {
         case .denied(let error, let description):
             throw FlowError.denied(error: error, description: description)
         case .code(let code):
             let settings = try vault.effectiveSettings(of: connection)
-            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: try vault.secrets(of: connection.id),
+            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: try await vault.secrets(of: connection.id),
                                                                                   redirectURI: redirectURI),
                                       transport: transport)
             let token: OAuth2Token
             do { token = try await client.exchange(code: code, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
-            return try vault.storeTokens(connection.id, ConnectionTokens(token), expectedVersion: entry.connectionVersion)
+            return try await vault.storeTokens(connection.id, ConnectionTokens(token), expectedVersion: entry.connectionVersion)
         }
     }
 
@@ -128,8 +128,8 @@ public actor AuthorizationFlows {
         get async { (try? await pending.any()) ?? false }
     }
 
-    private func current(_ entry: PendingLogins.Login) throws -> Connection {
-        let connection = try vault.connection(entry.connectionID)
+    private func current(_ entry: PendingLogins.Login) async throws -> Connection {
+        let connection = try await vault.connection(entry.connectionID)
         guard connection.version == entry.connectionVersion else { throw FlowError.connectionChanged }
         return connection
     }

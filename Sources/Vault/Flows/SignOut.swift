@@ -14,19 +14,19 @@ public struct SignOut: Sendable {
     /// Returns a note on the revocation (done, not possible, or failed), nil without tokens.
     @discardableResult
     public func run(_ id: String) async throws -> String? {
-        let connection = try vault.connection(id)
+        let connection = try await vault.connection(id)
         let note: String?
-        if let tokens = try vault.tokens(of: id) {
+        if let tokens = try await vault.tokens(of: id) {
             note = await revoke(connection, tokens)
         } else {
             note = nil
         }
-        try vault.dropTokens(id)
+        try await vault.dropTokens(id)
         return note
     }
 
     private func revoke(_ connection: Connection, _ tokens: ConnectionTokens) async -> String {
-        guard let settings = try? vault.effectiveSettings(of: connection), let secrets = try? vault.secrets(of: connection.id) else {
+        guard let settings = try? vault.effectiveSettings(of: connection), let secrets = try? await vault.secrets(of: connection.id) else {
             return "the tokens were dropped without revocation (settings unreadable)"
         }
         guard settings.revocationURL != nil else { return "the provider has no revocation endpoint; the tokens were dropped locally" }

@@ -113,8 +113,8 @@ public final class SQLiteVaultStore: VaultStore {
         return migrator
     }
 
-    public func insert(_ connection: StoredConnection) throws(VaultError) {
-        try write { db in
+    public func insert(_ connection: StoredConnection) async throws(VaultError) {
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO connections (id, team, name, kind, settings, key_id, wrapped_key, secrets, tokens, status,
                     status_reason, token_expires_at, version, created_at, updated_at, legacy_agent_id, legacy_component_id,
@@ -124,29 +124,29 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func fetch(id: String, team: String) throws(VaultError) -> StoredConnection? {
-        try read { db in
+    public func fetch(id: String, team: String) async throws(VaultError) -> StoredConnection? {
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM connections WHERE id = ? AND team = ?", arguments: [id, team]).map(Self.connection)
         }
     }
 
-    public func list(team: String) throws(VaultError) -> [StoredConnection] {
-        try read { db in
+    public func list(team: String) async throws(VaultError) -> [StoredConnection] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM connections WHERE team = ? ORDER BY name, created_at", arguments: [team])
                 .map(Self.connection)
         }
     }
 
-    public func fetchLegacy(team: String, agentID: String, componentID: String) throws(VaultError) -> StoredConnection? {
-        try read { db in
+    public func fetchLegacy(team: String, agentID: String, componentID: String) async throws(VaultError) -> StoredConnection? {
+        try await read { db in
             try Row.fetchOne(db, sql: """
                 SELECT * FROM connections WHERE team = ? AND legacy_agent_id = ? AND legacy_component_id = ?
                 """, arguments: [team, agentID, componentID]).map(Self.connection)
         }
     }
 
-    public func replace(_ connection: StoredConnection, expectedVersion: Int64) throws(VaultError) -> Bool {
-        try write { db in
+    public func replace(_ connection: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool {
+        try await write { db in
             var row = connection
             row.version = expectedVersion + 1
             try db.execute(sql: """
@@ -162,21 +162,21 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func delete(id: String, team: String) throws(VaultError) -> Bool {
-        try write { db in
+    public func delete(id: String, team: String) async throws(VaultError) -> Bool {
+        try await write { db in
             try db.execute(sql: "DELETE FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
             return db.changesCount == 1
         }
     }
 
-    public func version(id: String, team: String) throws(VaultError) -> Int64? {
-        try read { db in
+    public func version(id: String, team: String) async throws(VaultError) -> Int64? {
+        try await read { db in
             try Int64.fetchOne(db, sql: "SELECT version FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
         }
     }
 
-    public func putKey(_ key: StoredKey) throws(VaultError) {
-        try write { db in
+    public func putKey(_ key: StoredKey) async throws(VaultError) {
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO vault_keys (team, name, key_id, wrapped_key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (team, name) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
@@ -185,33 +185,33 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func fetchKey(team: String, name: String) throws(VaultError) -> StoredKey? {
-        try read { db in
+    public func fetchKey(team: String, name: String) async throws(VaultError) -> StoredKey? {
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name]).map(Self.key)
         }
     }
 
-    public func listKeys(team: String) throws(VaultError) -> [StoredKey] {
-        try read { db in
+    public func listKeys(team: String) async throws(VaultError) -> [StoredKey] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM vault_keys WHERE team = ? ORDER BY name", arguments: [team]).map(Self.key)
         }
     }
 
-    public func deleteKey(team: String, name: String) throws(VaultError) -> Bool {
-        try write { db in
+    public func deleteKey(team: String, name: String) async throws(VaultError) -> Bool {
+        try await write { db in
             try db.execute(sql: "DELETE FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name])
             return db.changesCount == 1
         }
     }
 
-    public func masterKeyIDs() throws(VaultError) -> Set<String> {
-        try read { db in
+    public func masterKeyIDs() async throws(VaultError) -> Set<String> {
+        try await read { db in
             Set(try String.fetchAll(db, sql: "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys"))
         }
     }
 
-    public func rewrapAll(_ rewrap: (String, String, Data) throws -> (Data, String)) throws(VaultError) {
-        try write { db in
+    public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String)) async throws(VaultError) {
+        try await write { db in
             for row in try Row.fetchAll(db, sql: "SELECT id, team, wrapped_key FROM connections") {
                 let (wrapped, keyID) = try rewrap(row["team"], row["id"], row["wrapped_key"])
                 try db.execute(sql: "UPDATE connections SET wrapped_key = ?, key_id = ?, version = version + 1 WHERE id = ?",
@@ -227,10 +227,24 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: - Plumbing
 
+    /// GRDB's async read: the caller's task waits without blocking a thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError) -> T {
+        do { return try await pool.read(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+    }
+
+    /// GRDB's async write, in one transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError) -> T {
+        do { return try await pool.write(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+    }
+
+    /// Blocking reads and writes, left only for the users and sessions until they move to an
+    /// async store of their own: they must not be called where async reads run at once.
+    @_disfavoredOverload
     func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
         do { return try pool.read(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
     }
 
+    @_disfavoredOverload
     func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
         do { return try pool.write(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
     }

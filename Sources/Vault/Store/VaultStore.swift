@@ -41,32 +41,8 @@ public struct StoredKey: Sendable, Equatable {
     public var updatedAt: Double
 }
 
-/// Where the Vault keeps its rows. Every connection update is a compare-and-swap on
-/// `version`, so any store with transactions (SQLite, PostgreSQL) can implement it and
-/// several processes can share one vault.
-public protocol VaultStore: LoginStore {
-    func insert(_ connection: StoredConnection) throws(VaultError)
-    func fetch(id: String, team: String) throws(VaultError) -> StoredConnection?
-    func list(team: String) throws(VaultError) -> [StoredConnection]
-    func fetchLegacy(team: String, agentID: String, componentID: String) throws(VaultError) -> StoredConnection?
-    /// Writes `connection` with `version = expectedVersion + 1` if the stored version is still
-    /// `expectedVersion`; returns false (and writes nothing) otherwise.
-    func replace(_ connection: StoredConnection, expectedVersion: Int64) throws(VaultError) -> Bool
-    func delete(id: String, team: String) throws(VaultError) -> Bool
-    /// The current version alone: a cheap way to check a cached copy is still current.
-    func version(id: String, team: String) throws(VaultError) -> Int64?
-
-    func putKey(_ key: StoredKey) throws(VaultError)
-    func fetchKey(team: String, name: String) throws(VaultError) -> StoredKey?
-    func listKeys(team: String) throws(VaultError) -> [StoredKey]
-    func deleteKey(team: String, name: String) throws(VaultError) -> Bool
-
-    /// The writes made through this store instance in this process (cached credentials check
-    /// their version again after each).
-    var localWrites: LocalWriteCounter { get }
-
-    /// The master key ids the stored rows were wrapped with.
-    func masterKeyIDs() throws(VaultError) -> Set<String>
-    /// Re-wraps every data key (connections and vault keys) in one transaction: all or none.
-    func rewrapAll(_ rewrap: (_ team: String, _ owner: String, _ wrapped: Data) throws -> (Data, String)) throws(VaultError)
+/// Where the Vault keeps its rows, split by concern: connections (`ConnectionStore`), vault
+/// keys (`KeyStore`) and logins in progress (`LoginStore`), each async with plain values, so
+/// a PostgreSQL store implements them as well as the SQLite one.
+public protocol VaultStore: ConnectionStore, KeyStore, LoginStore {
 }

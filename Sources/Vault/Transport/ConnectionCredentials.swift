@@ -25,7 +25,7 @@ public struct ConnectionCredentials: Sendable {
         let credential: Credential
         let bodyHash: Bool
         var signer: OAuth1Signer?
-        if rejected == nil, let cached = broker.cachedAuthorization(for: id) {
+        if rejected == nil, let cached = await broker.cachedAuthorization(for: id) {
             // The common case: a valid token in memory; nothing is read or opened.
             try Self.check(url, allowed: cached.allowedOrigins, connection: id, name: cached.name)
             credential = cached.credential
@@ -33,7 +33,7 @@ public struct ConnectionCredentials: Sendable {
             signer = cached.signer
         } else {
             let vault = broker.vault
-            let row = try vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
+            let row = try await vault.stored(id)  // settings only: the secrets stay sealed until the broker needs them
             let settings = try vault.effectiveSettings(of: row)
             // Checked before the broker is asked, so a wrong host never causes a refresh.
             try Self.check(url, allowed: settings.allowedOrigins, connection: row.id, name: row.name)

@@ -11,8 +11,8 @@ struct AgentsCommand: AsyncParsableCommand {
         subcommands: [AgentsImportCommand.self, AgentsExportCommand.self, AgentsListCommand.self])
 
     /// The vault's agent store.
-    static func store() throws -> any AgentStore {
-        let vault = try VaultSession.open()
+    static func store() async throws -> any AgentStore {
+        let vault = try await VaultSession.open()
         guard let store = vault.store as? any AgentStore else { throw CommandFailure("this vault's store keeps no agents") }
         return store
     }
@@ -34,7 +34,7 @@ struct AgentsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let team = try AgentsCommand.team(team)
-        let store = try AgentsCommand.store()
+        let store = try await AgentsCommand.store()
         let agents = try await VaultSession.run { () async throws -> [StoredAgent] in
             var agents: [StoredAgent] = []
             for name in try await store.agentNames(team: team) {

@@ -13,7 +13,7 @@ struct AgentsExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let team = try AgentsCommand.team(team)
-        let store = try AgentsCommand.store()
+        let store = try await AgentsCommand.store()
         let folder = URL(fileURLWithPath: directory)
         let written = try await VaultSession.run { () async throws -> Int in
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -17,7 +17,7 @@ struct AgentsImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let team = try AgentsCommand.team(team)
-        let store = try AgentsCommand.store()
+        let store = try await AgentsCommand.store()
         let report = try await VaultSession.run {
             try await AgentImport.run(directory: URL(fileURLWithPath: directory), team: team, store: store, changedBy: "import")
         }

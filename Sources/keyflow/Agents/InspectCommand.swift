@@ -4,16 +4,16 @@ import Vault
 
 /// `keyflow inspect AGENT`: for every APICall, what its OAuth section resolves to and the
 /// choices the builder's dropdown would offer.
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show each APICall's OAuth section and its choices.")
     @Argument(help: "The .smyth agent file.") var agent: String
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
-        let vault = try VaultSession.open()
-        let inspection = try VaultSession.run { try AgentInspection(agent: loaded, agentID: AgentInspection.agentID(of: loaded), vault: vault) }
+        let vault = try await VaultSession.open()
+        let inspection = try await VaultSession.run { try await AgentInspection(agent: loaded, agentID: AgentInspection.agentID(of: loaded), vault: vault) }
         if json {
             print(JSONWriter.string(inspection.json, pretty: true))
             return

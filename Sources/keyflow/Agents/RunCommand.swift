@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         let limits = runLimits.limits
         let transport = AsyncHTTPTransport(maxResponseBytes: 64 << 20)
         defer { Task { try? await transport.shutdown() } }
-        let vault = AgentSession.needsVault(loaded) ? try VaultSession.open() : nil
+        let vault = AgentSession.needsVault(loaded) ? try await VaultSession.open() : nil
         var login: (@Sendable (Connection) async throws -> Void)?
         if let vault, !nonInteractive {
             login = { connection in try await InteractiveLogin.run(connection, vault: vault, transport: transport) }

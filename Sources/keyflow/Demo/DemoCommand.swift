@@ -47,14 +47,14 @@ struct DemoCommand: AsyncParsableCommand {
     private func demo(sandboxURL: String, state: SandboxState, directory: URL) async throws {
         let callbackPort = try VaultSession.run { try FreePort.find() }
         let home = KeyflowHome(directory: directory)
-        let vault = try VaultSession.run { try Vault.open(home: home).vault }
+        let vault = try await VaultSession.run { try await Vault.open(home: home).vault }
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
 
         // 2. A saved connection, logged in through the real flow.
         let clientSecret = state.clientSecret
-        let connection = try VaultSession.run {
-            try vault.add(kind: "custom-oauth2", name: "Demo sandbox", input: ConnectionInput(
+        let connection = try await VaultSession.run {
+            try await vault.add(kind: "custom-oauth2", name: "Demo sandbox", input: ConnectionInput(
                 text: ["clientID": state.clientID, "clientSecret": clientSecret, "authorizationURL": sandboxURL + "/authorize",
                        "tokenURL": sandboxURL + "/token"], scopes: ["projects.read"], pkce: true))
         }
@@ -83,7 +83,8 @@ struct DemoCommand: AsyncParsableCommand {
         let broker = TokenBroker(vault: vault, transport: transport)
         let prepared = try AgentPreparer.prepare(loaded, connections: Dictionary(uniqueKeysWithValues: loaded.components
             .filter { $0.type == "APICall" }.map { ($0.id, connection.id) }))
-        let environment = RunEnvironment(variables: loaded.variables, keys: { try vault.keyValue($0) }, http: transport, broker: broker)
+        let keys = await VaultKeySnapshot(vault: vault, names: AgentSession.keyNames(in: loaded))
+        let environment = RunEnvironment(variables: loaded.variables, keys: { try keys.value($0) }, http: transport, broker: broker)
         say("4. Running \(loaded.name ?? "the agent") (\(loaded.components.count) components)...")
         let result: RunResult
         do {

@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try VaultSession.open()
+        let vault = try await VaultSession.open()
         let accounts = try VaultSession.run { try vault.accounts }
         let publicURL = VaultSession.publicURL
         let hasUsers = try await VaultSession.run { !(try await accounts.users().isEmpty) }

@@ -13,7 +13,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "The team; everyone in a team shares its connections.") var team: String
 
         func run() async throws {
-            let vault = try VaultSession.open()
+            let vault = try await VaultSession.open()
             let (user, token) = try await VaultSession.run { try await Users.add(name: name, team: team, store: vault.accounts) }
             print(token)
             print("Added \(user.name) to team \(user.team). The token above is shown once; only its hash is stored.")
@@ -25,7 +25,7 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List users and their teams (never tokens).")
 
         func run() async throws {
-            let vault = try VaultSession.open()
+            let vault = try await VaultSession.open()
             for user in try await VaultSession.run({ try await vault.accounts.users() }) { print("\(user.id)  \(user.team)  \(user.name)") }
         }
     }
@@ -38,7 +38,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "The user's team, when several users share the name.") var team: String?
 
         func run() async throws {
-            let vault = try VaultSession.open()
+            let vault = try await VaultSession.open()
             let (user, token) = try await VaultSession.run {
                 let accounts = try vault.accounts
                 let user = try await Users.find(name, team: team, store: accounts)
@@ -55,7 +55,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "The user's team, when several users share the name.") var team: String?
 
         func run() async throws {
-            let vault = try VaultSession.open()
+            let vault = try await VaultSession.open()
             let user = try await VaultSession.run {
                 let accounts = try vault.accounts
                 let user = try await Users.find(name, team: team, store: accounts)

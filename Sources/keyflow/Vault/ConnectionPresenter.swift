@@ -39,10 +39,10 @@ struct ConnectionPresenter {
 
     /// Every setting with its effective value (defaults marked), masked secrets, status,
     /// token expiry and the callback URL to register at the provider.
-    func details(_ connection: Connection) throws -> [(String, String)] {
+    func details(_ connection: Connection) async throws -> [(String, String)] {
         let settings = try vault.effectiveSettings(of: connection)
-        let secrets = try vault.secrets(of: connection.id)
-        let tokens = try vault.tokens(of: connection.id)
+        let secrets = try await vault.secrets(of: connection.id)
+        let tokens = try await vault.tokens(of: connection.id)
         var rows: [(String, String)] = [
             ("ID", connection.id), ("Name", connection.name),
             ("Kind", "\(settings.kind.displayName) (\(connection.kind))"),
@@ -104,16 +104,16 @@ struct ConnectionPresenter {
         return SecretMask.mask(secret)
     }
 
-    func detailsText(_ connection: Connection) throws -> String {
-        let rows = try details(connection)
+    func detailsText(_ connection: Connection) async throws -> String {
+        let rows = try await details(connection)
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
     }
 
-    func detailsJSON(_ connection: Connection) throws -> JSONOutput {
+    func detailsJSON(_ connection: Connection) async throws -> JSONOutput {
         let settings = try vault.effectiveSettings(of: connection)
-        let secrets = try vault.secrets(of: connection.id)
-        let tokens = try vault.tokens(of: connection.id)
+        let secrets = try await vault.secrets(of: connection.id)
+        let tokens = try await vault.tokens(of: connection.id)
         var pairs: [(String, JSONOutput)] = []
         if case .object(let summary) = summaryJSON(connection) { pairs = summary }
         func string(_ value: String?) -> JSONOutput { value.map(JSONOutput.string) ?? .null }

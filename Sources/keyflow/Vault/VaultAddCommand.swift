@@ -2,7 +2,7 @@ import ArgumentParser
 import Vault
 
 /// `keyflow vault add KIND --name NAME ...`: prints the new id on the first line.
-struct VaultAddCommand: ParsableCommand {
+struct VaultAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a connection (see keyflow vault providers for the kinds and their fields).",
         discussion: "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID.")
@@ -13,10 +13,10 @@ struct VaultAddCommand: ParsableCommand {
     @OptionGroup var fields: ConnectionOptions
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
-        let vault = try VaultSession.open()
+    func run() async throws {
+        let vault = try await VaultSession.open()
         let input = try fields.input(catalog: vault.catalog)
-        let connection = try VaultSession.run { try vault.add(kind: kind, name: name, input: input) }
+        let connection = try await VaultSession.run { try await vault.add(kind: kind, name: name, input: input) }
         let presenter = ConnectionPresenter(vault: vault)
         if json {
             print(presenter.summaryJSON(connection))

@@ -25,11 +25,11 @@ struct VaultAuthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try VaultSession.open()
+        let vault = try await VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let login = ListenerLogin(vault: vault, transport: transport, publicURL: VaultSession.publicURL)
-        let connection = try VaultSession.run { try vault.connection(id) }
+        let connection = try await VaultSession.run { try await vault.connection(id) }
         let kind = try VaultSession.run { try vault.kind(of: connection) }
         let noBrowser = self.noBrowser
         let done = try await VaultSession.run {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Vault
 
 /// `keyflow vault edit ID [flags]`: changing what authentication depends on drops the tokens.
-struct VaultEditCommand: ParsableCommand {
+struct VaultEditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit", abstract: "Change a connection's name, kind or fields.",
         discussion: """
@@ -15,12 +15,12 @@ struct VaultEditCommand: ParsableCommand {
     @Option(help: "A new kind.") var kind: String?
     @OptionGroup var fields: ConnectionOptions
 
-    func run() throws {
-        let vault = try VaultSession.open()
+    func run() async throws {
+        let vault = try await VaultSession.open()
         let input = try fields.input(catalog: vault.catalog)
         guard name != nil || kind != nil || !input.isEmpty else { throw CLIError("nothing to change: give --name, --kind or a field flag") }
-        let before = try VaultSession.run { try vault.connection(id) }
-        let after = try VaultSession.run { try vault.edit(id, name: name, kind: kind, input: input) }
+        let before = try await VaultSession.run { try await vault.connection(id) }
+        let after = try await VaultSession.run { try await vault.edit(id, name: name, kind: kind, input: input) }
         print("Updated \"\(after.name)\" (\(after.id)).")
         if before.hasTokens && !after.hasTokens {
             print("Its authentication settings or allowed hosts changed, so it was signed out: run keyflow vault auth \(after.id)")

@@ -3,57 +3,57 @@ import Foundation
 import Vault
 
 /// `keyflow vault keys`: named secrets for `{{KEY(NAME)}}` templates.
-struct VaultKeysCommand: ParsableCommand {
+struct VaultKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Named secrets for {{KEY(NAME)}} templates.",
         subcommands: [Set.self, List.self, Remove.self, Import.self])
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a key; the value is read from standard input.")
         @Argument(help: "The key name.") var name: String
 
-        func run() throws {
-            let vault = try VaultSession.open()
+        func run() async throws {
+            let vault = try await VaultSession.open()
             guard let value = readLine(strippingNewline: true), !value.isEmpty else {
                 throw CLIError("keys set \(name): give the value on standard input (echo \"$VALUE\" | keyflow vault keys set \(name))")
             }
-            try VaultSession.run { try vault.setKey(name, value: value) }
+            try await VaultSession.run { try await vault.setKey(name, value: value) }
             print("Set key \(name).")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List key names (never values).")
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            let vault = try VaultSession.open()
-            let names = try VaultSession.run { try vault.keyNames() }
+        func run() async throws {
+            let vault = try await VaultSession.open()
+            let names = try await VaultSession.run { try await vault.keyNames() }
             if json { print(JSONOutput.array(names.map(JSONOutput.string))) } else { names.forEach { print($0) } }
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a key.")
         @Argument(help: "The key name.") var name: String
 
-        func run() throws {
-            let vault = try VaultSession.open()
-            try VaultSession.run { try vault.removeKey(name) }
+        func run() async throws {
+            let vault = try await VaultSession.open()
+            try await VaultSession.run { try await vault.removeKey(name) }
             print("Removed key \(name).")
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a SmythOS vault file: {\"<team>\": {\"NAME\": \"value\"}}.")
         @Argument(help: "The JSON file.") var file: String
         @Option(help: "The team in the file to import (needed when it has several).") var fromTeam: String?
 
-        func run() throws {
-            let vault = try VaultSession.open()
+        func run() async throws {
+            let vault = try await VaultSession.open()
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): the file cannot be read") }
-            let names = try VaultSession.run { () throws -> [String] in
-                do { return try vault.importKeys(json: data, fromTeam: fromTeam) } catch {
+            let names = try await VaultSession.run { () async throws -> [String] in
+                do { return try await vault.importKeys(json: data, fromTeam: fromTeam) } catch {
                     if case VaultError.invalidInput(let problems) = error { throw VaultError.invalidInput(problems.map { "\(file): \($0)" }) }
                     throw error
                 }

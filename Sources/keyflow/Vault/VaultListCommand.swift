@@ -2,13 +2,13 @@ import ArgumentParser
 import Vault
 
 /// `keyflow vault list`: id, name, kind, status, expiry and badges (Legacy).
-struct VaultListCommand: ParsableCommand {
+struct VaultListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the connections.")
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
-        let vault = try VaultSession.open()
-        let connections = try VaultSession.run { try vault.list() }
+    func run() async throws {
+        let vault = try await VaultSession.open()
+        let connections = try await VaultSession.run { try await vault.list() }
         let presenter = ConnectionPresenter(vault: vault)
         if json {
             print(JSONOutput.array(connections.map(presenter.summaryJSON)))

@@ -14,7 +14,7 @@ struct VaultMigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
-        let vault = try VaultSession.open()
+        let vault = try await VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let preflight = Preflight(vault: vault, broker: TokenBroker(vault: vault, transport: transport), login: nil)
@@ -22,9 +22,9 @@ struct VaultMigrateCommand: AsyncParsableCommand {
         var migrated: [String: Connection] = [:]
         for component in loaded.components where component.type == "APICall" {
             guard case .legacy(let kind, let input) = OAuthSection(data: component.data, catalog: vault.catalog) else { continue }
-            let legacy = try VaultSession.run { try preflight.legacyConnection(agentID: agentID, component: component, kind: kind, input: input) }
+            let legacy = try await VaultSession.run { try await preflight.legacyConnection(agentID: agentID, component: component, kind: kind, input: input) }
             let name = legacy.name.hasSuffix(" (Legacy)") ? String(legacy.name.dropLast(" (Legacy)".count)) : legacy.name
-            migrated[component.id] = try VaultSession.run { try vault.promoteLegacy(legacy.id, name: name) }
+            migrated[component.id] = try await VaultSession.run { try await vault.promoteLegacy(legacy.id, name: name) }
         }
         guard !migrated.isEmpty else {
             print("\(agent) has no Legacy OAuth sections; nothing to do.")

@@ -2,14 +2,14 @@ import ArgumentParser
 import Vault
 
 /// `keyflow vault remove ID`: deletes the connection and its secrets.
-struct VaultRemoveCommand: ParsableCommand {
+struct VaultRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete a connection with its secrets and tokens.")
     @Argument(help: "The connection id.") var id: String
 
-    func run() throws {
-        let vault = try VaultSession.open()
-        let connection = try VaultSession.run { try vault.connection(id) }
-        try VaultSession.run { try vault.remove(id) }
+    func run() async throws {
+        let vault = try await VaultSession.open()
+        let connection = try await VaultSession.run { try await vault.connection(id) }
+        try await VaultSession.run { try await vault.remove(id) }
         print("Removed \"\(connection.name)\" (\(connection.id)).")
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Vault
 
 /// `keyflow vault rotate-key`: re-wraps every data key under a new master key, in one transaction.
-struct VaultRotateKeyCommand: ParsableCommand {
+struct VaultRotateKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-key", abstract: "Re-wrap every data key under a new master key.",
         discussion: """
@@ -12,8 +12,8 @@ struct VaultRotateKeyCommand: ParsableCommand {
             and switch KEYFLOW_MASTER_KEY to it afterwards.
             """)
 
-    func run() throws {
-        let vault = try VaultSession.open()
+    func run() async throws {
+        let vault = try await VaultSession.open()
         let home = vault.home
         let environment = ProcessInfo.processInfo.environment
         let newKey: MasterKey
@@ -25,10 +25,10 @@ struct VaultRotateKeyCommand: ParsableCommand {
             newKey = MasterKey.generate()
         }
         if home.masterKeyFromEnvironment != nil {
-            try VaultSession.run { try vault.rewrapAll(with: newKey) }
+            try await VaultSession.run { try await vault.rewrapAll(with: newKey) }
             print("Re-wrapped the vault under key \(newKey.id). Now set KEYFLOW_MASTER_KEY to the value of KEYFLOW_NEW_MASTER_KEY.")
         } else {
-            try VaultSession.run { try MasterKey.rotateFile(home: home, to: newKey) { key throws(VaultError) in try vault.rewrapAll(with: key) } }
+            try await VaultSession.run { try await MasterKey.rotateFile(home: home, to: newKey) { key throws(VaultError) in try await vault.rewrapAll(with: key) } }
             print("Re-wrapped the vault under a new master key (id \(newKey.id)) in \(home.masterKeyPath.path). Back it up; the old key no longer opens the vault.")
         }
     }

@@ -2,17 +2,17 @@ import ArgumentParser
 import Vault
 
 /// `keyflow vault show ID`: settings, masked secrets, status, expiry and the callback URL.
-struct VaultShowCommand: ParsableCommand {
+struct VaultShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a connection (secrets masked).")
     @Argument(help: "The connection id.") var id: String
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
-        let vault = try VaultSession.open()
+    func run() async throws {
+        let vault = try await VaultSession.open()
         let presenter = ConnectionPresenter(vault: vault)
-        try VaultSession.run {
-            let connection = try vault.connection(id)
-            print(json ? try presenter.detailsJSON(connection).description : try presenter.detailsText(connection))
+        try await VaultSession.run {
+            let connection = try await vault.connection(id)
+            print(json ? try await presenter.detailsJSON(connection).description : try await presenter.detailsText(connection))
         }
     }
 }

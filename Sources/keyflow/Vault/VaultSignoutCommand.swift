@@ -9,11 +9,11 @@ struct VaultSignoutCommand: AsyncParsableCommand {
     @Argument(help: "The connection id.") var id: String
 
     func run() async throws {
-        let vault = try VaultSession.open()
+        let vault = try await VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let revoked = try await VaultSession.run { try await SignOut(vault: vault, transport: transport).run(id) }
-        let connection = try VaultSession.run { try vault.connection(id) }
+        let connection = try await VaultSession.run { try await vault.connection(id) }
         print("Signed out \"\(connection.name)\" (\(connection.id)); status \(connection.status.rawValue).")
         if let revoked { print(revoked) }
     }

@@ -20,7 +20,7 @@ struct VaultTestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try VaultSession.open()
+        let vault = try await VaultSession.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let authorized = AuthorizingTransport(

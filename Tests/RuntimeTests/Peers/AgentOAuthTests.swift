@@ -27,12 +27,12 @@ import Vault
         }
 
         var environment: [String: String] { ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": publicURL] }
-        func vault() throws -> Vault { try Vault.open(home: home).vault }
+        func vault() async throws -> Vault { try await Vault.open(home: home).vault }
 
         /// Adds a custom OAuth 2.0 connection to the peer and logs it in.
         func loggedInConnection(name: String = "Peer") async throws -> String {
-            let vault = try vault()
-            let id = try vault.add(kind: "custom-oauth2", name: name, input: peerInput()).id
+            let vault = try await vault()
+            let id = try await vault.add(kind: "custom-oauth2", name: name, input: peerInput()).id
             try await logIn(id, vault: vault)
             return id
         }
@@ -94,7 +94,7 @@ import Vault
         #expect(result.status == 0, "\(result.stderr)")
         let output = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect((output?["A"] as? [String: Any])?["sub"] as? String == "alice")
-        let access = try #require(try setup.vault().tokens(of: id)?.accessToken)
+        let access = try #require(try await setup.vault().tokens(of: id)?.accessToken)
         #expect(!result.stdout.contains(access) && !result.stderr.contains(access))
 
         // The trace has each step's status, time and the redacted exchange, never the token.
@@ -119,14 +119,14 @@ import Vault
         let first = try setup.run(agent)
         #expect(first.status == 1)
         #expect(first.stderr.contains("pre-flight") && first.stderr.contains("not authenticated"))
-        let vault = try setup.vault()
-        let legacy = try #require(try vault.legacyConnection(agentID: "agent-1", componentID: "A"))
+        let vault = try await setup.vault()
+        let legacy = try #require(try await vault.legacyConnection(agentID: "agent-1", componentID: "A"))
         #expect(legacy.isLegacy && legacy.kind == "custom-oauth2" && legacy.name == "Call A (Legacy)")
         let list = try KeyflowCLI.run(["vault", "list"], environment: setup.environment)
         #expect(list.stdout.contains(legacy.id) && list.stdout.contains("Legacy"))
         // A second run finds the same Legacy connection; after a login it runs.
         _ = try setup.run(agent)
-        #expect(try vault.list().count == 1)
+        #expect(try await vault.list().count == 1)
         try await setup.logIn(legacy.id, vault: vault)
         let second = try setup.run(agent)
         #expect(second.status == 0, "\(second.stderr)")
@@ -140,7 +140,7 @@ import Vault
         let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)])
         let migrated = try KeyflowCLI.run(["vault", "migrate", agent], environment: setup.environment)
         #expect(migrated.status == 0, "\(migrated.stderr)")
-        let connection = try #require(try setup.vault().list().first)
+        let connection = try #require(try await setup.vault().list().first)
         #expect(!connection.isLegacy && connection.name == "Call A")
         #expect(migrated.stdout.contains("A: now uses \(connection.id)"))
         let rewritten = try String(contentsOfFile: agent, encoding: .utf8)
@@ -153,16 +153,16 @@ import Vault
 
     @Test func addNewCreatesOnceLogsInAndSaves() async throws {
         let setup = try Setup(peerArguments: ["--auto-approve"])
-        let vault = try setup.vault()
-        try vault.setKey("PEER_SECRET", value: "secret-basic")
+        let vault = try await setup.vault()
+        try await vault.setKey("PEER_SECRET", value: "secret-basic")
         let section = #""oauth_con_id": "add_new", "oauth_new": {"kind": "custom-oauth2", "name": "Peer (new)", "clientID": "confidential-basic", "clientSecret": "{{KEY(PEER_SECRET)}}", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "scopes": "read"}"#
         let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(section)}"#)])
         let refused = try setup.run(agent)
         #expect(refused.status == 1 && refused.stderr.contains("--non-interactive"))
         _ = try setup.run(agent)
-        let created = try vault.list()
+        let created = try await vault.list()
         #expect(created.count == 1 && created[0].name == "Peer (new)")
-        #expect(try vault.secrets(of: created[0].id).clientSecret == "secret-basic")
+        #expect(try await vault.secrets(of: created[0].id).clientSecret == "secret-basic")
 
         // Interactively: the run prints the login URL on stderr and waits; a browser follows it.
         let process = Process()
@@ -190,14 +190,14 @@ import Vault
         let saved = try String(contentsOfFile: agent, encoding: .utf8)
         #expect(saved.contains("\"oauth_con_id\": \"\(created[0].id)\"") && !saved.contains("oauth_new"))
         #expect(FileManager.default.fileExists(atPath: agent + ".bak"))
-        #expect(try vault.list().count == 1)
+        #expect(try await vault.list().count == 1)
         await setup.close()
     }
 
     @Test func preflightReportsEveryProblemAndSendsNothing() async throws {
         let setup = try Setup()
-        let vault = try setup.vault()
-        let unauthenticated = try vault.add(kind: "custom-oauth2", name: "Never logged in", input: setup.peerInput()).id
+        let vault = try await setup.vault()
+        let unauthenticated = try await vault.add(kind: "custom-oauth2", name: "Never logged in", input: setup.peerInput()).id
         let agent = try setup.writeAgent([
             ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "kc_doesNotExist"}"#),
             ("B", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(unauthenticated)"}"#),
@@ -227,7 +227,7 @@ import Vault
     @Test func a401RefreshesOnceAndRetries() async throws {
         let setup = try Setup()
         let id = try await setup.loggedInConnection()
-        let access = try #require(try setup.vault().tokens(of: id)?.accessToken)
+        let access = try #require(try await setup.vault().tokens(of: id)?.accessToken)
         try await OAuth2Client(configuration: OAuth2Configuration(clientID: "confidential-basic", clientSecret: "secret-basic",
                                                                   tokenURL: setup.peer.baseURL + "/token", revocationURL: setup.peer.baseURL + "/revoke"),
                                transport: setup.transport).revoke(access, hint: .accessToken)

@@ -10,7 +10,7 @@ import Vault
     @Test func aRevokedAccessTokenIsRefreshedOnceAndTheRequestRetried() async throws {
         let setup = try await TokenBrokerTests.Setup()
         defer { Task { await setup.close() } }
-        let before = try #require(try setup.vault.tokens(of: setup.id))
+        let before = try #require(try await setup.vault.tokens(of: setup.id))
         // The provider revokes the access token only; the refresh token stays valid.
         let basic = "Basic " + Data("confidential-basic:secret-basic".utf8).base64EncodedString()
         let revoked = try await setup.transport.send(HTTPTransportRequest(
@@ -27,7 +27,7 @@ import Vault
         let stats = try await setup.transport.send(HTTPTransportRequest(method: "GET", url: setup.peer.baseURL + "/stats"), timeout: .seconds(10))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(stats.body)) as? [String: Any])
         #expect(json["api_rejections"] as? Int == 1 && json["api_calls"] as? Int == 2)
-        let after = try #require(try setup.vault.tokens(of: setup.id))
+        let after = try #require(try await setup.vault.tokens(of: setup.id))
         #expect(after.accessToken != before.accessToken && after.refreshToken != before.refreshToken)
     }
 }

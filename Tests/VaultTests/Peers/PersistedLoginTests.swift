@@ -15,9 +15,9 @@ import Vault
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         // Two vaults on the same file, as two processes (or nodes) would have.
-        let first = try home.open()
-        let second = try home.open()
-        let id = try addPeerConnection(first, peer: peer)
+        let first = try await home.open()
+        let second = try await home.open()
+        let id = try await addPeerConnection(first, peer: peer)
         let started = try await AuthorizationFlows(vault: first, transport: transport, callbacks: TestHome.callbacks).start(id)
         guard case .browser(let url) = started else { Issue.record("expected a browser login"); return }
         let state = try #require(FormEncoding.fields(try RequestURL(url).query ?? "")["state"])
@@ -33,7 +33,7 @@ import Vault
         let outcomes = await [a, b]
         #expect(outcomes.filter { $0 == "ready" }.count == 1, "\(outcomes)")
         #expect(outcomes.filter { $0 == "unknownLogin" }.count == 1, "\(outcomes)")
-        #expect(try first.connection(id).status == .ready)
+        await #expect(try first.connection(id).status == .ready)
         #expect(await !other.hasPendingLogins)
     }
 
@@ -48,13 +48,13 @@ import Vault
         let home = try TestHome()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let vault = try home.open()
-        let id = try addPeerConnection(vault, peer: peer)
+        let vault = try await home.open()
+        let id = try await addPeerConnection(vault, peer: peer)
         guard case .browser(let url) = try await AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks).start(id) else {
             Issue.record("expected a browser login"); return
         }
         let callback = try RequestURL(try await ConsentPage.decide(url, approve: true, using: transport))
-        let otherTeam = AuthorizationFlows(vault: try home.open(team: "other"), transport: transport, callbacks: TestHome.callbacks)
+        let otherTeam = await AuthorizationFlows(vault: try home.open(team: "other"), transport: transport, callbacks: TestHome.callbacks)
         await #expect(throws: FlowError.unknownLogin) { try await otherTeam.complete(path: callback.path, query: callback.query ?? "") }
         // The login is still there for its own team.
         let own = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks)

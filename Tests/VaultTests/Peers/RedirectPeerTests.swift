@@ -16,11 +16,11 @@ import Vault
         let second = try PeerServer(script: "echo_server.py")
         defer { first.stop(); second.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-redirect-\(UUID().uuidString)")
-        let vault = try Vault.open(home: KeyflowHome(directory: directory)).vault
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         // The connection allows the first origin only (its own URLs).
-        let id = try vault.add(kind: "custom-oauth2", name: "First", input: ConnectionInput(text: [
+        let id = try await vault.add(kind: "custom-oauth2", name: "First", input: ConnectionInput(text: [
             "clientID": "c", "authorizationURL": first.baseURL + "/authorize", "tokenURL": first.baseURL + "/token"])).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "token-for-the-first-origin"))
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "token-for-the-first-origin"))
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let broker = TokenBroker(vault: vault, transport: transport)

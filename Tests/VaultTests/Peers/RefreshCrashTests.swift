@@ -17,7 +17,7 @@ import Vault
         var generator = SeededGenerator(seed: seed)
         var outcomes: [String: Int] = [:]
         for round in 0..<50 {
-            try setup.expireTokens()
+            try await setup.expireTokens()
             let process = try KeyflowCLI.start(["vault", "test", setup.id, "--url", setup.peer.baseURL + "/api/me"],
                                                environment: setup.home.environment)
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...250, using: &generator)))
@@ -26,7 +26,7 @@ import Vault
 
             let integrity = try await DatabaseQueue(path: setup.home.home.vaultPath.path).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
             #expect(integrity == "ok", "round \(round): the vault is corrupt (seed \(seed))")
-            let vault = try setup.home.open()
+            let vault = try await setup.home.open()
             let broker = TokenBroker(vault: vault, transport: setup.transport)
             do {
                 let credential = try await broker.credential(for: setup.id)
@@ -34,7 +34,7 @@ import Vault
                 outcomes["works", default: 0] += 1
             } catch BrokerError.needsReauth(_, let reason) {
                 #expect(reason.contains("invalid_grant"), "round \(round): \(reason)")
-                #expect(try vault.connection(setup.id).status == .needsReauth)
+                #expect(try await vault.connection(setup.id).status == .needsReauth)
                 outcomes["needs-reauth", default: 0] += 1
                 _ = try await login(AuthorizationFlows(vault: vault, transport: setup.transport, callbacks: TestHome.callbacks), setup.id, transport: setup.transport)
             }

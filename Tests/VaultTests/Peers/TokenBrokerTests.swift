@@ -18,16 +18,16 @@ import Vault
         init(peerArguments: [String] = []) async throws {
             peer = try PeerServer(script: "authlib_server.py", arguments: peerArguments)
             home = try TestHome()
-            vault = try home.open()
+            vault = try await home.open()
             transport = AsyncHTTPTransport()
-            id = try addPeerConnection(vault, peer: peer, scopes: ["read"])
+            id = try await addPeerConnection(vault, peer: peer, scopes: ["read"])
             _ = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
         }
 
-        func expireTokens() throws {
-            var tokens = try #require(try vault.tokens(of: id))
+        func expireTokens() async throws {
+            var tokens = try #require(try await vault.tokens(of: id))
             tokens.expiresAt = Date().timeIntervalSince1970 - 1
-            try vault.storeTokens(id, tokens)
+            try await vault.storeTokens(id, tokens)
         }
 
         func refreshCount() async throws -> Int {
@@ -51,16 +51,16 @@ import Vault
 
     @Test func aTokenNearExpiryIsRefreshedAndTheRotatedRefreshTokenStoredFirst() async throws {
         let setup = try await Setup()
-        let before = try #require(try setup.vault.tokens(of: setup.id))
+        let before = try #require(try await setup.vault.tokens(of: setup.id))
         // Valid for an hour: used as is, no refresh.
         let broker = TokenBroker(vault: setup.vault, transport: setup.transport)
         #expect(try await broker.credential(for: setup.id).accessToken == before.accessToken)
         #expect(try await setup.refreshCount() == 0)
 
-        try setup.expireTokens()
+        try await setup.expireTokens()
         let fresh = try await broker.credential(for: setup.id)
         #expect(fresh.accessToken != before.accessToken)
-        let stored = try #require(try setup.vault.tokens(of: setup.id))
+        let stored = try #require(try await setup.vault.tokens(of: setup.id))
         #expect(stored.accessToken == fresh.accessToken)
         #expect(stored.refreshToken != nil && stored.refreshToken != before.refreshToken)
         #expect(try await setup.works(fresh))
@@ -70,18 +70,18 @@ import Vault
 
     @Test func aReusedRotatedRefreshTokenLeadsToNeedsReauthWithoutARetryStorm() async throws {
         let setup = try await Setup()
-        let old = try #require(try setup.vault.tokens(of: setup.id))
-        try setup.expireTokens()
+        let old = try #require(try await setup.vault.tokens(of: setup.id))
+        try await setup.expireTokens()
         let broker = TokenBroker(vault: setup.vault, transport: setup.transport)
         _ = try await broker.credential(for: setup.id)
         // Put the rotated-out refresh token back, as a restored backup would.
         var stale = old
         stale.expiresAt = Date().timeIntervalSince1970 - 1
-        try setup.vault.storeTokens(setup.id, stale)
+        try await setup.vault.storeTokens(setup.id, stale)
         let error = await #expect(throws: BrokerError.self) { try await broker.credential(for: setup.id) }
         guard case .needsReauth(_, let reason) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(reason.contains("invalid_grant"))
-        let connection = try setup.vault.connection(setup.id)
+        let connection = try await setup.vault.connection(setup.id)
         #expect(connection.status == .needsReauth && connection.statusReason?.contains("invalid_grant") == true)
         // Later calls fail fast, without asking the provider again.
         for _ in 0..<5 { await #expect(throws: BrokerError.self) { try await broker.credential(for: setup.id) } }
@@ -92,7 +92,7 @@ import Vault
 
     @Test func twoHundredConcurrentCallersShareOneRefresh() async throws {
         let setup = try await Setup()
-        try setup.expireTokens()
+        try await setup.expireTokens()
         let broker = TokenBroker(vault: setup.vault, transport: setup.transport)
         let credentials = try await withThrowingTaskGroup(of: Credential.self) { group in
             for _ in 0..<200 { group.addTask { try await broker.credential(for: setup.id) } }
@@ -108,7 +108,7 @@ import Vault
 
     @Test func twoProcessesSharingOneVaultMakeOneRefresh() async throws {
         let setup = try await Setup()
-        try setup.expireTokens()
+        try await setup.expireTokens()
         // Two `keyflow vault test` processes, 100 concurrent authorized requests each.
         let arguments = ["vault", "test", setup.id, "--url", setup.peer.baseURL + "/api/me", "--count", "100", "--concurrency", "100"]
         async let first = Task.detached { try KeyflowCLI.run(arguments, environment: setup.home.environment) }.value
@@ -145,13 +145,13 @@ import Vault
 
 /// The broker's handling of provider failures, with a scripted transport.
 struct TokenBrokerFailureTests {
-    static func connection(_ vault: Vault, kind: String = "custom-oauth2") throws -> String {
+    static func connection(_ vault: Vault, kind: String = "custom-oauth2") async throws -> String {
         let input = kind == "client-credentials"
             ? ConnectionInput(text: ["clientID": "c", "clientSecret": "s", "tokenURL": "https://auth.example/token"])
             : ConnectionInput(text: ["clientID": "c", "clientSecret": "s", "authorizationURL": "https://auth.example/a",
                                      "tokenURL": "https://auth.example/token"])
-        let id = try vault.add(kind: kind, name: "A", input: input).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "old", refreshToken: kind == "client-credentials" ? nil : "rt",
+        let id = try await vault.add(kind: kind, name: "A", input: input).id
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "old", refreshToken: kind == "client-credentials" ? nil : "rt",
                                                    expiresAt: Date().timeIntervalSince1970 - 5))
         return id
     }
@@ -163,21 +163,21 @@ struct TokenBrokerFailureTests {
     }
 
     @Test func transientFailuresAreRetriedWithBackoffAndKeepTheConnectionReady() async throws {
-        let vault = try TestHome().open()
-        let id = try Self.connection(vault)
+        let vault = try await TestHome().open()
+        let id = try await Self.connection(vault)
         let transport = RecordingTransport(status: 503, json: "<html>down</html>", contentType: "text/html")
         let broker = TokenBroker(vault: vault, transport: transport, policy: Self.fastPolicy)
         let error = await #expect(throws: BrokerError.self) { try await broker.credential(for: id) }
         guard case .transient = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(transport.requests.count == 3)
-        let connection = try vault.connection(id)
+        let connection = try await vault.connection(id)
         #expect(connection.status == .ready)
-        #expect(try vault.tokens(of: id)?.refreshToken == "rt")
+        #expect(try await vault.tokens(of: id)?.refreshToken == "rt")
     }
 
     @Test func aTransientFailureThenSuccessRefreshes() async throws {
-        let vault = try TestHome().open()
-        let id = try Self.connection(vault)
+        let vault = try await TestHome().open()
+        let id = try await Self.connection(vault)
         let calls = LockedCounter()
         let transport = RecordingTransport { _ in
             calls.next() == 1
@@ -187,12 +187,12 @@ struct TokenBrokerFailureTests {
         }
         let credential = try await TokenBroker(vault: vault, transport: transport, policy: Self.fastPolicy).credential(for: id)
         #expect(credential.accessToken == "new")
-        #expect(try vault.tokens(of: id)?.refreshToken == "rt")  // not rotated: the old one is kept
+        #expect(try await vault.tokens(of: id)?.refreshToken == "rt")  // not rotated: the old one is kept
     }
 
     @Test func clientCredentialsFetchANewTokenInsteadOfRefreshing() async throws {
-        let vault = try TestHome().open()
-        let id = try Self.connection(vault, kind: "client-credentials")
+        let vault = try await TestHome().open()
+        let id = try await Self.connection(vault, kind: "client-credentials")
         let transport = RecordingTransport(json: #"{"access_token":"cc-2","expires_in":600}"#)
         let credential = try await TokenBroker(vault: vault, transport: transport).credential(for: id)
         #expect(credential.accessToken == "cc-2")
@@ -200,21 +200,21 @@ struct TokenBrokerFailureTests {
     }
 
     @Test func anExpiredTokenWithoutARefreshTokenNeedsReauth() async throws {
-        let vault = try TestHome().open()
-        let id = try Self.connection(vault)
-        var tokens = try #require(try vault.tokens(of: id))
+        let vault = try await TestHome().open()
+        let id = try await Self.connection(vault)
+        var tokens = try #require(try await vault.tokens(of: id))
         tokens.refreshToken = nil
-        try vault.storeTokens(id, tokens)
+        try await vault.storeTokens(id, tokens)
         let transport = RecordingTransport(json: "{}")
         await #expect(throws: BrokerError.self) { try await TokenBroker(vault: vault, transport: transport).credential(for: id) }
-        #expect(try vault.connection(id).status == .needsReauth)
+        #expect(try await vault.connection(id).status == .needsReauth)
         #expect(transport.requests.isEmpty)
     }
 
     @Test func aTokenOfUnknownExpiryIsUsedUntilRejected() async throws {
-        let vault = try TestHome().open()
-        let id = try Self.connection(vault)
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "forever?", refreshToken: "rt", expiresAt: nil))
+        let vault = try await TestHome().open()
+        let id = try await Self.connection(vault)
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "forever?", refreshToken: "rt", expiresAt: nil))
         let transport = RecordingTransport(json: #"{"access_token":"new"}"#)
         let broker = TokenBroker(vault: vault, transport: transport)
         let credential = try await broker.credential(for: id)

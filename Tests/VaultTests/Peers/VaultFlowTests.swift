@@ -36,17 +36,17 @@ import Vault
         let peer = try PeerServer(script: "authlib_server.py")
         defer { peer.stop() }
         let home = try TestHome()
-        let vault = try home.open()
+        let vault = try await home.open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let id = try vault.add(kind: test.kind, name: test.kind, input: ConnectionInput(
+        let id = try await vault.add(kind: test.kind, name: test.kind, input: ConnectionInput(
             text: ["clientID": test.clientID, "clientSecret": test.secret, "authorizationURL": peer.baseURL + "/authorize",
                    "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"],
             scopes: ["read", "profile"], allowedHosts: [peer.baseURL], pkce: test.pkce)).id
 
         let connection = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
         #expect(connection.status == .ready && connection.hasTokens)
-        let tokens = try #require(try vault.tokens(of: id))
+        let tokens = try #require(try await vault.tokens(of: id))
         #expect(tokens.refreshToken != nil && tokens.expiresAt != nil)
 
         let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
@@ -57,8 +57,8 @@ import Vault
 
         // Sign out revokes at the provider: the old access token stops working.
         try await SignOut(vault: vault, transport: transport).run(id)
-        #expect(try vault.connection(id).status == .needsAuth)
-        #expect(try vault.tokens(of: id) == nil)
+        #expect(try await vault.connection(id).status == .needsAuth)
+        #expect(try await vault.tokens(of: id) == nil)
         let stale = try await transport.send(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/me",
                                                                   headers: [("Authorization", "Bearer \(tokens.accessToken)")]),
                                              timeout: .seconds(10))
@@ -71,10 +71,10 @@ import Vault
     @Test func clientCredentialsNeedNoBrowser() async throws {
         let peer = try PeerServer(script: "authlib_server.py")
         defer { peer.stop() }
-        let vault = try TestHome().open()
+        let vault = try await TestHome().open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let id = try vault.add(kind: "client-credentials", name: "Reports", input: ConnectionInput(
+        let id = try await vault.add(kind: "client-credentials", name: "Reports", input: ConnectionInput(
             text: ["clientID": "confidential-basic", "clientSecret": "secret-basic", "tokenURL": peer.baseURL + "/token",
                    "audience": "https://reports.example"], scopes: ["read"])).id
         let started = try await AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks).start(id)
@@ -85,31 +85,31 @@ import Vault
                                     TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport)), connection: id, transport: transport)
         #expect(me.status == 200 && String(decoding: me.body, as: UTF8.self).contains("reports.example"))
         try await SignOut(vault: vault, transport: transport).run(id)
-        #expect(try vault.connection(id).status == .needsAuth)
+        #expect(try await vault.connection(id).status == .needsAuth)
     }
 
     @Test func aUserWhoDeniesLeavesTheConnectionUnchanged() async throws {
         let peer = try PeerServer(script: "authlib_server.py")
         defer { peer.stop() }
-        let vault = try TestHome().open()
+        let vault = try await TestHome().open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let id = try addPeerConnection(vault, peer: peer)
-        let before = try vault.connection(id)
+        let id = try await addPeerConnection(vault, peer: peer)
+        let before = try await vault.connection(id)
         let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks)
         let error = await #expect(throws: FlowError.self) { try await login(flows, id, transport: transport, approve: false) }
         guard case .denied(let code, _) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(code == "access_denied")
-        #expect(try vault.connection(id) == before)
+        #expect(try await vault.connection(id) == before)
     }
 
     @Test func callbacksWithUnknownOrReusedStateAreRefused() async throws {
         let peer = try PeerServer(script: "authlib_server.py")
         defer { peer.stop() }
-        let vault = try TestHome().open()
+        let vault = try await TestHome().open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let id = try addPeerConnection(vault, peer: peer)
+        let id = try await addPeerConnection(vault, peer: peer)
         let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks)
         guard case .browser(let url) = try await flows.start(id) else { Issue.record("no browser step"); return }
         let location = try RequestURL(try await ConsentPage.decide(url, using: transport))
@@ -129,7 +129,7 @@ import Vault
     func oauth1KindsAuthenticateCallTheAPIAndSignOut(_ variant: String) async throws {
         let peer = try PeerServer(script: "oauth1_provider.py")
         defer { peer.stop() }
-        let vault = try TestHome().open()
+        let vault = try await TestHome().open()
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         var text = ["requestTokenURL": peer.baseURL + "/oauth/request_token", "accessTokenURL": peer.baseURL + "/oauth/access_token",
@@ -150,10 +150,10 @@ import Vault
             text["privateKey"] = try Repository.text("fixtures/keys/rsa-2048-test.pem")
         }
         let kind = variant == "x-oauth1" ? "x-oauth1" : "custom-oauth1"
-        let id = try vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: [peer.baseURL], bodyHash: true)).id
+        let id = try await vault.add(kind: kind, name: variant, input: ConnectionInput(text: text, allowedHosts: [peer.baseURL], bodyHash: true)).id
         let connection = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
         #expect(connection.status == .ready)
-        let tokens = try #require(try vault.tokens(of: id))
+        let tokens = try #require(try await vault.tokens(of: id))
         #expect(tokens.tokenSecret != nil && tokens.extra?["screen_name"] == "alice")
 
         let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
@@ -176,19 +176,19 @@ import Vault
         #expect(try await transport.send(json, timeout: .seconds(10)).status == 200)
 
         try await SignOut(vault: vault, transport: transport).run(id)
-        #expect(try vault.connection(id).status == .needsAuth)
+        #expect(try await vault.connection(id).status == .needsAuth)
         // The invalidated token no longer works at the provider.
         var stale = HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/echo")
-        let signer = OAuth1Signer(credentials: try vault.effectiveSettings(of: vault.connection(id))
+        let signer = await OAuth1Signer(credentials: try vault.effectiveSettings(of: vault.connection(id))
             .oauth1Credentials(secrets: try vault.secrets(of: id), tokens: tokens))
         stale.headers.append(("Authorization", try signer.sign(OAuth1Request(method: "GET", url: stale.url)).authorizationHeader()))
         #expect(try await transport.send(stale, timeout: .seconds(10)).status == 401)
     }
 
     @Test func aRequestToAHostTheConnectionDoesNotAllowIsNeverSent() async throws {
-        let vault = try TestHome().open()
-        let id = try vault.add(kind: "google", name: "G", input: ConnectionInput(text: ["clientID": "c", "clientSecret": "s"])).id
-        try vault.storeTokens(id, ConnectionTokens(accessToken: "at"))
+        let vault = try await TestHome().open()
+        let id = try await vault.add(kind: "google", name: "G", input: ConnectionInput(text: ["clientID": "c", "clientSecret": "s"])).id
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at"))
         let transport = RecordingTransport(json: "{}")
         let authorizer = TestAuthorizer(broker: TokenBroker(vault: vault, transport: transport))
         var good = HTTPTransportRequest(method: "GET", url: "https://gmail.googleapis.com/gmail/v1/users/me/messages")

@@ -20,8 +20,8 @@ final class TestHome: @unchecked Sendable {
         self.publicURL = publicURL
     }
 
-    func open(team: String = Vault.localTeam) throws -> Vault {
-        try Vault.open(home: home, team: team).vault
+    func open(team: String = Vault.localTeam) async throws -> Vault {
+        try await Vault.open(home: home, team: team).vault
     }
 
     /// The environment a `keyflow` process needs to use this home.
@@ -45,8 +45,8 @@ final class TestHome: @unchecked Sendable {
 
 /// Adds a custom OAuth 2.0 connection pointed at an Authlib peer, with one of its built-in clients.
 func addPeerConnection(_ vault: Vault, peer: PeerServer, clientID: String = "confidential-basic",
-                       secret: String = "secret-basic", scopes: [String]? = nil) throws -> String {
-    try vault.add(kind: "custom-oauth2", name: "Peer", input: ConnectionInput(
+                       secret: String = "secret-basic", scopes: [String]? = nil) async throws -> String {
+    try await vault.add(kind: "custom-oauth2", name: "Peer", input: ConnectionInput(
         text: ["clientID": clientID, "clientSecret": secret, "authorizationURL": peer.baseURL + "/authorize",
                "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"], scopes: scopes)).id
 }
