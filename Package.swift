@@ -153,8 +153,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Accounts", "Vault", "Runtime", "OAuthCore", "TestSupport",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "Server", "Accounts", "Vault", "Runtime", "OAuthCore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "AccountsTests",

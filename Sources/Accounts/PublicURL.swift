@@ -20,7 +20,9 @@ public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `KEYFLOW_PUBLIC_URL`, or the default when it is unset or empty.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> PublicURL {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> PublicURL
+    {
         environment["KEYFLOW_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : PublicURL($0) } ?? .default
     }
 

@@ -9,21 +9,25 @@ extension SQLiteVaultStore: AccountStore {
     /// Stores a new user; the token hash must be unique.
     public func addUser(_ user: StoredUser) async throws(VaultError) {
         try await writeAccounts { db in
-            try db.execute(sql: "INSERT INTO users (id, name, team, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [user.id, user.name, user.team, user.tokenHash, user.createdAt])
+            try db.execute(
+                sql: "INSERT INTO users (id, name, team, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [user.id, user.name, user.team, user.tokenHash, user.createdAt])
         }
     }
 
     /// The user whose API token has this hash, if any.
     public func user(tokenHash: String) async throws(VaultError) -> StoredUser? {
         try await readAccounts { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE token_hash = ?", arguments: [tokenHash]).map(Self.storedUser)
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE token_hash = ?", arguments: [tokenHash]).map(
+                Self.storedUser)
         }
     }
 
     /// Every user of every team.
     public func users() async throws(VaultError) -> [StoredUser] {
-        try await readAccounts { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY team, name").map(Self.storedUser) }
+        try await readAccounts { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY team, name").map(Self.storedUser)
+        }
     }
 
     /// Gives a user a new token hash; false when there is no such user.
@@ -45,8 +49,9 @@ extension SQLiteVaultStore: AccountStore {
     /// Stores a new browser session.
     public func insertSession(_ session: StoredSession) async throws(VaultError) {
         try await writeAccounts { db in
-            try db.execute(sql: "INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [session.idHash, session.userID, session.createdAt, session.expiresAt])
+            try db.execute(
+                sql: "INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [session.idHash, session.userID, session.createdAt, session.expiresAt])
         }
     }
 
@@ -54,7 +59,9 @@ extension SQLiteVaultStore: AccountStore {
     public func session(idHash: String) async throws(VaultError) -> StoredSession? {
         try await readAccounts { db in
             try Row.fetchOne(db, sql: "SELECT * FROM web_sessions WHERE id_hash = ?", arguments: [idHash]).map {
-                StoredSession(idHash: $0["id_hash"], userID: $0["user_id"], createdAt: $0["created_at"], expiresAt: $0["expires_at"])
+                StoredSession(
+                    idHash: $0["id_hash"], userID: $0["user_id"], createdAt: $0["created_at"],
+                    expiresAt: $0["expires_at"])
             }
         }
     }
@@ -88,16 +95,22 @@ extension SQLiteVaultStore: AccountStore {
     // MARK: - Plumbing
 
     private static func storedUser(_ row: Row) -> StoredUser {
-        StoredUser(id: row["id"], name: row["name"], team: row["team"], tokenHash: row["token_hash"], createdAt: row["created_at"])
+        StoredUser(
+            id: row["id"], name: row["name"], team: row["team"], tokenHash: row["token_hash"],
+            createdAt: row["created_at"])
     }
 
     /// GRDB's async read: the caller's task waits without blocking a thread.
-    private func readAccounts<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError) -> T {
+    private func readAccounts<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError)
+        -> T
+    {
         do { return try await pool.read(body) } catch { throw Self.accountsError(error) }
     }
 
     /// GRDB's async write, in one transaction.
-    private func writeAccounts<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError) -> T {
+    private func writeAccounts<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError)
+        -> T
+    {
         do { return try await pool.write(body) } catch { throw Self.accountsError(error) }
     }
 

@@ -7,26 +7,35 @@ import Vault
 /// which only a SHA-256 hash is kept.
 public enum Users {
     /// Adds a user and returns the API token, shown once.
-    public static func add(name: String, team: String, store: any AccountStore) async throws(VaultError) -> (StoredUser, token: String) {
+    public static func add(name: String, team: String, store: any AccountStore) async throws(VaultError) -> (
+        StoredUser, token: String
+    ) {
         let cleanName = name.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String] = []
         if cleanName.isEmpty { problems.append("the user name must not be empty") }
         if !Vault.isValidKeyName(team) { problems.append("team \"\(team)\": use letters, digits, _, - and . only") }
         if !problems.isEmpty { throw .invalidInput(problems) }
         let token = newToken()
-        let user = StoredUser(id: ConnectionID.make(prefix: "ku_"), name: cleanName, team: team, tokenHash: hash(token),
-                              createdAt: Date().timeIntervalSince1970)
+        let user = StoredUser(
+            id: ConnectionID.make(prefix: "ku_"), name: cleanName, team: team, tokenHash: hash(token),
+            createdAt: Date().timeIntervalSince1970)
         try await store.addUser(user)
         return (user, token)
     }
 
     /// The user named `nameOrID` (a name, or the `ku_` id when names repeat across teams),
     /// in `team` when given.
-    public static func find(_ nameOrID: String, team: String? = nil, store: any AccountStore) async throws(VaultError) -> StoredUser {
-        let matches = try await store.users().filter { ($0.id == nameOrID || $0.name == nameOrID) && (team == nil || $0.team == team) }
+    public static func find(_ nameOrID: String, team: String? = nil, store: any AccountStore) async throws(VaultError)
+        -> StoredUser
+    {
+        let matches = try await store.users().filter {
+            ($0.id == nameOrID || $0.name == nameOrID) && (team == nil || $0.team == team)
+        }
         guard let user = matches.first else { throw .notFound("user \(nameOrID)") }
         guard matches.count == 1 else {
-            throw .invalidInput(["\(matches.count) users are called \(nameOrID) (teams \(matches.map(\.team).joined(separator: ", "))); pass --team or the user's id"])
+            throw .invalidInput([
+                "\(matches.count) users are called \(nameOrID) (teams \(matches.map(\.team).joined(separator: ", "))); pass --team or the user's id"
+            ])
         }
         return user
     }
@@ -35,7 +44,9 @@ public enum Users {
     /// token, shown once. The old token stops working at once.
     public static func rotateToken(of user: StoredUser, store: any AccountStore) async throws(VaultError) -> String {
         let token = newToken()
-        guard try await store.replaceUserToken(id: user.id, tokenHash: hash(token)) else { throw .notFound("user \(user.name)") }
+        guard try await store.replaceUserToken(id: user.id, tokenHash: hash(token)) else {
+            throw .notFound("user \(user.name)")
+        }
         try await store.deleteSessions(userID: user.id)
         return token
     }

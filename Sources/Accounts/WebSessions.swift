@@ -49,7 +49,8 @@ public struct WebSessions: Sendable {
         let now = clock().timeIntervalSince1970
         try await store.purgeSessions(expiredBefore: now)
         let id = Self.randomID()
-        try await store.insertSession(StoredSession(idHash: Self.hash(id), userID: user.id, createdAt: now, expiresAt: now + Self.lifetime))
+        try await store.insertSession(
+            StoredSession(idHash: Self.hash(id), userID: user.id, createdAt: now, expiresAt: now + Self.lifetime))
         return (user, "u." + id)
     }
 
@@ -70,11 +71,13 @@ public struct WebSessions: Sendable {
         case "u" where parts.count == 2 && !parts[1].isEmpty:
             let idHash = Self.hash(parts[1])
             guard let stored = try await store.session(idHash: idHash), stored.expiresAt > now,
-                  let user = users.first(where: { $0.id == stored.userID }) else { return nil }
+                let user = users.first(where: { $0.id == stored.userID })
+            else { return nil }
             return Session(idHash: idHash, user: user, csrfToken: csrfToken(idHash: idHash))
         case "a" where parts.count == 4:
             guard let expiry = Int(parts[2]), Double(expiry) > now,
-                  ConstantTime.isEqual(Array(parts[3].utf8), Array(mac("anonymous\n\(parts[1])\n\(parts[2])").utf8)) else { return nil }
+                ConstantTime.isEqual(Array(parts[3].utf8), Array(mac("anonymous\n\(parts[1])\n\(parts[2])").utf8))
+            else { return nil }
             let idHash = Self.hash(parts[1])
             return Session(idHash: idHash, user: nil, csrfToken: csrfToken(idHash: idHash))
         default:

@@ -37,7 +37,9 @@ public struct APIError: Error, HTTPResponseError {
     }
 
     /// An error with this status, code and message; `field` and `problems` say which input is at fault.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, problems: [Problem] = []) {
+    public init(
+        _ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, problems: [Problem] = []
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -47,8 +49,9 @@ public struct APIError: Error, HTTPResponseError {
 
     /// A 422 for a body field that is missing (`kind`, `name`).
     static func required(_ field: String) -> APIError {
-        APIError(.unprocessableContent, "invalid_input", "\(field) is required",
-                 problems: [Problem(field: field, reason: "required", message: "\(field) is required")])
+        APIError(
+            .unprocessableContent, "invalid_input", "\(field) is required",
+            problems: [Problem(field: field, reason: "required", message: "\(field) is required")])
     }
 
     /// The JSON error body with this error's status.
@@ -56,10 +59,14 @@ public struct APIError: Error, HTTPResponseError {
         var error = JSONObject([("code", .string(code)), ("message", .string(message))])
         if let field { error["field"] = .string(field) }
         if !problems.isEmpty {
-            error["problems"] = .array(problems.map { problem in
-                .object(JSONObject([("field", .string(problem.field)), ("reason", .string(problem.reason)),
-                                    ("message", .string(problem.message))]))
-            })
+            error["problems"] = .array(
+                problems.map { problem in
+                    .object(
+                        JSONObject([
+                            ("field", .string(problem.field)), ("reason", .string(problem.reason)),
+                            ("message", .string(problem.message)),
+                        ]))
+                })
         }
         return JSONResponse.make(status, .object(JSONObject([("error", .object(error))])))
     }
@@ -71,12 +78,17 @@ public struct APIError: Error, HTTPResponseError {
         case let error as VaultError:
             switch error {
             case .notFound(let what): return APIError(.notFound, "not_found", "\(what) does not exist")
-            case .invalidInput(let problems): return APIError(.unprocessableContent, "invalid_input", problems.joined(separator: "; "))
+            case .invalidInput(let problems):
+                return APIError(.unprocessableContent, "invalid_input", problems.joined(separator: "; "))
             case .invalidConnection(let problems):
                 // The Vault names fields by catalog id; the API by their JSON paths in its bodies.
                 let path = ConnectionsAPI.path(of:)
-                return APIError(.unprocessableContent, "invalid_input", FieldProblem.sentences(problems, naming: path).joined(separator: "; "),
-                                problems: problems.map { Problem(field: path($0.field), reason: $0.reason.code, message: $0.sentence(naming: path)) })
+                return APIError(
+                    .unprocessableContent, "invalid_input",
+                    FieldProblem.sentences(problems, naming: path).joined(separator: "; "),
+                    problems: problems.map {
+                        Problem(field: path($0.field), reason: $0.reason.code, message: $0.sentence(naming: path))
+                    })
             case .conflict: return APIError(.conflict, "conflict", error.message)
             default: return APIError(.internalServerError, "vault_error", error.message)
             }
@@ -92,6 +104,7 @@ enum JSONResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONWriter.string(value))))
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONWriter.string(value))))
     }
 }

@@ -24,20 +24,24 @@ struct ConnectionsAPI {
             let body = try await json(request)
             guard let kind = body["kind"]?.stringValue else { throw APIError.required("kind") }
             guard let name = body["name"]?.stringValue else { throw APIError.required("name") }
-            let connection = try await vault.add(kind: kind, name: name, input: input(from: body, catalog: vault.catalog))
+            let connection = try await vault.add(
+                kind: kind, name: name, input: input(from: body, catalog: vault.catalog))
             return await JSONResponse.make(.created, try details(connection, vault: vault))
         }
         group.patch("connections/:id") { request, context in
             let vault = try team(context)
             let body = try await json(request)
-            let connection = try await vault.edit(try id(context), name: body["name"]?.stringValue, kind: body["kind"]?.stringValue,
-                                            input: input(from: body, catalog: vault.catalog))
+            let connection = try await vault.edit(
+                try id(context), name: body["name"]?.stringValue, kind: body["kind"]?.stringValue,
+                input: input(from: body, catalog: vault.catalog))
             return await JSONResponse.make(.ok, try details(connection, vault: vault))
         }
         group.post("connections/:id/duplicate") { request, context in
             let vault = try team(context)
             let body = (try? await json(request)) ?? JSONObject()
-            return JSONResponse.make(.created, try await details(try vault.duplicate(try id(context), name: body["name"]?.stringValue), vault: vault))
+            return JSONResponse.make(
+                .created,
+                try await details(try vault.duplicate(try id(context), name: body["name"]?.stringValue), vault: vault))
         }
         group.delete("connections/:id") { _, context in
             let vault = try team(context)
@@ -101,12 +105,17 @@ struct ConnectionsAPI {
     }
 
     func summary(_ connection: Connection) -> JSONValue {
-        .object(JSONObject([
-            ("id", .string(connection.id)), ("name", .string(connection.name)), ("kind", .string(connection.kind)),
-            ("status", .string(connection.status.rawValue)), ("status_reason", connection.statusReason.map(JSONValue.string) ?? .null),
-            ("token_expires_at", connection.tokenExpiresAt.map { .number(($0.timeIntervalSince1970).rounded()) } ?? .null),
-            ("badges", .array(connection.isLegacy ? [.string("Legacy")] : [])),
-        ]))
+        .object(
+            JSONObject([
+                ("id", .string(connection.id)), ("name", .string(connection.name)), ("kind", .string(connection.kind)),
+                ("status", .string(connection.status.rawValue)),
+                ("status_reason", connection.statusReason.map(JSONValue.string) ?? .null),
+                (
+                    "token_expires_at",
+                    connection.tokenExpiresAt.map { .number(($0.timeIntervalSince1970).rounded()) } ?? .null
+                ),
+                ("badges", .array(connection.isLegacy ? [.string("Legacy")] : [])),
+            ]))
     }
 
     func details(_ connection: Connection, vault: Vault) async throws -> JSONValue {
@@ -123,7 +132,8 @@ struct ConnectionsAPI {
         }
         object["fields"] = .object(shown)
         object["allowed_hosts"] = .array(settings.allowedHosts.map(JSONValue.string))
-        object["callback_url"] = settings.kind.needsUserLogin
+        object["callback_url"] =
+            settings.kind.needsUserLogin
             ? .string(flows.publicURL.callbacks.url(for: settings.kind.protocol)) : .null
         return .object(object)
     }

@@ -13,9 +13,11 @@ public enum KeyflowServer {
     /// and browser sessions live in `accounts`; the teams' agents in `agents`, by default the
     /// vault's own store; agent runs keep within `runLimits` and get their credentials from
     /// `brokers`, one long-lived token broker per team (made here when not given).
-    public static func router(vault: Vault, accounts: any AccountStore, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
-                              binding: Binding, runLimits: RunLimits = .defaults,
-                              brokers: TeamBrokers? = nil) -> Router<KeyflowRequestContext> {
+    public static func router(
+        vault: Vault, accounts: any AccountStore, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
+        binding: Binding, runLimits: RunLimits = .defaults,
+        brokers: TeamBrokers? = nil
+    ) -> Router<KeyflowRequestContext> {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
         router.add(middleware: RequestBoundary(binding: binding, publicURL: flows.publicURL.base))
@@ -29,11 +31,13 @@ public enum KeyflowServer {
         StaticFiles.add(to: router)
         let sessions = WebSessions(vault: vault, store: accounts)
         // The provider brings the user back here; the page they came from shows the outcome.
-        CallbackRoutes.add(to: router, presenter: { request, _ in try await Self.presenter(of: request, sessions: sessions, store: accounts) },
-                           complete: { path, query, presenter in
-                               try await flows.complete(path: path, query: query, presenter: presenter, vault: vault)
-                           },
-                           respond: { outcome in try await Self.landing(after: outcome, selections: selections) })
+        CallbackRoutes.add(
+            to: router,
+            presenter: { request, _ in try await Self.presenter(of: request, sessions: sessions, store: accounts) },
+            complete: { path, query, presenter in
+                try await flows.complete(path: path, query: query, presenter: presenter, vault: vault)
+            },
+            respond: { outcome in try await Self.landing(after: outcome, selections: selections) })
         let api = router.group("api/v1").add(middleware: TeamAuthentication(store: accounts))
             .add(middleware: ErrorMapping())
         let connections = ConnectionsAPI(vault: vault, flows: flows)
@@ -42,8 +46,10 @@ public enum KeyflowServer {
         AgentsAPI(library: library, runs: runs, connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
-        SignInPage(sessions: sessions, publicURL: flows.publicURL).add(to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
-        let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(middleware: WebAuthentication())
+        SignInPage(sessions: sessions, publicURL: flows.publicURL).add(
+            to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
+        let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(
+            middleware: WebAuthentication())
         let agentsPage = AgentsPage(root: vault, library: library, runs: runs, callbacks: flows.publicURL.callbacks)
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
@@ -59,10 +65,13 @@ struct WrongBrowserPage {
 
 extension KeyflowServer {
     /// Who presents a callback: the browser's session (from its cookie) and its account.
-    static func presenter(of request: Request, sessions: WebSessions, store: any AccountStore) async throws -> LoginPresenter {
+    static func presenter(of request: Request, sessions: WebSessions, store: any AccountStore) async throws
+        -> LoginPresenter
+    {
         let users = try await store.users()
         guard let cookie = request.cookies[WebSessions.cookieName]?.value,
-              let session = try await sessions.session(cookie: cookie, among: users) else {
+            let session = try await sessions.session(cookie: cookie, among: users)
+        else {
             return .stranger
         }
         let account = session.user?.id ?? (users.isEmpty ? KeyflowRequestContext.localAccount : nil)
@@ -77,7 +86,8 @@ extension KeyflowServer {
             return HTML.redirect(await selections.landing(after: connection))
         case .failure(FlowError.wrongBrowser):
             // The login stays pending, so the browser that started it can still finish it.
-            let body = try Templates.render("wrong_browser", WrongBrowserPage(message: FlowError.wrongBrowser.description))
+            let body = try Templates.render(
+                "wrong_browser", WrongBrowserPage(message: FlowError.wrongBrowser.description))
             return HTML.page(title: "Login not finished", body: body, status: .forbidden)
         case .failure(let error):
             return HTML.redirect("/vault?notice=" + PercentEncoding.encode(String(describing: error)))
@@ -88,7 +98,9 @@ extension KeyflowServer {
 /// Turns vault errors thrown by handlers into JSON errors.
 struct ErrorMapping: RouterMiddleware {
     typealias Context = KeyflowRequestContext
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do { return try await next(request, context) } catch let error as HTTPResponseError { throw error } catch {
             throw APIError.from(error)
         }

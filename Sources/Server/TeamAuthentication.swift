@@ -16,7 +16,9 @@ public struct TeamAuthentication: RouterMiddleware {
     }
 
     /// Sets the caller's team from their API token (the local team when there are no users), or refuses with 401.
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
         var context = context
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
             guard let user = try? await Users.authenticate(token: String(header.dropFirst(7)), store: store) else {
@@ -29,7 +31,9 @@ public struct TeamAuthentication: RouterMiddleware {
             context.team = Vault.localTeam
             context.account = Context.localAccount
         } else {
-            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token> (keyflow users add NAME --team T prints one)")
+            throw APIError(
+                .unauthorized, "unauthorized",
+                "send Authorization: Bearer <token> (keyflow users add NAME --team T prints one)")
         }
         return try await next(request, context)
     }

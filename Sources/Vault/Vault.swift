@@ -15,8 +15,10 @@ public final class Vault: Sendable {
     /// The team of the embedded single-user default.
     public static let localTeam = "local"
 
-    public init(store: any VaultStore, home: KeyflowHome, team: String, masterKey: MasterKey,
-                catalog: ProviderCatalog, clock: @escaping @Sendable () -> Date = { Date() }) async throws(VaultError) {
+    public init(
+        store: any VaultStore, home: KeyflowHome, team: String, masterKey: MasterKey,
+        catalog: ProviderCatalog, clock: @escaping @Sendable () -> Date = { Date() }
+    ) async throws(VaultError) {
         self.store = store
         self.home = home
         self.team = team
@@ -25,8 +27,9 @@ public final class Vault: Sendable {
         self.clock = clock
         let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
-            throw .masterKey("the master key (id \(masterKey.id)) is not the one this vault was sealed with (id \(other)); "
-                + "set KEYFLOW_MASTER_KEY or restore the matching master.key")
+            throw .masterKey(
+                "the master key (id \(masterKey.id)) is not the one this vault was sealed with (id \(other)); "
+                    + "set KEYFLOW_MASTER_KEY or restore the matching master.key")
         }
     }
 
@@ -47,13 +50,15 @@ public final class Vault: Sendable {
         let loaded = try MasterKey.load(home: home, create: !existed)
         let store = try SQLiteVaultStore(path: home.vaultPath)
         do {
-            return Opened(vault: try await Vault(store: store, home: home, team: team, masterKey: loaded.key, catalog: catalog),
-                          createdKeyFile: loaded.createdAt)
+            return Opened(
+                vault: try await Vault(store: store, home: home, team: team, masterKey: loaded.key, catalog: catalog),
+                createdKeyFile: loaded.createdAt)
         } catch {
             // `rotate-key` commits the re-wrapped keys, then renames master.key.new into place;
             // a crash between the two leaves the new key there. Finish the rotation.
             guard home.masterKeyFromEnvironment == nil, let pending = MasterKey.pendingRotation(home: home),
-                  let vault = try? await Vault(store: store, home: home, team: team, masterKey: pending, catalog: catalog) else { throw error }
+                let vault = try? await Vault(store: store, home: home, team: team, masterKey: pending, catalog: catalog)
+            else { throw error }
             try MasterKey.finishRotation(home: home)
             return Opened(vault: vault, createdKeyFile: nil)
         }
@@ -151,11 +156,14 @@ public final class Vault: Sendable {
     /// Creates a connection after checking the input against its kind; reports every
     /// problem at once.
     @discardableResult
-    public func add(kind kindID: String, name: String, input: ConnectionInput, legacy: Connection.LegacyOrigin? = nil) async throws(VaultError) -> Connection {
+    public func add(kind kindID: String, name: String, input: ConnectionInput, legacy: Connection.LegacyOrigin? = nil)
+        async throws(VaultError) -> Connection
+    {
         guard let kind = catalog.kind(id: kindID) else {
             throw .invalidConnection([FieldProblem(.kind, .unknownKind(kindID, known: catalog.kinds.map(\.id)))])
         }
-        let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: catalog).validated(input, existing: nil, name: name)
+        let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: catalog).validated(
+            input, existing: nil, name: name)
         let id = ConnectionID.make()
         let dataKey = Envelope.newDataKey()
         let now = clock().timeIntervalSince1970
@@ -176,32 +184,44 @@ public final class Vault: Sendable {
     /// allowed origin (a host, or another scheme or port); renaming or removing hosts does not.
     /// Moving an endpoint to another origin needs the stored secrets typed again.
     @discardableResult
-    public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput) async throws(VaultError) -> Connection {
+    public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput)
+        async throws(VaultError) -> Connection
+    {
         try await update(id) { row, vault throws(VaultError) in
             let current = try vault.connection(from: row)
             let kindID = newKind ?? row.kind
             guard let kind = vault.catalog.kind(id: kindID) else {
-                throw .invalidConnection([FieldProblem(.kind, .unknownKind(kindID, known: vault.catalog.kinds.map(\.id)))])
+                throw .invalidConnection([
+                    FieldProblem(.kind, .unknownKind(kindID, known: vault.catalog.kinds.map(\.id)))
+                ])
             }
             let oldSecrets = try vault.secrets(in: row)
             let previousKind = vault.catalog.kind(id: row.kind)
             let (settings, secrets) = try ConnectionValidator(kind: kind, catalog: vault.catalog)
-                .validated(input, existing: (current.settings, oldSecrets, kindID == row.kind), name: name ?? row.name,
-                           previousKind: previousKind)
-            let authChanged = kindID != row.kind || !Self.sameAuthentication(current.settings, settings) || secrets != oldSecrets
+                .validated(
+                    input, existing: (current.settings, oldSecrets, kindID == row.kind), name: name ?? row.name,
+                    previousKind: previousKind)
+            let authChanged =
+                kindID != row.kind || !Self.sameAuthentication(current.settings, settings) || secrets != oldSecrets
             // Tokens never reach an origin that was not allowed when they were issued.
-            let added = OriginChanges(old: previousKind.map { EffectiveSettings(kind: $0, settings: current.settings) },
-                                      new: EffectiveSettings(kind: kind, settings: settings)).addedOrigins
+            let added = OriginChanges(
+                old: previousKind.map { EffectiveSettings(kind: $0, settings: current.settings) },
+                new: EffectiveSettings(kind: kind, settings: settings)
+            ).addedOrigins
             let dataKey = try vault.dataKey(of: row)
             if let name { row.name = name.trimmingCharacters(in: .whitespacesAndNewlines) }
             row.kind = kindID
             row.settings = try vault.encode(settings)
             row.secrets = try vault.seal(vault.encode(secrets), dataKey: dataKey, owner: row.id, field: "secrets")
-            if (authChanged || !added.isEmpty) && (row.tokens != nil || row.status != ConnectionStatus.needsAuth.rawValue) {
+            if (authChanged || !added.isEmpty)
+                && (row.tokens != nil || row.status != ConnectionStatus.needsAuth.rawValue)
+            {
                 row.tokens = nil
                 row.tokenExpiresAt = nil
                 row.status = ConnectionStatus.needsAuth.rawValue
-                row.statusReason = authChanged ? "settings changed; authenticate again"
+                row.statusReason =
+                    authChanged
+                    ? "settings changed; authenticate again"
                     : "allowed hosts now include \(added.map(\.description).joined(separator: ", ")); authenticate again"
             }
         }
@@ -216,25 +236,31 @@ public final class Vault: Sendable {
         let dataKey = Envelope.newDataKey()
         let now = clock().timeIntervalSince1970
         let copy = StoredConnection(
-            id: newID, team: team, name: name ?? "\(row.name) (copy)", kind: row.kind, settings: row.settings, keyID: masterKey.id,
+            id: newID, team: team, name: name ?? "\(row.name) (copy)", kind: row.kind, settings: row.settings,
+            keyID: masterKey.id,
             wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: newID),
             secrets: try seal(encode(secrets), dataKey: dataKey, owner: newID, field: "secrets"), tokens: nil,
             status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
-            createdAt: now, updatedAt: now, legacyAgentID: nil, legacyComponentID: nil, leaseOwner: nil, leaseUntil: nil)
+            createdAt: now, updatedAt: now, legacyAgentID: nil, legacyComponentID: nil, leaseOwner: nil, leaseUntil: nil
+        )
         try await store.insert(copy)
         return try connection(from: copy)
     }
 
     /// Deletes the connection with its secrets and tokens.
     public func remove(_ id: String) async throws(VaultError) {
-        guard ConnectionID.isWellFormed(id), try await store.delete(id: id, team: team) else { throw .notFound("connection \(id)") }
+        guard ConnectionID.isWellFormed(id), try await store.delete(id: id, team: team) else {
+            throw .notFound("connection \(id)")
+        }
         store.localWrites.note()
     }
 
     /// Stores new tokens and marks the connection ready, in one write. With `expectedVersion`
     /// the write happens only if nobody changed the connection since that version.
     @discardableResult
-    public func storeTokens(_ id: String, _ tokens: ConnectionTokens, expectedVersion: Int64? = nil) async throws(VaultError) -> Connection {
+    public func storeTokens(_ id: String, _ tokens: ConnectionTokens, expectedVersion: Int64? = nil)
+        async throws(VaultError) -> Connection
+    {
         try await update(id, expectedVersion: expectedVersion) { row, vault throws(VaultError) in
             try vault.put(tokens, into: &row)
         }
@@ -265,7 +291,9 @@ public final class Vault: Sendable {
 
     /// Records a status (`needs-reauth` with the provider's reason, `error`).
     @discardableResult
-    public func setStatus(_ id: String, _ status: ConnectionStatus, reason: String?, expectedVersion: Int64? = nil) async throws(VaultError) -> Connection {
+    public func setStatus(_ id: String, _ status: ConnectionStatus, reason: String?, expectedVersion: Int64? = nil)
+        async throws(VaultError) -> Connection
+    {
         try await update(id, expectedVersion: expectedVersion) { row, _ in
             row.status = status.rawValue
             row.statusReason = reason
@@ -278,8 +306,10 @@ public final class Vault: Sendable {
     /// on a concurrent change unless the caller pinned `expectedVersion`. A lost swap needs no
     /// pause: the winner's write is committed when it returns, so the next read sees it.
     @discardableResult
-    func update(_ id: String, expectedVersion: Int64? = nil,
-                _ change: (inout StoredConnection, Vault) throws(VaultError) -> Void) async throws(VaultError) -> Connection {
+    func update(
+        _ id: String, expectedVersion: Int64? = nil,
+        _ change: (inout StoredConnection, Vault) throws(VaultError) -> Void
+    ) async throws(VaultError) -> Connection {
         for _ in 0..<200 {
             var row = try await stored(id)
             if let expectedVersion, row.version != expectedVersion { throw .conflict("connection \(id)") }
@@ -308,7 +338,8 @@ public final class Vault: Sendable {
     /// Whether two settings authenticate the same way: hosts do not matter here (`edit`
     /// checks them as origins), and an unset toggle equals an off one.
     static func sameAuthentication(_ lhs: ConnectionSettings, _ rhs: ConnectionSettings) -> Bool {
-        var lhs = lhs, rhs = rhs
+        var lhs = lhs
+        var rhs = rhs
         lhs.allowedHosts = nil
         rhs.allowedHosts = nil
         lhs.pkce = lhs.pkce ?? false
@@ -346,7 +377,9 @@ public final class Vault: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data, owner: String) throws(VaultError) -> T {
-        do { return try JSONDecoder().decode(type, from: data) } catch { throw .storage("the stored \(T.self) of \(owner) is unreadable") }
+        do { return try JSONDecoder().decode(type, from: data) } catch {
+            throw .storage("the stored \(T.self) of \(owner) is unreadable")
+        }
     }
 
     func connection(from row: StoredConnection) throws(VaultError) -> Connection {
@@ -357,7 +390,9 @@ public final class Vault: Sendable {
             tokenExpiresAt: row.tokenExpiresAt.map { Date(timeIntervalSince1970: $0) }, hasTokens: row.tokens != nil,
             createdAt: Date(timeIntervalSince1970: row.createdAt),
             updatedAt: Date(timeIntervalSince1970: row.updatedAt),
-            legacy: row.legacyAgentID.map { Connection.LegacyOrigin(agentID: $0, componentID: row.legacyComponentID ?? "") },
+            legacy: row.legacyAgentID.map {
+                Connection.LegacyOrigin(agentID: $0, componentID: row.legacyComponentID ?? "")
+            },
             version: row.version)
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 extension Vault {
     /// Names are what templates can spell: letters, digits, `_`, `-`, `.`.
     package static func isValidKeyName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 128 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+        !name.isEmpty && name.count <= 128
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
     }
 
     /// Sets (adds or replaces) a vault key.
@@ -17,11 +18,12 @@ extension Vault {
         let dataKey = Envelope.newDataKey()
         let now = clock().timeIntervalSince1970
         let existing = try await store.fetchKey(team: team, name: name)
-        try await store.putKey(StoredKey(
-            team: team, name: name, keyID: masterKey.id,
-            wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: owner),
-            value: try Envelope.seal(Data(value.utf8), with: dataKey, team: team, owner: owner, field: "value"),
-            createdAt: existing?.createdAt ?? now, updatedAt: now))
+        try await store.putKey(
+            StoredKey(
+                team: team, name: name, keyID: masterKey.id,
+                wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: owner),
+                value: try Envelope.seal(Data(value.utf8), with: dataKey, team: team, owner: owner, field: "value"),
+                createdAt: existing?.createdAt ?? now, updatedAt: now))
     }
 
     /// The names of the team's vault keys, sorted.
@@ -34,7 +36,9 @@ extension Vault {
         guard let key = try await store.fetchKey(team: team, name: name) else { return nil }
         let owner = "key:" + name
         let dataKey = try Envelope.unwrap(key.wrappedKey, with: masterKey, team: team, owner: owner)
-        return String(decoding: try Envelope.open(key.value, with: dataKey, team: team, owner: owner, field: "value"), as: UTF8.self)
+        return String(
+            decoding: try Envelope.open(key.value, with: dataKey, team: team, owner: owner, field: "value"),
+            as: UTF8.self)
     }
 
     public func removeKey(_ name: String) async throws(VaultError) {
@@ -57,7 +61,9 @@ extension Vault {
         } else if teams.count == 1, let only = teams.first {
             source = only
         } else {
-            throw .invalidInput(["the vault file has teams \(teams.joined(separator: ", ")); choose one with --from-team"])
+            throw .invalidInput([
+                "the vault file has teams \(teams.joined(separator: ", ")); choose one with --from-team"
+            ])
         }
         guard let entries = root[source] as? [String: Any] else {
             throw .invalidInput(["the vault file has no team \"\(source)\" holding an object of keys"])
@@ -65,8 +71,14 @@ extension Vault {
         var problems: [String] = []
         var values: [(String, String)] = []
         for name in entries.keys.sorted() {
-            guard Self.isValidKeyName(name) else { problems.append("key name \"\(name)\": use letters, digits, _, - and . only"); continue }
-            if let value = entries[name] as? String { values.append((name, value)) } else { problems.append("\(source).\(name): the value is not a string") }
+            guard Self.isValidKeyName(name) else {
+                problems.append("key name \"\(name)\": use letters, digits, _, - and . only"); continue
+            }
+            if let value = entries[name] as? String {
+                values.append((name, value))
+            } else {
+                problems.append("\(source).\(name): the value is not a string")
+            }
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
         for (name, value) in values { try await setKey(name, value: value) }

@@ -7,17 +7,23 @@ import NIOCore
 /// client on a new connection; the difference is what Keyflow costs a one-off run.
 enum ColdSuite {
     static func run(_ scale: Scale) async throws -> [ResultRow] {
-        let keyflow = URL(fileURLWithPath: EngineSuite.selfExecutable()).deletingLastPathComponent().appendingPathComponent("keyflow").path
+        let keyflow = URL(fileURLWithPath: EngineSuite.selfExecutable()).deletingLastPathComponent()
+            .appendingPathComponent("keyflow").path
         guard FileManager.default.isExecutableFile(atPath: keyflow) else {
-            return [ResultRow(suite: "cold", name: "keyflow run", value: .nan, unit: "ms",
-                              note: "skipped: \(keyflow) not built (swift build -c release --product keyflow)")]
+            return [
+                ResultRow(
+                    suite: "cold", name: "keyflow run", value: .nan, unit: "ms",
+                    note: "skipped: \(keyflow) not built (swift build -c release --product keyflow)")
+            ]
         }
         let server = try await LocalServer.start()
         let home = try await BenchHome(server: server)
         defer { home.remove() }
         let agent = home.directory.appendingPathComponent("cold.smyth")
-        let call = #"{"id":"A","name":"APICall","title":"one","data":{"method":"GET","url":"\#(server.baseURL)/api/cold","oauth_con_id":"\#(home.bearerID)"},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true}]}"#
-        let text = #"{"id":"cold","name":"Cold bench","components":[{"id":"E","name":"APIEndpoint","data":{"endpoint":"go"},"outputs":[{"name":"headers","index":0,"default":true},{"name":"body","index":1,"default":true}]},\#(call)],"connections":[{"sourceId":"E","sourceIndex":1,"targetId":"A","targetIndex":0}]}"#
+        let call =
+            #"{"id":"A","name":"APICall","title":"one","data":{"method":"GET","url":"\#(server.baseURL)/api/cold","oauth_con_id":"\#(home.bearerID)"},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true}]}"#
+        let text =
+            #"{"id":"cold","name":"Cold bench","components":[{"id":"E","name":"APIEndpoint","data":{"endpoint":"go"},"outputs":[{"name":"headers","index":0,"default":true},{"name":"body","index":1,"default":true}]},\#(call)],"connections":[{"sourceId":"E","sourceIndex":1,"targetId":"A","targetIndex":0}]}"#
         try Data(text.utf8).write(to: agent)
 
         let arguments = ["run", agent.path, "--non-interactive", "--quiet"]
@@ -28,7 +34,8 @@ enum ColdSuite {
             let result = try Shell.run(keyflow, arguments, environment: home.environment)
             let elapsed = Measure.now() - start
             guard result.status == 0, result.stdout.contains("\"ok\"") else {
-                throw Shell.Failure(description: "keyflow run exited with \(result.status): \(result.stderr.suffix(300))")
+                throw Shell.Failure(
+                    description: "keyflow run exited with \(result.status): \(result.stderr.suffix(300))")
             }
             if run > 0 { processTimes.append(elapsed) }
         }
@@ -48,11 +55,17 @@ enum ColdSuite {
         }
         await server.stop()
 
-        let process = Measure.median(processTimes), request = Measure.median(requestTimes)
+        let process = Measure.median(processTimes)
+        let request = Measure.median(requestTimes)
         let beyond = process - request
-        return [ResultRow(suite: "cold", name: "keyflow run, one APICall", value: process * 1e3, unit: "ms",
-                          comparison: "the request alone \(Report.format(request * 1e3)) ms", ratio: nil,
-                          target: "≤ 50 ms beyond the request", met: beyond <= 0.050,
-                          note: "beyond the request: \(Report.format(beyond * 1e3)) ms (process start, vault open, unseal, run, exit)")]
+        return [
+            ResultRow(
+                suite: "cold", name: "keyflow run, one APICall", value: process * 1e3, unit: "ms",
+                comparison: "the request alone \(Report.format(request * 1e3)) ms", ratio: nil,
+                target: "≤ 50 ms beyond the request", met: beyond <= 0.050,
+                note:
+                    "beyond the request: \(Report.format(beyond * 1e3)) ms (process start, vault open, unseal, run, exit)"
+            )
+        ]
     }
 }

@@ -20,16 +20,23 @@ enum E2ESuite {
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
 
-        let agent = try AgentLoader.parse(Array(agentText(server: server, connection: home.bearerID).utf8), source: "e2e.smyth")
-        guard AgentValidator.validate(agent).isEmpty else { throw Shell.Failure(description: "the e2e agent does not validate") }
-        let session = try await AgentSession.make(agent: agent, broker: TokenBroker(vault: home.vault, transport: transport), transport: transport, login: nil)
+        let agent = try AgentLoader.parse(
+            Array(agentText(server: server, connection: home.bearerID).utf8), source: "e2e.smyth")
+        guard AgentValidator.validate(agent).isEmpty else {
+            throw Shell.Failure(description: "the e2e agent does not validate")
+        }
+        let session = try await AgentSession.make(
+            agent: agent, broker: TokenBroker(vault: home.vault, transport: transport), transport: transport, login: nil
+        )
         let executor = Executor(agent: session.prepared)
         let environment = session.environment
         let token = server.currentToken
 
         let keyflowRun: @Sendable () async throws -> Void = {
             let result = try await executor.run(endpoint: nil, inputs: JSONObject(), context: environment)
-            guard result.output["c"]?["ok"] == .bool(true) else { throw Shell.Failure(description: "unexpected e2e result") }
+            guard result.output["c"]?["ok"] == .bool(true) else {
+                throw Shell.Failure(description: "unexpected e2e result")
+            }
         }
         let limitRun: @Sendable () async throws -> Void = {
             for name in ["one", "two", "three"] {
@@ -37,7 +44,9 @@ enum E2ESuite {
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 let response = try await client.execute(request, timeout: .seconds(30))
                 var body = try await response.body.collect(upTo: 1 << 20)
-                guard response.status == .ok, body.readableBytes > 0 else { throw Shell.Failure(description: "limit: HTTP \(response.status)") }
+                guard response.status == .ok, body.readableBytes > 0 else {
+                    throw Shell.Failure(description: "limit: HTTP \(response.status)")
+                }
                 blackHole(body.readBytes(length: body.readableBytes))
             }
         }
@@ -46,23 +55,31 @@ enum E2ESuite {
         for concurrency in [1, 64] {
             let total = scale.smoke ? concurrency * 2 : (concurrency == 1 ? 1_000 : 6_400)
             // Alternate the two so that drift of the machine affects both alike.
-            var keyflow: [Load.Outcome] = [], limit: [Load.Outcome] = []
+            var keyflow: [Load.Outcome] = []
+            var limit: [Load.Outcome] = []
             for run in 0...scale.runs {
                 let k = try await Load.drive(total: total, concurrency: concurrency, keyflowRun)
                 let l = try await Load.drive(total: total, concurrency: concurrency, limitRun)
                 if run > 0 { keyflow.append(k); limit.append(l) }
             }
-            let k = Load.Outcome.median(keyflow), l = Load.Outcome.median(limit)
+            let k = Load.Outcome.median(keyflow)
+            let l = Load.Outcome.median(limit)
             let share = k.perSecond / l.perSecond
-            rows.append(ResultRow(
-                suite: "e2e", name: "3 APICalls, concurrency \(concurrency)", value: k.perSecond, unit: "runs/s",
-                comparison: "plain AsyncHTTPClient \(Report.format(l.perSecond)) runs/s (limit)", ratio: share,
-                target: concurrency == 64 ? "≥ 0.85 of the limit" : nil, met: concurrency == 64 ? share >= 0.85 : nil,
-                note: "p50/p99 \(Report.format(k.p50 * 1e3))/\(Report.format(k.p99 * 1e3)) ms vs limit \(Report.format(l.p50 * 1e3))/\(Report.format(l.p99 * 1e3)) ms"))
+            rows.append(
+                ResultRow(
+                    suite: "e2e", name: "3 APICalls, concurrency \(concurrency)", value: k.perSecond, unit: "runs/s",
+                    comparison: "plain AsyncHTTPClient \(Report.format(l.perSecond)) runs/s (limit)", ratio: share,
+                    target: concurrency == 64 ? "≥ 0.85 of the limit" : nil,
+                    met: concurrency == 64 ? share >= 0.85 : nil,
+                    note:
+                        "p50/p99 \(Report.format(k.p50 * 1e3))/\(Report.format(k.p99 * 1e3)) ms vs limit \(Report.format(l.p50 * 1e3))/\(Report.format(l.p99 * 1e3)) ms"
+                ))
         }
         if server.counts.rejected > 0 || server.counts.refreshes > 0 {
-            rows.append(ResultRow(suite: "e2e", name: "unexpected", value: Double(server.counts.rejected), unit: "401s",
-                                  note: "\(server.counts.refreshes) refreshes"))
+            rows.append(
+                ResultRow(
+                    suite: "e2e", name: "unexpected", value: Double(server.counts.rejected), unit: "401s",
+                    note: "\(server.counts.refreshes) refreshes"))
         }
         try await client.shutdown()
         try await transport.shutdown()
@@ -83,7 +100,8 @@ enum E2ESuite {
         let links = [("E", 1, "A"), ("A", 0, "B"), ("B", 0, "C"), ("C", 0, "O")].map { source, index, target in
             #"{"sourceId":"\#(source)","sourceIndex":\#(index),"targetId":"\#(target)","targetIndex":0}"#
         }
-        return #"{"id":"e2e","name":"E2E bench","components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
+        return
+            #"{"id":"e2e","name":"E2E bench","components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
     }
 }
 
@@ -95,12 +113,15 @@ enum Load {
         var p99: Double
 
         static func median(_ outcomes: [Outcome]) -> Outcome {
-            Outcome(perSecond: Measure.median(outcomes.map(\.perSecond)), p50: Measure.median(outcomes.map(\.p50)),
-                    p99: Measure.median(outcomes.map(\.p99)))
+            Outcome(
+                perSecond: Measure.median(outcomes.map(\.perSecond)), p50: Measure.median(outcomes.map(\.p50)),
+                p99: Measure.median(outcomes.map(\.p99)))
         }
     }
 
-    static func drive(total: Int, concurrency: Int, _ body: @escaping @Sendable () async throws -> Void) async throws -> Outcome {
+    static func drive(total: Int, concurrency: Int, _ body: @escaping @Sendable () async throws -> Void) async throws
+        -> Outcome
+    {
         let start = Measure.now()
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<concurrency {
@@ -119,6 +140,8 @@ enum Load {
             return try await group.reduce(into: [Double]()) { $0 += $1 }
         }
         let elapsed = Measure.now() - start
-        return Outcome(perSecond: Double(total) / elapsed, p50: Measure.percentile(latencies, 50), p99: Measure.percentile(latencies, 99))
+        return Outcome(
+            perSecond: Double(total) / elapsed, p50: Measure.percentile(latencies, 50),
+            p99: Measure.percentile(latencies, 99))
     }
 }

@@ -13,10 +13,12 @@ enum EngineSuite {
         for shape in [Shape.chain, .fanout] {
             var figures: [(n: Int, perComponent: Double, memory: Double)] = []
             for n in sizes {
-                let output = try Shell.output(selfExecutable(), ["--engine-child", "\(n):\(shape.rawValue):\(scale.runs)"])
+                let output = try Shell.output(
+                    selfExecutable(), ["--engine-child", "\(n):\(shape.rawValue):\(scale.runs)"])
                 guard let line = output.split(separator: "\n").last,
-                      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
-                      let total = object["total_s"], let hwm = object["hwm_kb"], let base = object["base_kb"] else {
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
+                    let total = object["total_s"], let hwm = object["hwm_kb"], let base = object["base_kb"]
+                else {
                     throw Shell.Failure(description: "the engine child printed no figures: \(output.suffix(300))")
                 }
                 let perComponent = total / Double(n)
@@ -24,23 +26,30 @@ enum EngineSuite {
                 let parts = ["load", "validate", "prepare", "execute"].compactMap { key in
                     object["\(key)_s"].map { "\(key) \(Report.format($0 / Double(n) * 1e9)) ns" }
                 }
-                rows.append(ResultRow(
-                    suite: "engine", name: "\(shape.rawValue) of \(n)", value: perComponent * 1e6, unit: "µs/component",
-                    comparison: "peak RSS \(Report.format(hwm / 1024)) MB (+\(Report.format((hwm - base) / 1024)) MB)",
-                    ratio: perComponent / 10e-6, target: "≤ 10 µs/component", met: perComponent <= 10e-6,
-                    note: parts.joined(separator: ", ") + " per component"))
+                rows.append(
+                    ResultRow(
+                        suite: "engine", name: "\(shape.rawValue) of \(n)", value: perComponent * 1e6,
+                        unit: "µs/component",
+                        comparison:
+                            "peak RSS \(Report.format(hwm / 1024)) MB (+\(Report.format((hwm - base) / 1024)) MB)",
+                        ratio: perComponent / 10e-6, target: "≤ 10 µs/component", met: perComponent <= 10e-6,
+                        note: parts.joined(separator: ", ") + " per component"))
             }
             // Linear growth: time per component and memory per component at the largest size
             // compared with the size ten times smaller.
             if figures.count >= 2, let last = figures.last {
                 let previous = figures[figures.count - 2]
                 let timeGrowth = last.perComponent / previous.perComponent
-                let memoryPer = last.memory / Double(last.n), previousMemoryPer = previous.memory / Double(previous.n)
-                rows.append(ResultRow(
-                    suite: "engine", name: "\(shape.rawValue) growth \(previous.n)→\(last.n)", value: timeGrowth, unit: "× time/component",
-                    comparison: "memory/component \(Report.format(previousMemoryPer)) → \(Report.format(memoryPer)) KB",
-                    ratio: timeGrowth, target: "linear (time/component ≤ 1.5×)", met: timeGrowth <= 1.5,
-                    note: "memory at small sizes is dominated by the runtime's own start-up pages"))
+                let memoryPer = last.memory / Double(last.n)
+                let previousMemoryPer = previous.memory / Double(previous.n)
+                rows.append(
+                    ResultRow(
+                        suite: "engine", name: "\(shape.rawValue) growth \(previous.n)→\(last.n)", value: timeGrowth,
+                        unit: "× time/component",
+                        comparison:
+                            "memory/component \(Report.format(previousMemoryPer)) → \(Report.format(memoryPer)) KB",
+                        ratio: timeGrowth, target: "linear (time/component ≤ 1.5×)", met: timeGrowth <= 1.5,
+                        note: "memory at small sizes is dominated by the runtime's own start-up pages"))
             }
         }
         return rows
@@ -53,38 +62,56 @@ enum EngineSuite {
 
     /// The agent text: an APIEndpoint feeding `n` JSONFilters, one after another or all at once.
     static func agentText(_ n: Int, shape: Shape) -> String {
-        var components = [#"{"id":"E","name":"APIEndpoint","data":{"endpoint":"go","method":"POST"},"outputs":[{"name":"headers","index":0,"default":true},{"name":"body","index":1,"default":true},{"name":"query","index":2,"default":true}]}"#]
+        var components = [
+            #"{"id":"E","name":"APIEndpoint","data":{"endpoint":"go","method":"POST"},"outputs":[{"name":"headers","index":0,"default":true},{"name":"body","index":1,"default":true},{"name":"query","index":2,"default":true}]}"#
+        ]
         var links: [String] = []
         components.reserveCapacity(n + 1)
         links.reserveCapacity(n)
         for index in 1...n {
-            components.append(#"{"id":"C\#(index)","name":"JSONFilter","title":"Filter \#(index)","data":{"fields":"a,b,c"},"inputs":[{"name":"Input","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#)
-            let source = shape == .chain && index > 1 ? #""sourceId":"C\#(index - 1)","sourceIndex":0"# : #""sourceId":"E","sourceIndex":1"#
+            components.append(
+                #"{"id":"C\#(index)","name":"JSONFilter","title":"Filter \#(index)","data":{"fields":"a,b,c"},"inputs":[{"name":"Input","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#
+            )
+            let source =
+                shape == .chain && index > 1
+                ? #""sourceId":"C\#(index - 1)","sourceIndex":0"# : #""sourceId":"E","sourceIndex":1"#
             links.append(#"{\#(source),"targetId":"C\#(index)","targetIndex":0}"#)
         }
-        return #"{"id":"bench","name":"Engine bench","components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
+        return
+            #"{"id":"bench","name":"Engine bench","components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
     }
 
     /// In the child: measures one size and prints its figures as one JSON line.
     static func child(_ spec: String) async throws {
         let parts = spec.split(separator: ":")
-        guard parts.count == 3, let n = Int(parts[0]), n > 0, let shape = Shape(rawValue: String(parts[1])), let runs = Int(parts[2]) else {
+        guard parts.count == 3, let n = Int(parts[0]), n > 0, let shape = Shape(rawValue: String(parts[1])),
+            let runs = Int(parts[2])
+        else {
             throw Shell.Failure(description: "--engine-child expects N:chain|fanout:RUNS")
         }
         let base = memory("VmRSS")
         let bytes = Array(agentText(n, shape: shape).utf8)
-        let inputs = JSONObject([("a", .number(1)), ("b", .object(JSONObject([("a", .number(2)), ("z", .number(3))]))), ("d", .string("x"))])
+        let inputs = JSONObject([
+            ("a", .number(1)), ("b", .object(JSONObject([("a", .number(2)), ("z", .number(3))]))), ("d", .string("x")),
+        ])
         // Peak memory of one load + validate + prepare + execute, before the timed repeats
         // (whose freed garbage would otherwise count).
         do {
             let agent = try AgentLoader.parse(bytes, source: "bench.smyth")
-            guard AgentValidator.validate(agent).isEmpty else { throw Shell.Failure(description: "invalid bench agent") }
-            blackHole(try await Executor(agent: try AgentPreparer.prepare(agent)).run(endpoint: nil, inputs: inputs, context: RunEnvironment()))
+            guard AgentValidator.validate(agent).isEmpty else {
+                throw Shell.Failure(description: "invalid bench agent")
+            }
+            blackHole(
+                try await Executor(agent: try AgentPreparer.prepare(agent)).run(
+                    endpoint: nil, inputs: inputs, context: RunEnvironment()))
         }
         let peak = memory("VmHWM")
         // Small agents are repeated so that each timed run lasts long enough to be measured.
         let repeats = max(1, 20_000 / n)
-        var load: [Double] = [], validate: [Double] = [], prepare: [Double] = [], execute: [Double] = []
+        var load: [Double] = []
+        var validate: [Double] = []
+        var prepare: [Double] = []
+        var execute: [Double] = []
         for run in 0...runs {
             var times = (0.0, 0.0, 0.0, 0.0)
             for _ in 0..<repeats {
@@ -94,12 +121,15 @@ enum EngineSuite {
                 start = Measure.now()
                 let issues = AgentValidator.validate(agent)
                 times.1 += Measure.now() - start
-                guard issues.isEmpty else { throw Shell.Failure(description: "invalid bench agent: \(issues.prefix(3))") }
+                guard issues.isEmpty else {
+                    throw Shell.Failure(description: "invalid bench agent: \(issues.prefix(3))")
+                }
                 start = Measure.now()
                 let prepared = try AgentPreparer.prepare(agent)
                 times.2 += Measure.now() - start
                 start = Measure.now()
-                let result = try await Executor(agent: prepared).run(endpoint: nil, inputs: inputs, context: RunEnvironment())
+                let result = try await Executor(agent: prepared).run(
+                    endpoint: nil, inputs: inputs, context: RunEnvironment())
                 times.3 += Measure.now() - start
                 blackHole(result)
             }
@@ -109,9 +139,11 @@ enum EngineSuite {
             }
         }
         let figures: [String: Double] = [
-            "load_s": Measure.median(load), "validate_s": Measure.median(validate), "prepare_s": Measure.median(prepare),
+            "load_s": Measure.median(load), "validate_s": Measure.median(validate),
+            "prepare_s": Measure.median(prepare),
             "execute_s": Measure.median(execute),
-            "total_s": Measure.median(load) + Measure.median(validate) + Measure.median(prepare) + Measure.median(execute),
+            "total_s": Measure.median(load) + Measure.median(validate) + Measure.median(prepare)
+                + Measure.median(execute),
             "base_kb": base, "hwm_kb": peak,
         ]
         let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
@@ -121,7 +153,8 @@ enum EngineSuite {
     /// A `/proc/self/status` field in kB.
     static func memory(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return .nan }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
+        else { return .nan }
         return Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan
     }
 }

@@ -27,8 +27,11 @@ struct KeyflowBench: AsyncParsableCommand {
             return
         }
         #if DEBUG
-        // CI's smoke run uses the debug build on purpose; anyone quoting figures must not.
-        FileHandle.standardError.write(Data("keyflow-bench: this is a debug build; its figures say nothing about speed (use swift run -c release keyflow-bench)\n".utf8))
+            // CI's smoke run uses the debug build on purpose; anyone quoting figures must not.
+            FileHandle.standardError.write(
+                Data(
+                    "keyflow-bench: this is a debug build; its figures say nothing about speed (use swift run -c release keyflow-bench)\n"
+                        .utf8))
         #endif
         let scale = Scale(smoke: smoke)
         var rows: [ResultRow] = []
@@ -41,7 +44,9 @@ struct KeyflowBench: AsyncParsableCommand {
             } catch {
                 rows.append(ResultRow(suite: suite.rawValue, name: "failed", value: .nan, unit: "", note: "\(error)"))
             }
-            FileHandle.standardError.write(Data(String(format: "keyflow-bench: %@ done in %.1f s\n", suite.rawValue, Measure.now() - started).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "keyflow-bench: %@ done in %.1f s\n", suite.rawValue, Measure.now() - started).utf8)
+            )
         }
         print(Report.table(rows))
         if let json {

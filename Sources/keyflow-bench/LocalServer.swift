@@ -51,8 +51,9 @@ final class LocalServer: Sendable {
             try await shared.token()
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench"),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench"),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
         var port = 0
@@ -97,11 +98,15 @@ final class LocalServer: Sendable {
             return (state.latency.token, state.token)
         }
         if latency > .zero { try await Task.sleep(for: latency) }
-        return Self.json(200, #"{"access_token":"\#(token)","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-\#(token)"}"#)
+        return Self.json(
+            200, #"{"access_token":"\#(token)","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-\#(token)"}"#
+        )
     }
 
     static func json(_ status: Int, _ text: String) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

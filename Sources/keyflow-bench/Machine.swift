@@ -6,12 +6,14 @@ enum Machine {
         var info: [String: String] = [:]
         info["cores"] = String(ProcessInfo.processInfo.activeProcessorCount)
         if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let colon = line.firstIndex(of: ":") {
+            let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let colon = line.firstIndex(of: ":")
+        {
             info["cpu"] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         info["date"] = ISO8601DateFormatter().string(from: Date())
-        if let commit = try? Shell.output("/usr/bin/git", ["-C", Repository.root.path, "rev-parse", "--short", "HEAD"]) {
+        if let commit = try? Shell.output("/usr/bin/git", ["-C", Repository.root.path, "rev-parse", "--short", "HEAD"])
+        {
             info["commit"] = commit.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return info
@@ -24,8 +26,11 @@ enum Repository {
     /// else the checkout this binary was built from.
     static let root: URL = {
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        if FileManager.default.fileExists(atPath: current.appendingPathComponent("benchmarks/peers").path) { return current }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: current.appendingPathComponent("benchmarks/peers").path) {
+            return current
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }()
 
     static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
@@ -38,17 +43,21 @@ enum Shell {
     }
 
     /// Runs `executable` and returns its standard output; throws when it exits non-zero.
-    static func output(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    static func output(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> String
+    {
         let result = try run(executable, arguments, environment: environment)
         guard result.status == 0 else {
-            throw Failure(description: "\(URL(fileURLWithPath: executable).lastPathComponent) exited with \(result.status): "
-                + result.stderr.suffix(500))
+            throw Failure(
+                description: "\(URL(fileURLWithPath: executable).lastPathComponent) exited with \(result.status): "
+                    + result.stderr.suffix(500))
         }
         return result.stdout
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
-        throws -> (status: Int32, stdout: String, stderr: String) {
+        throws -> (status: Int32, stdout: String, stderr: String)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -56,10 +65,12 @@ enum Shell {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         // Files, not pipes: a chatty child never blocks on a full pipe.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        let out = directory.appendingPathComponent("out")
+        let err = directory.appendingPathComponent("err")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
@@ -67,8 +78,10 @@ enum Shell {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return (
+            process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        )
     }
 
     /// The first executable called `name` on PATH.

@@ -15,8 +15,9 @@ enum Peers {
         let module = "/usr/share/nodejs/oauth-1.0a/oauth-1.0a.js"
         if !FileManager.default.fileExists(atPath: module), getuid() == 0, let apt = Shell.which("apt-get") {
             FileHandle.standardError.write(Data("keyflow-bench: installing node-oauth-1.0a with apt-get\n".utf8))
-            _ = try? Shell.run(apt, ["install", "-y", "--no-install-recommends", "node-oauth-1.0a"],
-                               environment: ["DEBIAN_FRONTEND": "noninteractive"])
+            _ = try? Shell.run(
+                apt, ["install", "-y", "--no-install-recommends", "node-oauth-1.0a"],
+                environment: ["DEBIAN_FRONTEND": "noninteractive"])
         }
         guard let node = Shell.which("node") ?? Shell.which("nodejs") else {
             return .skipped("node not installed (apt-get install nodejs node-oauth-1.0a)")
@@ -36,7 +37,9 @@ enum Peers {
             FileHandle.standardError.write(Data("keyflow-bench: setting up .venv with scripts/peers-venv\n".utf8))
             let result = try? Shell.run(Repository.url("scripts/peers-venv").path, [])
             if result?.status != 0 || !hasOAuthlib() {
-                return .skipped("oauthlib not installed: scripts/peers-venv failed (\(result?.stderr.suffix(200) ?? "could not run"))")
+                return .skipped(
+                    "oauthlib not installed: scripts/peers-venv failed (\(result?.stderr.suffix(200) ?? "could not run"))"
+                )
             }
         }
         return .ready(executable: python, environment: [:])
@@ -52,21 +55,28 @@ enum Peers {
     /// Runs a signing peer on `input` (a JSON file); nil with the reason when it is skipped.
     static func sign(_ availability: Availability, script: String, input: URL) -> Result<SignResult, Shell.Failure> {
         guard case .ready(let executable, let environment) = availability else {
-            if case .skipped(let reason) = availability { return .failure(Shell.Failure(description: "skipped: \(reason)")) }
+            if case .skipped(let reason) = availability {
+                return .failure(Shell.Failure(description: "skipped: \(reason)"))
+            }
             return .failure(Shell.Failure(description: "skipped"))
         }
         do {
-            let output = try Shell.output(executable, [Repository.url("benchmarks/peers/\(script)").path, input.path],
-                                          environment: environment)
+            let output = try Shell.output(
+                executable, [Repository.url("benchmarks/peers/\(script)").path, input.path],
+                environment: environment)
             guard let line = output.split(separator: "\n").last,
-                  let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            else {
                 return .failure(Shell.Failure(description: "\(script) printed no result"))
             }
-            if let skipped = object["skipped"] as? String { return .failure(Shell.Failure(description: "skipped: \(skipped)")) }
+            if let skipped = object["skipped"] as? String {
+                return .failure(Shell.Failure(description: "skipped: \(skipped)"))
+            }
             guard let header = object["header"] as? String, let perSecond = object["per_second"] as? Double else {
                 return .failure(Shell.Failure(description: "\(script) printed no header or rate"))
             }
-            return .success(SignResult(header: header, perSecond: perSecond, version: object["version"] as? String ?? "?"))
+            return .success(
+                SignResult(header: header, perSecond: perSecond, version: object["version"] as? String ?? "?"))
         } catch {
             return .failure(Shell.Failure(description: "\(script) failed: \(error)"))
         }

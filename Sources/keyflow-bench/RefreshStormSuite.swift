@@ -27,27 +27,39 @@ enum RefreshStormSuite {
         for _ in 0...scale.runs {
             try await home.expireBearer()
             let http = AuthorizingTransport(
-                base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
+                base: transport,
+                credentials: ConnectionCredentials(
+                    broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
             let start = Measure.now()
             let response = try await http.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(30))
-            guard response.status == 200 else { throw Shell.Failure(description: "single request: HTTP \(response.status)") }
+            guard response.status == 200 else {
+                throw Shell.Failure(description: "single request: HTTP \(response.status)")
+            }
             singles.append(Measure.now() - start)
         }
         let single = Measure.median(Array(singles.dropFirst()))
 
         // The storm: a new broker (as in a new run) and all callers at once, several times.
-        var walls: [Double] = [], refreshes: [Int] = [], rejected = 0
+        var walls: [Double] = []
+        var refreshes: [Int] = []
+        var rejected = 0
         for run in 0...scale.runs {
             try await home.expireBearer()
             server.reset(latency: latency, checkBearer: true)
             let http = AuthorizingTransport(
-                base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
+                base: transport,
+                credentials: ConnectionCredentials(
+                    broker: TokenBroker(vault: home.vault, transport: transport), connection: home.bearerID))
             let start = Measure.now()
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<callers {
-                    group.addTask { try await http.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(30)).status }
+                    group.addTask {
+                        try await http.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(30)).status
+                    }
                 }
-                for try await status in group where status != 200 { throw Shell.Failure(description: "storm: HTTP \(status)") }
+                for try await status in group where status != 200 {
+                    throw Shell.Failure(description: "storm: HTTP \(status)")
+                }
             }
             let wall = Measure.now() - start
             if run > 0 {  // run 0 is the warm-up (it opens the connections)
@@ -62,14 +74,17 @@ enum RefreshStormSuite {
         let wall = Measure.median(walls)
         let maxRefreshes = refreshes.max() ?? -1
         return [
-            ResultRow(suite: "refresh-storm", name: "refresh requests for \(callers) callers", value: Double(maxRefreshes), unit: "refreshes",
-                      comparison: "runs: \(refreshes.map(String.init).joined(separator: ", "))", target: "exactly 1",
-                      met: refreshes.allSatisfy { $0 == 1 } && rejected == 0,
-                      note: rejected == 0 ? nil : "\(rejected) requests were sent with a stale token"),
-            ResultRow(suite: "refresh-storm", name: "wall time, \(callers) callers", value: wall * 1e3, unit: "ms",
-                      comparison: "one refresh + one request \(Report.format(single * 1e3)) ms", ratio: wall / single,
-                      target: "≤ 2×", met: wall / single <= 2,
-                      note: "token endpoint +50 ms, API +20 ms of simulated provider latency"),
+            ResultRow(
+                suite: "refresh-storm", name: "refresh requests for \(callers) callers", value: Double(maxRefreshes),
+                unit: "refreshes",
+                comparison: "runs: \(refreshes.map(String.init).joined(separator: ", "))", target: "exactly 1",
+                met: refreshes.allSatisfy { $0 == 1 } && rejected == 0,
+                note: rejected == 0 ? nil : "\(rejected) requests were sent with a stale token"),
+            ResultRow(
+                suite: "refresh-storm", name: "wall time, \(callers) callers", value: wall * 1e3, unit: "ms",
+                comparison: "one refresh + one request \(Report.format(single * 1e3)) ms", ratio: wall / single,
+                target: "≤ 2×", met: wall / single <= 2,
+                note: "token endpoint +50 ms, API +20 ms of simulated provider latency"),
         ]
     }
 }

@@ -35,15 +35,22 @@ enum Report {
 
     static func table(_ rows: [ResultRow]) -> String {
         let header = ["suite", "figure", "value", "compared with", "ratio", "target", "met"]
-        let cells = rows.map { row in [
-            row.suite, row.name, "\(format(row.value)) \(row.unit)", row.comparison ?? "", row.ratio.map { format($0) + "×" } ?? "",
-            row.target ?? "", row.met.map { $0 ? "yes" : "NO" } ?? "",
-        ] }
+        let cells = rows.map { row in
+            [
+                row.suite, row.name, "\(format(row.value)) \(row.unit)", row.comparison ?? "",
+                row.ratio.map { format($0) + "×" } ?? "",
+                row.target ?? "", row.met.map { $0 ? "yes" : "NO" } ?? "",
+            ]
+        }
         var widths = header.map(\.count)
-        for line in cells { for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) } }
+        for line in cells {
+            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
         func render(_ line: [String]) -> String {
-            line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
+            line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: "  "
+            )
+            .trimmingCharacters(in: .whitespaces)
         }
         var out = [render(header), render(widths.map { String(repeating: "-", count: $0) })]
         out += cells.map(render)
@@ -62,7 +69,8 @@ enum Report {
             if let note = row.note { object["note"] = note }
             return object
         }
-        return try JSONSerialization.data(withJSONObject: ["environment": environment, "results": objects],
-                                          options: [.prettyPrinted, .sortedKeys])
+        return try JSONSerialization.data(
+            withJSONObject: ["environment": environment, "results": objects],
+            options: [.prettyPrinted, .sortedKeys])
     }
 }

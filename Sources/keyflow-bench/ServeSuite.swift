@@ -25,17 +25,26 @@ enum ServeSuite {
         let callers = AsyncHTTPTransport(maxResponseBytes: 1 << 20, connectionsPerHost: agents)
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = agents
-        let server = try await Listener.start(KeyflowServer.router(
-            vault: home.vault, accounts: try home.vault.accounts, flows: FlowsRegistry(transport: outbound, publicURL: .default),
-            binding: .init(host: "127.0.0.1", port: 0), runLimits: limits))
+        let server = try await Listener.start(
+            KeyflowServer.router(
+                vault: home.vault, accounts: try home.vault.accounts,
+                flows: FlowsRegistry(transport: outbound, publicURL: .default),
+                binding: .init(host: "127.0.0.1", port: 0), runLimits: limits))
 
         let json = [("Content-Type", "application/json")]
-        let saved = try await callers.send(HTTPTransportRequest(
-            method: "PUT", url: server.baseURL + "/api/v1/agents/bench", headers: json,
-            body: Array(E2ESuite.agentText(server: provider, connection: home.bearerID).utf8)), timeout: .seconds(30))
-        guard saved.status == 201 || saved.status == 200 else { throw Shell.Failure(description: "saving the agent: HTTP \(saved.status)") }
+        let saved = try await callers.send(
+            HTTPTransportRequest(
+                method: "PUT", url: server.baseURL + "/api/v1/agents/bench", headers: json,
+                body: Array(E2ESuite.agentText(server: provider, connection: home.bearerID).utf8)),
+            timeout: .seconds(30))
+        guard saved.status == 201 || saved.status == 200 else {
+            throw Shell.Failure(description: "saving the agent: HTTP \(saved.status)")
+        }
 
-        var walls: [Double] = [], refreshes: [Int] = [], failed = 0, rejected = 0
+        var walls: [Double] = []
+        var refreshes: [Int] = []
+        var failed = 0
+        var rejected = 0
         for run in 0...scale.runs {
             try await home.expireBearer()
             provider.reset(latency: RefreshStormSuite.latency, checkBearer: true)
@@ -43,8 +52,11 @@ enum ServeSuite {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<agents {
                     group.addTask {
-                        try await callers.send(HTTPTransportRequest(method: "POST", url: server.baseURL + "/api/v1/agents/bench/run",
-                                                                    headers: json, body: Array("{}".utf8)), timeout: .seconds(60)).status
+                        try await callers.send(
+                            HTTPTransportRequest(
+                                method: "POST", url: server.baseURL + "/api/v1/agents/bench/run",
+                                headers: json, body: Array("{}".utf8)), timeout: .seconds(60)
+                        ).status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -63,16 +75,21 @@ enum ServeSuite {
         await provider.stop()
 
         let wall = Measure.median(walls)
-        let notes = [failed == 0 ? nil : "\(failed) runs did not answer 200",
-                     rejected == 0 ? nil : "\(rejected) API requests were sent with a stale token"].compactMap { $0 }
+        let notes = [
+            failed == 0 ? nil : "\(failed) runs did not answer 200",
+            rejected == 0 ? nil : "\(rejected) API requests were sent with a stale token",
+        ].compactMap { $0 }
         return [
-            ResultRow(suite: "serve", name: "refresh requests for \(agents) agent runs", value: Double(refreshes.max() ?? -1),
-                      unit: "refreshes", comparison: "runs: \(refreshes.map(String.init).joined(separator: ", "))", target: "exactly 1",
-                      met: refreshes.allSatisfy { $0 == 1 } && failed == 0 && rejected == 0,
-                      note: notes.isEmpty ? nil : notes.joined(separator: "; ")),
-            ResultRow(suite: "serve", name: "wall time, \(agents) agent runs", value: wall * 1e3, unit: "ms",
-                      comparison: "\(Report.format(Double(agents) / wall)) runs/s, 3 APICalls each",
-                      note: "token endpoint +50 ms, API +20 ms of simulated provider latency"),
+            ResultRow(
+                suite: "serve", name: "refresh requests for \(agents) agent runs", value: Double(refreshes.max() ?? -1),
+                unit: "refreshes", comparison: "runs: \(refreshes.map(String.init).joined(separator: ", "))",
+                target: "exactly 1",
+                met: refreshes.allSatisfy { $0 == 1 } && failed == 0 && rejected == 0,
+                note: notes.isEmpty ? nil : notes.joined(separator: "; ")),
+            ResultRow(
+                suite: "serve", name: "wall time, \(agents) agent runs", value: wall * 1e3, unit: "ms",
+                comparison: "\(Report.format(Double(agents) / wall)) runs/s, 3 APICalls each",
+                note: "token endpoint +50 ms, API +20 ms of simulated provider latency"),
         ]
     }
 
@@ -86,8 +103,9 @@ enum ServeSuite {
             var logger = Logger(label: "keyflow-bench.serve")
             logger.logLevel = .critical
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "keyflow"),
-                                  onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "keyflow"),
+                onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
             let task = Task { try await group.run() }
             var port = 0

@@ -9,16 +9,18 @@ import OAuthCore
 enum SignSuite {
     /// The typical request; the credentials are RFC 5849-style examples, not real ones.
     static let method = "POST"
-    static let url = "https://api.example.com/1.1/statuses/update.json?include_entities=true&count=20&since_id=12345&trim_user=false"
+    static let url =
+        "https://api.example.com/1.1/statuses/update.json?include_entities=true&count=20&since_id=12345&trim_user=false"
     static let form: [(name: String, value: String)] = [
         ("status", "Hello Ladies + Gentlemen, a signed OAuth request!"), ("lat", "37.7821"), ("long", "-122.4093"),
         ("place_id", "df51dec6f4ee2b2c"),
     ]
     static let credentials = OAuth1Credentials(
         consumerKey: "xvz1evFS4wEEPTGEFPHBog", consumerSecret: "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
-        token: "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb", tokenSecret: "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")
+        token: "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+        tokenSecret: "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")
     static let nonce = "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"
-    static let timestamp = 1318622958
+    static let timestamp = 1_318_622_958
     static var body: String { FormEncoding.encode(form) }
 
     /// One header as `keyflow run` makes it: parse the URL, sign, format.
@@ -46,7 +48,10 @@ enum SignSuite {
         let keyflow = try keyflowSecondsPerHeader(scale)
         // The limit: HMAC-SHA1 alone over the base string, with the key already made.
         let base = Array(sample.baseString.utf8)
-        let key = SymmetricKey(data: Array("\(PercentEncoding.encode(credentials.consumerSecret))&\(PercentEncoding.encode(credentials.tokenSecret ?? ""))".utf8))
+        let key = SymmetricKey(
+            data: Array(
+                "\(PercentEncoding.encode(credentials.consumerSecret))&\(PercentEncoding.encode(credentials.tokenSecret ?? ""))"
+                    .utf8))
         let raw = Measure.perIteration(runs: scale.runs, iterations: scale.iterations(400_000)) {
             blackHole(HMAC<Insecure.SHA1>.authenticationCode(for: base, using: key))
         }
@@ -60,15 +65,19 @@ enum SignSuite {
         }
 
         var rows = [
-            ResultRow(suite: "sign", name: "Keyflow OAuth 1.0a headers", value: 1 / keyflow, unit: "/s",
-                      comparison: "raw HMAC-SHA1 \(Report.format(1 / raw)) /s (limit)", ratio: keyflow / raw,
-                      target: "≤ 3× raw HMAC time", met: keyflow / raw <= 3,
-                      note: "ratio = Keyflow time per header / raw HMAC time; \(Report.format(keyflow * 1e9)) ns vs \(Report.format(raw * 1e9)) ns"
-                          + " (HMAC keyed once, as Keyflow keeps it: \(Report.format(rawKeyed * 1e9)) ns, \(Report.format(keyflow / rawKeyed))×)"),
+            ResultRow(
+                suite: "sign", name: "Keyflow OAuth 1.0a headers", value: 1 / keyflow, unit: "/s",
+                comparison: "raw HMAC-SHA1 \(Report.format(1 / raw)) /s (limit)", ratio: keyflow / raw,
+                target: "≤ 3× raw HMAC time", met: keyflow / raw <= 3,
+                note:
+                    "ratio = Keyflow time per header / raw HMAC time; \(Report.format(keyflow * 1e9)) ns vs \(Report.format(raw * 1e9)) ns"
+                    + " (HMAC keyed once, as Keyflow keeps it: \(Report.format(rawKeyed * 1e9)) ns, \(Report.format(keyflow / rawKeyed))×)"
+            )
         ]
 
         // The peers, on identical inputs written to a file.
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-bench-sign-\(UUID().uuidString).json")
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-bench-sign-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: input) }
         func write(iterations: Int) throws {
             let object: [String: Any] = [
@@ -79,25 +88,32 @@ enum SignSuite {
             ]
             try JSONSerialization.data(withJSONObject: object).write(to: input)
         }
-        let peers: [(name: String, script: String, availability: Peers.Availability, iterations: Int, target: Double)] = [
-            ("node-oauth-1.0a", "sign_node.js", Peers.nodeOAuth(), scale.iterations(30_000), 10),
-            ("oauthlib", "sign_oauthlib.py", Peers.oauthlib(), scale.iterations(4_000), 30),
-        ]
+        let peers: [(name: String, script: String, availability: Peers.Availability, iterations: Int, target: Double)] =
+            [
+                ("node-oauth-1.0a", "sign_node.js", Peers.nodeOAuth(), scale.iterations(30_000), 10),
+                ("oauthlib", "sign_oauthlib.py", Peers.oauthlib(), scale.iterations(4_000), 30),
+            ]
         for peer in peers {
             try write(iterations: peer.iterations)
             switch Peers.sign(peer.availability, script: peer.script, input: input) {
             case .failure(let failure):
-                rows.append(ResultRow(suite: "sign", name: "vs \(peer.name)", value: .nan, unit: "/s", comparison: peer.name,
-                                      target: "≥ \(Int(peer.target))×", note: failure.description))
+                rows.append(
+                    ResultRow(
+                        suite: "sign", name: "vs \(peer.name)", value: .nan, unit: "/s", comparison: peer.name,
+                        target: "≥ \(Int(peer.target))×", note: failure.description))
             case .success(let result):
                 let same = Peers.signature(in: result.header) == expected
                 let ratio = (1 / keyflow) / result.perSecond
-                rows.append(ResultRow(
-                    suite: "sign", name: "vs \(peer.name)", value: 1 / keyflow, unit: "/s",
-                    comparison: "\(peer.name) \(result.version) \(Report.format(result.perSecond)) /s",
-                    ratio: same ? ratio : nil, target: "≥ \(Int(peer.target))×", met: same ? ratio >= peer.target : nil,
-                    note: same ? "same signature as Keyflow for the fixed nonce and timestamp"
-                        : "NOT REPORTED: \(peer.name) signed differently (\(Peers.signature(in: result.header) ?? "none") vs \(expected ?? "none"))"))
+                rows.append(
+                    ResultRow(
+                        suite: "sign", name: "vs \(peer.name)", value: 1 / keyflow, unit: "/s",
+                        comparison: "\(peer.name) \(result.version) \(Report.format(result.perSecond)) /s",
+                        ratio: same ? ratio : nil, target: "≥ \(Int(peer.target))×",
+                        met: same ? ratio >= peer.target : nil,
+                        note: same
+                            ? "same signature as Keyflow for the fixed nonce and timestamp"
+                            : "NOT REPORTED: \(peer.name) signed differently (\(Peers.signature(in: result.header) ?? "none") vs \(expected ?? "none"))"
+                    ))
             }
         }
         return rows

@@ -10,7 +10,10 @@ struct Keyflow: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 failure, 2 bad input. Secrets on output are masked (••••1234).
             """,
-        subcommands: [DemoCommand.self, RunCommand.self, ValidateCommand.self, InspectCommand.self, VaultCommand.self, ServeCommand.self, UsersCommand.self, AgentsCommand.self, OAuth1Command.self, PKCECommand.self])
+        subcommands: [
+            DemoCommand.self, RunCommand.self, ValidateCommand.self, InspectCommand.self, VaultCommand.self,
+            ServeCommand.self, UsersCommand.self, AgentsCommand.self, OAuth1Command.self, PKCECommand.self,
+        ])
 
     /// Runs the command, mapping errors to the documented exit codes: usage errors and
     /// `CLIError` are bad input (2); anything else is a failure (1).

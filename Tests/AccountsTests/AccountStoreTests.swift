@@ -7,7 +7,8 @@ import Vault
 struct AccountStoreTests {
     /// A fresh vault file and its store, seen only as an `AccountStore`.
     static func store() throws -> (any AccountStore, URL) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-accounts-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-accounts-\(UUID().uuidString)")
         let path = directory.appendingPathComponent("vault.sqlite")
         return (try SQLiteVaultStore(path: path), path)
     }
@@ -24,7 +25,9 @@ struct AccountStoreTests {
         #expect(try await store.user(tokenHash: "hash-ada") == Self.ada)
         #expect(try await store.user(tokenHash: "hash-nobody") == nil)
         // A second user with the same token hash is refused, without the hash in the error.
-        await #expect(throws: VaultError.self) { try await store.addUser(StoredUser(id: "ku_x", name: "x", team: "t", tokenHash: "hash-ada", createdAt: 4)) }
+        await #expect(throws: VaultError.self) {
+            try await store.addUser(StoredUser(id: "ku_x", name: "x", team: "t", tokenHash: "hash-ada", createdAt: 4))
+        }
 
         #expect(try await store.replaceUserToken(id: Self.ada.id, tokenHash: "hash-ada-2"))
         #expect(try await store.user(tokenHash: "hash-ada") == nil)
@@ -38,9 +41,11 @@ struct AccountStoreTests {
 
     @Test func sessionsRoundTripEndAndExpire() async throws {
         let (store, _) = try Self.store()
-        let sessions = [StoredSession(idHash: "s1", userID: Self.ada.id, createdAt: 10, expiresAt: 100),
-                        StoredSession(idHash: "s2", userID: Self.ada.id, createdAt: 10, expiresAt: 200),
-                        StoredSession(idHash: "s3", userID: Self.bob.id, createdAt: 10, expiresAt: 50)]
+        let sessions = [
+            StoredSession(idHash: "s1", userID: Self.ada.id, createdAt: 10, expiresAt: 100),
+            StoredSession(idHash: "s2", userID: Self.ada.id, createdAt: 10, expiresAt: 200),
+            StoredSession(idHash: "s3", userID: Self.bob.id, createdAt: 10, expiresAt: 50),
+        ]
         for session in sessions { try await store.insertSession(session) }
         #expect(try await store.session(idHash: "s2") == sessions[1])
         #expect(try await store.session(idHash: "nope") == nil)
@@ -73,13 +78,15 @@ struct AccountStoreTests {
         let (user, token) = try await Users.add(name: " ada ", team: "acme", store: store)
         #expect(user.name == "ada" && token.hasPrefix("kft_") && user.tokenHash != token)
         #expect(try await Users.authenticate(token: token, store: store) == user)
-        try await store.insertSession(StoredSession(idHash: "s1", userID: user.id, createdAt: 1, expiresAt: .greatestFiniteMagnitude))
+        try await store.insertSession(
+            StoredSession(idHash: "s1", userID: user.id, createdAt: 1, expiresAt: .greatestFiniteMagnitude))
         let rotated = try await Users.rotateToken(of: user, store: store)
         #expect(try await Users.authenticate(token: token, store: store) == nil)
         #expect(try await Users.authenticate(token: rotated, store: store)?.id == user.id)
         #expect(try await store.session(idHash: "s1") == nil)
 
-        try await store.insertSession(StoredSession(idHash: "s2", userID: user.id, createdAt: 1, expiresAt: .greatestFiniteMagnitude))
+        try await store.insertSession(
+            StoredSession(idHash: "s2", userID: user.id, createdAt: 1, expiresAt: .greatestFiniteMagnitude))
         try await Users.remove(try await Users.find("ada", store: store), store: store)
         #expect(try await store.session(idHash: "s2") == nil)
         await #expect(throws: VaultError.self) { try await Users.find("ada", store: store) }
@@ -93,7 +100,8 @@ struct AccountStoreTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    try await store.insertSession(StoredSession(idHash: "s\(index)", userID: Self.ada.id, createdAt: 1, expiresAt: 2))
+                    try await store.insertSession(
+                        StoredSession(idHash: "s\(index)", userID: Self.ada.id, createdAt: 1, expiresAt: 2))
                     _ = try await store.user(tokenHash: Self.ada.tokenHash)
                 }
             }
@@ -104,7 +112,8 @@ struct AccountStoreTests {
 
     /// A vault opened from its home hands out the same store as its accounts.
     @Test func aVaultsAccountsAreItsStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-accounts-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-accounts-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         try await vault.accounts.addUser(Self.ada)
         #expect(try await vault.forTeam("other").accounts.users() == [Self.ada])

@@ -5,15 +5,19 @@ import Testing
 struct AddressPolicyTests {
     static func address(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
 
-    @Test(arguments: [("10.0.0.0/8", "10.0.0.0/8"), ("10.1.2.3/8", "10.0.0.0/8"), ("127.0.0.1", "127.0.0.1/32"),
-                      ("fc00::/7", "fc00::/7"), ("fe80::1/10", "fe80::/10"), ("::1", "::1/128"),
-                      ("::ffff:127.0.0.0/104", "127.0.0.0/8"), (" 192.168.0.0/16 ", "192.168.0.0/16"), ("0.0.0.0/0", "0.0.0.0/0")])
+    @Test(arguments: [
+        ("10.0.0.0/8", "10.0.0.0/8"), ("10.1.2.3/8", "10.0.0.0/8"), ("127.0.0.1", "127.0.0.1/32"),
+        ("fc00::/7", "fc00::/7"), ("fe80::1/10", "fe80::/10"), ("::1", "::1/128"),
+        ("::ffff:127.0.0.0/104", "127.0.0.0/8"), (" 192.168.0.0/16 ", "192.168.0.0/16"), ("0.0.0.0/0", "0.0.0.0/0"),
+    ])
     func cidrsParseAndNormalize(text: String, expected: String) throws {
         #expect(try CIDR(text).description == expected)
     }
 
-    @Test(arguments: ["", "10.0.0.0/33", "::/129", "10.0.0/8", "127.1", "2130706433", "10.0.0.0/-1", "10.0.0.0/", "example.com/8",
-                      "10.0.0.0/8/8", "10.0.0.0/0x8"])
+    @Test(arguments: [
+        "", "10.0.0.0/33", "::/129", "10.0.0/8", "127.1", "2130706433", "10.0.0.0/-1", "10.0.0.0/", "example.com/8",
+        "10.0.0.0/8/8", "10.0.0.0/0x8",
+    ])
     func badCIDRsAreErrors(text: String) {
         #expect(throws: CIDRError.self) { try CIDR(text) }
     }
@@ -34,9 +38,11 @@ struct AddressPolicyTests {
         #expect(!(try CIDR("172.16.0.0/12").contains(try Self.address("172.32.0.0"))))
     }
 
-    @Test(arguments: ["127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-                      "0.0.0.0", "0.1.2.3", "255.255.255.255", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254",
-                      "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "::127.0.0.1", "ff02::1"])
+    @Test(arguments: [
+        "127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "0.0.0.0", "0.1.2.3", "255.255.255.255", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254",
+        "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "::127.0.0.1", "ff02::1",
+    ])
     func theServersPolicyRefusesInternalAddresses(text: String) throws {
         #expect(!AddressPolicy.publicOnly().permits(try Self.address(text)))
         #expect(AddressPolicy.allowAll.permits(try Self.address(text)))
@@ -51,9 +57,11 @@ struct AddressPolicyTests {
         let networks = try AddressPolicy.networks(flags: ["127.0.0.0/8"], environment: " 10.1.0.0/16, fd00::/8 ,")
         #expect(networks.map(\.description) == ["127.0.0.0/8", "10.1.0.0/16", "fd00::/8"])
         let policy = AddressPolicy.publicOnly(allowing: networks)
-        #expect(try policy.permits(try Self.address("127.0.0.1")) && policy.permits(try Self.address("::ffff:127.0.0.1")))
+        #expect(
+            try policy.permits(try Self.address("127.0.0.1")) && policy.permits(try Self.address("::ffff:127.0.0.1")))
         #expect(try policy.permits(try Self.address("10.1.200.3")) && policy.permits(try Self.address("fd00::5")))
-        #expect(try !policy.permits(try Self.address("10.2.0.1")) && !policy.permits(try Self.address("169.254.169.254")))
+        #expect(
+            try !policy.permits(try Self.address("10.2.0.1")) && !policy.permits(try Self.address("169.254.169.254")))
         #expect(!policy.permits(try Self.address("::1")))
         #expect(throws: CIDRError.self) { try AddressPolicy.networks(flags: ["nope"], environment: nil) }
     }

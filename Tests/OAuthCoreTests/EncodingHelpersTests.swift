@@ -24,7 +24,10 @@ struct EncodingHelpersTests {
     @Test func tokensAreURLSafeAnd256Bits() {
         let tokens = (0..<100).map { _ in SecureRandom.token() }
         #expect(Set(tokens).count == 100)
-        #expect(tokens.allSatisfy { $0.utf8.count == 43 && $0.utf8.allSatisfy(PercentEncoding.isUnreserved) && !$0.contains(".") })
+        #expect(
+            tokens.allSatisfy {
+                $0.utf8.count == 43 && $0.utf8.allSatisfy(PercentEncoding.isUnreserved) && !$0.contains(".")
+            })
     }
 
     @Test func hexIsLowercaseAndOfTheAskedLength() {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import OAuthCore
 import Testing
+
+@testable import OAuthCore
 
 /// Inputs the libFuzzer targets found (Fuzz/README.md), fed to the code path that failed.
 struct FuzzRegressionTests {
@@ -9,7 +10,8 @@ struct FuzzRegressionTests {
     /// so the excerpt quoted a token response that the raw-text check had let through.
     @Test func anErrorExcerptNeverShowsATokenThatStrippingJoined() {
         let body = Array(#">>>>>>{"access>_t>>oken":"a",>"_dn":"#.utf8)
-        let response = HTTPTransportResponse(status: 200, headers: [(name: "Content-Type", value: "application/json")], body: body)
+        let response = HTTPTransportResponse(
+            status: 200, headers: [(name: "Content-Type", value: "application/json")], body: body)
         #expect(throws: OAuth2Error.unexpectedResponse(status: 200, mediaType: "application/json", excerpt: "")) {
             try TokenResponseParser.parse(response, now: .now)
         }

@@ -46,19 +46,22 @@ struct OAuth1VectorTests {
     func vector(_ vector: Vector) throws {
         let method = try #require(OAuth1SignatureMethod(name: vector.signature_method))
         let signer = OAuth1Signer(
-            credentials: OAuth1Credentials(consumerKey: vector.consumer_key, consumerSecret: vector.consumer_secret,
-                                           token: vector.token, tokenSecret: vector.token_secret, signatureMethod: method),
+            credentials: OAuth1Credentials(
+                consumerKey: vector.consumer_key, consumerSecret: vector.consumer_secret,
+                token: vector.token, tokenSecret: vector.token_secret, signatureMethod: method),
             nonce: { vector.nonce }, clock: { Int(vector.timestamp) ?? -1 })
-        let body: OAuth1Request.Body = vector.form.map { pairs in
-            .form(FormEncoding.encode(pairs.map { ($0[0], $0.count > 1 ? $0[1] : "") }))
-        } ?? .none
+        let body: OAuth1Request.Body =
+            vector.form.map { pairs in
+                .form(FormEncoding.encode(pairs.map { ($0[0], $0.count > 1 ? $0[1] : "") }))
+            } ?? .none
         let request = try OAuth1Request(method: vector.method, url: vector.url, body: body)
         let signature = try signer.sign(request, options: .init(includeVersion: vector.oauth_version != nil))
         if let expected = vector.base_string {
             #expect(signature.baseString == expected)
         }
         #expect(signature.signature == vector.signature)
-        #expect(signature.authorizationHeader().contains("oauth_signature=\"\(PercentEncoding.encode(vector.signature))\""))
+        #expect(
+            signature.authorizationHeader().contains("oauth_signature=\"\(PercentEncoding.encode(vector.signature))\""))
     }
 
     @Test func pkceVectors() throws {

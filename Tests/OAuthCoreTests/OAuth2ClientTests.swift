@@ -8,7 +8,9 @@ import Testing
 struct OAuth2ClientTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func client(_ transport: RecordingTransport, _ change: (inout OAuth2Configuration) -> Void = { _ in }) -> OAuth2Client {
+    static func client(_ transport: RecordingTransport, _ change: (inout OAuth2Configuration) -> Void = { _ in })
+        -> OAuth2Client
+    {
         var configuration = OAuth2Configuration(
             clientID: "my app", clientSecret: "s3cr:et/+", authorizationURL: "https://auth.example/authorize?tenant=1",
             tokenURL: "https://auth.example/token", revocationURL: "https://auth.example/revoke",
@@ -23,7 +25,8 @@ struct OAuth2ClientTests {
             $0.extraAuthorizationParameters = [("access_type", "offline"), ("prompt", "consent"), ("state", "evil")]
         }
         let url = try RequestURL(try client.authorizationURL(state: "st ate", pkce: pkce))
-        let query = Dictionary(FormEncoding.decode(url.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let query = Dictionary(
+            FormEncoding.decode(url.query ?? "").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         #expect(url.baseStringURI == "https://auth.example/authorize")
         #expect(query["tenant"] == "1")
         #expect(query["response_type"] == "code")
@@ -43,7 +46,8 @@ struct OAuth2ClientTests {
     }
 
     @Test func basicAuthenticationFormEncodesBeforeBase64() async throws {
-        let transport = RecordingTransport(json: #"{"access_token":"at","token_type":"bearer","expires_in":3600,"refresh_token":"rt"}"#)
+        let transport = RecordingTransport(
+            json: #"{"access_token":"at","token_type":"bearer","expires_in":3600,"refresh_token":"rt"}"#)
         let pkce = PKCE()
         let token = try await Self.client(transport).exchange(code: "the code", pkce: pkce)
         let request = try #require(transport.requests.first)
@@ -51,10 +55,16 @@ struct OAuth2ClientTests {
         #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
         let expected = "Basic " + Data("my%20app:s3cr%3Aet%2F%2B".utf8).base64EncodedString()
         #expect(request.header("Authorization") == expected)
-        #expect(request.form == ["grant_type": "authorization_code", "code": "the code",
-                                 "redirect_uri": "http://127.0.0.1:8787/oauth/oauth2/callback", "code_verifier": pkce.verifier])
-        #expect(token == OAuth2Token(accessToken: "at", tokenType: "bearer", refreshToken: "rt",
-                                     expiresAt: Self.now.addingTimeInterval(3600)))
+        #expect(
+            request.form == [
+                "grant_type": "authorization_code", "code": "the code",
+                "redirect_uri": "http://127.0.0.1:8787/oauth/oauth2/callback", "code_verifier": pkce.verifier,
+            ])
+        #expect(
+            token
+                == OAuth2Token(
+                    accessToken: "at", tokenType: "bearer", refreshToken: "rt",
+                    expiresAt: Self.now.addingTimeInterval(3600)))
         #expect(token.authorizationHeader == "Bearer at")
     }
 
@@ -63,7 +73,11 @@ struct OAuth2ClientTests {
         _ = try await Self.client(transport) { $0.clientAuthentication = .post }.refresh("rt")
         let request = try #require(transport.requests.first)
         #expect(request.header("Authorization") == nil)
-        #expect(request.form == ["grant_type": "refresh_token", "refresh_token": "rt", "client_id": "my app", "client_secret": "s3cr:et/+"])
+        #expect(
+            request.form == [
+                "grant_type": "refresh_token", "refresh_token": "rt", "client_id": "my app",
+                "client_secret": "s3cr:et/+",
+            ])
     }
 
     @Test func publicClientsSendOnlyTheirID() async throws {
@@ -77,20 +91,24 @@ struct OAuth2ClientTests {
     @Test func clientCredentialsSendScopeAndAudienceAndNeverKeepARefreshToken() async throws {
         let transport = RecordingTransport(json: #"{"access_token":"at","expires_in":"120","refresh_token":"ignored"}"#)
         let token = try await Self.client(transport) { $0.audience = "https://api.example" }.clientCredentials()
-        #expect(transport.requests.first?.form == ["grant_type": "client_credentials", "scope": "read write", "audience": "https://api.example"])
+        #expect(
+            transport.requests.first?.form == [
+                "grant_type": "client_credentials", "scope": "read write", "audience": "https://api.example",
+            ])
         #expect(token.refreshToken == nil)
         #expect(token.expiresAt == Self.now.addingTimeInterval(120))
     }
 
-    @Test(arguments: [
-        (#"{"access_token":"a","expires_in":3600}"#, 3600.0),
-        (#"{"access_token":"a","expires_in":"3600"}"#, 3600.0),
-        (#"{"access_token":"a","expires_in":59.5}"#, 59.5),
-        (#"{"access_token":"a"}"#, nil),
-        (#"{"access_token":"a","expires_in":null}"#, nil),
-        (#"{"access_token":"a","expires_in":"soon"}"#, nil),
-        (#"{"access_token":"a","expires_in":0}"#, nil),
-    ] as [(String, Double?)])
+    @Test(
+        arguments: [
+            (#"{"access_token":"a","expires_in":3600}"#, 3600.0),
+            (#"{"access_token":"a","expires_in":"3600"}"#, 3600.0),
+            (#"{"access_token":"a","expires_in":59.5}"#, 59.5),
+            (#"{"access_token":"a"}"#, nil),
+            (#"{"access_token":"a","expires_in":null}"#, nil),
+            (#"{"access_token":"a","expires_in":"soon"}"#, nil),
+            (#"{"access_token":"a","expires_in":0}"#, nil),
+        ] as [(String, Double?)])
     func expiresInIsANumberANumericStringOrUnknown(json: String, seconds: Double?) async throws {
         let token = try await Self.client(RecordingTransport(json: json)).refresh("rt")
         #expect(token.expiresAt == seconds.map { Self.now.addingTimeInterval($0) })
@@ -109,52 +127,63 @@ struct OAuth2ClientTests {
     @Test func refreshKeepsTheOldRefreshTokenWhenNoNewOneComes() async throws {
         let token = try await Self.client(RecordingTransport(json: #"{"access_token":"a2"}"#)).refresh("rt-1")
         #expect(token.refreshToken == "rt-1")
-        let rotated = try await Self.client(RecordingTransport(json: #"{"access_token":"a2","refresh_token":"rt-2"}"#)).refresh("rt-1")
+        let rotated = try await Self.client(RecordingTransport(json: #"{"access_token":"a2","refresh_token":"rt-2"}"#))
+            .refresh("rt-1")
         #expect(rotated.refreshToken == "rt-2")
     }
 
     @Test func formEncodedTokenResponsesAreUnderstood() async throws {
-        let transport = RecordingTransport(json: "access_token=gho_abc&scope=repo&token_type=bearer", contentType: "application/x-www-form-urlencoded")
+        let transport = RecordingTransport(
+            json: "access_token=gho_abc&scope=repo&token_type=bearer", contentType: "application/x-www-form-urlencoded")
         let token = try await Self.client(transport).exchange(code: "c", pkce: nil)
         #expect(token.accessToken == "gho_abc" && token.scope == "repo")
     }
 
-    @Test(arguments: [
-        (400, #"{"error":"invalid_grant","error_description":"refresh token reused"}"#, "application/json", true),
-        (401, #"{"error":"invalid_client"}"#, "application/json", true),
-        (400, #"{"error":"invalid_scope"}"#, "application/json", true),
-        (200, #"{"error":"bad_verification_code"}"#, "application/json", true),
-        (503, #"{"error":"temporarily_unavailable"}"#, "application/json", false),
-        (400, #"{"error":"server_error"}"#, "application/json", false),
-    ] as [(Int, String, String, Bool)])
-    func rfc6749ErrorsAreTypedAndClassified(status: Int, body: String, contentType: String, permanent: Bool) async throws {
+    @Test(
+        arguments: [
+            (400, #"{"error":"invalid_grant","error_description":"refresh token reused"}"#, "application/json", true),
+            (401, #"{"error":"invalid_client"}"#, "application/json", true),
+            (400, #"{"error":"invalid_scope"}"#, "application/json", true),
+            (200, #"{"error":"bad_verification_code"}"#, "application/json", true),
+            (503, #"{"error":"temporarily_unavailable"}"#, "application/json", false),
+            (400, #"{"error":"server_error"}"#, "application/json", false),
+        ] as [(Int, String, String, Bool)])
+    func rfc6749ErrorsAreTypedAndClassified(status: Int, body: String, contentType: String, permanent: Bool)
+        async throws
+    {
         let transport = RecordingTransport(status: status, json: body, contentType: contentType)
         let error = await #expect(throws: OAuth2Error.self) { try await Self.client(transport).refresh("rt") }
-        guard case .provider(let code, _, let gotStatus) = error else { Issue.record("not a provider error: \(String(describing: error))"); return }
+        guard case .provider(let code, _, let gotStatus) = error else {
+            Issue.record("not a provider error: \(String(describing: error))"); return
+        }
         #expect(gotStatus == status)
         #expect(body.contains(code.rawValue))
         #expect(error?.isPermanent == permanent)
     }
 
     @Test func invalidGrantCarriesTheProvidersReason() async throws {
-        let transport = RecordingTransport(status: 400, json: #"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#)
+        let transport = RecordingTransport(
+            status: 400, json: #"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#)
         let error = await #expect(throws: OAuth2Error.self) { try await Self.client(transport).refresh("rt") }
         #expect(error == .provider(code: .invalidGrant, description: "Token has been expired or revoked.", status: 400))
         #expect(error?.description.contains("Token has been expired or revoked.") == true)
     }
 
-    @Test(arguments: [
-        (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", false),
-        (500, "oops", "text/plain", false),
-        (429, "slow down", "text/plain", false),
-        (404, "<html>Not Found</html>", "text/html", true),
-        (200, #"{"token":"x"}"#, "application/json", true),
-        (200, "<html>login page</html>", "text/html", true),
-    ] as [(Int, String, String, Bool)])
+    @Test(
+        arguments: [
+            (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", false),
+            (500, "oops", "text/plain", false),
+            (429, "slow down", "text/plain", false),
+            (404, "<html>Not Found</html>", "text/html", true),
+            (200, #"{"token":"x"}"#, "application/json", true),
+            (200, "<html>login page</html>", "text/html", true),
+        ] as [(Int, String, String, Bool)])
     func nonJSONAndHTMLBodiesAreErrors(status: Int, body: String, contentType: String, permanent: Bool) async throws {
         let transport = RecordingTransport(status: status, json: body, contentType: contentType)
         let error = await #expect(throws: OAuth2Error.self) { try await Self.client(transport).refresh("rt") }
-        guard case .unexpectedResponse(let gotStatus, let mediaType, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        guard case .unexpectedResponse(let gotStatus, let mediaType, _) = error else {
+            Issue.record("got \(String(describing: error))"); return
+        }
         #expect(gotStatus == status && mediaType == contentType)
         #expect(error?.isPermanent == permanent)
     }
@@ -167,7 +196,8 @@ struct OAuth2ClientTests {
         let transport = RecordingTransport(status: status, json: body, contentType: "text/html")
         let error = await #expect(throws: OAuth2Error.self) { try await Self.client(transport).refresh("rt") }
         #expect(error.map { !$0.description.contains("SECRET") } == true)
-        let plain = RecordingTransport(status: 500, json: "<html><h1>Internal   Server Error</h1></html>", contentType: "text/html")
+        let plain = RecordingTransport(
+            status: 500, json: "<html><h1>Internal   Server Error</h1></html>", contentType: "text/html")
         let plainError = await #expect(throws: OAuth2Error.self) { try await Self.client(plain).refresh("rt") }
         #expect(plainError?.description.hasSuffix(": Internal Server Error") == true)
     }
@@ -191,7 +221,9 @@ struct OAuth2ClientTests {
         await #expect(throws: OAuth2Error.provider(code: .unsupportedTokenType, description: nil, status: 400)) {
             try await Self.client(refused).revoke("rt", hint: nil)
         }
-        await #expect(throws: OAuth2Error.self) { try await Self.client(transport) { $0.revocationURL = nil }.revoke("x", hint: nil) }
+        await #expect(throws: OAuth2Error.self) {
+            try await Self.client(transport) { $0.revocationURL = nil }.revoke("x", hint: nil)
+        }
     }
 
     @Test func badTokenURLsAreConfigurationErrors() async {

@@ -35,7 +35,10 @@ struct PKCETests {
         #expect(PKCE.method == "S256")
     }
 
-    @Test(arguments: ["short", String(repeating: "a", count: 129), String(repeating: "a", count: 42) + " ", String(repeating: "ä", count: 43)])
+    @Test(arguments: [
+        "short", String(repeating: "a", count: 129), String(repeating: "a", count: 42) + " ",
+        String(repeating: "ä", count: 43),
+    ])
     func invalidVerifiersAreRejected(verifier: String) {
         #expect(PKCE(verifier: verifier) == nil)
     }

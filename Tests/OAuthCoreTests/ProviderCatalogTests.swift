@@ -6,14 +6,19 @@ import Testing
 struct ProviderCatalogTests {
     @Test func theSevenKindsHaveStableIDs() throws {
         let catalog = try ProviderCatalog.builtIn()
-        #expect(catalog.kinds.map(\.id) == ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1",
-                                            "client-credentials"])
+        #expect(
+            catalog.kinds.map(\.id) == [
+                "google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1",
+                "client-credentials",
+            ])
     }
 
     /// The `oauthService` values of SmythOS Studio (fixtures/smythos-agents/SOURCE.md).
-    @Test(arguments: [("Google", "google"), ("LinkedIn", "linkedin"), ("Twitter", "x-oauth1"),
-                      ("Twitter/X OAuth2", "x-oauth2"), ("Custom OAuth2.0", "custom-oauth2"),
-                      ("Custom OAuth1.0", "custom-oauth1"), ("OAuth2 Client Credentials", "client-credentials")])
+    @Test(arguments: [
+        ("Google", "google"), ("LinkedIn", "linkedin"), ("Twitter", "x-oauth1"),
+        ("Twitter/X OAuth2", "x-oauth2"), ("Custom OAuth2.0", "custom-oauth2"),
+        ("Custom OAuth1.0", "custom-oauth1"), ("OAuth2 Client Credentials", "client-credentials"),
+    ])
     func legacyServiceNamesMapToKinds(service: String, kind: String) throws {
         #expect(try ProviderCatalog.builtIn().kind(legacyServiceName: service)?.id == kind)
     }
@@ -48,7 +53,10 @@ struct ProviderCatalogTests {
         #expect(!cc.needsUserLogin)
         #expect(cc.optionalFields.contains("audience"))
         let custom1 = try #require(catalog.kind(id: "custom-oauth1"))
-        #expect(Set(custom1.requiredFields).isSuperset(of: ["requestTokenURL", "accessTokenURL", "userAuthorizationURL", "consumerKey"]))
+        #expect(
+            Set(custom1.requiredFields).isSuperset(of: [
+                "requestTokenURL", "accessTokenURL", "userAuthorizationURL", "consumerKey",
+            ]))
     }
 
     @Test func secretFieldsAreMarked() throws {
@@ -57,13 +65,18 @@ struct ProviderCatalogTests {
     }
 
     @Test func addingAProviderIsAddingAnEntry() throws {
-        var json = try JSONSerialization.jsonObject(with: Repository.data("Sources/OAuthCore/Resources/providers.json")) as? [String: Any] ?? [:]
+        var json =
+            try JSONSerialization.jsonObject(with: Repository.data("Sources/OAuthCore/Resources/providers.json"))
+            as? [String: Any] ?? [:]
         var kinds = json["kinds"] as? [[String: Any]] ?? []
         var github = kinds[4]
         github["id"] = "github"
         github["displayName"] = "GitHub"
         github["legacyServiceNames"] = []
-        github["urls"] = ["authorization": "https://github.com/login/oauth/authorize", "token": "https://github.com/login/oauth/access_token"]
+        github["urls"] = [
+            "authorization": "https://github.com/login/oauth/authorize",
+            "token": "https://github.com/login/oauth/access_token",
+        ]
         kinds.append(github)
         json["kinds"] = kinds
         let catalog = try ProviderCatalog(json: JSONSerialization.data(withJSONObject: json))
@@ -71,7 +84,9 @@ struct ProviderCatalogTests {
     }
 
     @Test func inconsistentCatalogsAreRejected() throws {
-        var json = try JSONSerialization.jsonObject(with: Repository.data("Sources/OAuthCore/Resources/providers.json")) as? [String: Any] ?? [:]
+        var json =
+            try JSONSerialization.jsonObject(with: Repository.data("Sources/OAuthCore/Resources/providers.json"))
+            as? [String: Any] ?? [:]
         var kinds = json["kinds"] as? [[String: Any]] ?? []
         kinds[0]["requiredFields"] = ["clientID", "favouriteColour"]
         json["kinds"] = kinds

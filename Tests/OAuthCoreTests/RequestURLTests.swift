@@ -28,8 +28,10 @@ struct RequestURLTests {
         #expect(url.origin == "https://example.com")
     }
 
-    @Test(arguments: ["example.com/path", "ftp://example.com/", "https:///path", "https://example.com:99999/",
-                      "https://example.com:8a/", "http://[::1/"])
+    @Test(arguments: [
+        "example.com/path", "ftp://example.com/", "https:///path", "https://example.com:99999/",
+        "https://example.com:8a/", "http://[::1/",
+    ])
     func invalidURLsSayWhy(url: String) {
         #expect(throws: InvalidURLError.self) { try RequestURL(url) }
         do { _ = try RequestURL(url) } catch { #expect(error.description.contains(url)) }

@@ -18,18 +18,20 @@ struct AgentLoaderTests {
         #expect(call.type == "APICall" && call.title == "CoinGecko Search")
         #expect(call.data["url"]?.stringValue == "https://api.coingecko.com/api/v3/search?query={{search_query}}")
         #expect(call.outputs.map(\.name) == ["Response", "Headers", "Response.coins"])
-        #expect(agent.links.first == Link(sourceID: "CS001", source: .index(3), targetID: "CS002", target: .index(0), position: 0))
+        #expect(
+            agent.links.first
+                == Link(sourceID: "CS001", source: .index(3), targetID: "CS002", target: .index(0), position: 0))
         #expect(agent.document["ui"] != nil)  // layout fields are kept
     }
 
     @Test func theDataWrapperAndPortNamesAreAccepted() throws {
         let text = #"""
-        {"data": {"id": "a1", "components": [
-            {"id": "E", "name": "APIEndpoint", "outputs": [{"name": "body.x", "index": 0}], "data": {"endpoint": "go"}},
-            {"id": "O", "name": "APIOutput", "inputs": [{"name": "x", "index": 0}]}],
-          "connections": [{"sourceId": "E", "sourceIndex": "body.x", "targetId": "O", "targetIndex": "x"}],
-          "variables": {"region": "eu"}}, "ui": {"zoom": 2}}
-        """#
+            {"data": {"id": "a1", "components": [
+                {"id": "E", "name": "APIEndpoint", "outputs": [{"name": "body.x", "index": 0}], "data": {"endpoint": "go"}},
+                {"id": "O", "name": "APIOutput", "inputs": [{"name": "x", "index": 0}]}],
+              "connections": [{"sourceId": "E", "sourceIndex": "body.x", "targetId": "O", "targetIndex": "x"}],
+              "variables": {"region": "eu"}}, "ui": {"zoom": 2}}
+            """#
         let agent = try AgentLoader.parse(Array(text.utf8), source: "inline.smyth")
         #expect(agent.isWrapped && agent.id == "a1")
         #expect(agent.links[0].source == .name("body.x") && agent.links[0].target == .name("x"))
@@ -38,21 +40,27 @@ struct AgentLoaderTests {
 
     @Test func aTruncatedFileSaysWhere() {
         let text = String(#"{"components": [{"id": "A", "name": "Note"}, {"id": "B""#)
-        let error = #expect(throws: AgentLoadError.self) { try AgentLoader.parse(Array(text.utf8), source: "cut.smyth") }
-        #expect(error?.description == "cut.smyth: not valid JSON: line 1, column 56: unexpected end of file inside an object")
+        let error = #expect(throws: AgentLoadError.self) {
+            try AgentLoader.parse(Array(text.utf8), source: "cut.smyth")
+        }
+        #expect(
+            error?.description
+                == "cut.smyth: not valid JSON: line 1, column 56: unexpected end of file inside an object")
     }
 
     @Test func everyStructuralProblemIsReportedWithItsPath() {
         let text = #"""
-        {"components": [
-            {"id": "A", "name": "Note", "inputs": "none"},
-            {"id": 7, "title": "No type"},
-            "junk",
-            {"id": "", "name": "FHash", "title": "Empty id", "data": []}],
-         "connections": [{"sourceId": "A", "targetId": "B", "targetIndex": {}}],
-         "variables": [1]}
-        """#
-        let error = #expect(throws: AgentLoadError.self) { try AgentLoader.parse(Array(text.utf8), source: "bad.smyth") }
+            {"components": [
+                {"id": "A", "name": "Note", "inputs": "none"},
+                {"id": 7, "title": "No type"},
+                "junk",
+                {"id": "", "name": "FHash", "title": "Empty id", "data": []}],
+             "connections": [{"sourceId": "A", "targetId": "B", "targetIndex": {}}],
+             "variables": [1]}
+            """#
+        let error = #expect(throws: AgentLoadError.self) {
+            try AgentLoader.parse(Array(text.utf8), source: "bad.smyth")
+        }
         let lines = error?.description.split(separator: "\n").map(String.init) ?? []
         #expect(lines.contains("bad.smyth: components[0].inputs (A): expected an array, found a string"))
         #expect(lines.contains("bad.smyth: components[1].name (7 “No type”): missing"))
@@ -74,10 +82,16 @@ struct AgentLoaderTests {
         var components: [String] = []
         var connections: [String] = []
         for index in 0..<10_000 {
-            components.append(#"{"id": "C\#(index)", "name": "Note", "title": "n\#(index)", "inputs": [{"name": "in", "index": 0}], "outputs": [{"name": "out", "index": 0}], "data": {}}"#)
-            if index > 0 { connections.append(#"{"sourceId": "C\#(index - 1)", "sourceIndex": 0, "targetId": "C\#(index)", "targetIndex": 0}"#) }
+            components.append(
+                #"{"id": "C\#(index)", "name": "Note", "title": "n\#(index)", "inputs": [{"name": "in", "index": 0}], "outputs": [{"name": "out", "index": 0}], "data": {}}"#
+            )
+            if index > 0 {
+                connections.append(
+                    #"{"sourceId": "C\#(index - 1)", "sourceIndex": 0, "targetId": "C\#(index)", "targetIndex": 0}"#)
+            }
         }
-        let text = #"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#
+        let text =
+            #"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#
         let agent = try AgentLoader.parse(Array(text.utf8), source: "big.smyth")
         #expect(agent.components.count == 10_000 && agent.links.count == 9_999)
     }

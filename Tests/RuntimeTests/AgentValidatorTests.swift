@@ -13,24 +13,25 @@ struct AgentValidatorTests {
     }
 
     @Test func everyProblemIsReportedWithComponentTitleAndPath() throws {
-        let agent = try Self.agent(#"""
-        {"components": [
-          {"id": "E", "name": "APIEndpoint", "title": "Start", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
-          {"id": "A", "name": "APICall", "title": "Call", "data": {"method": "FETCH", "url": "https://x.example/{{missing}}", "contentType": "text/csv"},
-           "inputs": [{"name": "q", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]},
-          {"id": "A", "name": "FHash", "title": "Dup", "data": {"algorithm": "whirlpool"}},
-          {"id": "L", "name": "GenAILLM", "title": "Think"},
-          {"id": "X", "name": "Teleport", "title": "Beam"},
-          {"id": "S", "name": "FSleep", "title": "s1", "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0}]},
-          {"id": "T", "name": "FSleep", "title": "s2", "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0}]},
-          {"id": "O", "name": "APIOutput", "data": {"format": "tiny"}}],
-         "connections": [
-          {"sourceId": "E", "sourceIndex": 0, "targetId": "A", "targetIndex": 5},
-          {"sourceId": "Z", "sourceIndex": 0, "targetId": "A", "targetIndex": 0},
-          {"sourceId": "E", "sourceIndex": "nope", "targetId": "A", "targetIndex": 0},
-          {"sourceId": "S", "sourceIndex": 0, "targetId": "T", "targetIndex": 0},
-          {"sourceId": "T", "sourceIndex": 0, "targetId": "S", "targetIndex": 0}]}
-        """#)
+        let agent = try Self.agent(
+            #"""
+            {"components": [
+              {"id": "E", "name": "APIEndpoint", "title": "Start", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
+              {"id": "A", "name": "APICall", "title": "Call", "data": {"method": "FETCH", "url": "https://x.example/{{missing}}", "contentType": "text/csv"},
+               "inputs": [{"name": "q", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]},
+              {"id": "A", "name": "FHash", "title": "Dup", "data": {"algorithm": "whirlpool"}},
+              {"id": "L", "name": "GenAILLM", "title": "Think"},
+              {"id": "X", "name": "Teleport", "title": "Beam"},
+              {"id": "S", "name": "FSleep", "title": "s1", "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0}]},
+              {"id": "T", "name": "FSleep", "title": "s2", "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0}]},
+              {"id": "O", "name": "APIOutput", "data": {"format": "tiny"}}],
+             "connections": [
+              {"sourceId": "E", "sourceIndex": 0, "targetId": "A", "targetIndex": 5},
+              {"sourceId": "Z", "sourceIndex": 0, "targetId": "A", "targetIndex": 0},
+              {"sourceId": "E", "sourceIndex": "nope", "targetId": "A", "targetIndex": 0},
+              {"sourceId": "S", "sourceIndex": 0, "targetId": "T", "targetIndex": 0},
+              {"sourceId": "T", "sourceIndex": 0, "targetId": "S", "targetIndex": 0}]}
+            """#)
         let issues = AgentValidator.validate(agent).map(\.description)
         let expected = [
             #"components[2].id (A “Dup”): duplicate id: components[1] has the same id"#,
@@ -46,27 +47,38 @@ struct AgentValidatorTests {
             #"connections[2].sourceIndex (E “Start”): E “Start” has no output "nope" (its outputs: body)"#,
             #"components[5] (S “s1”): the connections form a cycle: S → T → S"#,
         ]
-        for line in expected { #expect(issues.contains(line), "missing: \(line)\ngot:\n\(issues.joined(separator: "\n"))") }
+        for line in expected {
+            #expect(issues.contains(line), "missing: \(line)\ngot:\n\(issues.joined(separator: "\n"))")
+        }
         #expect(issues.count == expected.count, "\(issues.joined(separator: "\n"))")
         #expect(AgentValidator.validate(agent).filter(\.isUnsupported).count == 1)
     }
 
     @Test func variablesSatisfyTemplates() throws {
-        let agent = try Self.agent(#"""
-        {"variables": {"region": "eu"}, "components": [
-          {"id": "A", "name": "APICall", "data": {"method": "GET", "url": "https://{{region}}.example/x", "allowedHosts": ["eu.example"], "headers": "{\"X-Key\": \"{{KEY(K)}}\"}"}}]}
-        """#)
+        let agent = try Self.agent(
+            #"""
+            {"variables": {"region": "eu"}, "components": [
+              {"id": "A", "name": "APICall", "data": {"method": "GET", "url": "https://{{region}}.example/x", "allowedHosts": ["eu.example"], "headers": "{\"X-Key\": \"{{KEY(K)}}\"}"}}]}
+            """#)
         #expect(AgentValidator.validate(agent).isEmpty)
     }
 
     @Test func tenThousandComponentsValidateAndRun() async throws {
-        var components = [#"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]}"#]
+        var components = [
+            #"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]}"#
+        ]
         var connections: [String] = []
         for index in 0..<10_000 {
-            components.append(#"{"id": "C\#(index)", "name": "FSleep", "data": {"delay": "0"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}"#)
-            connections.append(#"{"sourceId": "\#(index == 0 ? "E" : "C\(index - 1)")", "sourceIndex": 0, "targetId": "C\#(index)", "targetIndex": 0}"#)
+            components.append(
+                #"{"id": "C\#(index)", "name": "FSleep", "data": {"delay": "0"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}"#
+            )
+            connections.append(
+                #"{"sourceId": "\#(index == 0 ? "E" : "C\(index - 1)")", "sourceIndex": 0, "targetId": "C\#(index)", "targetIndex": 0}"#
+            )
         }
-        let agent = try Self.agent(#"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#)
+        let agent = try Self.agent(
+            #"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#
+        )
         #expect(AgentValidator.validate(agent).isEmpty)
         let result = try await runAgent(agent, inputs: [("v", .number(7))])
         #expect(result["id"] == .string("C9999"))

@@ -20,7 +20,8 @@ struct FunctionComponentTests {
         ("dec", "ff", "Output", "\u{FFFD}"),
     ])
     func theFixtureGivesNodesValues(endpoint: String, data: String, output: String, expected: String) async throws {
-        let result = try await runAgent(try fixture("functions-components.smyth"), endpoint: endpoint, inputs: [("data", .string(data))])
+        let result = try await runAgent(
+            try fixture("functions-components.smyth"), endpoint: endpoint, inputs: [("data", .string(data))])
         #expect(result.result(output) == .string(expected))
     }
 
@@ -38,10 +39,12 @@ struct FunctionComponentTests {
 
     @Test func nonStringDataFailsLikeNode() async throws {
         await #expect(throws: RunError.self) {
-            try await runAgent(try fixture("functions-components.smyth"), endpoint: "hash", inputs: [("data", .number(123))])
+            try await runAgent(
+                try fixture("functions-components.smyth"), endpoint: "hash", inputs: [("data", .number(123))])
         }
         do {
-            _ = try await runAgent(try fixture("functions-components.smyth"), endpoint: "hash", inputs: [("data", .number(123))])
+            _ = try await runAgent(
+                try fixture("functions-components.smyth"), endpoint: "hash", inputs: [("data", .number(123))])
         } catch {
             #expect(String(describing: error).contains("Received type number (123)"))
             #expect(String(describing: error).contains("CLYQPM7QOHE “MD5 :: hex”"))
@@ -53,12 +56,17 @@ struct FunctionComponentTests {
         ("sha256", "base64", "pZGm1Av0IEBKARczz7exkNYsZb8LzaMrV7J32a2fFG4="),
         ("md5", "base64url", "sQqNsWTgdUEFt6mb5y4_5Q"),
         ("sha3-256", "hex", "e167f68d6563d75bb25f3aa49c29ef612d41352dc00606de7cbd630bb2665f51"),
-        ("sha512", "hex", "2c74fd17edafd80e8447b0d46741ee243b7eb74dd2149a0ab1b9246fb30382f27e853d8585719e0e67cbda0daa8f51671064615d645ae27acb15bfb1447f459b"),
+        (
+            "sha512", "hex",
+            "2c74fd17edafd80e8447b0d46741ee243b7eb74dd2149a0ab1b9246fb30382f27e853d8585719e0e67cbda0daa8f51671064615d645ae27acb15bfb1447f459b"
+        ),
         ("md5", "latin1", "±\n\u{8D}±dàuA\u{05}·©\u{9B}ç.?å"),
     ])
     func fHashAlgorithmsAndEncodings(algorithm: String, encoding: String, expected: String) async throws {
-        let agent = try singleComponentAgent(type: "FHash", data: #"{"algorithm": "\#(algorithm)", "encoding": "\#(encoding)"}"#, outputs: ["Hash"])
-        #expect(try await runAgent(agent, inputs: [("data", .string("Hello World"))]).result("Hash") == .string(expected))
+        let agent = try singleComponentAgent(
+            type: "FHash", data: #"{"algorithm": "\#(algorithm)", "encoding": "\#(encoding)"}"#, outputs: ["Hash"])
+        #expect(
+            try await runAgent(agent, inputs: [("data", .string("Hello World"))]).result("Hash") == .string(expected))
     }
 
     @Test(arguments: [
@@ -70,30 +78,41 @@ struct FunctionComponentTests {
     ])
     func fSignHMACMatchesNode(hash: String, encoding: String, data: JSONValue, expected: String) async throws {
         let agent = try singleComponentAgent(
-            type: "FSign", data: #"{"signMethod": "HMAC", "dataTransform": "Stringify", "key": "", "hashType": "\#(hash)", "encoding": "\#(encoding)"}"#,
+            type: "FSign",
+            data:
+                #"{"signMethod": "HMAC", "dataTransform": "Stringify", "key": "", "hashType": "\#(hash)", "encoding": "\#(encoding)"}"#,
             inputs: ["Data", "Key"], outputs: ["Signature"])
         let result = try await runAgent(agent, inputs: [("data", data), ("key", .string("secret"))])
         #expect(result.result("Signature") == .string(expected))
     }
 
     @Test func fSignTakesItsKeyFromTheVaultWhenNoneIsWired() async throws {
-        let agent = try singleComponentAgent(type: "FSign", data: #"{"signMethod": "HMAC", "key": "{{KEY(SIGNING)}}", "hashType": "md5", "encoding": "hex"}"#,
-                                             outputs: ["Signature"])
+        let agent = try singleComponentAgent(
+            type: "FSign",
+            data: #"{"signMethod": "HMAC", "key": "{{KEY(SIGNING)}}", "hashType": "md5", "encoding": "hex"}"#,
+            outputs: ["Signature"])
         let result = try await runAgent(agent, inputs: [("data", .string("Hello World"))], keys: ["SIGNING": "secret"])
         #expect(result.result("Signature") == .string("6b3bb4427589dde1f9875a3793bc2062"))
     }
 
-    @Test(arguments: [("Encode", "base64", "héllo", "aMOpbGxv"), ("Decode", "base64url", "aMOpbGxv", "héllo"),
-                      ("Decode", "base64", "aMOpbGxv", "héllo"), ("Encode", "latin1", "héllo", "hÃ©llo")])
+    @Test(arguments: [
+        ("Encode", "base64", "héllo", "aMOpbGxv"), ("Decode", "base64url", "aMOpbGxv", "héllo"),
+        ("Decode", "base64", "aMOpbGxv", "héllo"), ("Encode", "latin1", "héllo", "hÃ©llo"),
+    ])
     func fEncDecEncodings(action: String, encoding: String, data: String, expected: String) async throws {
-        let agent = try singleComponentAgent(type: "FEncDec", data: #"{"action": "\#(action)", "encoding": "\#(encoding)"}"#, outputs: ["Output"])
+        let agent = try singleComponentAgent(
+            type: "FEncDec", data: #"{"action": "\#(action)", "encoding": "\#(encoding)"}"#, outputs: ["Output"])
         #expect(try await runAgent(agent, inputs: [("data", .string(data))]).result("Output") == .string(expected))
     }
 
     @Test func jsonFilterKeepsNamesAtEveryDepth() async throws {
-        let agent = try singleComponentAgent(type: "JSONFilter", data: #"{"fields": "items, id"}"#, inputs: ["Input"], outputs: ["Output"])
-        let input = try JSONParser.parse(#"{"id":1,"name":"a","user":{"name":"u","id":9},"items":[{"id":1,"x":2},{"id":2,"name":"n"}]}"#)
-        #expect(try await runAgent(agent, inputs: [("input", input)]).result("Output") == (try JSONParser.parse(#"{"id":1,"items":[{"id":1},{"id":2}]}"#)))
+        let agent = try singleComponentAgent(
+            type: "JSONFilter", data: #"{"fields": "items, id"}"#, inputs: ["Input"], outputs: ["Output"])
+        let input = try JSONParser.parse(
+            #"{"id":1,"name":"a","user":{"name":"u","id":9},"items":[{"id":1,"x":2},{"id":2,"name":"n"}]}"#)
+        #expect(
+            try await runAgent(agent, inputs: [("input", input)]).result("Output")
+                == (try JSONParser.parse(#"{"id":1,"items":[{"id":1},{"id":2}]}"#)))
     }
 
     @Test(arguments: [
@@ -104,8 +123,11 @@ struct FunctionComponentTests {
         ("LogicAtLeast", #"{"minSetInputs": "2"}"#, ["a": .string("x"), "b": .string("false")], true),
         ("LogicAtMost", #"{"maxSetInputs": "1"}"#, ["a": .string("x"), "b": .array([])], false),
     ])
-    func logicComponentsUseJavaScriptTruthiness(type: String, data: String, values: [String: JSONValue], verified: Bool) async throws {
-        let agent = try singleComponentAgent(type: type, data: data, inputs: ["A", "B"], outputs: ["Verified", "Unverified"])
+    func logicComponentsUseJavaScriptTruthiness(type: String, data: String, values: [String: JSONValue], verified: Bool)
+        async throws
+    {
+        let agent = try singleComponentAgent(
+            type: type, data: data, inputs: ["A", "B"], outputs: ["Verified", "Unverified"])
         let result = try await runAgent(agent, inputs: [("a", values["a"] ?? .null), ("b", values["b"] ?? .null)])
         #expect(result.result(verified ? "Verified" : "Unverified") == .bool(true))
         #expect(result.result(verified ? "Unverified" : "Verified") == nil)
@@ -115,18 +137,20 @@ struct FunctionComponentTests {
 /// ForEach runs the branch behind `Loop` once per item and collects its results.
 struct ForEachTests {
     static func agent(format: String) throws -> Agent {
-        try AgentLoader.parse(Array(#"""
-        {"components": [
-          {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}, {"name": "body.items", "index": 1}]},
-          {"id": "F", "name": "ForEach", "data": {"format": "\#(format)"}, "inputs": [{"name": "Input", "index": 0}],
-           "outputs": [{"name": "Loop", "index": 0}, {"name": "Result", "index": 1}]},
-          {"id": "H", "name": "FHash", "data": {"algorithm": "md5", "encoding": "hex"}, "inputs": [{"name": "Data", "index": 0}], "outputs": [{"name": "Hash", "index": 0, "default": true}]},
-          {"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [{"name": "hashes", "index": 0}]}],
-         "connections": [
-          {"sourceId": "E", "sourceIndex": 1, "targetId": "F", "targetIndex": 0},
-          {"sourceId": "F", "sourceIndex": 0, "targetId": "H", "targetIndex": 0},
-          {"sourceId": "F", "sourceIndex": 1, "targetId": "O", "targetIndex": 0}]}
-        """#.utf8), source: "foreach.smyth")
+        try AgentLoader.parse(
+            Array(
+                #"""
+                {"components": [
+                  {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}, {"name": "body.items", "index": 1}]},
+                  {"id": "F", "name": "ForEach", "data": {"format": "\#(format)"}, "inputs": [{"name": "Input", "index": 0}],
+                   "outputs": [{"name": "Loop", "index": 0}, {"name": "Result", "index": 1}]},
+                  {"id": "H", "name": "FHash", "data": {"algorithm": "md5", "encoding": "hex"}, "inputs": [{"name": "Data", "index": 0}], "outputs": [{"name": "Hash", "index": 0, "default": true}]},
+                  {"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [{"name": "hashes", "index": 0}]}],
+                 "connections": [
+                  {"sourceId": "E", "sourceIndex": 1, "targetId": "F", "targetIndex": 0},
+                  {"sourceId": "F", "sourceIndex": 0, "targetId": "H", "targetIndex": 0},
+                  {"sourceId": "F", "sourceIndex": 1, "targetId": "O", "targetIndex": 0}]}
+                """#.utf8), source: "foreach.smyth")
     }
 
     @Test func eachItemRunsTheLoopBranch() async throws {
@@ -134,11 +158,17 @@ struct ForEachTests {
         let full = try await runAgent(try Self.agent(format: "full"), inputs: [("items", items)])
         let entries = try #require(full["hashes"]?.arrayValue)
         #expect(entries.count == 2)
-        #expect(entries[0]["id"] == .string("H") && entries[0].result("Hash") == .string("b10a8db164e0754105b7a99be72e3fe5"))
+        #expect(
+            entries[0]["id"] == .string("H") && entries[0].result("Hash") == .string("b10a8db164e0754105b7a99be72e3fe5")
+        )
         #expect(entries[1].result("Hash") == .string("d41d8cd98f00b204e9800998ecf8427e"))
         let minimal = try await runAgent(try Self.agent(format: "minimal"), inputs: [("items", .string("a,b"))])
-        #expect(minimal["hashes"] == .array([.object(JSONObject([("Hash", .string("0cc175b9c0f1b6a831c399e269772661"))])),
-                                             .object(JSONObject([("Hash", .string("92eb5ffee6ae2fec3ad71c777531578f"))]))]))
+        #expect(
+            minimal["hashes"]
+                == .array([
+                    .object(JSONObject([("Hash", .string("0cc175b9c0f1b6a831c399e269772661"))])),
+                    .object(JSONObject([("Hash", .string("92eb5ffee6ae2fec3ad71c777531578f"))])),
+                ]))
         let flat = try await runAgent(try Self.agent(format: "results-array"), inputs: [("items", .array([]))])
         #expect(flat["hashes"] == .array([]))
     }

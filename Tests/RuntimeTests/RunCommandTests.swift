@@ -6,17 +6,19 @@ import Testing
 /// `keyflow run` and `keyflow validate` as processes: exit codes, bad input, Ctrl-C.
 struct RunCommandTests {
     static func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-run-\(UUID().uuidString).smyth").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-run-\(UUID().uuidString).smyth"
+        ).path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
 
     static let sleeper = #"""
-    {"components": [
-      {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
-      {"id": "S", "name": "FSleep", "data": {"delay": "30"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}],
-     "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "S", "targetIndex": 0}]}
-    """#
+        {"components": [
+          {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
+          {"id": "S", "name": "FSleep", "data": {"delay": "30"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}],
+         "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "S", "targetIndex": 0}]}
+        """#
 
     @Test func ctrlCCancelsTheRunAndExits130() async throws {
         let process = Process()
@@ -48,19 +50,25 @@ struct RunCommandTests {
     /// The Runtime says that no endpoint was chosen; the CLI says how to choose one (its flag).
     @Test func anAgentWithTwoEndpointsNeedsTheEndpointFlag() async throws {
         let text = #"""
-        {"components": [
-          {"id": "A", "name": "APIEndpoint", "data": {"endpoint": "first"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
-          {"id": "B", "name": "APIEndpoint", "data": {"endpoint": "second"}, "outputs": [{"name": "body", "index": 0, "default": true}]}]}
-        """#
+            {"components": [
+              {"id": "A", "name": "APIEndpoint", "data": {"endpoint": "first"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
+              {"id": "B", "name": "APIEndpoint", "data": {"endpoint": "second"}, "outputs": [{"name": "body", "index": 0, "default": true}]}]}
+            """#
         let result = try KeyflowCLI.run(["run", try Self.write(text), "--quiet"])
-        #expect(result.status == 2 && result.stderr.contains("first, second; choose one with --endpoint NAME"), "\(result.stderr)")
+        #expect(
+            result.status == 2 && result.stderr.contains("first, second; choose one with --endpoint NAME"),
+            "\(result.stderr)")
         let agent = try AgentLoader.parse(Array(text.utf8), source: "two.smyth")
         let error = await #expect(throws: RunError.self) { _ = try await runAgent(agent) }
-        #expect(error?.description == "the agent has 2 endpoints and none was chosen: first, second", "\(String(describing: error))")
+        #expect(
+            error?.description == "the agent has 2 endpoints and none was chosen: first, second",
+            "\(String(describing: error))")
     }
 
     @Test func validateExitsOneAndListsProblems() throws {
-        let result = try KeyflowCLI.run(["validate", try Self.write(#"{"components": [{"id": "A", "name": "GenAILLM", "title": "LLM"}]}"#)])
+        let result = try KeyflowCLI.run([
+            "validate", try Self.write(#"{"components": [{"id": "A", "name": "GenAILLM", "title": "LLM"}]}"#),
+        ])
         #expect(result.status == 1)
         #expect(result.stdout.contains("components[0].name (A “LLM”): GenAILLM is not supported"))
         #expect(result.stdout.contains("1 problem (1 unsupported component type)"))

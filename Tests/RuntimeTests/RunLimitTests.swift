@@ -2,8 +2,8 @@ import Foundation
 import OAuthCore
 import Runtime
 import TestSupport
-import Vault
 import Testing
+import Vault
 
 /// Each per-run limit ends the run with `RunError.limitExceeded`, naming the limit, its flag
 /// and the component, and stays in force where an `_error` branch would catch a component's
@@ -11,23 +11,35 @@ import Testing
 struct RunLimitTests {
     /// E → C0 → C1 → … (FSleep steps with `delay`).
     static func chain(_ delays: [String]) throws -> Agent {
-        var components = [#"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]}"#]
+        var components = [
+            #"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]}"#
+        ]
         var connections: [String] = []
         for (index, delay) in delays.enumerated() {
-            components.append(#"{"id": "C\#(index)", "name": "FSleep", "data": {"delay": "\#(delay)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}, {"name": "_error", "index": 1}]}"#)
-            connections.append(#"{"sourceId": "\#(index == 0 ? "E" : "C\(index - 1)")", "sourceIndex": 0, "targetId": "C\#(index)", "targetIndex": 0}"#)
+            components.append(
+                #"{"id": "C\#(index)", "name": "FSleep", "data": {"delay": "\#(delay)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}, {"name": "_error", "index": 1}]}"#
+            )
+            connections.append(
+                #"{"sourceId": "\#(index == 0 ? "E" : "C\(index - 1)")", "sourceIndex": 0, "targetId": "C\#(index)", "targetIndex": 0}"#
+            )
         }
-        return try AgentLoader.parse(Array(#"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#.utf8),
-                                     source: "chain.smyth")
+        return try AgentLoader.parse(
+            Array(
+                #"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#
+                    .utf8),
+            source: "chain.smyth")
     }
 
-    static func run(_ agent: Agent, _ limits: RunLimits, inputs: [(String, JSONValue)] = [("v", .number(1))],
-                    http: (any HTTPTransport)? = nil) async throws(RunError) -> RunResult {
+    static func run(
+        _ agent: Agent, _ limits: RunLimits, inputs: [(String, JSONValue)] = [("v", .number(1))],
+        http: (any HTTPTransport)? = nil
+    ) async throws(RunError) -> RunResult {
         let prepared: PreparedAgent
         do { prepared = try AgentPreparer.prepare(agent) } catch { throw .noEndpoint("prepare: \(error)") }
         var executor = Executor(agent: prepared)
         executor.limits = limits
-        return try await executor.run(endpoint: nil, inputs: JSONObject(inputs), context: RunEnvironment(variables: agent.variables, http: http))
+        return try await executor.run(
+            endpoint: nil, inputs: JSONObject(inputs), context: RunEnvironment(variables: agent.variables, http: http))
     }
 
     /// Expects `body` to fail with `limit` at `component`, the message naming the flag.
@@ -93,12 +105,14 @@ struct RunLimitTests {
     struct BigResponse: HTTPTransport {
         let size: Int
         func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
-            HTTPTransportResponse(status: 200, headers: [("Content-Type", "text/plain")], body: [UInt8](repeating: 65, count: size))
+            HTTPTransportResponse(
+                status: 200, headers: [("Content-Type", "text/plain")], body: [UInt8](repeating: 65, count: size))
         }
     }
 
     static func apiCallAgent(url: String) throws -> Agent {
-        try singleComponentAgent(type: "APICall", data: #"{"method": "GET", "url": "\#(url)"}"#, inputs: ["trigger"], outputs: ["Response"])
+        try singleComponentAgent(
+            type: "APICall", data: #"{"method": "GET", "url": "\#(url)"}"#, inputs: ["trigger"], outputs: ["Response"])
     }
 
     @Test func responseBodyOverTheLimitEndsTheRun() async throws {
@@ -108,7 +122,9 @@ struct RunLimitTests {
         await Self.expectLimit(.responseBytes, at: "C") {
             try await Self.run(agent, limits, inputs: [("trigger", .bool(true))], http: BigResponse(size: 1001))
         }
-        #expect(try await Self.run(agent, limits, inputs: [("trigger", .bool(true))], http: BigResponse(size: 1000)).output.result("Response")?.stringValue?.count == 1000)
+        #expect(
+            try await Self.run(agent, limits, inputs: [("trigger", .bool(true))], http: BigResponse(size: 1000)).output
+                .result("Response")?.stringValue?.count == 1000)
     }
 
     /// Through the real transport, the body is not read beyond the limit: an endpoint that
@@ -121,12 +137,14 @@ struct RunLimitTests {
         var limits = RunLimits.defaults
         limits.maxResponseBytes = 1 << 20
         let agent = try Self.apiCallAgent(url: server.baseURL + "/endless")
-        let session = try await AgentSession.make(agent: agent, broker: nil, transport: transport, login: nil, limits: limits)
+        let session = try await AgentSession.make(
+            agent: agent, broker: nil, transport: transport, login: nil, limits: limits)
         var executor = Executor(agent: session.prepared)
         executor.limits = limits
         let began = ContinuousClock.now
         await Self.expectLimit(.responseBytes, at: "C") {
-            try await executor.run(endpoint: nil, inputs: JSONObject([("trigger", .bool(true))]), context: session.environment)
+            try await executor.run(
+                endpoint: nil, inputs: JSONObject([("trigger", .bool(true))]), context: session.environment)
         }
         // The run's own wall time (60 s) would end it otherwise, with another limit; the time
         // bound only says it did not get there, leaving room for a loaded machine.

@@ -18,7 +18,10 @@ import Vault
     /// 404 under `/404/`, 200 elsewhere.
     static func upstream() throws -> TinyHTTPServer {
         try TinyHTTPServer { target in
-            target.hasPrefix("/404/") ? .response(status: 404, contentType: "application/json", body: #"{"ok":false,"error_code":404,"description":"Not Found"}"#)
+            target.hasPrefix("/404/")
+                ? .response(
+                    status: 404, contentType: "application/json",
+                    body: #"{"ok":false,"error_code":404,"description":"Not Found"}"#)
                 : .response(status: 200, contentType: "application/json", body: #"{"ok":true}"#)
         }
     }
@@ -39,7 +42,8 @@ import Vault
 
     /// A home whose vault holds the key TG.
     static func home() async throws -> [String: String] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-mask-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-mask-\(UUID().uuidString)")
         let home = KeyflowHome(directory: directory)
         try await Vault.open(home: home).vault.setKey("TG", value: secret)
         return ["KEYFLOW_HOME": directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:1"]
@@ -61,11 +65,15 @@ import Vault
         // Without an _error branch the run fails; the error names the URL, masked.
         let (failed, _) = try Self.run(Self.agent(url: url, errorBranch: false), environment: environment)
         #expect(failed.status == 1)
-        #expect(failed.stderr.contains("HTTP 404 from \(server.baseURL)/404/bot\(Self.mask)/sendMessage"), "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("HTTP 404 from \(server.baseURL)/404/bot\(Self.mask)/sendMessage"),
+            "\(failed.stderr)")
         // With one, the error flows on into the result, and the trace is written.
         let (handled, trace) = try Self.run(Self.agent(url: url, errorBranch: true), environment: environment)
         #expect(handled.status == 0, "\(handled.stderr)")
-        #expect(handled.stdout.contains("HTTP 404 from \(server.baseURL)/404/bot\(Self.mask)/sendMessage"), "\(handled.stdout)")
+        #expect(
+            handled.stdout.contains("HTTP 404 from \(server.baseURL)/404/bot\(Self.mask)/sendMessage"),
+            "\(handled.stdout)")
         #expect(trace.contains("/404/bot\(Self.mask)/sendMessage"), "\(trace)")
         for text in [failed.stdout, failed.stderr, handled.stdout, handled.stderr, trace] {
             #expect(!text.contains(Self.secretCore), "\(text)")
@@ -77,8 +85,9 @@ import Vault
     @Test func aKeyInThePathIsMaskedWhenTheAPIAnswers200() async throws {
         let server = try Self.upstream()
         defer { server.stop() }
-        let (result, trace) = try Self.run(Self.agent(url: server.baseURL + "/ok/bot{{KEY(TG)}}/sendMessage", errorBranch: false),
-                                           environment: try await Self.home())
+        let (result, trace) = try Self.run(
+            Self.agent(url: server.baseURL + "/ok/bot{{KEY(TG)}}/sendMessage", errorBranch: false),
+            environment: try await Self.home())
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(#""ok" : true"#) || result.stdout.contains(#""ok": true"#), "\(result.stdout)")
         #expect(trace.contains("/ok/bot\(Self.mask)/sendMessage"), "\(trace)")
@@ -90,26 +99,31 @@ import Vault
     @Test func everyStringThatLeavesTheRunIsScrubbed() async throws {
         struct NotFound: HTTPTransport {
             func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
-                HTTPTransportResponse(status: 404, headers: [("Content-Type", "text/plain")], body: Array("no route \(request.url)".utf8))
+                HTTPTransportResponse(
+                    status: 404, headers: [("Content-Type", "text/plain")], body: Array("no route \(request.url)".utf8))
             }
         }
-        let agent = try AgentLoader.parse(Array(Self.agent(url: "https://api.telegram.org/bot{{KEY(TG)}}/sendMessage", errorBranch: true).utf8),
-                                          source: "tg.smyth")
+        let agent = try AgentLoader.parse(
+            Array(Self.agent(url: "https://api.telegram.org/bot{{KEY(TG)}}/sendMessage", errorBranch: true).utf8),
+            source: "tg.smyth")
         let observed = ObservedEntries()
         let environment = RunEnvironment(keys: { $0 == "TG" ? Self.secret : nil }, http: NotFound())
         let result = try await Executor(agent: try AgentPreparer.prepare(agent))
             .run(endpoint: nil, inputs: JSONObject(), context: environment, observer: { observed.append($0) })
-        let texts = [JSONWriter.string(result.output)] + (result.trace + observed.entries).map { entry in
-            (entry.error ?? "") + JSONWriter.string(entry.http ?? .null)
-        }
+        let texts =
+            [JSONWriter.string(result.output)]
+            + (result.trace + observed.entries).map { entry in
+                (entry.error ?? "") + JSONWriter.string(entry.http ?? .null)
+            }
         for text in texts { #expect(!text.contains(Self.secretCore), "\(text)") }
         #expect(texts.contains { $0.contains(Self.mask) })
         // Even a body that echoes the URL back is scrubbed, in the _error value and the result.
         #expect(result.output["error"]?["body"]?.stringValue?.contains(Self.mask) == true)
         #expect(result.output["response"]?.stringValue?.contains(Self.mask) == true)
 
-        let failing = try AgentLoader.parse(Array(Self.agent(url: "https://api.telegram.org/bot{{KEY(TG)}}/sendMessage", errorBranch: false).utf8),
-                                            source: "tg.smyth")
+        let failing = try AgentLoader.parse(
+            Array(Self.agent(url: "https://api.telegram.org/bot{{KEY(TG)}}/sendMessage", errorBranch: false).utf8),
+            source: "tg.smyth")
         let executor = Executor(agent: try AgentPreparer.prepare(failing))
         do {
             _ = try await executor.run(endpoint: nil, inputs: JSONObject(), context: environment)

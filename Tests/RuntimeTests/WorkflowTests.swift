@@ -5,12 +5,16 @@ import Testing
 
 /// The example agents of `workflows/` stay valid.
 struct WorkflowTests {
-    static let files = (try? FileManager.default.contentsOfDirectory(atPath: Repository.url("workflows").path))?
+    static let files =
+        (try? FileManager.default.contentsOfDirectory(atPath: Repository.url("workflows").path))?
         .filter { $0.hasSuffix(".smyth") }.sorted() ?? []
 
     @Test func theExamplesAreAllThere() {
-        #expect(Self.files == ["add-new-github.smyth", "client-credentials-report.smyth", "demo.smyth", "gmail-unread-digest.smyth",
-                               "legacy-inline.smyth", "x-post.smyth", "x-user-lookup.smyth"])
+        #expect(
+            Self.files == [
+                "add-new-github.smyth", "client-credentials-report.smyth", "demo.smyth", "gmail-unread-digest.smyth",
+                "legacy-inline.smyth", "x-post.smyth", "x-user-lookup.smyth",
+            ])
     }
 
     @Test(arguments: files)

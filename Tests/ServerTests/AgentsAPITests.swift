@@ -18,9 +18,13 @@ struct AgentsAPITests {
         let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         let fixture = try Repository.data("fixtures/smythos-agents/functions-components.smyth")
         try await app.test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(bytes: fixture))
+            let put = try await client.execute(
+                uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json,
+                body: ByteBuffer(bytes: fixture))
             #expect(put.status == .created)
-            let again = try await client.execute(uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(bytes: fixture))
+            let again = try await client.execute(
+                uri: "/api/v1/agents/functions", method: .put, headers: ConnectionsAPITests.json,
+                body: ByteBuffer(bytes: fixture))
             #expect(again.status == .ok)
             let list = try await client.execute(uri: "/api/v1/agents", method: .get)
             #expect(ConnectionsAPITests.json(list.body).arrayValue?.first?["name"] == .string("functions"))
@@ -30,12 +34,17 @@ struct AgentsAPITests {
             #expect(ConnectionsAPITests.json(validated.body)["valid"] == .bool(true))
             let inspected = try await client.execute(uri: "/api/v1/agents/functions/inspect", method: .get)
             #expect(ConnectionsAPITests.json(inspected.body) == .array([]))
-            let run = try await client.execute(uri: "/api/v1/agents/functions/run", method: .post, headers: ConnectionsAPITests.json,
-                                               body: ByteBuffer(string: #"{"endpoint": "hash", "inputs": {"data": "Hello World"}}"#))
+            let run = try await client.execute(
+                uri: "/api/v1/agents/functions/run", method: .post, headers: ConnectionsAPITests.json,
+                body: ByteBuffer(string: #"{"endpoint": "hash", "inputs": {"data": "Hello World"}}"#))
             #expect(run.status == .ok)
-            #expect(ConnectionsAPITests.json(run.body)["output"]?["result"]?["Hash"] == .string("b10a8db164e0754105b7a99be72e3fe5"))
+            #expect(
+                ConnectionsAPITests.json(run.body)["output"]?["result"]?["Hash"]
+                    == .string("b10a8db164e0754105b7a99be72e3fe5"))
             #expect(ConnectionsAPITests.json(run.body)["trace"]?.arrayValue?.count == 2)
-            let invalid = try await client.execute(uri: "/api/v1/agents/broken", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(string: "{\"components\": ["))
+            let invalid = try await client.execute(
+                uri: "/api/v1/agents/broken", method: .put, headers: ConnectionsAPITests.json,
+                body: ByteBuffer(string: "{\"components\": ["))
             #expect(invalid.status == .unprocessableContent)
             let sneaky = try await client.execute(uri: "/api/v1/agents/..%2F..%2Fvault", method: .get)
             #expect(sneaky.status == .notFound)
@@ -54,9 +63,12 @@ struct AgentsAPITests {
         let second = AgentsPageTests.agent(url: "https://api.example/two")
         let firstDocument = try JSONParser.parse(Array(first.utf8))
         try await app.test(.router) { client in
-            func call(_ method: HTTPRequest.Method, _ path: String, as token: String, body: String? = nil) async throws -> TestResponse {
-                try await client.execute(uri: "/api/v1/agents/api" + path, method: method, headers: AgentTeamIsolationTests.bearer(token),
-                                         body: body.map { ByteBuffer(string: $0) })
+            func call(_ method: HTTPRequest.Method, _ path: String, as token: String, body: String? = nil) async throws
+                -> TestResponse
+            {
+                try await client.execute(
+                    uri: "/api/v1/agents/api" + path, method: method, headers: AgentTeamIsolationTests.bearer(token),
+                    body: body.map { ByteBuffer(string: $0) })
             }
             let created = try await call(.put, "", as: alice, body: first)
             #expect(created.status == .created && ConnectionsAPITests.json(created.body)["version"] == .number(1))
@@ -84,8 +96,9 @@ struct AgentsAPITests {
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/agents/api", method: .put, headers: AgentTeamIsolationTests.json,
-                                               body: ByteBuffer(string: AgentsPageTests.agent(url: "https://api.example/one")))
+            let put = try await client.execute(
+                uri: "/api/v1/agents/api", method: .put, headers: AgentTeamIsolationTests.json,
+                body: ByteBuffer(string: AgentsPageTests.agent(url: "https://api.example/one")))
             #expect(ConnectionsAPITests.json(put.body)["changed_by"] == .string("local"))
         }
     }
@@ -95,7 +108,9 @@ struct AgentsAPITests {
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/keys/SLACK_TOKEN", method: .put, headers: ConnectionsAPITests.json, body: ByteBuffer(string: #"{"value": "xoxb-secret-1"}"#))
+            let put = try await client.execute(
+                uri: "/api/v1/keys/SLACK_TOKEN", method: .put, headers: ConnectionsAPITests.json,
+                body: ByteBuffer(string: #"{"value": "xoxb-secret-1"}"#))
             #expect(put.status == .noContent)
             let list = try await client.execute(uri: "/api/v1/keys", method: .get)
             #expect(String(buffer: list.body) == #"["SLACK_TOKEN"]"#)

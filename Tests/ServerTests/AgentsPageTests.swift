@@ -33,8 +33,9 @@ struct AgentsPageTests {
 
     /// Stores an agent for the vault's team, as an upload would.
     static func write(_ text: String, as name: String, in vault: Vault) async throws {
-        let saved = try await store(vault).saveAgent(team: vault.team, name: name, body: Data(text.utf8), changedBy: "test",
-                                                     changedAt: Date().timeIntervalSince1970, expectedVersion: nil)
+        let saved = try await store(vault).saveAgent(
+            team: vault.team, name: name, body: Data(text.utf8), changedBy: "test",
+            changedAt: Date().timeIntervalSince1970, expectedVersion: nil)
         #expect(saved != nil)
     }
 
@@ -43,9 +44,13 @@ struct AgentsPageTests {
         try #require(try await store(vault).agent(team: vault.team, name: name))
     }
 
-    static func post(_ client: some TestClientProtocol, _ uri: String, csrf: VaultPageTests.PageSession, _ form: String) async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
-                                 body: ByteBuffer(string: "csrf=\(csrf.csrf)&" + form))
+    static func post(_ client: some TestClientProtocol, _ uri: String, csrf: VaultPageTests.PageSession, _ form: String)
+        async throws -> TestResponse
+    {
+        try await client.execute(
+            uri: uri, method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
+            body: ByteBuffer(string: "csrf=\(csrf.csrf)&" + form))
     }
 
     static func connectionID(of name: String, in vault: Vault, component: String) async throws -> String? {
@@ -60,14 +65,19 @@ struct AgentsPageTests {
         let vault = root.forTeam(Vault.localTeam)
         try await Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: vault)
         try await Self.write(try Repository.text("workflows/legacy-inline.smyth"), as: "legacy-inline", in: vault)
-        try await Self.write(try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
-        let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://api.example/authorize",
-                                           "tokenURL": "https://api.example/token"])
+        try await Self.write(
+            try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
+        let input = ConnectionInput(text: [
+            "clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://api.example/authorize",
+            "tokenURL": "https://api.example/token",
+        ])
         let mine = try await vault.add(kind: "custom-oauth2", name: "Mine", input: input)
         let othersTeam = try await root.forTeam("other").add(kind: "custom-oauth2", name: "Theirs", input: input)
         try await app.test(.router) { client in
             let list = String(buffer: try await client.execute(uri: "/agents", method: .get).body)
-            #expect(list.contains("href=\"/agents/api\"") && list.contains("href=\"/agents/legacy-inline\"") && list.contains("href=\"/agents/functions\""))
+            #expect(
+                list.contains("href=\"/agents/api\"") && list.contains("href=\"/agents/legacy-inline\"")
+                    && list.contains("href=\"/agents/functions\""))
 
             let page = try await client.execute(uri: "/agents/api", method: .get)
             let csrf = try #require(VaultPageTests.csrf(from: page))
@@ -81,28 +91,38 @@ struct AgentsPageTests {
             #expect(legacy.contains("<span class=\"badge\">Legacy</span>"))
 
             let original = try await Self.current("api", in: vault)
-            let forged = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post,
-                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
-                                                  body: ByteBuffer(string: "csrf=nope&connection=\(mine.id)"))
+            let forged = try await client.execute(
+                uri: "/agents/api/components/CALL/oauth", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
+                body: ByteBuffer(string: "csrf=nope&connection=\(mine.id)"))
             #expect(forged.status == .forbidden)
             // Another team's connection can't be chosen, and the agent is untouched.
-            let foreign = try await Self.post(client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(othersTeam.id)")
+            let foreign = try await Self.post(
+                client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(othersTeam.id)")
             #expect(foreign.headers[.location]?.contains("notice=") == true)
             #expect(try await Self.current("api", in: vault) == original)
 
-            let selected = try await Self.post(client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(mine.id)")
+            let selected = try await Self.post(
+                client, "/agents/api/components/CALL/oauth", csrf: csrf, "connection=\(mine.id)")
             #expect(selected.status == .seeOther)
             #expect(try await Self.connectionID(of: "api", in: vault, component: "CALL") == mine.id)
             // The selection is a new revision; the one before it is kept.
             #expect(try await Self.current("api", in: vault).version == original.version + 1)
-            #expect(try await Self.store(vault).agentRevision(team: vault.team, name: "api", version: original.version) == original)
+            #expect(
+                try await Self.store(vault).agentRevision(team: vault.team, name: "api", version: original.version)
+                    == original)
             let reloaded = String(buffer: try await client.execute(uri: "/agents/api", method: .get).body)
             #expect(reloaded.contains("<option value=\"\(mine.id)\" selected>"))
-            #expect(try await Self.post(client, "/agents/api/components/NOPE/oauth", csrf: csrf, "connection=\(mine.id)").status == .notFound)
+            #expect(
+                try await Self.post(client, "/agents/api/components/NOPE/oauth", csrf: csrf, "connection=\(mine.id)")
+                    .status == .notFound)
 
-            let run = try await Self.post(client, "/agents/functions/run", csrf: csrf, "endpoint=hash&input.data=Hello%20World")
+            let run = try await Self.post(
+                client, "/agents/functions/run", csrf: csrf, "endpoint=hash&input.data=Hello%20World")
             let output = String(buffer: run.body)
-            #expect(run.status == .ok && output.contains("id=\"run-output\"") && output.contains("b10a8db164e0754105b7a99be72e3fe5"))
+            #expect(
+                run.status == .ok && output.contains("id=\"run-output\"")
+                    && output.contains("b10a8db164e0754105b7a99be72e3fe5"))
             #expect(output.contains("id=\"trace\""))
             // A run that can't start says why on the page (the connection is not logged in yet).
             let blocked = String(buffer: try await Self.post(client, "/agents/api/run", csrf: csrf, "endpoint=E").body)
@@ -116,10 +136,12 @@ struct AgentsPageTests {
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await Self.write(Self.agent(url: "https://api.example/me"), as: "api", in: root)
         try await app.test(.router) { client in
-            let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
-            let response = try await Self.post(client, "/vault/connections", csrf: csrf,
-                                               "attach_agent=api&attach_component=CALL&kind=custom-oauth2&name=New&clientSecret=typed-secret-999"
-                                                   + "&authorizationURL=https%3A%2F%2Fapi.example%2Fauthorize&tokenURL=not-a-url")
+            let csrf = try #require(
+                VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
+            let response = try await Self.post(
+                client, "/vault/connections", csrf: csrf,
+                "attach_agent=api&attach_component=CALL&kind=custom-oauth2&name=New&clientSecret=typed-secret-999"
+                    + "&authorizationURL=https%3A%2F%2Fapi.example%2Fauthorize&tokenURL=not-a-url")
             #expect(response.status == .unprocessableContent)
             let html = String(buffer: response.body)
             #expect(!html.contains("typed-secret-999"))
@@ -128,7 +150,9 @@ struct AgentsPageTests {
             // The problems sit in the divs of the fields they name.
             for field in ["clientID", "tokenURL"] {
                 let start = try #require(html.range(of: "data-field=\"\(field)\""))
-                let div = html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first ?? ""
+                let div =
+                    html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"")
+                    .first ?? ""
                 #expect(div.contains("class=\"field-error\""), "no error next to \(field)")
             }
             #expect(try await root.forTeam(Vault.localTeam).list().isEmpty)
@@ -143,10 +167,12 @@ struct AgentsPageTests {
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await Self.write(Self.agent(url: peer.baseURL + "/api/me"), as: "api", in: root)
         try await app.test(.router) { client in
-            let csrf = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
-            let added = try await Self.post(client, "/vault/connections", csrf: csrf,
-                                            "attach_agent=api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
-                                                + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))")
+            let csrf = try #require(
+                VaultPageTests.csrf(from: try await client.execute(uri: "/agents/api", method: .get)))
+            let added = try await Self.post(
+                client, "/vault/connections", csrf: csrf,
+                "attach_agent=api&attach_component=CALL&kind=client-credentials&name=Machine&clientID=confidential-basic"
+                    + "&clientSecret=secret-basic&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))")
             #expect(added.status == .seeOther)
             #expect(added.headers[.location]?.hasPrefix("/agents/api?notice=") == true)
             let connection = try #require(try await root.forTeam(Vault.localTeam).list().first)
@@ -168,7 +194,9 @@ struct AgentsPageTests {
             let html = String(buffer: try await client.execute(uri: "/vault", method: .get).body)
             var kinds: [String: (fields: [String], callback: String)] = [:]
             for match in html.matches(of: /<option value="([^"]*)" data-fields="([^"]*)" data-callback="([^"]*)"/) {
-                kinds[String(match.output.1)] = (match.output.2.split(separator: " ").map(String.init), String(match.output.3))
+                kinds[String(match.output.1)] = (
+                    match.output.2.split(separator: " ").map(String.init), String(match.output.3)
+                )
             }
             #expect(kinds.keys.count == 7)
             let custom = kinds["custom-oauth2"]?.fields ?? []
@@ -185,7 +213,9 @@ struct AgentsPageTests {
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let response = try await Self.post(client, "/vault/keys", csrf: .init(cookies: "", csrf: "abc"), "name=BIG&value=" + String(repeating: "x", count: 2 << 20))
+            let response = try await Self.post(
+                client, "/vault/keys", csrf: .init(cookies: "", csrf: "abc"),
+                "name=BIG&value=" + String(repeating: "x", count: 2 << 20))
             #expect(response.status == .contentTooLarge)
             #expect(try await root.forTeam(Vault.localTeam).keyNames().isEmpty)
         }

@@ -9,12 +9,15 @@ import Testing
 struct BrowserJourneyTests {
     @Test(.timeLimit(.minutes(5))) func theSeedJourneyPassesInChromium() throws {
         try PeerPython.checkInstalled()
-        let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-screenshots-\(UUID().uuidString)")
+        let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-screenshots-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: screenshots) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: PeerPython.executable)
-        process.arguments = [Repository.url("Tests/Browser/journey.py").path, "--keyflow", KeyflowCLI.executable.path,
-                             "--screenshots", screenshots.path]
+        process.arguments = [
+            Repository.url("Tests/Browser/journey.py").path, "--keyflow", KeyflowCLI.executable.path,
+            "--screenshots", screenshots.path,
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -25,7 +28,9 @@ struct BrowserJourneyTests {
         #expect(printed.contains("journey: all steps passed"))
         // The screenshots the README shows are taken on the way.
         let taken = Set((try? FileManager.default.contentsOfDirectory(atPath: screenshots.path)) ?? [])
-        for name in ["vault.png", "agent-dropdown.png", "add-dialog-custom-oauth2.png", "add-dialog-client-credentials.png"] {
+        for name in [
+            "vault.png", "agent-dropdown.png", "add-dialog-custom-oauth2.png", "add-dialog-client-credentials.png",
+        ] {
             #expect(taken.contains(name), "missing screenshot \(name)")
         }
     }

@@ -12,10 +12,13 @@ import Vault
 /// matching values an attacker chose (the old double-submit cookie), is refused; no cookie
 /// value ever appears in a page.
 struct CSRFTests {
-    static func postKey(_ client: some TestClientProtocol, cookies: String, csrf: String, name: String = "K") async throws -> TestResponse {
-        try await client.execute(uri: "/vault/keys", method: .post,
-                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookies],
-                                 body: ByteBuffer(string: "csrf=\(csrf)&name=\(name)&value=v"))
+    static func postKey(_ client: some TestClientProtocol, cookies: String, csrf: String, name: String = "K")
+        async throws -> TestResponse
+    {
+        try await client.execute(
+            uri: "/vault/keys", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookies],
+            body: ByteBuffer(string: "csrf=\(csrf)&name=\(name)&value=v"))
     }
 
     @Test func aTokenFromAnotherSessionOrChosenByAnAttackerIsRefused() async throws {
@@ -30,7 +33,9 @@ struct CSRFTests {
             #expect(try await Self.postKey(client, cookies: first.cookies, csrf: second.csrf).status == .forbidden)
             // The old double-submit check trusted any cookie equal to the form's value.
             #expect(try await Self.postKey(client, cookies: "kf_csrf=attacker", csrf: "attacker").status == .forbidden)
-            #expect(try await Self.postKey(client, cookies: first.cookies + "; kf_csrf=attacker", csrf: "attacker").status == .forbidden)
+            #expect(
+                try await Self.postKey(client, cookies: first.cookies + "; kf_csrf=attacker", csrf: "attacker").status
+                    == .forbidden)
             #expect(try await Self.postKey(client, cookies: first.cookies, csrf: "").status == .forbidden)
             #expect(try await vault.forTeam(Vault.localTeam).keyNames().isEmpty)
             #expect(try await Self.postKey(client, cookies: first.cookies, csrf: first.csrf).status == .seeOther)
@@ -55,16 +60,21 @@ struct CSRFTests {
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let marker = "zq\"><script>alert(1)</script>"
         try await app.test(.router) { client in
-            for cookies in ["kf_csrf=\(marker)", "kf_session=\(marker)", "kf_session=a.\(marker).1.x; kf_csrf=\(marker)"] {
+            for cookies in [
+                "kf_csrf=\(marker)", "kf_session=\(marker)", "kf_session=a.\(marker).1.x; kf_csrf=\(marker)",
+            ] {
                 for path in ["/vault", "/agents", "/signin"] {
-                    let page = String(buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookies]).body)
+                    let page = String(
+                        buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookies]).body)
                     #expect(!page.contains("zq") && !page.contains("<script>alert"), "\(path) reflected \(cookies)")
                 }
             }
         }
         _ = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
-            let page = String(buffer: try await client.execute(uri: "/signin", method: .get, headers: [.cookie: "kf_csrf=\(marker)"]).body)
+            let page = String(
+                buffer: try await client.execute(uri: "/signin", method: .get, headers: [.cookie: "kf_csrf=\(marker)"])
+                    .body)
             #expect(!page.contains("zq"))
         }
     }

@@ -24,7 +24,8 @@ struct CallbackRoutesTests {
     static let token = #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#
 
     static func vaultWithConnection() async throws -> (Vault, String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callbacks-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-callbacks-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         let id = try await LoginBindingTests.addConnection(to: vault)
         return (vault, id)
@@ -57,15 +58,21 @@ struct CallbackRoutesTests {
                 statuses.append(try await client.execute(uri: path + "?" + query, method: .get).status)
             }
             // A presenter that can't be told is a failed login: the flows never see it.
-            statuses.append(try await client.execute(uri: CallbackURLs.oauth2Path + "?" + query, method: .get,
-                                                     headers: [.cookie: "kf_session=x"]).status)
+            statuses.append(
+                try await client.execute(
+                    uri: CallbackURLs.oauth2Path + "?" + query, method: .get,
+                    headers: [.cookie: "kf_session=x"]
+                ).status)
             statuses.append(try await client.execute(uri: "/oauth/other/callback?" + query, method: .get).status)
             return statuses
         }
         #expect(statuses == [.accepted, .accepted, .accepted, .notFound])
         let presenter = LoginPresenter.browser(session: "session-hash", account: "ku_1")
-        #expect(handed.withLock { $0 } == [Handed(path: CallbackURLs.oauth2Path, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter),
-                                           Handed(path: CallbackURLs.oauth1Path, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter)])
+        #expect(
+            handed.withLock { $0 } == [
+                Handed(path: CallbackURLs.oauth2Path, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter),
+                Handed(path: CallbackURLs.oauth1Path, query: "code=a%2Bb%26c&state=s%20t", presenter: presenter),
+            ])
         #expect(outcomes.withLock { $0 } == [true, true, false])
     }
 
@@ -80,12 +87,16 @@ struct CallbackRoutesTests {
         let browser = AsyncHTTPTransport()
         defer { Task { try? await browser.shutdown() } }
         let page = Mutex<HTTPTransportResponse?>(nil)
-        let connection = try await CallbackListener(publicURL: publicURL).waitForLogin(flows: flows, timeout: .seconds(30)) {
+        let connection = try await CallbackListener(publicURL: publicURL).waitForLogin(
+            flows: flows, timeout: .seconds(30)
+        ) {
             guard case .browser(let url) = try await flows.start(id) else { throw FlowError.unknownLogin }
             let state = try LoginBindingTests.state(in: url)
             // The provider would send the browser here after the user said yes.
-            let callback = "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
-            let answer = try await browser.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
+            let callback =
+                "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
+            let answer = try await browser.send(
+                HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
             page.withLock { $0 = answer }
         }
         #expect(connection.id == id && connection.status == .ready)
@@ -96,8 +107,9 @@ struct CallbackRoutesTests {
         #expect(provider.requests.count == 1, "one code exchange")
         // Stopped: nothing answers on the port any more.
         await #expect(throws: (any Error).self) {
-            _ = try await browser.send(HTTPTransportRequest(method: "GET", url: "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)"),
-                                       timeout: .seconds(5))
+            _ = try await browser.send(
+                HTTPTransportRequest(method: "GET", url: "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)"),
+                timeout: .seconds(5))
         }
     }
 
@@ -114,9 +126,12 @@ struct CallbackRoutesTests {
         let connection = try await login.run(id, timeout: .seconds(30)) { url in
             presented.withLock { $0.append(url) }
             // The redirect URI the provider was given is the listener's.
-            #expect(url.contains("redirect_uri=" + PercentEncoding.encode("http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)")))
+            #expect(
+                url.contains(
+                    "redirect_uri=" + PercentEncoding.encode("http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)")))
             let state = try LoginBindingTests.state(in: url)
-            let callback = "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
+            let callback =
+                "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
             _ = try await browser.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
         }
         #expect(connection.status == .ready && presented.withLock { $0 }.count == 1)
@@ -125,15 +140,22 @@ struct CallbackRoutesTests {
     /// Client credentials need no user: no listener, nothing presented, and a provider that
     /// refuses leaves the connection as it was.
     @Test func theCLILoginOfAKindWithoutAUserNeedsNoListener() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-callbacks-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-callbacks-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
-        let id = try await vault.add(kind: "client-credentials", name: "CC", input: ConnectionInput(
-            text: ["clientID": "c", "clientSecret": "s", "tokenURL": "https://auth.example/token"])).id
+        let id = try await vault.add(
+            kind: "client-credentials", name: "CC",
+            input: ConnectionInput(
+                text: ["clientID": "c", "clientSecret": "s", "tokenURL": "https://auth.example/token"])
+        ).id
         // Port 1: nothing may listen there, and nothing tries to.
         let publicURL = PublicURL("http://127.0.0.1:1")
-        let refused = ListenerLogin(vault: vault, transport: RecordingTransport(status: 401, json: #"{"error": "invalid_client"}"#),
-                                    publicURL: publicURL)
-        await #expect(throws: FlowError.self) { _ = try await refused.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") } }
+        let refused = ListenerLogin(
+            vault: vault, transport: RecordingTransport(status: 401, json: #"{"error": "invalid_client"}"#),
+            publicURL: publicURL)
+        await #expect(throws: FlowError.self) {
+            _ = try await refused.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") }
+        }
         await #expect(try vault.connection(id).status == .needsAuth)
         let login = ListenerLogin(vault: vault, transport: RecordingTransport(json: Self.token), publicURL: publicURL)
         let connection = try await login.run(id, timeout: .seconds(5)) { _ in Issue.record("presented") }

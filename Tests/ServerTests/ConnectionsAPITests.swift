@@ -12,12 +12,17 @@ import Vault
 /// The JSON API at the HTTP level: teams, isolation, errors, masking.
 struct ConnectionsAPITests {
     /// The app and its vault; `transport` must be shut down by the caller (AsyncHTTPClient insists).
-    static func app(transport: AsyncHTTPTransport, publicURL: PublicURL = .default,
-                    binding: KeyflowServer.Binding = .init(host: "localhost", port: 80)) async throws -> (some ApplicationProtocol, Vault) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-server-\(UUID().uuidString)")
+    static func app(
+        transport: AsyncHTTPTransport, publicURL: PublicURL = .default,
+        binding: KeyflowServer.Binding = .init(host: "localhost", port: 80)
+    ) async throws -> (some ApplicationProtocol, Vault) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-server-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         // HummingbirdTesting's router mode sends `Host: localhost` (so port 80).
-        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL), binding: binding)
+        let router = KeyflowServer.router(
+            vault: vault, accounts: try vault.accounts,
+            flows: FlowsRegistry(transport: transport, publicURL: publicURL), binding: binding)
         return (Application(router: router), vault)
     }
 
@@ -28,9 +33,12 @@ struct ConnectionsAPITests {
     /// The API takes bodies only as JSON (a cross-site "simple" request can't send that type).
     static let json: HTTPFields = [.contentType: "application/json"]
 
-    static func json(_ buffer: ByteBuffer) -> JSONValue { (try? JSONParser.parse(Array(buffer.readableBytesView))) ?? .null }
+    static func json(_ buffer: ByteBuffer) -> JSONValue {
+        (try? JSONParser.parse(Array(buffer.readableBytesView))) ?? .null
+    }
 
-    static let createCustom = #"{"kind": "custom-oauth2", "name": "API", "fields": {"clientID": "app", "clientSecret": "\#(canary)", "authorizationURL": "https://auth.example/authorize", "tokenURL": "https://auth.example/token", "scopes": ["read"]}}"#
+    static let createCustom =
+        #"{"kind": "custom-oauth2", "name": "API", "fields": {"clientID": "app", "clientSecret": "\#(canary)", "authorizationURL": "https://auth.example/authorize", "tokenURL": "https://auth.example/token", "scopes": ["read"]}}"#
 
     @Test func singleUserModeCreatesReadsAndDeletesWithSecretsMasked() async throws {
         let transport = AsyncHTTPTransport()
@@ -38,7 +46,8 @@ struct ConnectionsAPITests {
         let (app, _) = try await Self.app(transport: transport)
         try await app.test(.router) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(Self.createCustom))
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(Self.createCustom))
             #expect(created.status == .created)
             #expect(!String(buffer: created.body).contains(Self.canary))
             let id = try #require(Self.json(created.body)["id"]?.stringValue)
@@ -47,7 +56,9 @@ struct ConnectionsAPITests {
             let list = try await client.execute(uri: "/api/v1/connections", method: .get)
             #expect(Self.json(list.body).arrayValue?.count == 1)
             let started = try await client.execute(uri: "/api/v1/connections/\(id)/authenticate", method: .post)
-            #expect(Self.json(started.body)["authorization_url"]?.stringValue?.hasPrefix("https://auth.example/authorize?") == true)
+            #expect(
+                Self.json(started.body)["authorization_url"]?.stringValue?.hasPrefix("https://auth.example/authorize?")
+                    == true)
             let duplicate = try await client.execute(uri: "/api/v1/connections/\(id)/duplicate", method: .post)
             #expect(duplicate.status == .created && Self.json(duplicate.body)["name"] == .string("API (copy)"))
             #expect(try await client.execute(uri: "/api/v1/connections/\(id)", method: .delete).status == .noContent)
@@ -66,18 +77,26 @@ struct ConnectionsAPITests {
         try await app.test(.router) { client in
             let anonymous = try await client.execute(uri: "/api/v1/connections", method: .get)
             #expect(anonymous.status == .unauthorized)
-            let forged = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer kft_forged"])
+            let forged = try await client.execute(
+                uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer kft_forged"])
             #expect(forged.status == .unauthorized)
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
-                                                   body: Self.body(Self.createCustom))
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post,
+                headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
+                body: Self.body(Self.createCustom))
             let id = try #require(Self.json(created.body)["id"]?.stringValue)
-            for (method, path) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.post, "/duplicate"), (.post, "/sign-out")] {
-                let response = try await client.execute(uri: "/api/v1/connections/\(id)\(path)", method: method, headers: [.authorization: "Bearer \(bob)"])
+            for (method, path) in [
+                (HTTPRequest.Method.get, ""), (.delete, ""), (.post, "/duplicate"), (.post, "/sign-out"),
+            ] {
+                let response = try await client.execute(
+                    uri: "/api/v1/connections/\(id)\(path)", method: method, headers: [.authorization: "Bearer \(bob)"])
                 #expect(response.status == .notFound, "\(method) \(path) gave \(response.status)")
             }
-            let bobsList = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(bob)"])
+            let bobsList = try await client.execute(
+                uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(bob)"])
             #expect(Self.json(bobsList.body) == .array([]))
-            let alicesList = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(alice)"])
+            let alicesList = try await client.execute(
+                uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(alice)"])
             #expect(Self.json(alicesList.body).arrayValue?.count == 1)
         }
     }
@@ -87,15 +106,22 @@ struct ConnectionsAPITests {
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try await Self.app(transport: transport)
         try await app.test(.router) { client in
-            let broken = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body("{\"kind\": "))
+            let broken = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body("{\"kind\": "))
             #expect(broken.status == .badRequest && Self.json(broken.body)["error"]?["code"] == .string("bad_json"))
-            let huge = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
-                                                body: Self.body("{\"x\": \"" + String(repeating: "a", count: 300_000) + "\"}"))
+            let huge = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: Self.body("{\"x\": \"" + String(repeating: "a", count: 300_000) + "\"}"))
             #expect(huge.status == .contentTooLarge)
-            let noKind = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(#"{"name": "x"}"#))
-            #expect(noKind.status == .unprocessableContent && Self.json(noKind.body)["error"]?["field"] == .string("kind"))
-            let invalid = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
-                                                   body: Self.body(#"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a"}}"#))
+            let noKind = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(#"{"name": "x"}"#))
+            #expect(
+                noKind.status == .unprocessableContent && Self.json(noKind.body)["error"]?["field"] == .string("kind"))
+            let invalid = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: Self.body(
+                    #"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a"}}"#
+                ))
             #expect(invalid.status == .unprocessableContent)
             #expect(Self.json(invalid.body)["error"]?["field"] == .string("fields.tokenURL"))
         }
@@ -108,22 +134,32 @@ struct ConnectionsAPITests {
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try await Self.app(transport: transport)
         try await app.test(.router) { client in
-            let invalid = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: Self.body(
-                #"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a", "consumerKey": "k"}}"#))
+            let invalid = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: Self.body(
+                    #"{"kind": "custom-oauth2", "name": "x", "fields": {"clientID": "c", "tokenURL": "nope", "authorizationURL": "https://a.example/a", "consumerKey": "k"}}"#
+                ))
             #expect(invalid.status == .unprocessableContent)
             let error = Self.json(invalid.body)["error"]
             #expect(error?["code"] == .string("invalid_input") && error?["field"] == .string("fields.consumerKey"))
             let problems = error?["problems"]?.arrayValue ?? []
-            #expect(problems.map { $0["field"] } == [.string("fields.consumerKey"), .string("fields.tokenURL")], "\(problems)")
-            #expect(problems.map { $0["reason"] } == [.string("not_applicable"), .string("invalid_url")], "\(problems)")
+            #expect(
+                problems.map { $0["field"] } == [.string("fields.consumerKey"), .string("fields.tokenURL")],
+                "\(problems)")
+            #expect(
+                problems.map { $0["reason"] } == [.string("not_applicable"), .string("invalid_url")], "\(problems)")
             #expect(problems.last?["message"]?.stringValue?.hasPrefix("fields.tokenURL: ") == true, "\(problems)")
             let message = error?["message"]?.stringValue ?? ""
-            #expect(message.contains("fields.consumerKey does not apply to Custom OAuth 2.0 (custom-oauth2)"), "\(message)")
+            #expect(
+                message.contains("fields.consumerKey does not apply to Custom OAuth 2.0 (custom-oauth2)"), "\(message)")
             #expect(!String(buffer: invalid.body).contains("--"), "\(message)")
-            let unknownKind = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
-                                                       body: Self.body(#"{"kind": "nope", "name": "x"}"#))
+            let unknownKind = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: Self.body(#"{"kind": "nope", "name": "x"}"#))
             #expect(Self.json(unknownKind.body)["error"]?["problems"]?.arrayValue?.first?["field"] == .string("kind"))
-            #expect(Self.json(unknownKind.body)["error"]?["problems"]?.arrayValue?.first?["reason"] == .string("unknown_kind"))
+            #expect(
+                Self.json(unknownKind.body)["error"]?["problems"]?.arrayValue?.first?["reason"]
+                    == .string("unknown_kind"))
         }
     }
 }

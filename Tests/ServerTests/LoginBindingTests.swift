@@ -15,17 +15,27 @@ import Vault
 struct LoginBindingTests {
     /// The app with a provider whose token endpoint always answers, so that only the binding decides.
     static func app() async throws -> (some ApplicationProtocol, Vault, RecordingTransport) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-binding-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-binding-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
-        let provider = RecordingTransport(json: #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#)
-        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider, publicURL: .default), binding: .init(host: "localhost", port: 80))
+        let provider = RecordingTransport(
+            json: #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#)
+        let router = KeyflowServer.router(
+            vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider, publicURL: .default),
+            binding: .init(host: "localhost", port: 80))
         return (Application(router: router), vault, provider)
     }
 
     static func addConnection(to vault: Vault) async throws -> String {
-        try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
-            text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://auth.example/authorize",
-                   "tokenURL": "https://auth.example/token"])).id
+        try await vault.add(
+            kind: "custom-oauth2", name: "API",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "app", "clientSecret": "secret-0123456789",
+                    "authorizationURL": "https://auth.example/authorize",
+                    "tokenURL": "https://auth.example/token",
+                ])
+        ).id
     }
 
     /// The `state` of the provider URL a login was sent to.
@@ -34,15 +44,21 @@ struct LoginBindingTests {
         return try #require(FormEncoding.decode(url.query ?? "").first { $0.name == "state" }?.value)
     }
 
-    static func callback(_ client: some TestClientProtocol, state: String, cookies: String?) async throws -> TestResponse {
-        try await client.execute(uri: "/oauth/oauth2/callback?code=provider-code&state=\(PercentEncoding.encode(state))", method: .get,
-                                 headers: cookies.map { [.cookie: $0] } ?? [:])
+    static func callback(_ client: some TestClientProtocol, state: String, cookies: String?) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: "/oauth/oauth2/callback?code=provider-code&state=\(PercentEncoding.encode(state))", method: .get,
+            headers: cookies.map { [.cookie: $0] } ?? [:])
     }
 
-    static func startOnThePage(_ client: some TestClientProtocol, _ id: String, as session: (cookies: String, csrf: String)) async throws -> String {
-        let started = try await client.execute(uri: "/vault/connections/\(id)/authenticate", method: .post,
-                                               headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
-                                               body: ByteBuffer(string: "csrf=\(session.csrf)"))
+    static func startOnThePage(
+        _ client: some TestClientProtocol, _ id: String, as session: (cookies: String, csrf: String)
+    ) async throws -> String {
+        let started = try await client.execute(
+            uri: "/vault/connections/\(id)/authenticate", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
+            body: ByteBuffer(string: "csrf=\(session.csrf)"))
         // The login goes on to the provider from a page of ours (form-action 'self').
         #expect(started.status == .ok)
         return try state(in: PageSecurityTests.continueLink(in: String(buffer: started.body)))
@@ -76,8 +92,9 @@ struct LoginBindingTests {
             #expect(try await vault.connection(id).status == .ready)
 
             // Started through the API by Bob: any browser session of Bob's, and only those.
-            let started = try await client.execute(uri: "/api/v1/connections/\(id)/authenticate", method: .post,
-                                                   headers: [.authorization: "Bearer \(bob)"])
+            let started = try await client.execute(
+                uri: "/api/v1/connections/\(id)/authenticate", method: .post,
+                headers: [.authorization: "Bearer \(bob)"])
             let apiState = try Self.state(in: ConnectionsAPITests.json(started.body)["authorization_url"]?.stringValue)
             #expect(try await Self.callback(client, state: apiState, cookies: nil).status == .forbidden)
             #expect(try await Self.callback(client, state: apiState, cookies: alices.cookies).status == .forbidden)

@@ -57,15 +57,23 @@ struct OpenAPITests {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try await ConnectionsAPITests.app(transport: transport)
-        let uri = operation.path.replacingOccurrences(of: "{id}", with: "kc_missing").replacingOccurrences(of: "{name}", with: "missing")
-            .replacingOccurrences(of: "{version}", with: "1")
+        let uri = operation.path.replacingOccurrences(of: "{id}", with: "kc_missing").replacingOccurrences(
+            of: "{name}", with: "missing"
+        )
+        .replacingOccurrences(of: "{version}", with: "1")
         try await app.test(.router) { client in
-            let body: ByteBuffer? = ["POST", "PUT", "PATCH"].contains(operation.method) ? ByteBuffer(string: "{}") : nil
-            let response = try await client.execute(uri: uri, method: .init(operation.method)!,
-                                                    headers: body == nil ? [:] : ConnectionsAPITests.json, body: body)
-            #expect(operation.statuses.contains(Int(response.status.code)), "\(operation.method) \(uri) answered \(response.status.code)")
+            let body: ByteBuffer? =
+                ["POST", "PUT", "PATCH"].contains(operation.method) ? ByteBuffer(string: "{}") : nil
+            let response = try await client.execute(
+                uri: uri, method: .init(operation.method)!,
+                headers: body == nil ? [:] : ConnectionsAPITests.json, body: body)
+            #expect(
+                operation.statuses.contains(Int(response.status.code)),
+                "\(operation.method) \(uri) answered \(response.status.code)")
             if response.status == .notFound {
-                #expect(String(buffer: response.body).contains("\"error\""), "a bare router 404: \(operation.method) \(operation.path) is not served")
+                #expect(
+                    String(buffer: response.body).contains("\"error\""),
+                    "a bare router 404: \(operation.method) \(operation.path) is not served")
             }
         }
     }

@@ -19,19 +19,22 @@ import Vault
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json,
-                                                   body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
             let id = try #require(ConnectionsAPITests.json(created.body)["id"]?.stringValue)
             try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
-            let moved = try await client.execute(uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
-                                                 body: ConnectionsAPITests.body(#"{"fields": {"tokenURL": "https://evil.example/token"}}"#))
+            let moved = try await client.execute(
+                uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
+                body: ConnectionsAPITests.body(#"{"fields": {"tokenURL": "https://evil.example/token"}}"#))
             #expect(moved.status == .unprocessableContent)
             #expect(ConnectionsAPITests.json(moved.body)["error"]?["field"] == .string("fields.clientSecret"))
             #expect(!String(buffer: moved.body).contains(ConnectionsAPITests.canary))
             #expect(try await vault.connection(id).settings.tokenURL == "https://auth.example/token")
             #expect(try await vault.connection(id).hasTokens)
-            let widened = try await client.execute(uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
-                                                   body: ConnectionsAPITests.body(#"{"fields": {"allowedHosts": ["api.example.com"]}}"#))
+            let widened = try await client.execute(
+                uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
+                body: ConnectionsAPITests.body(#"{"fields": {"allowedHosts": ["api.example.com"]}}"#))
             #expect(widened.status == .ok)
             #expect(ConnectionsAPITests.json(widened.body)["status"] == .string("needs-auth"))
             #expect(try await !vault.connection(id).hasTokens)
@@ -43,18 +46,26 @@ import Vault
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
-            text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
-                   "tokenURL": "https://a.example/token"])).id
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "API",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "app", "clientSecret": "old-secret-123456789",
+                    "authorizationURL": "https://a.example/authorize",
+                    "tokenURL": "https://a.example/token",
+                ])
+        ).id
         try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
             let session = try #require(VaultPageTests.csrf(from: page))
-            let moved = "csrf=\(session.csrf)&name=API&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
+            let moved =
+                "csrf=\(session.csrf)&name=API&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fevil.example%2Ftoken&scopes=&pkce_present=1&allowedHosts="
-            let rejected = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
-                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
-                                                    body: ByteBuffer(string: moved))
+            let rejected = try await client.execute(
+                uri: "/vault/connections/\(id)/edit", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
+                body: ByteBuffer(string: moved))
             #expect(rejected.status == .unprocessableContent)
             let form = String(buffer: rejected.body)
             // The problem names the field by its label, right after the secret's control.
@@ -79,11 +90,13 @@ import Vault
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         return try await app.test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/agents/probe", method: .put, headers: Self.json,
-                                               body: ByteBuffer(string: agent(calling: url)))
+            let put = try await client.execute(
+                uri: "/api/v1/agents/probe", method: .put, headers: Self.json,
+                body: ByteBuffer(string: agent(calling: url)))
             #expect(put.status == .created, "\(String(buffer: put.body))")
-            let run = try await client.execute(uri: "/api/v1/agents/probe/run", method: .post, headers: Self.json,
-                                               body: ByteBuffer(string: #"{"endpoint": "go", "inputs": {}}"#))
+            let run = try await client.execute(
+                uri: "/api/v1/agents/probe/run", method: .post, headers: Self.json,
+                body: ByteBuffer(string: #"{"endpoint": "go", "inputs": {}}"#))
             return String(buffer: run.body)
         }
     }
@@ -92,7 +105,8 @@ import Vault
         let peer = try PeerServer(script: "echo_server.py")
         defer { peer.stop() }
         let port = try #require(try RequestURL(peer.baseURL).port)
-        let loopback = "http://127.0.0.1:\(port)/echo", named = "http://localhost:\(port)/echo"
+        let loopback = "http://127.0.0.1:\(port)/echo"
+        let named = "http://localhost:\(port)/echo"
         let metadata = "http://169.254.169.254/latest/meta-data/"
         for url in [loopback, named, metadata] {
             let body = try await Self.probe(url, policy: .publicOnly())
@@ -115,12 +129,17 @@ import Vault
         defer { Task { try? await transport.shutdown() } }
         let (app, _) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: Self.json, body: ConnectionsAPITests.body(
-                #"{"kind": "client-credentials", "name": "M2M", "fields": {"clientID": "machine", "clientSecret": "machine-secret", "tokenURL": "\#(peer.baseURL)/token"}}"#))
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: ConnectionsAPITests.body(
+                    #"{"kind": "client-credentials", "name": "M2M", "fields": {"clientID": "machine", "clientSecret": "machine-secret", "tokenURL": "\#(peer.baseURL)/token"}}"#
+                ))
             let id = try #require(ConnectionsAPITests.json(created.body)["id"]?.stringValue)
             let authenticated = try await client.execute(uri: "/api/v1/connections/\(id)/authenticate", method: .post)
             #expect(authenticated.status != .ok)
-            #expect(String(buffer: authenticated.body).contains("internal address"), "\(String(buffer: authenticated.body))")
+            #expect(
+                String(buffer: authenticated.body).contains("internal address"), "\(String(buffer: authenticated.body))"
+            )
         }
     }
 }
@@ -130,7 +149,9 @@ enum AsyncHTTPTransportStats {
     static func echoed(_ peer: PeerServer) async throws -> Int {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let response = try await transport.send(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/stats"), timeout: .seconds(5))
-        return ((try JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?["echoed"] as? Int ?? -1
+        let response = try await transport.send(
+            HTTPTransportRequest(method: "GET", url: peer.baseURL + "/stats"), timeout: .seconds(5))
+        return ((try JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?["echoed"] as? Int
+            ?? -1
     }
 }

@@ -16,19 +16,25 @@ import Vault
         let transport = AsyncHTTPTransport()
 
         init(agents: [String: String], keys: [String: String] = [:], arguments: [String] = []) async throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-serve-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "keyflow-serve-\(UUID().uuidString)")
             let agentsDirectory = directory.appendingPathComponent("agents")
             try FileManager.default.createDirectory(at: agentsDirectory, withIntermediateDirectories: true)
-            for (name, text) in agents { try Data(text.utf8).write(to: agentsDirectory.appendingPathComponent("\(name).smyth")) }
+            for (name, text) in agents {
+                try Data(text.utf8).write(to: agentsDirectory.appendingPathComponent("\(name).smyth"))
+            }
             let port = try SilentListener().closeAndReturnPort()
             let home = KeyflowHome(directory: directory.appendingPathComponent("home"))
             let vault = try await Vault.open(home: home).vault
             for (name, value) in keys { try await vault.setKey(name, value: value) }
             baseURL = "http://127.0.0.1:\(port)"
-            process = try KeyflowCLI.start(["serve", "--port", "\(port)", "--agents", agentsDirectory.path] + arguments,
-                                           environment: ["KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:\(port)",
-                                                         // Runs may call the test's upstream on loopback (servers refuse it otherwise).
-                                                         "KEYFLOW_ALLOW_NETWORK": "127.0.0.0/8"])
+            process = try KeyflowCLI.start(
+                ["serve", "--port", "\(port)", "--agents", agentsDirectory.path] + arguments,
+                environment: [
+                    "KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:\(port)",
+                    // Runs may call the test's upstream on loopback (servers refuse it otherwise).
+                    "KEYFLOW_ALLOW_NETWORK": "127.0.0.0/8",
+                ])
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
                 if let health = try? await get("/healthz"), health.status == 200 { return }
@@ -38,16 +44,20 @@ import Vault
             throw NotServing()
         }
 
-        struct NotServing: Error, CustomStringConvertible { var description: String { "keyflow serve did not answer /healthz" } }
+        struct NotServing: Error, CustomStringConvertible {
+            var description: String { "keyflow serve did not answer /healthz" }
+        }
 
         func get(_ path: String) async throws -> HTTPTransportResponse {
             try await transport.send(HTTPTransportRequest(method: "GET", url: baseURL + path), timeout: .seconds(10))
         }
 
         func run(_ agent: String, _ body: String = #"{"inputs": {}}"#) async throws -> (status: Int, body: String) {
-            let response = try await transport.send(HTTPTransportRequest(method: "POST", url: baseURL + "/api/v1/agents/\(agent)/run",
-                                                                         headers: [("Content-Type", "application/json")], body: Array(body.utf8)),
-                                                    timeout: .seconds(60))
+            let response = try await transport.send(
+                HTTPTransportRequest(
+                    method: "POST", url: baseURL + "/api/v1/agents/\(agent)/run",
+                    headers: [("Content-Type", "application/json")], body: Array(body.utf8)),
+                timeout: .seconds(60))
             return (response.status, String(decoding: response.body, as: UTF8.self))
         }
 
@@ -70,31 +80,38 @@ import Vault
 
     /// The reported case: before the fix this run killed the server (SIGILL).
     @Test func theHugeSleepOfTheReportFailsTheRunAndTheServerKeepsAnswering() async throws {
-        let served = try await Served(agents: ["sleeper": Self.sleeper(delay: "9223372036854775807"), "quick": Self.sleeper(delay: "0")])
+        let served = try await Served(agents: [
+            "sleeper": Self.sleeper(delay: "9223372036854775807"), "quick": Self.sleeper(delay: "0"),
+        ])
         defer { served.stop() }
         let failed = try await served.run("sleeper")
         #expect(failed.status == 422, "\(failed.body)")
-        #expect(failed.body.contains("run limit: FSleep S asks for") && failed.body.contains("--max-sleep-seconds"), "\(failed.body)")
+        #expect(
+            failed.body.contains("run limit: FSleep S asks for") && failed.body.contains("--max-sleep-seconds"),
+            "\(failed.body)")
         #expect(served.process.isRunning)
         #expect(try await served.get("/healthz").status == 200)
         #expect(try await served.run("quick").status == 200)
     }
 
     @Test func aTeamCannotRunMoreThanItsShareAtOnce() async throws {
-        let served = try await Served(agents: ["slow": Self.sleeper(delay: "4"), "quick": Self.sleeper(delay: "0")],
-                                      arguments: ["--max-concurrent-runs", "1", "--max-run-seconds", "30"])
+        let served = try await Served(
+            agents: ["slow": Self.sleeper(delay: "4"), "quick": Self.sleeper(delay: "0")],
+            arguments: ["--max-concurrent-runs", "1", "--max-run-seconds", "30"])
         defer { served.stop() }
         async let first = served.run("slow")
         try await Task.sleep(for: .milliseconds(1500))
         let refused = try await served.run("quick")
         #expect(refused.status == 429, "\(refused.body)")
-        #expect(refused.body.contains("too_many_runs") && refused.body.contains("--max-concurrent-runs"), "\(refused.body)")
+        #expect(
+            refused.body.contains("too_many_runs") && refused.body.contains("--max-concurrent-runs"), "\(refused.body)")
         #expect(try await first.status == 200)
         #expect(try await served.run("quick").status == 200)  // the slot came back
     }
 
     @Test func theRunWallTimeFlagStopsALongRun() async throws {
-        let served = try await Served(agents: ["slow": Self.sleeper(delay: "5")], arguments: ["--max-run-seconds", "0.5"])
+        let served = try await Served(
+            agents: ["slow": Self.sleeper(delay: "5")], arguments: ["--max-run-seconds", "0.5"])
         defer { served.stop() }
         let began = ContinuousClock.now
         let response = try await served.run("slow")
@@ -106,7 +123,8 @@ import Vault
     @Test func vaultValuesAreMaskedInTheRunAPI() async throws {
         let secret = "123456789:AAHsecretTelegramTokenXYZ9"
         let upstream = try TinyHTTPServer { target in
-            target.hasPrefix("/404/") ? .response(status: 404, contentType: "application/json", body: #"{"ok":false}"#)
+            target.hasPrefix("/404/")
+                ? .response(status: 404, contentType: "application/json", body: #"{"ok":false}"#)
                 : .response(status: 200, contentType: "application/json", body: #"{"ok":true}"#)
         }
         defer { upstream.stop() }

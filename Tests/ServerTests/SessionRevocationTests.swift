@@ -19,9 +19,13 @@ struct SessionRevocationTests {
         return response.status == .ok
     }
 
-    static func post(_ client: some TestClientProtocol, _ path: String, _ session: (cookies: String, csrf: String)) async throws -> TestResponse {
-        try await client.execute(uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
-                                 body: ByteBuffer(string: "csrf=\(session.csrf)"))
+    static func post(_ client: some TestClientProtocol, _ path: String, _ session: (cookies: String, csrf: String))
+        async throws -> TestResponse
+    {
+        try await client.execute(
+            uri: path, method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session.cookies],
+            body: ByteBuffer(string: "csrf=\(session.csrf)"))
     }
 
     @Test func signingOutEndsTheSessionOnTheServer() async throws {
@@ -34,7 +38,9 @@ struct SessionRevocationTests {
             let other = try await WebSessionTests.signIn(client, token: token)
             #expect(try await Self.loadsTheVault(client, session.cookies))
             let signedOut = try await Self.post(client, "/signout", session)
-            #expect(signedOut.status == .seeOther && WebSessionTests.setCookie("kf_session", in: signedOut)?.contains("Max-Age=0") == true)
+            #expect(
+                signedOut.status == .seeOther
+                    && WebSessionTests.setCookie("kf_session", in: signedOut)?.contains("Max-Age=0") == true)
             // The old cookie, replayed, is refused; the same user's other browser stays signed in.
             #expect(try await !Self.loadsTheVault(client, session.cookies))
             #expect(try await Self.loadsTheVault(client, other.cookies))
@@ -51,10 +57,12 @@ struct SessionRevocationTests {
             let laptop = try await WebSessionTests.signIn(client, token: ada)
             let phone = try await WebSessionTests.signIn(client, token: ada)
             let bobs = try await WebSessionTests.signIn(client, token: bob)
-            let page = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: laptop.cookies]).body)
+            let page = String(
+                buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: laptop.cookies]).body)
             #expect(page.contains("action=\"/signout-everywhere\"") && page.contains("Sign out everywhere"))
             // It is a POST with the session's CSRF token like any other.
-            #expect(try await Self.post(client, "/signout-everywhere", (laptop.cookies, bobs.csrf)).status == .forbidden)
+            #expect(
+                try await Self.post(client, "/signout-everywhere", (laptop.cookies, bobs.csrf)).status == .forbidden)
             #expect(try await Self.loadsTheVault(client, phone.cookies))
             #expect(try await Self.post(client, "/signout-everywhere", laptop).status == .seeOther)
             #expect(try await !Self.loadsTheVault(client, laptop.cookies))
@@ -81,9 +89,13 @@ struct SessionRevocationTests {
             let newToken = try #require(rotated.stdout.split(separator: "\n").first.map(String.init))
             #expect(newToken.hasPrefix("kft_") && newToken != oldToken)
             #expect(try await !Self.loadsTheVault(client, session.cookies))
-            let oldAPI = try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(oldToken)"])
+            let oldAPI = try await client.execute(
+                uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(oldToken)"])
             #expect(oldAPI.status == .unauthorized)
-            #expect(try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(newToken)"]).status == .ok)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(newToken)"]
+                ).status == .ok)
 
             let again = try await WebSessionTests.signIn(client, token: newToken)
             #expect(try await Self.loadsTheVault(client, again.cookies))
@@ -92,7 +104,10 @@ struct SessionRevocationTests {
             let removed = try KeyflowCLI.run(["users", "remove", "ada"], environment: environment)
             #expect(removed.status == 0, "\(removed.stderr)")
             #expect(try await !Self.loadsTheVault(client, again.cookies))
-            #expect(try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(newToken)"]).status == .unauthorized)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/connections", method: .get, headers: [.authorization: "Bearer \(newToken)"]
+                ).status == .unauthorized)
             #expect(try await vault.accounts.users().map(\.name) == ["bob"])
         }
     }

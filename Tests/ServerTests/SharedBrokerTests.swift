@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -5,7 +6,6 @@ import NIOCore
 import OAuthCore
 import Runtime
 import Server
-import Accounts
 import TestSupport
 import Testing
 import Vault
@@ -28,31 +28,49 @@ struct SharedBrokerTests {
         let transport = RecordingTransport { request in
             if request.url == "https://api.example.com/token" {
                 let n = refreshes.next()
-                return HTTPTransportResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(
-                    #"{"access_token":"fresh-\#(n)","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-\#(n)"}"#.utf8))
+                return HTTPTransportResponse(
+                    status: 200, headers: [("Content-Type", "application/json")],
+                    body: Array(
+                        #"{"access_token":"fresh-\#(n)","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-\#(n)"}"#
+                            .utf8))
             }
             let fresh = request.header("Authorization")?.hasPrefix("Bearer fresh-") == true
-            return HTTPTransportResponse(status: fresh ? 200 : 401, headers: [("Content-Type", "application/json")], body: Array(#"{"ok":true}"#.utf8))
+            return HTTPTransportResponse(
+                status: fresh ? 200 : 401, headers: [("Content-Type", "application/json")],
+                body: Array(#"{"ok":true}"#.utf8))
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-brokers-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-brokers-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
-        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(text: [
-            "clientID": "c", "clientSecret": "s", "authorizationURL": "https://api.example.com/authorize", "tokenURL": "https://api.example.com/token"])).id
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: "expired", refreshToken: "rt-0", expiresAt: Date().timeIntervalSince1970 - 10))
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "API",
+            input: ConnectionInput(text: [
+                "clientID": "c", "clientSecret": "s", "authorizationURL": "https://api.example.com/authorize",
+                "tokenURL": "https://api.example.com/token",
+            ])
+        ).id
+        try await vault.storeTokens(
+            id,
+            ConnectionTokens(accessToken: "expired", refreshToken: "rt-0", expiresAt: Date().timeIntervalSince1970 - 10)
+        )
         let brokers = TeamBrokers(transport: transport)
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = 20
-        let router = KeyflowServer.router(vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: .default),
-                                          binding: .init(host: "localhost", port: 80), runLimits: limits, brokers: brokers)
+        let router = KeyflowServer.router(
+            vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: .default),
+            binding: .init(host: "localhost", port: 80), runLimits: limits, brokers: brokers)
         try await Application(router: router).test(.router) { client in
-            let put = try await client.execute(uri: "/api/v1/agents/me", method: .put, headers: ConnectionsAPITests.json,
-                                               body: ByteBuffer(string: Self.agent.replacingOccurrences(of: "\"ID\"", with: "\"\(id)\"")))
+            let put = try await client.execute(
+                uri: "/api/v1/agents/me", method: .put, headers: ConnectionsAPITests.json,
+                body: ByteBuffer(string: Self.agent.replacingOccurrences(of: "\"ID\"", with: "\"\(id)\"")))
             #expect(put.status == .created)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        try await client.execute(uri: "/api/v1/agents/me/run", method: .post, headers: ConnectionsAPITests.json,
-                                                 body: ByteBuffer(string: "{}")).status
+                        try await client.execute(
+                            uri: "/api/v1/agents/me/run", method: .post, headers: ConnectionsAPITests.json,
+                            body: ByteBuffer(string: "{}")
+                        ).status
                     }
                 }
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }

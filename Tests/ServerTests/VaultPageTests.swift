@@ -28,32 +28,41 @@ struct VaultPageTests {
             let page = try await client.execute(uri: "/vault", method: .get)
             #expect(page.status == .ok)
             let html = String(buffer: page.body)
-            #expect(html.contains("OAuth Connections") && html.contains("Add OAuth Connection") && html.contains("Select Provider"))
-            for kind in ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials"] {
+            #expect(
+                html.contains("OAuth Connections") && html.contains("Add OAuth Connection")
+                    && html.contains("Select Provider"))
+            for kind in [
+                "google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials",
+            ] {
                 #expect(html.contains("<option value=\"\(kind)\""))
             }
             #expect(html.contains("Callback Path") && html.contains("Enable PKCE"))
             let token = try #require(Self.csrf(from: page))
-            let form = "kind=custom-oauth2&name=Web&clientID=app&clientSecret=s3cret-web-0001&authorizationURL=https%3A%2F%2Fauth.example%2Fauthorize"
+            let form =
+                "kind=custom-oauth2&name=Web&clientID=app&clientSecret=s3cret-web-0001&authorizationURL=https%3A%2F%2Fauth.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fauth.example%2Ftoken&pkce=on"
-            let forged = try await client.execute(uri: "/vault/connections", method: .post,
-                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                                  body: ByteBuffer(string: form + "&csrf=wrong"))
+            let forged = try await client.execute(
+                uri: "/vault/connections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: form + "&csrf=wrong"))
             #expect(forged.status == .forbidden)
             #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
-            let added = try await client.execute(uri: "/vault/connections", method: .post,
-                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                                 body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
+            let added = try await client.execute(
+                uri: "/vault/connections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
             // The login goes on to the provider from a page of ours (form-action 'self').
             #expect(added.status == .ok)
             let location = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             #expect(location.hasPrefix("https://auth.example/authorize?") && location.contains("code_challenge="))
             let connection = try #require(try await vault.forTeam(Vault.localTeam).list().first)
-            let listed = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
+            let listed = String(
+                buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
             #expect(listed.contains("Web") && listed.contains("needs-auth") && !listed.contains("s3cret-web-0001"))
-            let removed = try await client.execute(uri: "/vault/connections/\(connection.id)/remove", method: .post,
-                                                   headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                                   body: ByteBuffer(string: "csrf=\(token.csrf)"))
+            let removed = try await client.execute(
+                uri: "/vault/connections/\(connection.id)/remove", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: "csrf=\(token.csrf)"))
             #expect(removed.status == .seeOther)
             #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
         }
@@ -71,20 +80,24 @@ struct VaultPageLoginTests {
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
-            let form = "csrf=\(token.csrf)&kind=custom-oauth2&name=Peer&clientID=pkce-client&clientSecret=secret-pkce&scopes=read&pkce=on"
+            let form =
+                "csrf=\(token.csrf)&kind=custom-oauth2&name=Peer&clientID=pkce-client&clientSecret=secret-pkce&scopes=read&pkce=on"
                 + "&authorizationURL=\(PercentEncoding.encode(peer.baseURL + "/authorize"))&tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))"
-            let added = try await client.execute(uri: "/vault/connections", method: .post,
-                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                                 body: ByteBuffer(string: form))
+            let added = try await client.execute(
+                uri: "/vault/connections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: form))
             let authorize = try #require(PageSecurityTests.continueLink(in: String(buffer: added.body)))
             // The user approves at the provider, which redirects the browser to our callback.
             let callback = try RequestURL(try await ConsentPage.decide(authorize, using: transport))
             // The browser that started the login brings its session cookie back with it.
-            let back = try await client.execute(uri: callback.path + "?" + (callback.query ?? ""), method: .get, headers: [.cookie: token.cookies])
+            let back = try await client.execute(
+                uri: callback.path + "?" + (callback.query ?? ""), method: .get, headers: [.cookie: token.cookies])
             #expect(back.status == .seeOther && back.headers[.location]?.hasPrefix("/vault?notice=") == true)
             let connection = try #require(try await vault.forTeam(Vault.localTeam).list().first)
             #expect(connection.status == .ready)
-            let page = String(buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
+            let page = String(
+                buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
             #expect(page.contains("status-ready"))
         }
     }
@@ -97,9 +110,15 @@ struct EditFormTests {
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
-            text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
-                   "tokenURL": "https://a.example/token"])).id
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "API",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "app", "clientSecret": "old-secret-123456789",
+                    "authorizationURL": "https://a.example/authorize",
+                    "tokenURL": "https://a.example/token",
+                ])
+        ).id
         try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
@@ -107,26 +126,31 @@ struct EditFormTests {
             #expect(html.contains("••••6789") && !html.contains("old-secret-123456789"))
             let token = try #require(VaultPageTests.csrf(from: page))
             func save(_ fields: String) async throws -> TestResponse {
-                try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
-                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                         body: ByteBuffer(string: "csrf=\(token.csrf)&" + fields))
+                try await client.execute(
+                    uri: "/vault/connections/\(id)/edit", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                    body: ByteBuffer(string: "csrf=\(token.csrf)&" + fields))
             }
-            let unchanged = "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
+            let unchanged =
+                "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fa.example%2Ftoken&scopes=&pkce_present=1&allowedHosts="
             #expect(try await save(unchanged).status == .seeOther)
             #expect(try await vault.connection(id).name == "Renamed")
             #expect(try await vault.connection(id).hasTokens)
             #expect(try await vault.secrets(of: id).clientSecret == "old-secret-123456789")
             // A bad value: nothing is saved, the form comes back with the problem by the field.
-            let rejected = try await save(unchanged.replacingOccurrences(of: "tokenURL=https%3A%2F%2Fa.example%2Ftoken", with: "tokenURL=nope")
-                .replacingOccurrences(of: "clientSecret=", with: "clientSecret=typed-but-rejected"))
+            let rejected = try await save(
+                unchanged.replacingOccurrences(of: "tokenURL=https%3A%2F%2Fa.example%2Ftoken", with: "tokenURL=nope")
+                    .replacingOccurrences(of: "clientSecret=", with: "clientSecret=typed-but-rejected"))
             #expect(rejected.status == .unprocessableContent)
             let form = String(buffer: rejected.body)
             #expect(form.contains("value=\"nope\"></label><span class=\"field-error\">“Token URL”"))
             #expect(!form.contains("typed-but-rejected") && !form.contains("old-secret-123456789"))
             #expect(try await vault.connection(id).settings.tokenURL == "https://a.example/token")
             #expect(try await vault.connection(id).hasTokens)
-            #expect(try await save(unchanged.replacingOccurrences(of: "clientSecret=", with: "clientSecret=new-secret")).status == .seeOther)
+            #expect(
+                try await save(unchanged.replacingOccurrences(of: "clientSecret=", with: "clientSecret=new-secret"))
+                    .status == .seeOther)
             #expect(try await !vault.connection(id).hasTokens)
             #expect(try await vault.secrets(of: id).clientSecret == "new-secret")
         }
@@ -139,14 +163,18 @@ struct EditFormTests {
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
-            let form = "kind=custom-oauth2&name=Web&clientID=app&authorizationURL=https%3A%2F%2Fa.example%2Fa&tokenURL=nope&consumerKey="
-            let response = try await client.execute(uri: "/vault/connections", method: .post,
-                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                                    body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
+            let form =
+                "kind=custom-oauth2&name=Web&clientID=app&authorizationURL=https%3A%2F%2Fa.example%2Fa&tokenURL=nope&consumerKey="
+            let response = try await client.execute(
+                uri: "/vault/connections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
             #expect(response.status == .unprocessableContent)
             let html = String(buffer: response.body)
             let start = try #require(html.range(of: "data-field=\"tokenURL\""))
-            let div = html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first ?? ""
+            let div =
+                html[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "<div class=\"field\"").first
+                ?? ""
             #expect(div.contains("<span class=\"field-error\">“Token URL”: "), "\(div)")
             #expect(!html.contains("--token-url") && !html.contains("tokenURL:"))
             await #expect(try vault.forTeam(Vault.localTeam).list().isEmpty)
@@ -161,12 +189,14 @@ struct EditFormTests {
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         try await app.test(.router) { client in
             let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault", method: .get)))
-            let form = "kind=custom-oauth1&name=Signed&consumerKey=ck&consumerSecret=cs&bodyHash=on&clientID=&scopes="
+            let form =
+                "kind=custom-oauth1&name=Signed&consumerKey=ck&consumerSecret=cs&bodyHash=on&clientID=&scopes="
                 + "&requestTokenURL=https%3A%2F%2F127.0.0.1%3A1%2Frt&accessTokenURL=https%3A%2F%2F127.0.0.1%3A1%2Fat"
                 + "&userAuthorizationURL=https%3A%2F%2F127.0.0.1%3A1%2Fauthorize"
-            _ = try await client.execute(uri: "/vault/connections", method: .post,
-                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                         body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
+            _ = try await client.execute(
+                uri: "/vault/connections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: form + "&csrf=\(token.csrf)"))
             let connection = try await #require(try vault.forTeam(Vault.localTeam).list().first)
             #expect(connection.settings.bodyHash == true)
         }
@@ -179,16 +209,25 @@ struct EditFormTests {
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
         let vault = root.forTeam(Vault.localTeam)
-        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
-            text: ["clientID": "app", "clientSecret": "old-secret-123456789", "authorizationURL": "https://a.example/authorize",
-                   "tokenURL": "https://a.example/token", "clientAuthentication": "client_secret_post"])).id
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "API",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "app", "clientSecret": "old-secret-123456789",
+                    "authorizationURL": "https://a.example/authorize",
+                    "tokenURL": "https://a.example/token", "clientAuthentication": "client_secret_post",
+                ])
+        ).id
         try await app.test(.router) { client in
-            let token = try #require(VaultPageTests.csrf(from: try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)))
-            let all = "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
+            let token = try #require(
+                VaultPageTests.csrf(from: try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)))
+            let all =
+                "name=Renamed&clientID=app&clientSecret=&authorizationURL=https%3A%2F%2Fa.example%2Fauthorize"
                 + "&tokenURL=https%3A%2F%2Fa.example%2Ftoken&scopes=&pkce_present=1&revocationURL=&clientAuthentication=&allowedHosts="
-            let saved = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .post,
-                                                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
-                                                 body: ByteBuffer(string: "csrf=\(token.csrf)&" + all))
+            let saved = try await client.execute(
+                uri: "/vault/connections/\(id)/edit", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(string: "csrf=\(token.csrf)&" + all))
             #expect(saved.status == .seeOther)
             #expect(try await vault.connection(id).name == "Renamed")
             // Emptied, the setting is cleared and the kind's default applies again.

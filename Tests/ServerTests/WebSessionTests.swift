@@ -35,14 +35,17 @@ struct WebSessionTests {
 
     /// Signs in at `/signin` as a browser would: returns the session's `Cookie` header and
     /// the CSRF token of its pages.
-    static func signIn(_ client: some TestClientProtocol, token: String) async throws -> (cookies: String, csrf: String) {
+    static func signIn(_ client: some TestClientProtocol, token: String) async throws -> (cookies: String, csrf: String)
+    {
         let (cookies, csrf) = try session(from: try await client.execute(uri: "/signin", method: .get))
         var headers = form
         headers[.cookie] = cookies
-        let signedIn = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)"))
+        let signedIn = try await client.execute(
+            uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)"))
         let session = try #require(cookie("kf_session", in: signedIn), "signing in set no session cookie")
-        return try Self.session(from: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_session=\(session)"]),
-                                cookies: "kf_session=\(session)")
+        return try Self.session(
+            from: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: "kf_session=\(session)"]),
+            cookies: "kf_session=\(session)")
     }
 
     /// The same as `session(from:)` for a browser that keeps its cookies.
@@ -51,7 +54,8 @@ struct WebSessionTests {
     }
 
     @Test func sessionsAreStoredAsHashesCheckedAndExpire() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-sessions-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-sessions-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         let (user, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         let sessions = WebSessions(vault: vault, store: try vault.accounts)
@@ -69,7 +73,8 @@ struct WebSessionTests {
             #expect(try await sessions.session(cookie: forged) == nil, "\(forged)")
         }
         // Thirteen hours later the session is over.
-        let later = WebSessions(vault: vault, store: try vault.accounts, clock: { Date().addingTimeInterval(13 * 3600) })
+        let later = WebSessions(
+            vault: vault, store: try vault.accounts, clock: { Date().addingTimeInterval(13 * 3600) })
         #expect(try await later.session(cookie: cookie) == nil)
         // Anonymous sessions are signed: a changed id, expiry or MAC is refused, as is another vault's.
         let anonymous = sessions.anonymous()
@@ -93,30 +98,37 @@ struct WebSessionTests {
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
         _ = try await Users.add(name: "bob", team: "b", store: vault.accounts)
-        let input = ConnectionInput(text: ["clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
-                                           "tokenURL": "https://a.example/token"])
+        let input = ConnectionInput(text: [
+            "clientID": "app", "clientSecret": "secret-0123456789", "authorizationURL": "https://a.example/authorize",
+            "tokenURL": "https://a.example/token",
+        ])
         _ = try await vault.forTeam("a").add(kind: "custom-oauth2", name: "Alice's API", input: input)
         let bobs = try await vault.forTeam("b").add(kind: "custom-oauth2", name: "Bob's API", input: input)
         try await app.test(.router) { client in
             let anonymous = try await client.execute(uri: "/vault", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin?next=%2Fvault")
             #expect(try await client.execute(uri: "/agents", method: .get).status == .seeOther)
-            let (anonymousCookies, signInCSRF) = try Self.session(from: try await client.execute(uri: "/signin", method: .get))
+            let (anonymousCookies, signInCSRF) = try Self.session(
+                from: try await client.execute(uri: "/signin", method: .get))
             func signIn(_ token: String, csrf sent: String, next: String = "/agents") async throws -> TestResponse {
                 var headers = Self.form
                 headers[.cookie] = anonymousCookies
-                return try await client.execute(uri: "/signin", method: .post, headers: headers,
-                                                body: ByteBuffer(string: "csrf=\(sent)&next=\(PercentEncoding.encode(next))&token=\(token)"))
+                return try await client.execute(
+                    uri: "/signin", method: .post, headers: headers,
+                    body: ByteBuffer(string: "csrf=\(sent)&next=\(PercentEncoding.encode(next))&token=\(token)"))
             }
             #expect(try await signIn(alice, csrf: "forged").status == .forbidden)
             let wrong = try await signIn("kft_not-a-token", csrf: signInCSRF)
-            #expect(wrong.headers[.location]?.hasPrefix("/signin?notice=") == true && Self.setCookie("kf_session", in: wrong) == nil)
+            #expect(
+                wrong.headers[.location]?.hasPrefix("/signin?notice=") == true
+                    && Self.setCookie("kf_session", in: wrong) == nil)
             // `next` may only be a path on this server.
             #expect(try await signIn(alice, csrf: signInCSRF, next: "//evil.example/x").headers[.location] == "/vault")
             let signedIn = try await signIn(alice, csrf: signInCSRF)
             #expect(signedIn.headers[.location] == "/agents")
             let setCookie = try #require(Self.setCookie("kf_session", in: signedIn))
-            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && !setCookie.contains("Secure"))
+            #expect(
+                setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && !setCookie.contains("Secure"))
             #expect(!setCookie.contains(alice))
             let session = try #require(Self.cookie("kf_session", in: signedIn))
             let cookies = "kf_session=\(session)"
@@ -129,14 +141,21 @@ struct WebSessionTests {
             var headers = Self.form
             headers[.cookie] = cookies
             for action in ["remove", "duplicate", "sign-out"] {
-                _ = try await client.execute(uri: "/vault/connections/\(bobs.id)/\(action)", method: .post, headers: headers,
-                                             body: ByteBuffer(string: "csrf=\(csrf)"))
+                _ = try await client.execute(
+                    uri: "/vault/connections/\(bobs.id)/\(action)", method: .post, headers: headers,
+                    body: ByteBuffer(string: "csrf=\(csrf)"))
             }
             #expect(try await vault.forTeam("b").list().map(\.name) == ["Bob's API"])
-            #expect(try await client.execute(uri: "/vault/connections/\(bobs.id)/edit", method: .get, headers: [.cookie: cookies]).status == .notFound)
+            #expect(
+                try await client.execute(
+                    uri: "/vault/connections/\(bobs.id)/edit", method: .get, headers: [.cookie: cookies]
+                ).status == .notFound)
             // The session cookie is for pages only: the JSON API still wants a Bearer token.
-            #expect(try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.cookie: cookies]).status == .unauthorized)
-            let signedOut = try await client.execute(uri: "/signout", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)"))
+            #expect(
+                try await client.execute(uri: "/api/v1/connections", method: .get, headers: [.cookie: cookies]).status
+                    == .unauthorized)
+            let signedOut = try await client.execute(
+                uri: "/signout", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)"))
             #expect(Self.setCookie("kf_session", in: signedOut)?.contains("Max-Age=0") == true)
         }
     }
@@ -144,7 +163,8 @@ struct WebSessionTests {
     @Test func theCookieIsSecureWhenThePublicURLIsHTTPS() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try await ConnectionsAPITests.app(transport: transport, publicURL: PublicURL("https://keyflow.example"))
+        let (app, vault) = try await ConnectionsAPITests.app(
+            transport: transport, publicURL: PublicURL("https://keyflow.example"))
         let (_, token) = try await Users.add(name: "ada", team: "acme", store: vault.accounts)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/signin", method: .get)
@@ -152,7 +172,9 @@ struct WebSessionTests {
             let (cookies, csrf) = try Self.session(from: page)
             var headers = Self.form
             headers[.cookie] = cookies
-            let response = try await client.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)"))
+            let response = try await client.execute(
+                uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)")
+            )
             #expect(Self.setCookie("kf_session", in: response)?.contains("; Secure") == true)
         }
     }
@@ -165,20 +187,25 @@ struct WebSessionTests {
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
         let (_, alice) = try await Users.add(name: "alice", team: "growth", store: vault.accounts)
         let (_, carol) = try await Users.add(name: "carol", team: "growth", store: vault.accounts)
-        try await AgentsPageTests.write(AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault.forTeam("growth"))
+        try await AgentsPageTests.write(
+            AgentsPageTests.agent(url: "https://auth.example/me"), as: "api", in: vault.forTeam("growth"))
         try await app.test(.router) { client in
-            let created = try await client.execute(uri: "/api/v1/connections", method: .post, headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
-                                                   body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post,
+                headers: [.authorization: "Bearer \(alice)", .contentType: "application/json"],
+                body: ConnectionsAPITests.body(ConnectionsAPITests.createCustom))
             let id = try #require(ConnectionsAPITests.json(created.body)["id"]?.stringValue)
             let (cookies, csrf) = try await Self.signIn(client, token: carol)
             var headers = Self.form
             headers[.cookie] = cookies
             let page = String(buffer: try await client.execute(uri: "/agents/api", method: .get, headers: headers).body)
             #expect(page.contains("<option value=\"\(id)\">API — Custom OAuth 2.0"))
-            let picked = try await client.execute(uri: "/agents/api/components/CALL/oauth", method: .post, headers: headers,
-                                                  body: ByteBuffer(string: "csrf=\(csrf)&connection=\(id)"))
+            let picked = try await client.execute(
+                uri: "/agents/api/components/CALL/oauth", method: .post, headers: headers,
+                body: ByteBuffer(string: "csrf=\(csrf)&connection=\(id)"))
             #expect(picked.status == .seeOther)
-            #expect(try await AgentsPageTests.connectionID(of: "api", in: vault.forTeam("growth"), component: "CALL") == id)
+            #expect(
+                try await AgentsPageTests.connectionID(of: "api", in: vault.forTeam("growth"), component: "CALL") == id)
         }
     }
 }

@@ -23,10 +23,12 @@ public enum PeerPython {
     /// Runs a peer script as a filter: `input` on stdin, stdout returned.
     public static func filter(script: String, input: Data) throws -> Data {
         try checkInstalled()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-peer-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-peer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let inputURL = directory.appendingPathComponent("in"), outputURL = directory.appendingPathComponent("out")
+        let inputURL = directory.appendingPathComponent("in")
+        let outputURL = directory.appendingPathComponent("out")
         try input.write(to: inputURL)
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let process = Process()

@@ -14,7 +14,9 @@ public final class RecordingTransport: HTTPTransport {
 
     /// Answers every request with `status` and a JSON `body`.
     public convenience init(status: Int = 200, json: String, contentType: String = "application/json") {
-        self.init { _ in HTTPTransportResponse(status: status, headers: [("Content-Type", contentType)], body: Array(json.utf8)) }
+        self.init { _ in
+            HTTPTransportResponse(status: status, headers: [("Content-Type", contentType)], body: Array(json.utf8))
+        }
     }
 
     public var requests: [HTTPTransportRequest] { recorded.withLock { $0 } }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A TCP socket on 127.0.0.1 that accepts connections (through the kernel's backlog) but
@@ -14,9 +14,9 @@ public final class SilentListener: @unchecked Sendable {
 
     public init() throws {
         #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         self.descriptor = descriptor
         guard descriptor >= 0 else { throw SocketError(description: "socket() failed") }
@@ -25,7 +25,9 @@ public final class SilentListener: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
         guard bound == 0, listen(descriptor, 16) == 0 else { throw SocketError(description: "bind/listen failed") }
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
@@ -37,9 +39,9 @@ public final class SilentListener: @unchecked Sendable {
     public func close() {
         if descriptor >= 0 {
             #if canImport(Glibc)
-            _ = Glibc.close(descriptor)
+                _ = Glibc.close(descriptor)
             #else
-            _ = Darwin.close(descriptor)
+                _ = Darwin.close(descriptor)
             #endif
             descriptor = -1
         }

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 for tests of APICall against a real socket: one
@@ -36,9 +37,9 @@ public final class TinyHTTPServer: @unchecked Sendable {
     /// Starts listening; `handler` gets the request target (`/path?query`).
     public init(_ handler: @escaping @Sendable (String) -> Answer) throws {
         #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard descriptor >= 0 else { throw SocketError(description: "socket() failed") }
         var reuse: Int32 = 1
@@ -48,7 +49,9 @@ public final class TinyHTTPServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
         guard bound == 0, listen(descriptor, 64) == 0 else { throw SocketError(description: "bind/listen failed") }
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
@@ -107,11 +110,14 @@ public final class TinyHTTPServer: @unchecked Sendable {
         switch handler(target) {
         case .response(let status, let contentType, let body):
             let bytes = Array(body.utf8)
-            let header = "HTTP/1.1 \(status) Answer\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
+            let header =
+                "HTTP/1.1 \(status) Answer\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
             _ = write(client, Array(header.utf8))
             if write(client, bytes) { state.withLock { $0.bodyBytesSent += bytes.count } }
         case .endless:
-            _ = write(client, Array("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n".utf8))
+            _ = write(
+                client,
+                Array("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n".utf8))
             let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 65536)
             var sent = 0
             while sent < Self.endlessCap, write(client, chunk) {
@@ -127,9 +133,9 @@ public final class TinyHTTPServer: @unchecked Sendable {
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { raw in
                 #if canImport(Glibc)
-                send(client, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+                    send(client, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
                 #else
-                send(client, raw.baseAddress, raw.count, 0)
+                    send(client, raw.baseAddress, raw.count, 0)
                 #endif
             }
             if written <= 0 { return false }
@@ -140,9 +146,9 @@ public final class TinyHTTPServer: @unchecked Sendable {
 
     private func closeSocket(_ socket: Int32) -> Int32 {
         #if canImport(Glibc)
-        return Glibc.close(socket)
+            return Glibc.close(socket)
         #else
-        return Darwin.close(socket)
+            return Darwin.close(socket)
         #endif
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 /// resolves references against a base exactly as a browser follows a `Location`.
 public enum WHATWGURL {
     public struct Missing: Error, CustomStringConvertible {
-        public var description: String { "node is not installed (scripts/test installs Debian's nodejs); it is the WHATWG URL parser of these tests" }
+        public var description: String {
+            "node is not installed (scripts/test installs Debian's nodejs); it is the WHATWG URL parser of these tests"
+        }
     }
 
     static var node: String? {
@@ -30,17 +32,21 @@ public enum WHATWGURL {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: node)
         process.arguments = ["-e", script]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: ["refs": references, "base": base]))
+        input.fileHandleForWriting.write(
+            try JSONSerialization.data(withJSONObject: ["refs": references, "base": base]))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0, let origins = try JSONSerialization.jsonObject(with: data) as? [String],
-              origins.count == references.count else {
-            throw PeerFailure(description: "node exited with \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))")
+            origins.count == references.count
+        else {
+            throw PeerFailure(
+                description: "node exited with \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))")
         }
         return origins
     }

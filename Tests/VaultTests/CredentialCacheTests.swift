@@ -17,11 +17,18 @@ import Vault
         init(expiresIn: TimeInterval = 3600) async throws {
             home = try TestHome()
             vault = try await home.open()
-            id = try await vault.add(kind: "custom-oauth2", name: "Cached", input: ConnectionInput(text: [
-                "clientID": "client", "authorizationURL": "https://auth.example.com/authorize", "tokenURL": "https://auth.example.com/token",
-            ])).id
-            try await vault.storeTokens(id, ConnectionTokens(accessToken: "first", tokenType: "Bearer", refreshToken: "r1",
-                                                       expiresAt: Date().timeIntervalSince1970 + expiresIn))
+            id = try await vault.add(
+                kind: "custom-oauth2", name: "Cached",
+                input: ConnectionInput(text: [
+                    "clientID": "client", "authorizationURL": "https://auth.example.com/authorize",
+                    "tokenURL": "https://auth.example.com/token",
+                ])
+            ).id
+            try await vault.storeTokens(
+                id,
+                ConnectionTokens(
+                    accessToken: "first", tokenType: "Bearer", refreshToken: "r1",
+                    expiresAt: Date().timeIntervalSince1970 + expiresIn))
         }
 
         func broker(revalidateAfter: TimeInterval) -> TokenBroker {
@@ -55,8 +62,11 @@ import Vault
         let setup = try await Setup()
         let broker = setup.broker(revalidateAfter: 3600)
         _ = try await broker.credential(for: setup.id)
-        try await setup.vault.storeTokens(setup.id, ConnectionTokens(accessToken: "second", tokenType: "Bearer",
-                                                               expiresAt: Date().timeIntervalSince1970 + 3600))
+        try await setup.vault.storeTokens(
+            setup.id,
+            ConnectionTokens(
+                accessToken: "second", tokenType: "Bearer",
+                expiresAt: Date().timeIntervalSince1970 + 3600))
         #expect(await broker.cachedAuthorization(for: setup.id) == nil)
         #expect(try await broker.credential(for: setup.id).accessToken == "second")
         #expect(await broker.cachedAuthorization(for: setup.id)?.credential.accessToken == "second")
@@ -86,8 +96,11 @@ import Vault
         let patient = setup.broker(revalidateAfter: 3600)
         _ = try await patient.credential(for: setup.id)
         try await setup.writeAsAnotherProcess()
-        try await other.vault.storeTokens(other.id, ConnectionTokens(accessToken: "elsewhere", tokenType: "Bearer",
-                                                               expiresAt: Date().timeIntervalSince1970 + 3600))
+        try await other.vault.storeTokens(
+            other.id,
+            ConnectionTokens(
+                accessToken: "elsewhere", tokenType: "Bearer",
+                expiresAt: Date().timeIntervalSince1970 + 3600))
         #expect(await patient.cachedAuthorization(for: setup.id)?.credential.accessToken == "first")
     }
 

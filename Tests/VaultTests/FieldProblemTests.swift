@@ -13,15 +13,24 @@ struct FieldProblemTests {
     }
 
     @Test func requiredAndNotApplicableFieldsReadAsOneSentenceEach() {
-        let notForIt = FieldProblem.Reason.notApplicable(kind: "Google", kindID: "google", accepted: ["clientID", "scopes"])
-        let problems = [FieldProblem(.name, .empty), FieldProblem("consumerKey", notForIt), FieldProblem("tokenURL", Self.required),
-                        FieldProblem("audience", notForIt), FieldProblem("clientID", Self.required)]
-        #expect(FieldProblem.sentences(problems, naming: \.rawValue) == [
-            "name: must not be empty",
-            "consumerKey, audience do not apply to Google (google); it takes: clientID, scopes",
-            "Custom OAuth 2.0 (custom-oauth2) needs tokenURL, clientID",
-        ])
-        #expect(FieldProblem.sentences([problems[1]], naming: \.rawValue) == ["consumerKey does not apply to Google (google); it takes: clientID, scopes"])
-        #expect(VaultError.invalidConnection(problems).message.hasPrefix("name: must not be empty; consumerKey, audience do not apply"))
+        let notForIt = FieldProblem.Reason.notApplicable(
+            kind: "Google", kindID: "google", accepted: ["clientID", "scopes"])
+        let problems = [
+            FieldProblem(.name, .empty), FieldProblem("consumerKey", notForIt), FieldProblem("tokenURL", Self.required),
+            FieldProblem("audience", notForIt), FieldProblem("clientID", Self.required),
+        ]
+        #expect(
+            FieldProblem.sentences(problems, naming: \.rawValue) == [
+                "name: must not be empty",
+                "consumerKey, audience do not apply to Google (google); it takes: clientID, scopes",
+                "Custom OAuth 2.0 (custom-oauth2) needs tokenURL, clientID",
+            ])
+        #expect(
+            FieldProblem.sentences([problems[1]], naming: \.rawValue) == [
+                "consumerKey does not apply to Google (google); it takes: clientID, scopes"
+            ])
+        #expect(
+            VaultError.invalidConnection(problems).message.hasPrefix(
+                "name: must not be empty; consumerKey, audience do not apply"))
     }
 }

@@ -14,12 +14,19 @@ struct StoreConcurrencyTests {
         let home = try TestHome()
         let vault = try await home.open()
         let store = try #require(vault.store as? SQLiteVaultStore)
-        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(
-            text: ["clientID": "client", "clientSecret": "secret", "authorizationURL": "https://auth.example/authorize",
-                   "tokenURL": "https://auth.example/token"])).id
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "API",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "client", "clientSecret": "secret",
+                    "authorizationURL": "https://auth.example/authorize",
+                    "tokenURL": "https://auth.example/token",
+                ])
+        ).id
         try await vault.setKey("API_KEY", value: "value")
-        _ = try await store.saveAgent(team: vault.team, name: "digest", body: Data("{}".utf8), changedBy: "test",
-                                      changedAt: 1, expectedVersion: nil)
+        _ = try await store.saveAgent(
+            team: vault.team, name: "digest", body: Data("{}".utf8), changedBy: "test",
+            changedAt: 1, expectedVersion: nil)
         let watchdog = DeadlockWatchdog(seconds: 150)
         defer { watchdog.finished() }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -11,14 +11,20 @@ struct VaultCLITests {
 
     static func run(_ home: TestHome, _ arguments: [String], stdin: String? = nil) throws -> KeyflowCLI.Result {
         let result = try KeyflowCLI.run(["vault"] + arguments, stdin: stdin, environment: home.environment)
-        #expect(!result.stdout.contains(canary) && !result.stderr.contains(canary), "the canary leaked from vault \(arguments.joined(separator: " "))")
+        #expect(
+            !result.stdout.contains(canary) && !result.stderr.contains(canary),
+            "the canary leaked from vault \(arguments.joined(separator: " "))")
         return result
     }
 
     static func add(_ home: TestHome, extra: [String] = []) throws -> String {
-        let result = try run(home, ["add", "custom-oauth2", "--name", "Canary", "--client-id", "app", "--client-secret", "-",
-                                    "--authorization-url", "https://auth.example/authorize", "--token-url", "https://auth.example/token"] + extra,
-                             stdin: canary + "\n")
+        let result = try run(
+            home,
+            [
+                "add", "custom-oauth2", "--name", "Canary", "--client-id", "app", "--client-secret", "-",
+                "--authorization-url", "https://auth.example/authorize", "--token-url", "https://auth.example/token",
+            ] + extra,
+            stdin: canary + "\n")
         #expect(result.status == 0, "\(result.stderr)")
         return String(result.stdout.split(separator: "\n").first ?? "")
     }
@@ -29,23 +35,40 @@ struct VaultCLITests {
         #expect(id.hasPrefix("kc_"))
         let vault = try await home.open()
         #expect(try await vault.secrets(of: id).clientSecret == Self.canary)  // read from stdin
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: Self.canary + "-at", refreshToken: Self.canary + "-rt"))
+        try await vault.storeTokens(
+            id, ConnectionTokens(accessToken: Self.canary + "-at", refreshToken: Self.canary + "-rt"))
 
         let show = try Self.run(home, ["show", id])
         #expect(show.status == 0)
-        #expect(show.stdout.contains("Client secret          ••••3d2e1f".replacingOccurrences(of: "3d2e1f", with: "2e1f")))
-        #expect(show.stdout.contains("Callback URL           http://127.0.0.1:8787/oauth/oauth2/callback (copy this into your provider's allowed redirect URIs)"))
+        #expect(
+            show.stdout.contains("Client secret          ••••3d2e1f".replacingOccurrences(of: "3d2e1f", with: "2e1f")))
+        #expect(
+            show.stdout.contains(
+                "Callback URL           http://127.0.0.1:8787/oauth/oauth2/callback (copy this into your provider's allowed redirect URIs)"
+            ))
         #expect(show.stdout.contains("Refresh token          ••••"))
-        let json = try JSONSerialization.jsonObject(with: Data(try Self.run(home, ["show", id, "--json"]).stdout.utf8)) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(try Self.run(home, ["show", id, "--json"]).stdout.utf8))
+            as? [String: Any]
         #expect(json?["id"] as? String == id && json?["status"] as? String == "ready")
         #expect((json?["secrets"] as? [String: Any])?["client_secret"] as? String == "••••2e1f")
         let list = try Self.run(home, ["list"])
         #expect(list.stdout.contains(id) && list.stdout.contains("ready"))
-        let listJSON = try JSONSerialization.jsonObject(with: Data(try Self.run(home, ["list", "--json"]).stdout.utf8)) as? [[String: Any]]
+        let listJSON =
+            try JSONSerialization.jsonObject(with: Data(try Self.run(home, ["list", "--json"]).stdout.utf8))
+            as? [[String: Any]]
         #expect(listJSON?.first?["name"] as? String == "Canary")
-        let added = try JSONSerialization.jsonObject(with: Data(try Self.run(home, ["add", "client-credentials", "--name", "CC", "--client-id", "c",
-                                                                                    "--client-secret", "-", "--token-url", "https://a.example/t", "--json"],
-                                                                             stdin: Self.canary + "\n").stdout.utf8)) as? [String: Any]
+        let added =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try Self.run(
+                        home,
+                        [
+                            "add", "client-credentials", "--name", "CC", "--client-id", "c",
+                            "--client-secret", "-", "--token-url", "https://a.example/t", "--json",
+                        ],
+                        stdin: Self.canary + "\n"
+                    ).stdout.utf8)) as? [String: Any]
         #expect(added?["kind"] as? String == "client-credentials")
         #expect(try Self.run(home, ["providers", "--json"]).stdout.contains("\"x-oauth1\""))
     }
@@ -90,20 +113,32 @@ struct VaultCLITests {
         defer { peer.stop() }
         let port = try SilentListener().closeAndReturnPort()
         let home = try TestHome(publicURL: "http://127.0.0.1:\(port)")
-        let id = try await home.open().add(kind: "x-oauth2", name: "X", input: ConnectionInput(
-            text: ["clientID": "pkce-client", "clientSecret": Self.canary, "authorizationURL": peer.baseURL + "/authorize",
-                   "tokenURL": peer.baseURL + "/token"], scopes: ["read"])).id
+        let id = try await home.open().add(
+            kind: "x-oauth2", name: "X",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "pkce-client", "clientSecret": Self.canary,
+                    "authorizationURL": peer.baseURL + "/authorize",
+                    "tokenURL": peer.baseURL + "/token",
+                ], scopes: ["read"])
+        ).id
         try await { () async throws in
             // Let the peer accept our canary as pkce-client's secret.
             let transport = AsyncHTTPTransport()
             defer { Task { try? await transport.shutdown() } }
-            let record = try JSONSerialization.data(withJSONObject: [
-                "client_id": "pkce-client", "client_secret": Self.canary, "token_endpoint_auth_method": "client_secret_basic",
-                "redirect_uris": ["loopback"], "grant_types": ["authorization_code", "refresh_token"], "scope": "read write profile",
-                "pkce_required": true] as [String: Any])
-            _ = try await transport.send(HTTPTransportRequest(method: "POST", url: peer.baseURL + "/admin/clients",
-                                                              headers: [("Content-Type", "application/json")], body: Array(record)),
-                                         timeout: .seconds(5))
+            let record = try JSONSerialization.data(
+                withJSONObject: [
+                    "client_id": "pkce-client", "client_secret": Self.canary,
+                    "token_endpoint_auth_method": "client_secret_basic",
+                    "redirect_uris": ["loopback"], "grant_types": ["authorization_code", "refresh_token"],
+                    "scope": "read write profile",
+                    "pkce_required": true,
+                ] as [String: Any])
+            _ = try await transport.send(
+                HTTPTransportRequest(
+                    method: "POST", url: peer.baseURL + "/admin/clients",
+                    headers: [("Content-Type", "application/json")], body: Array(record)),
+                timeout: .seconds(5))
         }()
 
         let process = Process()
@@ -141,8 +176,14 @@ struct VaultCLITests {
     @Test func authTimesOutWithoutChangingAnything() async throws {
         let port = try SilentListener().closeAndReturnPort()
         let home = try TestHome(publicURL: "http://127.0.0.1:\(port)")
-        let id = try await home.open().add(kind: "custom-oauth2", name: "A", input: ConnectionInput(
-            text: ["clientID": "c", "authorizationURL": "https://auth.example/authorize", "tokenURL": "https://auth.example/token"])).id
+        let id = try await home.open().add(
+            kind: "custom-oauth2", name: "A",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "c", "authorizationURL": "https://auth.example/authorize",
+                    "tokenURL": "https://auth.example/token",
+                ])
+        ).id
         let before = try await home.open().connection(id)
         let result = try Self.run(home, ["auth", id, "--no-browser", "--timeout", "1"])
         #expect(result.status == 1)
@@ -173,7 +214,10 @@ struct VaultCLITests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Data(contentsOf: home.home.masterKeyPath) != oldKey)
         #expect(try await home.open().secrets(of: id).clientSecret == Self.canary)
-        #expect(!result.stdout.contains(String(decoding: try Data(contentsOf: home.home.masterKeyPath), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(
+            !result.stdout.contains(
+                String(decoding: try Data(contentsOf: home.home.masterKeyPath), as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
     }
 
     @Test func aNewVaultTellsTheUserToBackUpTheKey() throws {

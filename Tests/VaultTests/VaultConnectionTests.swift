@@ -6,8 +6,11 @@ import Vault
 /// Adding, editing, duplicating and removing connections, and what each does to tokens.
 struct VaultConnectionTests {
     static let customInput = ConnectionInput(
-        text: ["clientID": "app", "clientSecret": "s3cret-value-123456", "authorizationURL": "https://auth.example/authorize",
-               "tokenURL": "https://auth.example/token"],
+        text: [
+            "clientID": "app", "clientSecret": "s3cret-value-123456",
+            "authorizationURL": "https://auth.example/authorize",
+            "tokenURL": "https://auth.example/token",
+        ],
         scopes: ["read write"])
 
     @Test func addListsShowsWithStableURLSafeIDs() async throws {
@@ -28,20 +31,28 @@ struct VaultConnectionTests {
     @Test func missingFieldsAreReportedTogether() async throws {
         let vault = try await TestHome().open()
         let needed = FieldProblem.Reason.required(kind: "Custom OAuth 1.0a", kindID: "custom-oauth1")
-        await #expect(throws: VaultError.invalidConnection([
-            FieldProblem("requestTokenURL", needed), FieldProblem("accessTokenURL", needed), FieldProblem("userAuthorizationURL", needed),
-            FieldProblem("consumerKey", needed), FieldProblem("consumerSecret", .neededBy("HMAC-SHA1")),
-        ])) { try await vault.add(kind: "custom-oauth1", name: "x", input: ConnectionInput()) }
+        await #expect(
+            throws: VaultError.invalidConnection([
+                FieldProblem("requestTokenURL", needed), FieldProblem("accessTokenURL", needed),
+                FieldProblem("userAuthorizationURL", needed),
+                FieldProblem("consumerKey", needed), FieldProblem("consumerSecret", .neededBy("HMAC-SHA1")),
+            ])
+        ) { try await vault.add(kind: "custom-oauth1", name: "x", input: ConnectionInput()) }
         let error = await #expect(throws: VaultError.self) {
-            try await vault.add(kind: "google", name: "", input: ConnectionInput(text: ["consumerKey": "k", "tokenURL": "not a url"]))
+            try await vault.add(
+                kind: "google", name: "", input: ConnectionInput(text: ["consumerKey": "k", "tokenURL": "not a url"]))
         }
-        guard case .invalidConnection(let problems) = error else { Issue.record("got \(String(describing: error))"); return }
+        guard case .invalidConnection(let problems) = error else {
+            Issue.record("got \(String(describing: error))"); return
+        }
         // Empty name, consumerKey not for google, bad tokenURL, missing id and secret.
         #expect(problems.map(\.field) == [.name, "consumerKey", "tokenURL", "clientID", "clientSecret"])
         #expect(problems.map(\.reason.code) == ["empty", "not_applicable", "invalid_url", "required", "required"])
         #expect(FieldProblem.sentences(problems, naming: \.rawValue).count == 4)
         // The Vault names fields by catalog id, never by a CLI flag.
-        #expect(error?.message.contains("consumerKey does not apply to Google (google)") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("consumerKey does not apply to Google (google)") == true,
+            "\(String(describing: error))")
         #expect(error?.message.contains("--") == false, "\(String(describing: error))")
         await #expect(try vault.list().isEmpty)
     }
@@ -57,8 +68,10 @@ struct VaultConnectionTests {
         var connection = try await vault.connection(id)
         #expect(connection.name == "Renamed" && connection.hasTokens && connection.status == .ready)
 
-        for change in [ConnectionInput(text: ["clientID": "other"]), ConnectionInput(text: ["clientSecret": "new-secret"]),
-                       ConnectionInput(scopes: ["read"]), ConnectionInput(text: ["tokenURL": "https://auth.example/v2/token"])] {
+        for change in [
+            ConnectionInput(text: ["clientID": "other"]), ConnectionInput(text: ["clientSecret": "new-secret"]),
+            ConnectionInput(scopes: ["read"]), ConnectionInput(text: ["tokenURL": "https://auth.example/v2/token"]),
+        ] {
             try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
             try await vault.edit(id, input: change)
             connection = try await vault.connection(id)
@@ -67,7 +80,9 @@ struct VaultConnectionTests {
         // Secrets not given stay.
         #expect(try await vault.secrets(of: id).clientSecret == "new-secret")
         // Changing the kind keeps what applies and checks what the new kind needs.
-        await #expect(throws: VaultError.self) { try await vault.edit(id, kind: "custom-oauth1", input: ConnectionInput()) }
+        await #expect(throws: VaultError.self) {
+            try await vault.edit(id, kind: "custom-oauth1", input: ConnectionInput())
+        }
         try await vault.edit(id, kind: "client-credentials", input: ConnectionInput())
         #expect(try await vault.connection(id).kind == "client-credentials")
     }

@@ -15,8 +15,9 @@ struct VaultEditCLITests {
         #expect(moved.stderr.contains("--client-secret: enter the client secret again"), "\(moved.stderr)")
         #expect(try await home.open().connection(id).settings.tokenURL == "https://auth.example/token")
         #expect(try await home.open().connection(id).hasTokens)
-        let withSecret = try VaultCLITests.run(home, ["edit", id, "--token-url", "https://evil.example/token", "--client-secret", "-"],
-                                               stdin: "a-new-secret\n")
+        let withSecret = try VaultCLITests.run(
+            home, ["edit", id, "--token-url", "https://evil.example/token", "--client-secret", "-"],
+            stdin: "a-new-secret\n")
         #expect(withSecret.status == 0, "\(withSecret.stderr)")
         #expect(try await home.open().connection(id).settings.tokenURL == "https://evil.example/token")
     }

@@ -9,10 +9,17 @@ struct VaultEncryptionTests {
     static let canary = "CANARY-s3cret-7f1d2c9e"
 
     static func addWithCanaries(_ vault: Vault) async throws -> String {
-        let id = try await vault.add(kind: "custom-oauth2", name: "Canary", input: ConnectionInput(
-            text: ["clientID": "app", "clientSecret": canary + "-client", "authorizationURL": "https://a.example/authorize",
-                   "tokenURL": "https://a.example/token"])).id
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: canary + "-access", refreshToken: canary + "-refresh"))
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "Canary",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "app", "clientSecret": canary + "-client",
+                    "authorizationURL": "https://a.example/authorize",
+                    "tokenURL": "https://a.example/token",
+                ])
+        ).id
+        try await vault.storeTokens(
+            id, ConnectionTokens(accessToken: canary + "-access", refreshToken: canary + "-refresh"))
         try await vault.setKey("API_KEY", value: canary + "-key")
         return id
     }
@@ -42,18 +49,25 @@ struct VaultEncryptionTests {
         let home = try TestHome()
         let vault = try await home.open()
         let victim = try await Self.addWithCanaries(vault)
-        let attacker = try await vault.add(kind: "custom-oauth2", name: "Other", input: ConnectionInput(
-            text: ["clientID": "x", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t"])).id
+        let attacker = try await vault.add(
+            kind: "custom-oauth2", name: "Other",
+            input: ConnectionInput(
+                text: ["clientID": "x", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t"])
+        ).id
         let database = try DatabaseQueue(path: home.home.vaultPath.path)
         // Copy the sealed tokens alone, then with the wrapped data key too.
         try await database.write { db in
-            try db.execute(sql: "UPDATE connections SET tokens = (SELECT tokens FROM connections WHERE id = ?), status = 'ready' WHERE id = ?",
-                           arguments: [victim, attacker])
+            try db.execute(
+                sql:
+                    "UPDATE connections SET tokens = (SELECT tokens FROM connections WHERE id = ?), status = 'ready' WHERE id = ?",
+                arguments: [victim, attacker])
         }
         await #expect(throws: VaultError.sealedDataDoesNotOpen(attacker)) { try await vault.tokens(of: attacker) }
         try await database.write { db in
-            try db.execute(sql: "UPDATE connections SET wrapped_key = (SELECT wrapped_key FROM connections WHERE id = ?) WHERE id = ?",
-                           arguments: [victim, attacker])
+            try db.execute(
+                sql:
+                    "UPDATE connections SET wrapped_key = (SELECT wrapped_key FROM connections WHERE id = ?) WHERE id = ?",
+                arguments: [victim, attacker])
         }
         await #expect(throws: VaultError.sealedDataDoesNotOpen(attacker)) { try await vault.tokens(of: attacker) }
         await #expect(throws: VaultError.sealedDataDoesNotOpen(attacker)) { try await vault.secrets(of: attacker) }
@@ -64,13 +78,20 @@ struct VaultEncryptionTests {
     @Test func aWrongOrMissingMasterKeyIsAClearErrorAndChangesNothing() async throws {
         let home = try TestHome()
         _ = try await Self.addWithCanaries(try await home.open())
-        let snapshot = { try DatabaseQueue(path: home.home.vaultPath.path).read { db in
-            try Row.fetchAll(db, sql: "SELECT id, version, tokens, wrapped_key FROM connections").map(\.description) } }
+        let snapshot = {
+            try DatabaseQueue(path: home.home.vaultPath.path).read { db in
+                try Row.fetchAll(db, sql: "SELECT id, version, tokens, wrapped_key FROM connections").map(\.description)
+            }
+        }
         let before = try snapshot()
-        let wrongHome = KeyflowHome(directory: home.directory, masterKeyFromEnvironment: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
+        let wrongHome = KeyflowHome(
+            directory: home.directory,
+            masterKeyFromEnvironment: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
         let error = await #expect(throws: VaultError.self) { try await Vault.open(home: wrongHome) }
         #expect(error?.message.contains("is not the one this vault was sealed with") == true)
-        await #expect(throws: VaultError.self) { try await Vault.open(home: KeyflowHome(directory: home.directory, masterKeyFromEnvironment: "not base64!")) }
+        await #expect(throws: VaultError.self) {
+            try await Vault.open(home: KeyflowHome(directory: home.directory, masterKeyFromEnvironment: "not base64!"))
+        }
         try FileManager.default.removeItem(at: home.home.masterKeyPath)
         let missing = await #expect(throws: VaultError.self) { try await Vault.open(home: home.home) }
         #expect(missing?.message.contains("no master key") == true)
@@ -83,12 +104,15 @@ struct VaultEncryptionTests {
         let vault = try await home.open()
         let id = try await Self.addWithCanaries(vault)
         let oldKey = try Data(contentsOf: home.home.masterKeyPath)
-        try await MasterKey.rotateFile(home: home.home, to: MasterKey.generate()) { key throws(VaultError) in try await vault.rewrapAll(with: key) }
+        try await MasterKey.rotateFile(home: home.home, to: MasterKey.generate()) { key throws(VaultError) in
+            try await vault.rewrapAll(with: key)
+        }
         #expect(try Data(contentsOf: home.home.masterKeyPath) != oldKey)
         let reopened = try await home.open()
         #expect(try await reopened.tokens(of: id)?.accessToken == Self.canary + "-access")
         #expect(try await reopened.keyValue("API_KEY") == Self.canary + "-key")
-        let oldHome = KeyflowHome(directory: home.directory, masterKeyFromEnvironment: String(decoding: oldKey, as: UTF8.self))
+        let oldHome = KeyflowHome(
+            directory: home.directory, masterKeyFromEnvironment: String(decoding: oldKey, as: UTF8.self))
         await #expect(throws: VaultError.self) { try await Vault.open(home: oldHome) }
     }
 
@@ -97,7 +121,9 @@ struct VaultEncryptionTests {
         let vault = try await home.open()
         let id = try await Self.addWithCanaries(vault)
         await #expect(throws: VaultError.self) {
-            try await MasterKey.rotateFile(home: home.home, to: MasterKey.generate()) { _ throws(VaultError) in throw .storage("disk full") }
+            try await MasterKey.rotateFile(home: home.home, to: MasterKey.generate()) { _ throws(VaultError) in
+                throw .storage("disk full")
+            }
         }
         #expect(try await home.open().tokens(of: id)?.accessToken == Self.canary + "-access")
         #expect(!FileManager.default.fileExists(atPath: home.directory.appendingPathComponent("master.key.new").path))
@@ -124,7 +150,9 @@ struct VaultEncryptionTests {
         await #expect(throws: VaultError.self) { try await vault.importKeys(json: twoTeams) }
         #expect(try await vault.importKeys(json: twoTeams, fromTeam: "b") == ["Y"])
         let bad = Data(#"{"t": {"OK": "1", "NUM": 5}}"#.utf8)
-        await #expect(throws: VaultError.invalidInput(["t.NUM: the value is not a string"])) { try await vault.importKeys(json: bad) }
+        await #expect(throws: VaultError.invalidInput(["t.NUM: the value is not a string"])) {
+            try await vault.importKeys(json: bad)
+        }
         #expect(try await vault.keyValue("OK") == nil)
         await #expect(throws: VaultError.self) { try await vault.importKeys(json: Data("[1,2]".utf8)) }
     }

@@ -16,11 +16,17 @@ struct VaultFilesTests {
         let home = KeyflowHome(directory: parent.appendingPathComponent("home"))
         let vault = try await Vault.open(home: home).vault
         // A write, so that SQLite has made its -wal and -shm files.
-        let id = try await vault.add(kind: "custom-oauth2", name: "Files", input: ConnectionInput(text: [
-            "clientID": "c", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t"])).id
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "Files",
+            input: ConnectionInput(text: [
+                "clientID": "c", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t",
+            ])
+        ).id
         #expect(try await vault.connection(id).name == "Files")
         #expect(try Self.mode(home.directory.path) == 0o700)
-        let files = try FileManager.default.contentsOfDirectory(atPath: home.directory.path).filter { $0.hasPrefix("vault.sqlite") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: home.directory.path).filter {
+            $0.hasPrefix("vault.sqlite")
+        }
         #expect(Set(files).isSuperset(of: ["vault.sqlite", "vault.sqlite-wal", "vault.sqlite-shm"]), "\(files)")
         for file in files {
             #expect(try Self.mode(home.directory.appendingPathComponent(file).path) == 0o600, "\(file)")
@@ -40,8 +46,12 @@ struct VaultFilesTests {
     @Test func forTeamIsThatTeamEvenWhenReopeningWouldFail() async throws {
         let home = try TestHome()
         let vault = try await home.open()
-        let id = try await vault.add(kind: "custom-oauth2", name: "Local", input: ConnectionInput(text: [
-            "clientID": "c", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t"])).id
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "Local",
+            input: ConnectionInput(text: [
+                "clientID": "c", "authorizationURL": "https://a.example/a", "tokenURL": "https://a.example/t",
+            ])
+        ).id
         // Another process (or a half-done rotation) leaves a row sealed under another master key:
         // opening a Vault on this store now throws. forTeam used to fall back to `self` then,
         // which handed team B the local team's vault.

@@ -6,7 +6,9 @@
 enum CallbackTarget {
     static func run(_ bytes: [UInt8]) {
         let split = parts(bytes[...], count: 3)
-        let query = text(split[0]), expected = text(split[1]), code = text(split[2])
+        let query = text(split[0])
+        let expected = text(split[1])
+        let code = text(split[2])
 
         if let outcome = try? AuthorizationCallback.parse(query: query, expectedState: expected) {
             let state = FormEncoding.decode(query).first { $0.name == "state" }?.value
@@ -19,6 +21,8 @@ enum CallbackTarget {
         let outcome = try? AuthorizationCallback.parse(query: genuine, expectedState: expected)
         require(outcome == .code(code), "a genuine callback was not read back: \(genuine)")
         let forged = FormEncoding.encode([("code", code), ("state", expected + "x")])
-        require((try? AuthorizationCallback.parse(query: forged, expectedState: expected)) == nil, "a forged state was accepted")
+        require(
+            (try? AuthorizationCallback.parse(query: forged, expectedState: expected)) == nil,
+            "a forged state was accepted")
     }
 }

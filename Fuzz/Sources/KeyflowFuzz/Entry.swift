@@ -1,7 +1,7 @@
 // The libFuzzer entry points and main.
 // scripts/fuzz) picks the one this process runs, so there is one build for all of them.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The targets by name, as `scripts/fuzz TARGET` spells them.
@@ -20,7 +20,10 @@ nonisolated(unsafe) var selected: (([UInt8]) -> Void)?
 
 /// libFuzzer calls this once before the first input: choose the target.
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
     let name = getenv("KEYFLOW_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     guard let target = targets[name] else {
         let names = targets.keys.sorted().joined(separator: ", ")

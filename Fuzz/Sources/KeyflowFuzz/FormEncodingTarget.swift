@@ -19,11 +19,17 @@ enum FormEncodingTarget {
         }
         let encoded = FormEncoding.encode(pairs)
         require(same(FormEncoding.decode(encoded), pairs), "decode(encode(pairs)) != pairs: \(encoded)")
-        require(encoded.utf8.allSatisfy { PercentEncoding.isUnreserved($0) || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "=") },
-                "an encoded form has a raw reserved byte: \(encoded)")
+        require(
+            encoded.utf8.allSatisfy {
+                PercentEncoding.isUnreserved($0) || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "&")
+                    || $0 == UInt8(ascii: "=")
+            },
+            "an encoded form has a raw reserved byte: \(encoded)")
         // The percent-encoding alone round-trips too, for any bytes.
         let raw = Array(bytes)
-        require(PercentEncoding.decode(PercentEncoding.encodeBytes(raw), plusAsSpace: true) == raw, "percent decode(encode(bytes)) != bytes")
+        require(
+            PercentEncoding.decode(PercentEncoding.encodeBytes(raw), plusAsSpace: true) == raw,
+            "percent decode(encode(bytes)) != bytes")
     }
 
     /// FormEncoding.decode, shared with the template target.

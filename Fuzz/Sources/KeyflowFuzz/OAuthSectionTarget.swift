@@ -10,9 +10,11 @@ enum OAuthSectionTarget {
         let section = OAuthSection(data: data, catalog: catalog)
         switch section {
         case .vault(let id):
-            require(!id.isEmpty && id == id.trimmingCharacters(in: .whitespaces), "a vault id that is empty or untrimmed")
+            require(
+                !id.isEmpty && id == id.trimmingCharacters(in: .whitespaces), "a vault id that is empty or untrimmed")
         case .addNew(let kind, let name, _):
-            require(catalog.kind(id: kind) != nil && !name.isEmpty, "an Add New section with an unknown kind or no name")
+            require(
+                catalog.kind(id: kind) != nil && !name.isEmpty, "an Add New section with an unknown kind or no name")
         case .legacy(let kind, _):
             require(catalog.kind(id: kind) != nil, "a legacy section with a kind the catalog does not have: \(kind)")
         default:

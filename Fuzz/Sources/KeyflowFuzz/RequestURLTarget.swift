@@ -8,16 +8,22 @@ enum RequestURLTarget {
         guard let url = try? RequestURL(text(bytes)) else { return }
         require(url.scheme == "http" || url.scheme == "https", "a scheme other than http(s)")
         require(!url.host.isEmpty, "an empty host")
-        if let port = url.port { require((0...65535).contains(port) && port != (url.scheme == "https" ? 443 : 80), "a bad or default port") }
+        if let port = url.port {
+            require((0...65535).contains(port) && port != (url.scheme == "https" ? 443 : 80), "a bad or default port")
+        }
         require(url.path.hasPrefix("/"), "a path that does not start with /: \(url.path)")
         for part in [url.path, url.query ?? ""] {
-            require(part.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") }, "a raw byte that cannot be sent: \(part)")
+            require(
+                part.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") },
+                "a raw byte that cannot be sent: \(part)")
         }
         do {
             let again = try RequestURL(url.description)
             require(again == url, "parse(description) changed the URL: \(url.description) -> \(again.description)")
             let base = try RequestURL(url.baseStringURI)
-            require(base == url.replacingQuery(nil), "the base string URI does not parse to the URL without its query: \(url.baseStringURI)")
+            require(
+                base == url.replacingQuery(nil),
+                "the base string URI does not parse to the URL without its query: \(url.baseStringURI)")
         } catch {
             require(false, "RequestURL refused its own description \(url.description): \(error)")
         }

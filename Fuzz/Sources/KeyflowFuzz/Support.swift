@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Stops the process when a property the code promises does not hold, so libFuzzer saves

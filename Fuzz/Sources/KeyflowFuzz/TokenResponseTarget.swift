@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OAuthCore
 
 /// The OAuth 2.0 token response parser on any status, media type and body. Input: a status
@@ -22,7 +23,9 @@ enum TokenResponseTarget {
         do {
             let token = try TokenResponseParser.parse(response, now: now)
             require(!token.accessToken.isEmpty && !token.tokenType.isEmpty, "a token without an access token or type")
-            if let expiresAt = token.expiresAt { require(expiresAt >= now, "a token that expired before it was issued") }
+            if let expiresAt = token.expiresAt {
+                require(expiresAt >= now, "a token that expired before it was issued")
+            }
         } catch {
             checkExcerpt(of: error, body: body)
         }
@@ -37,6 +40,8 @@ enum TokenResponseTarget {
         guard case .unexpectedResponse(_, _, let excerpt) = error else { return }
         require(excerpt.count <= 161, "an excerpt longer than 160 characters")
         let lowered = excerpt.lowercased()
-        require(!lowered.contains("token") && !lowered.contains("secret"), "an excerpt that names a token or secret: \(excerpt)")
+        require(
+            !lowered.contains("token") && !lowered.contains("secret"),
+            "an excerpt that names a token or secret: \(excerpt)")
     }
 }

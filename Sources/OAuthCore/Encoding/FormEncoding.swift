@@ -4,7 +4,8 @@ public enum FormEncoding {
     /// Splits `name=value&...` into raw (still encoded) byte pairs. Empty segments (`a&&b`)
     /// are skipped and a segment without `=` is a name with an empty value, as
     /// RFC 5849 section 3.4.1.3.1 and the common parsers treat them.
-    public static func rawPairs<C: Collection>(_ bytes: C) -> [(name: C.SubSequence, value: C.SubSequence)] where C.Element == UInt8 {
+    public static func rawPairs<C: Collection>(_ bytes: C) -> [(name: C.SubSequence, value: C.SubSequence)]
+    where C.Element == UInt8 {
         var pairs: [(name: C.SubSequence, value: C.SubSequence)] = []
         forEachRawPair(bytes) { pairs.append(($0, $1)) }
         return pairs
@@ -12,7 +13,8 @@ public enum FormEncoding {
 
     /// `rawPairs` without building an array: calls `body` with each raw name and value.
     @inlinable
-    public static func forEachRawPair<C: Collection>(_ bytes: C, _ body: (C.SubSequence, C.SubSequence) -> Void) where C.Element == UInt8 {
+    public static func forEachRawPair<C: Collection>(_ bytes: C, _ body: (C.SubSequence, C.SubSequence) -> Void)
+    where C.Element == UInt8 {
         var start = bytes.startIndex
         while start != bytes.endIndex {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
@@ -31,8 +33,10 @@ public enum FormEncoding {
     /// Decodes a form string into name/value pairs, keeping order and duplicates.
     public static func decode(_ string: String) -> [(name: String, value: String)] {
         rawPairs(Array(string.utf8)).map {
-            (String(decoding: PercentEncoding.decode($0.name, plusAsSpace: true), as: UTF8.self),
-             String(decoding: PercentEncoding.decode($0.value, plusAsSpace: true), as: UTF8.self))
+            (
+                String(decoding: PercentEncoding.decode($0.name, plusAsSpace: true), as: UTF8.self),
+                String(decoding: PercentEncoding.decode($0.value, plusAsSpace: true), as: UTF8.self)
+            )
         }
     }
 

@@ -20,7 +20,8 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
     public init(_ string: String) throws(InvalidURLError) {
         let bytes = Array(string.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-              bytes[colon...].starts(with: Array("://".utf8)) else {
+            bytes[colon...].starts(with: Array("://".utf8))
+        else {
             throw InvalidURLError(url: string, reason: "it is not an absolute URL (expected http:// or https://)")
         }
         let scheme = ASCII.lowercased(String(decoding: bytes[..<colon], as: UTF8.self))
@@ -28,7 +29,10 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
             throw InvalidURLError(url: string, reason: "the scheme \(scheme) is not http or https")
         }
         let authorityStart = colon + 3
-        let authorityEnd = bytes[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+        let authorityEnd =
+            bytes[authorityStart...].firstIndex {
+                $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+            } ?? bytes.endIndex
         var authority = bytes[authorityStart..<authorityEnd]
         if let at = authority.lastIndex(of: UInt8(ascii: "@")) {
             authority = authority[authority.index(after: at)...]  // user info is never signed or sent
@@ -53,7 +57,8 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
             let digits = authority[authority.index(after: separator)...]
             if !digits.isEmpty {
                 guard digits.count <= 5, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                      let value = Int(String(decoding: digits, as: UTF8.self)), value <= 65535 else {
+                    let value = Int(String(decoding: digits, as: UTF8.self)), value <= 65535
+                else {
                     throw InvalidURLError(url: string, reason: "the port is not a number from 0 to 65535")
                 }
                 port = value
@@ -123,8 +128,8 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
         switch byte {
         case 0...0x20, 0x7F...0xFF: return true
         case UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"),
-             UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
-             UInt8(ascii: "["), UInt8(ascii: "]"):  // RFC 3986 allows brackets only around IPv6 hosts
+            UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
+            UInt8(ascii: "["), UInt8(ascii: "]"):  // RFC 3986 allows brackets only around IPv6 hosts
             return true
         default: return false
         }

@@ -13,13 +13,17 @@ struct AddressCheck {
         let redacted = AsyncHTTPTransport.redacted(urlString)
         // The host exactly as AsyncHTTPClient reads it (Foundation's URL, brackets trimmed),
         // so the pin below is looked up under the same name.
-        guard let url = URL(string: urlString), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              var host = url.host, !host.isEmpty else {
+        guard let url = URL(string: urlString), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
+            var host = url.host, !host.isEmpty
+        else {
             throw .network(url: redacted, reason: "only http and https URLs with a host can be requested")
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if let literal = IPAddress(host) {
-            guard policy.permits(literal) else { throw .addressRefused(url: redacted, host: host, address: literal.description) }
+            guard policy.permits(literal) else {
+                throw .addressRefused(url: redacted, host: host, address: literal.description)
+            }
             return nil
         }
         let addresses: [IPAddress]

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
-import Foundation
 
 /// `HTTPTransport` over AsyncHTTPClient. Redirects are never followed here: a token endpoint
 /// that redirects is misconfigured, and following it would carry client credentials to
@@ -20,11 +20,15 @@ public final class AsyncHTTPTransport: HTTPTransport {
     ///   - connectionsPerHost: how many HTTP/1.1 connections to one host may be open at once
     ///     (AsyncHTTPClient's default, 8, when nil); more requests than that wait for one.
     ///   - addressPolicy: `.allowAll` for the CLI; `keyflow serve` passes `.publicOnly(…)`.
-    public init(maxResponseBytes: Int = 1 << 20, connectionsPerHost: Int? = nil, addressPolicy: AddressPolicy = .allowAll) {
+    public init(
+        maxResponseBytes: Int = 1 << 20, connectionsPerHost: Int? = nil, addressPolicy: AddressPolicy = .allowAll
+    ) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow  // AuthorizingTransport follows redirects itself, by its rules
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
-        if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
+        if let connectionsPerHost {
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
+        }
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.maxResponseBytes = maxResponseBytes
         self.addressPolicy = addressPolicy

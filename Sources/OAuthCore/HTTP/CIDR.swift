@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A network in CIDR notation (`10.0.0.0/8`, `fc00::/7`); a bare address is a /32 or /128.
@@ -18,14 +19,16 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let first = parts.first, let address = IPAddress(String(first)) else {
-            throw CIDRError(text: text, reason: "expected an IP address with an optional /prefix, such as 10.0.0.0/8 or fc00::/7")
+            throw CIDRError(
+                text: text, reason: "expected an IP address with an optional /prefix, such as 10.0.0.0/8 or fc00::/7")
         }
         let width = address.bytes.count * 8
         var prefix = width
         if parts.count == 2 {
             let digits = parts[1]
             guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let value = Int(digits), value <= width else {
+                let value = Int(digits), value <= width
+            else {
                 throw CIDRError(text: text, reason: "the prefix must be a number from 0 to \(width)")
             }
             prefix = value

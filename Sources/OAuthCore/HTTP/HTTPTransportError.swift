@@ -20,7 +20,8 @@ public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConverti
         case .cancelled: return "the request was cancelled"
         case .addressRefused(let url, let host, let address):
             let resolved = host == address ? address : "\(host) (\(address))"
-            return "refused to connect to \(url): \(resolved) is an internal address; the server reaches internal networks "
+            return
+                "refused to connect to \(url): \(resolved) is an internal address; the server reaches internal networks "
                 + "only when allowed with --allow-network CIDR or KEYFLOW_ALLOW_NETWORK"
         }
     }

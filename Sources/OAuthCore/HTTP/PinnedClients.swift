@@ -54,7 +54,10 @@ final class PinnedClients: Sendable {
             state.entries[key] = Entry(client: client, inFlight: 1, lastUsed: state.tick)
             var evicted: [HTTPClient] = []
             while state.entries.count > capacity,
-                  let oldest = state.entries.filter({ $0.value.inFlight == 0 }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                let oldest = state.entries.filter({ $0.value.inFlight == 0 }).min(by: {
+                    $0.value.lastUsed < $1.value.lastUsed
+                })
+            {
                 state.entries[oldest.key] = nil
                 evicted.append(oldest.value.client)
             }

@@ -13,7 +13,10 @@ public struct OAuth1Client: Sendable {
         public var invalidateTokenURL: String?
 
         /// The endpoints of one provider.
-        public init(requestTokenURL: String, userAuthorizationURL: String, accessTokenURL: String, invalidateTokenURL: String? = nil) {
+        public init(
+            requestTokenURL: String, userAuthorizationURL: String, accessTokenURL: String,
+            invalidateTokenURL: String? = nil
+        ) {
             self.requestTokenURL = requestTokenURL
             self.userAuthorizationURL = userAuthorizationURL
             self.accessTokenURL = accessTokenURL
@@ -46,7 +49,10 @@ public struct OAuth1Client: Sendable {
     private let timeout: Duration
 
     /// A client for one consumer at one provider, talking HTTP through `transport`.
-    public init(consumer: OAuth1Credentials, endpoints: Endpoints, transport: any HTTPTransport, timeout: Duration = .seconds(30)) {
+    public init(
+        consumer: OAuth1Credentials, endpoints: Endpoints, transport: any HTTPTransport,
+        timeout: Duration = .seconds(30)
+    ) {
         var consumer = consumer
         consumer.token = nil
         consumer.tokenSecret = nil
@@ -58,10 +64,12 @@ public struct OAuth1Client: Sendable {
 
     /// Section 2.1: temporary credentials, with the callback the user will come back to.
     public func requestToken(callback: String) async throws(OAuth1FlowError) -> TokenPair {
-        let fields = try await signedPost(endpoints.requestTokenURL, token: nil,
-                                          extra: [("oauth_callback", callback)])
+        let fields = try await signedPost(
+            endpoints.requestTokenURL, token: nil,
+            extra: [("oauth_callback", callback)])
         guard fields["oauth_callback_confirmed"] == "true" else {
-            throw .unexpectedResponse("the request-token response lacks oauth_callback_confirmed=true (RFC 5849 section 2.1)")
+            throw .unexpectedResponse(
+                "the request-token response lacks oauth_callback_confirmed=true (RFC 5849 section 2.1)")
         }
         return try pair(from: fields)
     }
@@ -69,14 +77,17 @@ public struct OAuth1Client: Sendable {
     /// Section 2.2: where to send the user, with the temporary token.
     public func authorizationURL(for temporary: TokenPair) throws(OAuth1FlowError) -> String {
         let url: RequestURL
-        do { url = try RequestURL(endpoints.userAuthorizationURL) } catch { throw .invalidConfiguration(error.description) }
+        do { url = try RequestURL(endpoints.userAuthorizationURL) } catch {
+            throw .invalidConfiguration(error.description)
+        }
         let query = FormEncoding.encode([("oauth_token", temporary.token)])
         return url.replacingQuery(url.query.map { $0.isEmpty ? query : "\($0)&\(query)" } ?? query).description
     }
 
     /// Section 2.3: trades the temporary credentials and the verifier for token credentials.
     public func accessToken(temporary: TokenPair, verifier: String) async throws(OAuth1FlowError) -> TokenPair {
-        let fields = try await signedPost(endpoints.accessTokenURL, token: temporary, extra: [("oauth_verifier", verifier)])
+        let fields = try await signedPost(
+            endpoints.accessTokenURL, token: temporary, extra: [("oauth_verifier", verifier)])
         return try pair(from: fields)
     }
 
@@ -114,7 +125,9 @@ public struct OAuth1Client: Sendable {
         return TokenPair(token: token, secret: secret, extra: extra)
     }
 
-    private func signedPost(_ url: String, token: TokenPair?, extra: [(name: String, value: String)]) async throws(OAuth1FlowError) -> [String: String] {
+    private func signedPost(_ url: String, token: TokenPair?, extra: [(name: String, value: String)])
+        async throws(OAuth1FlowError) -> [String: String]
+    {
         var credentials = consumer
         credentials.token = token?.token
         credentials.tokenSecret = token?.secret
@@ -122,16 +135,19 @@ public struct OAuth1Client: Sendable {
         let header: String
         do {
             request = try OAuth1Request(method: "POST", url: url)
-            header = try OAuth1Signer(credentials: credentials).sign(request, options: .init(extraProtocolParameters: extra))
-                .authorizationHeader()
+            header = try OAuth1Signer(credentials: credentials).sign(
+                request, options: .init(extraProtocolParameters: extra)
+            )
+            .authorizationHeader()
         } catch {
             throw .invalidConfiguration(error.description)
         }
         let response: HTTPTransportResponse
         do {
             response = try await transport.send(
-                HTTPTransportRequest(method: "POST", url: request.url.description,
-                                     headers: [("Authorization", header), ("Content-Length", "0")], body: nil),
+                HTTPTransportRequest(
+                    method: "POST", url: request.url.description,
+                    headers: [("Authorization", header), ("Content-Length", "0")], body: nil),
                 timeout: timeout)
         } catch let error as HTTPTransportError {
             throw .transport(error)
@@ -141,7 +157,8 @@ public struct OAuth1Client: Sendable {
         let text = String(decoding: response.body, as: UTF8.self)
         let fields = FormEncoding.fields(text)
         guard (200..<300).contains(response.status) else {
-            let reason = fields["error_description"] ?? fields["error"] ?? TokenResponseParser.excerpt(of: response.body)
+            let reason =
+                fields["error_description"] ?? fields["error"] ?? TokenResponseParser.excerpt(of: response.body)
             throw .provider(status: response.status, message: reason)
         }
         return fields

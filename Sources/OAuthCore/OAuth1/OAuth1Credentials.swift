@@ -15,8 +15,10 @@ public struct OAuth1Credentials: Sendable {
     public var rsaKey: OAuth1RSAKey?
 
     /// Credentials for one consumer and, once the user has authorized, one token.
-    public init(consumerKey: String, consumerSecret: String, token: String? = nil, tokenSecret: String? = nil,
-                signatureMethod: OAuth1SignatureMethod = .hmacSHA1, rsaKey: OAuth1RSAKey? = nil) {
+    public init(
+        consumerKey: String, consumerSecret: String, token: String? = nil, tokenSecret: String? = nil,
+        signatureMethod: OAuth1SignatureMethod = .hmacSHA1, rsaKey: OAuth1RSAKey? = nil
+    ) {
         self.consumerKey = consumerKey
         self.consumerSecret = consumerSecret
         self.token = token

@@ -24,12 +24,14 @@ public enum OAuth1FlowError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .provider(let status, let message): return "the provider refused the request (HTTP \(status))" + (message.isEmpty ? "" : ": \(message)")
+        case .provider(let status, let message):
+            return "the provider refused the request (HTTP \(status))" + (message.isEmpty ? "" : ": \(message)")
         case .unexpectedResponse(let reason): return "unexpected response: \(reason)"
         case .transport(let error): return error.description
         case .invalidConfiguration(let reason): return "invalid OAuth 1.0a configuration: \(reason)"
         case .denied: return "the user denied access at the provider"
-        case .callbackMismatch: return "the callback's oauth_token does not match the login that was started (stale or forged)"
+        case .callbackMismatch:
+            return "the callback's oauth_token does not match the login that was started (stale or forged)"
         }
     }
 }

@@ -1,5 +1,5 @@
-import CryptoExtras
 import Crypto
+import CryptoExtras
 
 /// An RSA private key for the RSA-SHA1 method: PKCS#1 v1.5 over a SHA-1 digest.
 ///

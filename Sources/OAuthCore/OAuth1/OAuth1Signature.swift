@@ -13,7 +13,10 @@ public struct OAuth1Signature: Sendable {
     let parameterBytes: [UInt8]
     let baseBytes: [UInt8]
 
-    init(parameterBytes: [UInt8], baseBytes: [UInt8], signature: String, protocolParameters: [(name: String, value: String)]) {
+    init(
+        parameterBytes: [UInt8], baseBytes: [UInt8], signature: String,
+        protocolParameters: [(name: String, value: String)]
+    ) {
         self.parameterBytes = parameterBytes
         self.baseBytes = baseBytes
         self.signature = signature

@@ -7,7 +7,8 @@ public enum OAuth1SignatureMethod: String, Sendable, CaseIterable, Codable {
 
     /// Parses a method name case-insensitively, as users type it.
     public init?(name: String) {
-        guard let method = Self.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(name) == .orderedSame }) else { return nil }
+        guard let method = Self.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(name) == .orderedSame })
+        else { return nil }
         self = method
     }
 }

@@ -15,8 +15,10 @@ public struct OAuth1Signer: Sendable {
         public var extraProtocolParameters: [(name: String, value: String)] = []
 
         /// Options with RFC 5849's defaults plus `oauth_version`.
-        public init(includeVersion: Bool = true, bodyHash: Bool = false,
-                    extraProtocolParameters: [(name: String, value: String)] = []) {
+        public init(
+            includeVersion: Bool = true, bodyHash: Bool = false,
+            extraProtocolParameters: [(name: String, value: String)] = []
+        ) {
             self.includeVersion = includeVersion
             self.bodyHash = bodyHash
             self.extraProtocolParameters = extraProtocolParameters
@@ -43,9 +45,11 @@ public struct OAuth1Signer: Sendable {
     /// - Parameters:
     ///   - nonce: by default 128 random bits from the system's secure generator, as hex.
     ///   - clock: seconds since the epoch; by default the system clock.
-    public init(credentials: OAuth1Credentials,
-                nonce: @escaping @Sendable () -> String = OAuth1Signer.randomNonce,
-                clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) {
+    public init(
+        credentials: OAuth1Credentials,
+        nonce: @escaping @Sendable () -> String = OAuth1Signer.randomNonce,
+        clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
+    ) {
         self.credentials = credentials
         self.nonce = nonce
         self.clock = clock
@@ -76,8 +80,12 @@ public struct OAuth1Signer: Sendable {
             // are signed directly; an absent body hashes as the empty string.
             switch request.body {
             case .form: break
-            case .none: protocolParameters.append(("oauth_body_hash", Data(Insecure.SHA1.hash(data: [UInt8]())).base64EncodedString()))
-            case .bytes(let bytes): protocolParameters.append(("oauth_body_hash", Data(Insecure.SHA1.hash(data: bytes)).base64EncodedString()))
+            case .none:
+                protocolParameters.append(
+                    ("oauth_body_hash", Data(Insecure.SHA1.hash(data: [UInt8]())).base64EncodedString()))
+            case .bytes(let bytes):
+                protocolParameters.append(
+                    ("oauth_body_hash", Data(Insecure.SHA1.hash(data: bytes)).base64EncodedString()))
             }
         }
 
@@ -91,8 +99,9 @@ public struct OAuth1Signer: Sendable {
         PercentEncoding.append(parameterString, to: &base)
 
         let signature = try signature(over: base)
-        return OAuth1Signature(parameterBytes: parameterString, baseBytes: base, signature: signature,
-                               protocolParameters: protocolParameters)
+        return OAuth1Signature(
+            parameterBytes: parameterString, baseBytes: base, signature: signature,
+            protocolParameters: protocolParameters)
     }
 
     private func signature(over base: [UInt8]) throws(OAuth1Error) -> String {
@@ -105,7 +114,11 @@ public struct OAuth1Signer: Sendable {
             return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()
         case .hmacSHA256:
             var hmac: HMAC<SHA256>
-            if case .sha256(let ready) = keyed { hmac = ready } else { hmac = HMAC(key: SymmetricKey(data: signingKey)) }
+            if case .sha256(let ready) = keyed {
+                hmac = ready
+            } else {
+                hmac = HMAC(key: SymmetricKey(data: signingKey))
+            }
             hmac.update(data: base)
             return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()
         case .rsaSHA1:
@@ -123,7 +136,9 @@ public struct OAuth1Signer: Sendable {
     /// Every name and value is re-encoded into one buffer and the pairs are ranges into it,
     /// so a request costs a few allocations however many parameters it has (one array per
     /// name and per value made signing allocation-bound).
-    static func normalizedParameters(request: OAuth1Request, protocolParameters: [(name: String, value: String)]) -> [UInt8] {
+    static func normalizedParameters(request: OAuth1Request, protocolParameters: [(name: String, value: String)])
+        -> [UInt8]
+    {
         var storage = [UInt8]()
         storage.reserveCapacity(512)
         var pairs: [(name: Range<Int>, value: Range<Int>)] = []
@@ -145,8 +160,10 @@ public struct OAuth1Signer: Sendable {
         // Pointers rather than array slices: a slice retains and releases the array's buffer.
         storage.withUnsafeBufferPointer { bytes in
             pairs.sort { lhs, rhs in
-                let left = bytes[lhs.name], right = bytes[rhs.name]
-                return left.elementsEqual(right) ? bytes[lhs.value].lexicographicallyPrecedes(bytes[rhs.value])
+                let left = bytes[lhs.name]
+                let right = bytes[rhs.name]
+                return left.elementsEqual(right)
+                    ? bytes[lhs.value].lexicographicallyPrecedes(bytes[rhs.value])
                     : left.lexicographicallyPrecedes(right)
             }
             for (offset, pair) in pairs.enumerated() {
@@ -162,8 +179,10 @@ public struct OAuth1Signer: Sendable {
     private static let signatureName = Array("oauth_signature".utf8)
 
     /// Re-encodes the pairs of a form-encoded buffer into `storage`, skipping `oauth_signature`.
-    private static func addEncoded(_ raw: UnsafeBufferPointer<UInt8>, to storage: inout [UInt8],
-                                   pairs: inout [(name: Range<Int>, value: Range<Int>)]) {
+    private static func addEncoded(
+        _ raw: UnsafeBufferPointer<UInt8>, to storage: inout [UInt8],
+        pairs: inout [(name: Range<Int>, value: Range<Int>)]
+    ) {
         FormEncoding.forEachRawPair(raw) { name, value in
             let start = storage.count
             PercentEncoding.appendReencoded(name, to: &storage)

@@ -10,8 +10,10 @@ public struct OAuth2Client: Sendable {
     private let clock: @Sendable () -> Date
 
     /// A client for one configuration, talking HTTP through `transport`; `clock` dates token expiries.
-    public init(configuration: OAuth2Configuration, transport: any HTTPTransport, timeout: Duration = .seconds(30),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        configuration: OAuth2Configuration, transport: any HTTPTransport, timeout: Duration = .seconds(30),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.configuration = configuration
         self.transport = transport
         self.timeout = timeout
@@ -57,7 +59,9 @@ public struct OAuth2Client: Sendable {
     /// token in the response), the one used stays valid and is returned in the token.
     public func refresh(_ refreshToken: String, scopes: [String]? = nil) async throws(OAuth2Error) -> OAuth2Token {
         var form: [(name: String, value: String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
-        if let scopes, !scopes.isEmpty { form.append(("scope", scopes.joined(separator: configuration.scopeSeparator))) }
+        if let scopes, !scopes.isEmpty {
+            form.append(("scope", scopes.joined(separator: configuration.scopeSeparator)))
+        }
         var token = try await tokenRequest(form)
         if token.refreshToken == nil { token.refreshToken = refreshToken }
         return token
@@ -66,7 +70,9 @@ public struct OAuth2Client: Sendable {
     /// The client credentials grant (section 4.4), with the configured scopes and audience.
     public func clientCredentials() async throws(OAuth2Error) -> OAuth2Token {
         var form: [(name: String, value: String)] = [("grant_type", "client_credentials")]
-        if !configuration.scopes.isEmpty { form.append(("scope", configuration.scopes.joined(separator: configuration.scopeSeparator))) }
+        if !configuration.scopes.isEmpty {
+            form.append(("scope", configuration.scopes.joined(separator: configuration.scopeSeparator)))
+        }
         if let audience = configuration.audience, !audience.isEmpty { form.append(("audience", audience)) }
         var token = try await tokenRequest(form)
         token.refreshToken = nil  // section 4.4.3: a refresh token SHOULD NOT be included; never use one
@@ -98,7 +104,9 @@ public struct OAuth2Client: Sendable {
     }
 
     /// POSTs a form with the client's authentication.
-    private func post(_ form: [(name: String, value: String)], to url: String) async throws(OAuth2Error) -> HTTPTransportResponse {
+    private func post(_ form: [(name: String, value: String)], to url: String) async throws(OAuth2Error)
+        -> HTTPTransportResponse
+    {
         do { _ = try RequestURL(url) } catch { throw .invalidConfiguration(error.description) }
         var form = form
         var headers: [(name: String, value: String)] = [
@@ -117,7 +125,8 @@ public struct OAuth2Client: Sendable {
         case .basic, .post, .none:
             form.append(("client_id", configuration.clientID))
         }
-        let request = HTTPTransportRequest(method: "POST", url: url, headers: headers, body: Array(FormEncoding.encode(form).utf8))
+        let request = HTTPTransportRequest(
+            method: "POST", url: url, headers: headers, body: Array(FormEncoding.encode(form).utf8))
         do {
             return try await transport.send(request, timeout: timeout)
         } catch let error as HTTPTransportError {

@@ -34,10 +34,12 @@ public struct OAuth2Configuration: Sendable {
     public var audience: String?
 
     /// A configuration with the common defaults: Basic authentication, scopes separated by a space.
-    public init(clientID: String, clientSecret: String? = nil, authorizationURL: String? = nil, tokenURL: String,
-                revocationURL: String? = nil, redirectURI: String? = nil, scopes: [String] = [],
-                scopeSeparator: String = " ", clientAuthentication: ClientAuthentication = .basic,
-                extraAuthorizationParameters: [(name: String, value: String)] = [], audience: String? = nil) {
+    public init(
+        clientID: String, clientSecret: String? = nil, authorizationURL: String? = nil, tokenURL: String,
+        revocationURL: String? = nil, redirectURI: String? = nil, scopes: [String] = [],
+        scopeSeparator: String = " ", clientAuthentication: ClientAuthentication = .basic,
+        extraAuthorizationParameters: [(name: String, value: String)] = [], audience: String? = nil
+    ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.authorizationURL = authorizationURL

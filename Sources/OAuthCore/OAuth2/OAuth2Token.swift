@@ -14,8 +14,10 @@ public struct OAuth2Token: Sendable, Codable, Equatable {
     public var scope: String?
 
     /// A token as a provider issued it.
-    public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
-                expiresAt: Date? = nil, scope: String? = nil) {
+    public init(
+        accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
+        expiresAt: Date? = nil, scope: String? = nil
+    ) {
         self.accessToken = accessToken
         self.tokenType = tokenType
         self.refreshToken = refreshToken
@@ -33,6 +35,7 @@ public struct OAuth2Token: Sendable, Codable, Equatable {
     /// The `Authorization` header value. Servers compare the scheme case-insensitively
     /// (RFC 6750), but some reject `bearer`, so the canonical spelling is used for Bearer.
     public var authorizationHeader: String {
-        tokenType.caseInsensitiveCompare("bearer") == .orderedSame ? "Bearer \(accessToken)" : "\(tokenType) \(accessToken)"
+        tokenType.caseInsensitiveCompare("bearer") == .orderedSame
+            ? "Bearer \(accessToken)" : "\(tokenType) \(accessToken)"
     }
 }

@@ -7,13 +7,15 @@ enum TokenResponseParser {
         let fields = decodeFields(response)
         if let code = fields?["error"] as? String, !code.isEmpty {
             // Some providers (GitHub among them) send errors with status 200.
-            throw .provider(code: OAuth2ErrorCode(rawValue: code),
-                            description: fields?["error_description"] as? String,
-                            status: response.status)
+            throw .provider(
+                code: OAuth2ErrorCode(rawValue: code),
+                description: fields?["error_description"] as? String,
+                status: response.status)
         }
         guard (200..<300).contains(response.status),
-              let fields,
-              let accessToken = fields["access_token"] as? String, !accessToken.isEmpty else {
+            let fields,
+            let accessToken = fields["access_token"] as? String, !accessToken.isEmpty
+        else {
             throw unexpected(response, parsed: fields)
         }
         let tokenType = (fields["token_type"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "Bearer"
@@ -31,8 +33,9 @@ enum TokenResponseParser {
         if (200..<300).contains(response.status) { return nil }
         let fields = decodeFields(response)
         if let code = fields?["error"] as? String, !code.isEmpty {
-            return .provider(code: OAuth2ErrorCode(rawValue: code), description: fields?["error_description"] as? String,
-                             status: response.status)
+            return .provider(
+                code: OAuth2ErrorCode(rawValue: code), description: fields?["error_description"] as? String,
+                status: response.status)
         }
         return unexpected(response, parsed: fields)
     }

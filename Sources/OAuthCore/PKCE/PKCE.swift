@@ -19,7 +19,9 @@ public struct PKCE: Sendable, Equatable {
 
     /// Wraps a verifier received earlier; nil when it breaks RFC 7636 section 4.1.
     public init?(verifier: String) {
-        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(PercentEncoding.isUnreserved) else { return nil }
+        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(PercentEncoding.isUnreserved) else {
+            return nil
+        }
         self.verifier = verifier
     }
 

@@ -6,8 +6,10 @@ import OAuthCore
 /// is a failure carrying the status and body, with `Response` and `Headers` still set.
 struct APICall: ComponentRunner {
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    static let contentTypes = ["none", "application/json", "multipart/form-data", "binary", "application/x-www-form-urlencoded",
-                               "text/plain", "application/xml"]
+    static let contentTypes = [
+        "none", "application/json", "multipart/form-data", "binary", "application/x-www-form-urlencoded",
+        "text/plain", "application/xml",
+    ]
 
     let method: String
     let url: Template
@@ -27,16 +29,19 @@ struct APICall: ComponentRunner {
         url = try Template(component.data["url"]?.stringValue ?? "")
         headers = try Self.headerTemplates(component.data["headers"])
         contentType = component.data["contentType"]?.stringValue ?? "none"
-        let bodyText: String? = switch component.data["body"] {
-        case .string(let text)?: text.trimmingCharacters(in: .whitespacesAndNewlines)
-        case nil, .null?: nil
-        case let value?: JSONWriter.string(value)
-        }
+        let bodyText: String? =
+            switch component.data["body"] {
+            case .string(let text)?: text.trimmingCharacters(in: .whitespacesAndNewlines)
+            case nil, .null?: nil
+            case let value?: JSONWriter.string(value)
+            }
         body = try bodyText.flatMap { $0.isEmpty ? nil : try Template($0) }
         let seconds = component.data["timeout"].flatMap { SafeNumbers.finite(Template.text(of: $0)) } ?? 30
         timeout = SafeNumbers.duration(seconds: max(0.1, seconds))
         self.connectionID = connectionID
-        do { allowedHosts = try AllowedHosts(component.data["allowedHosts"]) } catch { throw ComponentError(message: error.description) }
+        do { allowedHosts = try AllowedHosts(component.data["allowedHosts"]) } catch {
+            throw ComponentError(message: error.description)
+        }
         if allowedHosts == nil, let first = URLTemplateRules.originPlaceholders(url).first {
             throw ComponentError(message: "url: " + Self.originMessage(first))
         }
@@ -69,19 +74,27 @@ struct APICall: ComponentRunner {
         let target: RequestURL
         do { target = try RequestURL(renderedURL) } catch { throw ComponentError(message: "url: \(error.reason)") }
         if let allowedHosts, !allowedHosts.allows(target) {
-            throw ComponentError(message: "url: the host \(target.port.map { "\(target.host):\($0)" } ?? target.host) is not in allowedHosts (\(allowedHosts.description))")
+            throw ComponentError(
+                message:
+                    "url: the host \(target.port.map { "\(target.host):\($0)" } ?? target.host) is not in allowedHosts (\(allowedHosts.description))"
+            )
         }
         // A value inserted before the path (allowed by allowedHosts) goes in as it is, so the
         // path it produced is checked too.
         if !url.isConstant, URLTemplateRules.hasDotSegment(target.path) {
-            throw ComponentError(message: "url: the rendered path has a . or .. segment, which would move the request to another path")
+            throw ComponentError(
+                message: "url: the rendered path has a . or .. segment, which would move the request to another path")
         }
         var request = HTTPTransportRequest(method: method, url: target)
-        for header in headers { request.headers.append((header.name, try context.render(header.value, .plain, inputs: inputs))) }
+        for header in headers {
+            request.headers.append((header.name, try context.render(header.value, .plain, inputs: inputs)))
+        }
         if let body, !["GET", "HEAD"].contains(method) {
             let (bytes, type) = try encodeBody(body, inputs: inputs, context: context)
             request.body = bytes
-            if let type, !request.headers.contains(where: { $0.name == "content-type" }) { request.headers.append(("content-type", type)) }
+            if let type, !request.headers.contains(where: { $0.name == "content-type" }) {
+                request.headers.append(("content-type", type))
+            }
         }
         let began = ContinuousClock.now
         let limit = context.budget?.limits.maxResponseBytes
@@ -94,45 +107,71 @@ struct APICall: ComponentRunner {
         if let limit, response.body.count > limit { throw Self.tooLarge(context.component, limit: limit) }
         let parsed = Self.parse(response)
         let trace = trace(request, target: target, response: response, elapsed: ContinuousClock.now - began)
-        let headers = JSONValue.object(JSONObject(Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
-            .sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        let headers = JSONValue.object(
+            JSONObject(
+                Dictionary(
+                    response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" }
+                )
+                .sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         guard (200..<300).contains(response.status) else {
-            throw ComponentError(message: "HTTP \(response.status) from \(target.baseStringURI)", status: response.status, body: parsed,
-                                 outputs: ["Response": parsed, "Headers": headers, TraceEntry.key: trace])
+            throw ComponentError(
+                message: "HTTP \(response.status) from \(target.baseStringURI)", status: response.status, body: parsed,
+                outputs: ["Response": parsed, "Headers": headers, TraceEntry.key: trace])
         }
         return ["Response": parsed, "Headers": headers, TraceEntry.key: trace]
     }
 
     /// The run error of a response body over the limit (the transport stopped reading it).
     static func tooLarge(_ component: Component, limit: Int) -> RunError {
-        .limitExceeded(limit: .responseBytes, componentID: component.id,
-                       message: "the response to APICall \(component.id) is larger than the limit of \(limit) bytes (\(RunLimit.responseBytes.flag))")
+        .limitExceeded(
+            limit: .responseBytes, componentID: component.id,
+            message:
+                "the response to APICall \(component.id) is larger than the limit of \(limit) bytes (\(RunLimit.responseBytes.flag))"
+        )
     }
 
     /// What the trace keeps of an exchange: the method, the URL without query values, header
     /// names (never values: one is the credential), whether a connection signed it, status,
     /// content type, size and time.
-    func trace(_ request: HTTPTransportRequest, target: RequestURL, response: HTTPTransportResponse, elapsed: Duration) -> JSONValue {
+    func trace(_ request: HTTPTransportRequest, target: RequestURL, response: HTTPTransportResponse, elapsed: Duration)
+        -> JSONValue
+    {
         let queryNames = FormEncoding.decode(target.query ?? "").map(\.name)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        return .object(JSONObject([
-            ("request", .object(JSONObject([
-                ("method", .string(request.method)), ("url", .string(target.baseStringURI)),
-                ("query", .array(queryNames.map { .string("\($0)=••••") })),
-                ("headers", .array(request.headers.map { .string($0.name) })),
-                ("connection", connectionID.map(JSONValue.string) ?? .null),
-                ("body_bytes", .number(Double(request.body?.count ?? 0))),
-            ]))),
-            ("response", .object(JSONObject([
-                ("status", .number(Double(response.status))),
-                ("content_type", response.headers.first { $0.name.lowercased() == "content-type" }.map { .string($0.value) } ?? .null),
-                ("body_bytes", .number(Double(response.body.count))),
-                ("ms", .number((milliseconds * 10).rounded() / 10)),
-            ]))),
-        ]))
+        return .object(
+            JSONObject([
+                (
+                    "request",
+                    .object(
+                        JSONObject([
+                            ("method", .string(request.method)), ("url", .string(target.baseStringURI)),
+                            ("query", .array(queryNames.map { .string("\($0)=••••") })),
+                            ("headers", .array(request.headers.map { .string($0.name) })),
+                            ("connection", connectionID.map(JSONValue.string) ?? .null),
+                            ("body_bytes", .number(Double(request.body?.count ?? 0))),
+                        ]))
+                ),
+                (
+                    "response",
+                    .object(
+                        JSONObject([
+                            ("status", .number(Double(response.status))),
+                            (
+                                "content_type",
+                                response.headers.first { $0.name.lowercased() == "content-type" }.map {
+                                    .string($0.value)
+                                } ?? .null
+                            ),
+                            ("body_bytes", .number(Double(response.body.count))),
+                            ("ms", .number((milliseconds * 10).rounded() / 10)),
+                        ]))
+                ),
+            ]))
     }
 
-    private func encodeBody(_ body: Template, inputs: [String: JSONValue], context: RunContext) throws -> ([UInt8], String?) {
+    private func encodeBody(_ body: Template, inputs: [String: JSONValue], context: RunContext) throws -> (
+        [UInt8], String?
+    ) {
         switch contentType {
         case "application/json":
             return (Array(try context.render(body, .json, inputs: inputs).utf8), "application/json")
@@ -140,7 +179,10 @@ struct APICall: ComponentRunner {
             if body.source.hasPrefix("{") {
                 let rendered = try context.render(body, .json, inputs: inputs)
                 if let object = try? JSONParser.parse(rendered).objectValue {
-                    return (Array(FormEncoding.encode(object.map { ($0.key, Template.text(of: $0.value)) }).utf8), contentType)
+                    return (
+                        Array(FormEncoding.encode(object.map { ($0.key, Template.text(of: $0.value)) }).utf8),
+                        contentType
+                    )
                 }
             }
             return (Array(try context.render(body, .form, inputs: inputs).utf8), contentType)
@@ -152,7 +194,8 @@ struct APICall: ComponentRunner {
             let boundary = "keyflow-" + UUID().uuidString
             var out = ""
             for (name, value) in fields {
-                out += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name.replacingOccurrences(of: "\"", with: "%22"))\"\r\n\r\n"
+                out +=
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name.replacingOccurrences(of: "\"", with: "%22"))\"\r\n\r\n"
                 out += Template.text(of: value) + "\r\n"
             }
             out += "--\(boundary)--\r\n"
@@ -163,7 +206,10 @@ struct APICall: ComponentRunner {
                 let header = rendered[rendered.index(rendered.startIndex, offsetBy: 5)..<comma]
                 let payload = String(rendered[rendered.index(after: comma)...])
                 let mime = header.split(separator: ";").first.map(String.init) ?? "application/octet-stream"
-                return (header.hasSuffix(";base64") ? Array(Data(base64Encoded: payload) ?? Data()) : Array(payload.utf8), mime)
+                return (
+                    header.hasSuffix(";base64") ? Array(Data(base64Encoded: payload) ?? Data()) : Array(payload.utf8),
+                    mime
+                )
             }
             return (Array(Data(base64Encoded: rendered) ?? Data(rendered.utf8)), "application/octet-stream")
         case "text/plain", "application/xml":
@@ -177,18 +223,26 @@ struct APICall: ComponentRunner {
     /// else a description with the bytes in base64.
     static func parse(_ response: HTTPTransportResponse) -> JSONValue {
         if response.body.isEmpty { return .null }
-        let type = response.headers.first { $0.name.lowercased() == "content-type" }?.value
+        let type =
+            response.headers.first { $0.name.lowercased() == "content-type" }?.value
             .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         if type == "application/json" || type.hasSuffix("+json") || type == "application/graphql" {
             return (try? JSONParser.parse(response.body)) ?? .string(String(decoding: response.body, as: UTF8.self))
         }
-        let textual = type.hasPrefix("text/") || ["application/xml", "application/xhtml+xml", "application/csv", "application/x-www-form-urlencoded",
-                                                   "application/x-yaml", "application/yaml", "application/javascript", "application/sql"].contains(type)
+        let textual =
+            type.hasPrefix("text/")
+            || [
+                "application/xml", "application/xhtml+xml", "application/csv", "application/x-www-form-urlencoded",
+                "application/x-yaml", "application/yaml", "application/javascript", "application/sql",
+            ].contains(type)
         if textual || (type.isEmpty && String(validating: response.body, as: UTF8.self) != nil) {
             return .string(String(decoding: response.body, as: UTF8.self))
         }
-        return .object(JSONObject([("mimetype", .string(type.isEmpty ? "application/octet-stream" : type)),
-                                   ("size", .number(Double(response.body.count))),
-                                   ("base64", .string(Data(response.body).base64EncodedString()))]))
+        return .object(
+            JSONObject([
+                ("mimetype", .string(type.isEmpty ? "application/octet-stream" : type)),
+                ("size", .number(Double(response.body.count))),
+                ("base64", .string(Data(response.body).base64EncodedString())),
+            ]))
     }
 }

@@ -24,20 +24,23 @@ enum ByteEncoding: String, CaseIterable {
             var bytes: [UInt8] = []
             let digits = Array(text.utf8)
             var index = 0
-            while index + 1 < digits.count, let high = Self.hexValue(digits[index]), let low = Self.hexValue(digits[index + 1]) {
+            while index + 1 < digits.count, let high = Self.hexValue(digits[index]),
+                let low = Self.hexValue(digits[index + 1])
+            {
                 bytes.append(high << 4 | low)
                 index += 2
             }
             return bytes
         case .base64, .base64url:
-            var clean = String(text.unicodeScalars.compactMap { scalar -> Character? in
-                switch scalar {
-                case "-": return "+"
-                case "_": return "/"
-                case "A"..."Z", "a"..."z", "0"..."9", "+", "/": return Character(scalar)
-                default: return nil
-                }
-            })
+            var clean = String(
+                text.unicodeScalars.compactMap { scalar -> Character? in
+                    switch scalar {
+                    case "-": return "+"
+                    case "_": return "/"
+                    case "A"..."Z", "a"..."z", "0"..."9", "+", "/": return Character(scalar)
+                    default: return nil
+                    }
+                })
             if clean.count % 4 == 1 { clean.removeLast() }
             while clean.count % 4 != 0 { clean += "=" }
             return Array(Data(base64Encoded: clean) ?? Data())
@@ -64,7 +67,10 @@ enum NodeData {
         case .array(let values)? where allowArrays:
             return values.map { toUint8($0.numberValue ?? 0) }
         default:
-            throw ComponentError(message: "The \(argument) must be of type string or an instance of Buffer, TypedArray, or DataView. Received \(describe(value))")
+            throw ComponentError(
+                message:
+                    "The \(argument) must be of type string or an instance of Buffer, TypedArray, or DataView. Received \(describe(value))"
+            )
         }
     }
 

@@ -14,17 +14,24 @@ public enum ComponentRegistry {
     static let specs: [String: Spec] = [
         "APIEndpoint": Spec(required: ["endpoint"], enums: ["method": ["GET", "POST", "get", "post", ""]]),
         "APIOutput": Spec(enums: ["format": ["full", "minimal", "raw"]]),
-        "APICall": Spec(required: ["url"], enums: ["method": APICall.methods + APICall.methods.map { $0.lowercased() },
-                                                   "contentType": APICall.contentTypes],
-                        templated: ["url", "headers", "body"]),
+        "APICall": Spec(
+            required: ["url"],
+            enums: [
+                "method": APICall.methods + APICall.methods.map { $0.lowercased() },
+                "contentType": APICall.contentTypes,
+            ],
+            templated: ["url", "headers", "body"]),
         "JSONFilter": Spec(),
         "FHash": Spec(enums: ["algorithm": FHash.algorithms, "encoding": ["hex", "base64", "base64url", "latin1"]]),
         "FEncDec": Spec(enums: ["action": ["Encode", "Decode"], "encoding": ["hex", "base64", "base64url", "latin1"]]),
-        "FSign": Spec(enums: ["signMethod": ["HMAC", "RSA"], "hashType": FSign.hashTypes,
-                              "encoding": ["hex", "base64", "base64url", "latin1", "utf8"],
-                              "dataTransform": ["Stringify", "Querystring", "None", ""],
-                              "RSA_padding": ["RSA_PKCS1_PADDING", "RSA_PKCS1_PSS_PADDING"]],
-                      templated: ["key"]),
+        "FSign": Spec(
+            enums: [
+                "signMethod": ["HMAC", "RSA"], "hashType": FSign.hashTypes,
+                "encoding": ["hex", "base64", "base64url", "latin1", "utf8"],
+                "dataTransform": ["Stringify", "Querystring", "None", ""],
+                "RSA_padding": ["RSA_PKCS1_PADDING", "RSA_PKCS1_PSS_PADDING"],
+            ],
+            templated: ["key"]),
         "FTimestamp": Spec(),
         "FSleep": Spec(),
         "LogicAND": Spec(), "LogicOR": Spec(), "LogicXOR": Spec(),
@@ -36,17 +43,23 @@ public enum ComponentRegistry {
     /// SmythOS types this runtime knows and does not run, with why.
     public static let unsupported: [String: String] = {
         var reasons: [String: String] = [:]
-        for type in ["GenAILLM", "LLMAssistant", "PromptGenerator", "Classifier", "VisionLLM", "MultimodalLLM", "ImageGenerator",
-                     "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "LLMPrompt", "OpenAIAssistant"] {
+        for type in [
+            "GenAILLM", "LLMAssistant", "PromptGenerator", "Classifier", "VisionLLM", "MultimodalLLM", "ImageGenerator",
+            "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "LLMPrompt", "OpenAIAssistant",
+        ] {
             reasons[type] = "it calls an LLM or model provider, which Keyflow does not run"
         }
         for type in ["Code", "ServerlessCode", "ECMASandbox", "JavaScript"] {
             reasons[type] = "it runs user code, which needs a sandbox Keyflow does not have"
         }
-        for type in ["WebSearch", "WebScrape", "TavilyWebSearch", "ScrapflyWebScrape", "DataSourceIndexer", "DataSourceLookup",
-                     "DataSourceCleaner", "FileStore", "MemoryWriteInput", "MemoryReadInput", "MemoryWriteKeyVal", "MemoryReadKeyVal",
-                     "MemoryDeleteKeyVal", "ZapierAction", "GPTPlugin", "AgentPlugin", "ComputerUse", "MCPClient", "Async", "Await",
-                     "Redirect", "Sleep", "OpenAPI", "ZoomInfo", "Scheduler"] {
+        for type in [
+            "WebSearch", "WebScrape", "TavilyWebSearch", "ScrapflyWebScrape", "DataSourceIndexer", "DataSourceLookup",
+            "DataSourceCleaner", "FileStore", "MemoryWriteInput", "MemoryReadInput", "MemoryWriteKeyVal",
+            "MemoryReadKeyVal",
+            "MemoryDeleteKeyVal", "ZapierAction", "GPTPlugin", "AgentPlugin", "ComputerUse", "MCPClient", "Async",
+            "Await",
+            "Redirect", "Sleep", "OpenAPI", "ZoomInfo", "Scheduler",
+        ] {
             reasons[type] = "it depends on SmythOS platform services"
         }
         return reasons
@@ -88,7 +101,9 @@ struct ForEach: ComponentRunner {
         switch value {
         case .array(let values)?: return values
         case .string(let text)?:
-            if text.hasPrefix("["), let parsed = try? JSONParser.parse(text), let values = parsed.arrayValue { return values }
+            if text.hasPrefix("["), let parsed = try? JSONParser.parse(text), let values = parsed.arrayValue {
+                return values
+            }
             return text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) }
         case .object(let object)?: return object.map(\.value)
         case nil: return []

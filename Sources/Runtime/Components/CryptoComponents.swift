@@ -46,7 +46,8 @@ struct FEncDec: ComponentRunner {
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
         if decode {
             guard case .string(let text)? = inputs["Data"] else {
-                throw ComponentError(message: "The first argument must be of type string. Received \(NodeData.describe(inputs["Data"]))")
+                throw ComponentError(
+                    message: "The first argument must be of type string. Received \(NodeData.describe(inputs["Data"]))")
             }
             return ["Output": .string(String(decoding: encoding.decode(text), as: UTF8.self))]
         }
@@ -89,7 +90,10 @@ struct FSign: ComponentRunner {
         case .string(let text)? where !text.isEmpty: key = text
         case nil, .string?: key = try context.render(keyTemplate, .plain, inputs: inputs)
         case let other?:
-            throw ComponentError(message: "The \"key\" argument must be of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey. Received \(NodeData.describe(other))")
+            throw ComponentError(
+                message:
+                    "The \"key\" argument must be of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey. Received \(NodeData.describe(other))"
+            )
         }
         // Node checks the key (createHmac) before the data (update).
         let message = try NodeData.bytes(data, argument: "\"data\" argument", allowArrays: false)
@@ -115,10 +119,14 @@ struct FSign: ComponentRunner {
         }
         let padding: _RSA.Signing.Padding = pss ? .PSS : .insecurePKCS1v1_5
         switch hashType {
-        case "sha1": return Array(try key.signature(for: Insecure.SHA1.hash(data: message), padding: padding).rawRepresentation)
-        case "sha256": return Array(try key.signature(for: SHA256.hash(data: message), padding: padding).rawRepresentation)
-        case "sha512": return Array(try key.signature(for: SHA512.hash(data: message), padding: padding).rawRepresentation)
-        default: throw ComponentError(message: "RSA-\(hashType.uppercased()) is not supported (use sha1, sha256 or sha512)")
+        case "sha1":
+            return Array(try key.signature(for: Insecure.SHA1.hash(data: message), padding: padding).rawRepresentation)
+        case "sha256":
+            return Array(try key.signature(for: SHA256.hash(data: message), padding: padding).rawRepresentation)
+        case "sha512":
+            return Array(try key.signature(for: SHA512.hash(data: message), padding: padding).rawRepresentation)
+        default:
+            throw ComponentError(message: "RSA-\(hashType.uppercased()) is not supported (use sha1, sha256 or sha512)")
         }
     }
 }
@@ -151,9 +159,11 @@ enum QueryString {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "~"), UInt8(ascii: "*"),
-                 UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"):
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "~"),
+                UInt8(ascii: "*"),
+                UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 out += String(format: "%%%02X", byte)

@@ -20,8 +20,10 @@ struct APIEndpoint: ComponentRunner {
                 fields[port.name] = defaultValue
             }
         }
-        return ["headers": .object(JSONObject()), "body": isGET ? .object(JSONObject()) : .object(fields),
-                "query": isGET ? .object(fields) : .object(JSONObject())]
+        return [
+            "headers": .object(JSONObject()), "body": isGET ? .object(JSONObject()) : .object(fields),
+            "query": isGET ? .object(fields) : .object(JSONObject()),
+        ]
     }
 }
 
@@ -47,8 +49,11 @@ struct APIOutput: ComponentRunner {
         switch component.data["format"]?.stringValue {
         case "minimal", "raw": return output
         default:
-            return .object(JSONObject([("id", .string(component.id)), ("name", .string("APIOutput")),
-                                       ("result", .object(JSONObject([("Output", output)])))]))
+            return .object(
+                JSONObject([
+                    ("id", .string(component.id)), ("name", .string("APIOutput")),
+                    ("result", .object(JSONObject([("Output", output)]))),
+                ]))
         }
     }
 }
@@ -81,9 +86,11 @@ enum DayPattern {
         let calendar = Calendar.current
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
         let tokens: [(String, String)] = [
-            ("YYYY", String(format: "%04d", parts.year ?? 0)), ("SSS", String(format: "%03d", (parts.nanosecond ?? 0) / 1_000_000)),
+            ("YYYY", String(format: "%04d", parts.year ?? 0)),
+            ("SSS", String(format: "%03d", (parts.nanosecond ?? 0) / 1_000_000)),
             ("MM", String(format: "%02d", parts.month ?? 0)), ("DD", String(format: "%02d", parts.day ?? 0)),
-            ("HH", String(format: "%02d", parts.hour ?? 0)), ("hh", String(format: "%02d", ((parts.hour ?? 0) + 11) % 12 + 1)),
+            ("HH", String(format: "%02d", parts.hour ?? 0)),
+            ("hh", String(format: "%02d", ((parts.hour ?? 0) + 11) % 12 + 1)),
             ("mm", String(format: "%02d", parts.minute ?? 0)), ("ss", String(format: "%02d", parts.second ?? 0)),
             ("A", (parts.hour ?? 0) < 12 ? "AM" : "PM"), ("Z", timeZone(date)),
         ]
@@ -120,7 +127,9 @@ struct FSleep: ComponentRunner {
     }
 
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
-        let delay = try context.budget?.takeSleep(seconds: seconds, for: context.component) ?? SafeNumbers.duration(seconds: seconds)
+        let delay =
+            try context.budget?.takeSleep(seconds: seconds, for: context.component)
+            ?? SafeNumbers.duration(seconds: seconds)
         try await Task.sleep(for: delay)
         return ["Output": inputs["Input"] ?? .null]
     }
@@ -153,7 +162,11 @@ struct JSONFilter: ComponentRunner {
 /// LogicAND, LogicOR, LogicXOR, LogicAtLeast, LogicAtMost: count the declared inputs that are
 /// set (JavaScript truthiness) and fire `Verified` or `Unverified`.
 struct Logic: ComponentRunner {
-    enum Rule { case and, or, xor, atLeast(Int?), atMost(Int?) }
+    enum Rule {
+        case and, or, xor
+        case atLeast(Int?)
+        case atMost(Int?)
+    }
     let rule: Rule
     let names: [String]
 
@@ -203,10 +216,12 @@ extension Substring {
     /// Foundation's bridging, which cost more than the rest of preparing a JSONFilter.
     var trimmingSpaces: String {
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == " " || scalar == "\t" || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
+            scalar == " " || scalar == "\t"
+                || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
         }
         guard let first = unicodeScalars.firstIndex(where: { !isSpace($0) }),
-              let last = unicodeScalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+            let last = unicodeScalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
         return String(unicodeScalars[first...last])
     }
 }

@@ -35,13 +35,17 @@ enum TypeCoercion {
         case "array":
             if case .array = value { return value }
             if case .string(let text) = value {
-                if text.hasPrefix("["), let parsed = try? JSONParser.parse(text), parsed.arrayValue != nil { return parsed }
+                if text.hasPrefix("["), let parsed = try? JSONParser.parse(text), parsed.arrayValue != nil {
+                    return parsed
+                }
                 return .array(text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) })
             }
             throw ComponentError(message: "Invalid Array value for input \(input)")
         case "object":
             if case .object = value { return value }
-            if case .string(let text) = value, let parsed = try? JSONParser.parse(text), parsed.objectValue != nil { return parsed }
+            if case .string(let text) = value, let parsed = try? JSONParser.parse(text), parsed.objectValue != nil {
+                return parsed
+            }
             throw ComponentError(message: "Invalid Object value for input \(input)")
         default:
             return value

@@ -40,8 +40,10 @@ public struct RunContext: Sendable {
     var budget: RunBudget?
 
     /// A context for running `component` with these variables, keys and network.
-    public init(variables: JSONObject, keys: @escaping @Sendable (String) throws -> String?, http: (any HTTPTransport)?,
-                broker: TokenBroker? = nil, component: Component) {
+    public init(
+        variables: JSONObject, keys: @escaping @Sendable (String) throws -> String?, http: (any HTTPTransport)?,
+        broker: TokenBroker? = nil, component: Component
+    ) {
         self.variables = variables
         self.keys = keys
         self.http = http
@@ -55,7 +57,8 @@ public struct RunContext: Sendable {
         guard let http else { throw ComponentError(message: "no HTTP client is available") }
         guard let connection else { return AuthorizingTransport(base: http, credentials: nil) }
         guard let broker else { throw ComponentError(message: "connection \(connection) is set but no vault is open") }
-        return AuthorizingTransport(base: http, credentials: ConnectionCredentials(broker: broker, connection: connection))
+        return AuthorizingTransport(
+            base: http, credentials: ConnectionCredentials(broker: broker, connection: connection))
     }
 
     /// Resolves a template path against the inputs first, then the agent variables.
@@ -66,7 +69,8 @@ public struct RunContext: Sendable {
     }
 
     /// Renders a template with this context.
-    public func render(_ template: Template, _ escaping: Template.Context, inputs: [String: JSONValue]) throws -> String {
+    public func render(_ template: Template, _ escaping: Template.Context, inputs: [String: JSONValue]) throws -> String
+    {
         try template.render(escaping, value: { resolve($0, inputs: inputs) }, key: keys)
     }
 }

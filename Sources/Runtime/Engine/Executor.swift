@@ -21,8 +21,10 @@ public struct Executor: Sendable {
     }
 
     /// Runs from the endpoint named `endpoint` (or the only one) with `inputs`, within `limits`.
-    public func run(endpoint: String?, inputs: JSONObject, context: RunEnvironment,
-                    observer: (@Sendable (TraceEntry) -> Void)? = nil) async throws(RunError) -> RunResult {
+    public func run(
+        endpoint: String?, inputs: JSONObject, context: RunEnvironment,
+        observer: (@Sendable (TraceEntry) -> Void)? = nil
+    ) async throws(RunError) -> RunResult {
         let start = try agent.endpoint(named: endpoint)
         let budget = RunBudget(limits: limits)
         let redactor = VaultValueRedactor()
@@ -36,8 +38,9 @@ public struct Executor: Sendable {
             return value
         }
         let clock = ContinuousClock()
-        let run = Run(executor: self, environment: environment, observer: observer, clock: clock, started: clock.now,
-                      budget: budget, redactor: redactor)
+        let run = Run(
+            executor: self, environment: environment, observer: observer, clock: clock, started: clock.now,
+            budget: budget, redactor: redactor)
         let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
         let agent = self.agent
         let wallTime = min(limits.wallTime, RunLimits.longestDuration)
@@ -45,7 +48,9 @@ public struct Executor: Sendable {
             group.addTask {
                 var state = RunState(agent: agent)
                 let outcome = await run.drive(&state, launching: initial, endsAtAPIOutput: true)
-                if case .quiet = outcome.ending, !Task.isCancelled { return .finished(outcome, lastOutputs: state.lastOutputs()) }
+                if case .quiet = outcome.ending, !Task.isCancelled {
+                    return .finished(outcome, lastOutputs: state.lastOutputs())
+                }
                 return .finished(outcome, lastOutputs: nil)
             }
             group.addTask {
@@ -62,10 +67,13 @@ public struct Executor: Sendable {
         }
         switch race {
         case .timedOut(let running):
-            throw redactor.redact(RunError.limitExceeded(
-                limit: .wallTime, componentID: running.first,
-                message: "the run took longer than its limit of \(RunBudget.describe(SafeNumbers.seconds(of: wallTime))) s "
-                    + "(\(RunLimit.wallTime.flag))" + (running.isEmpty ? "" : "; still running: \(running.joined(separator: ", "))")))
+            throw redactor.redact(
+                RunError.limitExceeded(
+                    limit: .wallTime, componentID: running.first,
+                    message:
+                        "the run took longer than its limit of \(RunBudget.describe(SafeNumbers.seconds(of: wallTime))) s "
+                        + "(\(RunLimit.wallTime.flag))"
+                        + (running.isEmpty ? "" : "; still running: \(running.joined(separator: ", "))")))
         case .timerCancelled:
             throw .cancelled
         case .finished(let outcome, let lastOutputs):
@@ -97,7 +105,9 @@ public struct Executor: Sendable {
     }
 
     /// Runs `body`, failing with a `ComponentError` when it takes longer than `timeout`.
-    public static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    public static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
@@ -137,7 +147,9 @@ struct Run: Sendable {
 
     var agent: PreparedAgent { executor.agent }
 
-    func drive(_ state: inout RunState, launching initial: [(Component, [String: JSONValue])], endsAtAPIOutput: Bool) async -> Outcome {
+    func drive(_ state: inout RunState, launching initial: [(Component, [String: JSONValue])], endsAtAPIOutput: Bool)
+        async -> Outcome
+    {
         var trace: [TraceEntry] = []
         let ending: Ending = await withTaskGroup(of: Executor.Finished.self) { group -> Ending in
             // Components that never wait (everything but HTTP, sleeps and loops) finish without
@@ -151,7 +163,9 @@ struct Run: Sendable {
 
             func launch(_ component: Component, inputs: [String: JSONValue]) {
                 state.started.insert(component.id)
-                let timed = agent.timeouts[component.id] != nil || component.type == "ForEach" || agent.runners[component.id]?.mayWait == true
+                let timed =
+                    agent.timeouts[component.id] != nil || component.type == "ForEach"
+                    || agent.runners[component.id]?.mayWait == true
                 guard timed else {
                     inline.append((component, inputs))
                     return
@@ -162,7 +176,8 @@ struct Run: Sendable {
             /// The timer a waiting component needs: none when its runner bounds every wait
             /// itself, unless an explicit `timeout` setting asks for a hard limit on the whole component.
             func timeout(of component: Component) -> Duration? {
-                agent.timeouts[component.id] ?? (agent.runners[component.id]?.boundsItsOwnWaits == true ? nil : executor.componentTimeout)
+                agent.timeouts[component.id]
+                    ?? (agent.runners[component.id]?.boundsItsOwnWaits == true ? nil : executor.componentTimeout)
             }
 
             func run(_ component: Component, inputs: [String: JSONValue]) async -> Executor.Finished {
@@ -170,14 +185,19 @@ struct Run: Sendable {
                 let result: Result<[String: JSONValue], any Error>
                 do {
                     if let timeout = timeout(of: component) {
-                        result = .success(try await Executor.withTimeout(timeout) { try await self.execute(component, inputs: inputs) })
+                        result = .success(
+                            try await Executor.withTimeout(timeout) {
+                                try await self.execute(component, inputs: inputs)
+                            })
                     } else {
                         result = .success(try await execute(component, inputs: inputs))
                     }
                 } catch {
                     result = .failure(error)
                 }
-                return .init(component: component, inputs: inputs, result: result, duration: clock.now - began, startedAt: began - started)
+                return .init(
+                    component: component, inputs: inputs, result: result, duration: clock.now - began,
+                    startedAt: began - started)
             }
 
             /// Records a finished component and launches what it made ready; an ending stops the run.
@@ -196,8 +216,10 @@ struct Run: Sendable {
                     if error is CancellationError { return .failed(.cancelled) }
                     if let nested = error as? RunError { return .failed(nested) }
                     guard agent.hasErrorBranch(finished.component) else {
-                        return .failed(.componentFailed(component: finished.component.label, type: finished.component.type,
-                                                        message: String(describing: error)))
+                        return .failed(
+                            .componentFailed(
+                                component: finished.component.label, type: finished.component.type,
+                                message: String(describing: error)))
                     }
                     // What the component produced before failing (an API's error response)
                     // flows on with the error, as in SmythOS.
@@ -219,9 +241,12 @@ struct Run: Sendable {
                     nextInline += 1
                     let began = clock.now
                     let result: Result<[String: JSONValue], any Error>
-                    do { result = .success(try await execute(component, inputs: inputs)) } catch { result = .failure(error) }
-                    let finished = Executor.Finished(component: component, inputs: inputs, result: result, duration: clock.now - began,
-                                                     startedAt: began - started)
+                    do { result = .success(try await execute(component, inputs: inputs)) } catch {
+                        result = .failure(error)
+                    }
+                    let finished = Executor.Finished(
+                        component: component, inputs: inputs, result: result, duration: clock.now - began,
+                        startedAt: began - started)
                     if let ending = finish(finished) { group.cancelAll(); return ending }
                 }
                 inline.removeAll(keepingCapacity: true)
@@ -240,7 +265,9 @@ struct Run: Sendable {
         try budget.startComponent(component)
         defer { budget.finishComponent(component) }
         if component.type == "ForEach" { return try await loop(component, inputs: inputs) }
-        guard let runner = agent.runners[component.id] else { throw ComponentError(message: "no runner for \(component.type)") }
+        guard let runner = agent.runners[component.id] else {
+            throw ComponentError(message: "no runner for \(component.type)")
+        }
         return try await runner.run(inputs, context: environment.context(for: component, budget: budget))
     }
 
@@ -276,8 +303,10 @@ public struct RunEnvironment: Sendable {
     public var broker: TokenBroker?
 
     /// An environment with these variables, keys, network and broker.
-    public init(variables: JSONObject = JSONObject(), keys: @escaping @Sendable (String) throws -> String? = { _ in nil },
-                http: (any HTTPTransport)? = nil, broker: TokenBroker? = nil) {
+    public init(
+        variables: JSONObject = JSONObject(), keys: @escaping @Sendable (String) throws -> String? = { _ in nil },
+        http: (any HTTPTransport)? = nil, broker: TokenBroker? = nil
+    ) {
         self.variables = variables
         self.keys = keys
         self.http = http

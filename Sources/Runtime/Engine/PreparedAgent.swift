@@ -39,7 +39,8 @@ public struct PreparedAgent: Sendable {
         var bodies: [String: Set<String>] = [:]
         for component in agent.components where component.type == "ForEach" {
             var body = Set<String>()
-            var queue = (outgoing[component.id] ?? []).filter { component.output($0.source)?.name == "Loop" }.map(\.targetID)
+            var queue = (outgoing[component.id] ?? []).filter { component.output($0.source)?.name == "Loop" }.map(
+                \.targetID)
             while let next = queue.popLast() {
                 guard next != component.id, body.insert(next).inserted else { continue }
                 queue += (outgoing[next] ?? []).map(\.targetID)
@@ -71,13 +72,18 @@ public struct PreparedAgent: Sendable {
         let endpoints = self.endpoints
         if let name {
             guard let match = endpoints.first(where: { $0.name == name || $0.component.id == name }) else {
-                throw .noEndpoint("the agent has no endpoint \"\(name)\"; its endpoints are: \(endpoints.map(\.name).joined(separator: ", "))")
+                throw .noEndpoint(
+                    "the agent has no endpoint \"\(name)\"; its endpoints are: \(endpoints.map(\.name).joined(separator: ", "))"
+                )
             }
             return match.component
         }
         guard endpoints.count == 1, let only = endpoints.first else {
-            throw .noEndpoint(endpoints.isEmpty ? "the agent has no APIEndpoint to start from"
-                : "the agent has \(endpoints.count) endpoints and none was chosen: \(endpoints.map(\.name).joined(separator: ", "))")
+            throw .noEndpoint(
+                endpoints.isEmpty
+                    ? "the agent has no APIEndpoint to start from"
+                    : "the agent has \(endpoints.count) endpoints and none was chosen: \(endpoints.map(\.name).joined(separator: ", "))"
+            )
         }
         return only.component
     }

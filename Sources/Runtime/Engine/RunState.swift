@@ -24,7 +24,9 @@ struct RunState {
     mutating func deliver(_ outputs: [String: JSONValue], from component: Component) {
         outputsByComponent.append((component.id, outputs))
         for route in agent.routes[component.id] ?? [] {
-            guard allowed?.contains(route.targetID) ?? true, let value = Self.value(of: route.port, in: outputs, component: component) else { continue }
+            guard allowed?.contains(route.targetID) ?? true,
+                let value = Self.value(of: route.port, in: outputs, component: component)
+            else { continue }
             Self.merge(value, into: &arrived[route.targetID, default: [:]][route.input])
             touched.append(route.targetID)
         }
@@ -48,8 +50,10 @@ struct RunState {
     /// the outputs (`Response.items[0].id`). No value means nothing is sent.
     static func value(of port: Port, in outputs: [String: JSONValue], component: Component) -> JSONValue? {
         if let value = outputs[port.name] { return value }
-        if !port.isDefault, let first = component.outputs.first(where: \.isDefault), let container = outputs[first.name],
-           let value = container[port.name] {
+        if !port.isDefault, let first = component.outputs.first(where: \.isDefault),
+            let container = outputs[first.name],
+            let value = container[port.name]
+        {
             return value
         }
         guard let path = ValuePath(port.name), let root = outputs[path.root] else { return nil }
@@ -90,7 +94,8 @@ struct RunState {
     func lastOutputs() -> JSONValue {
         var seen = Set<String>()
         let entries: [JSONValue] = outputsByComponent.compactMap { id, outputs in
-            guard (agent.outgoing[id] ?? []).isEmpty, seen.insert(id).inserted, let component = agent.components[id] else { return nil }
+            guard (agent.outgoing[id] ?? []).isEmpty, seen.insert(id).inserted, let component = agent.components[id]
+            else { return nil }
             return Self.entry(component, outputs)
         }
         if entries.count == 1, let only = entries.first { return only }
@@ -102,14 +107,20 @@ struct RunState {
     func leafEntries(within body: Set<String>) -> [JSONValue] {
         outputsByComponent.compactMap { id, outputs in
             guard body.contains(id), (agent.outgoing[id] ?? []).allSatisfy({ !body.contains($0.targetID) }),
-                  let component = agent.components[id] else { return nil }
-            return component.type == "APIOutput" ? APIOutput.result(component, outputs: outputs) : Self.entry(component, outputs)
+                let component = agent.components[id]
+            else { return nil }
+            return component.type == "APIOutput"
+                ? APIOutput.result(component, outputs: outputs) : Self.entry(component, outputs)
         }
     }
 
     static func entry(_ component: Component, _ outputs: [String: JSONValue]) -> JSONValue {
-        let result = JSONObject(component.outputs.compactMap { port in outputs[port.name].map { (port.name, $0) } }
-            + outputs.keys.sorted().filter { key in !component.outputs.contains { $0.name == key } }.map { ($0, outputs[$0] ?? .null) })
-        return .object(JSONObject([("id", .string(component.id)), ("name", .string(component.type)), ("result", .object(result))]))
+        let result = JSONObject(
+            component.outputs.compactMap { port in outputs[port.name].map { (port.name, $0) } }
+                + outputs.keys.sorted().filter { key in !component.outputs.contains { $0.name == key } }.map {
+                    ($0, outputs[$0] ?? .null)
+                })
+        return .object(
+            JSONObject([("id", .string(component.id)), ("name", .string(component.type)), ("result", .object(result))]))
     }
 }

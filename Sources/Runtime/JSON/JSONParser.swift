@@ -58,7 +58,9 @@ public struct JSONParser {
         if peek(UInt8(ascii: "}")) { index += 1; return .object(object) }
         while true {
             skipWhitespace()
-            guard peek(UInt8(ascii: "\"")) else { throw error(index < bytes.count ? "expected a quoted key" : "unexpected end of file inside an object") }
+            guard peek(UInt8(ascii: "\"")) else {
+                throw error(index < bytes.count ? "expected a quoted key" : "unexpected end of file inside an object")
+            }
             let key = try parseString()
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected : after the key \"\(key)\"") }
@@ -68,7 +70,8 @@ public struct JSONParser {
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
             if peek(UInt8(ascii: "}")) { index += 1; return .object(object) }
-            throw error(index < bytes.count ? "expected , or } in an object" : "unexpected end of file inside an object")
+            throw error(
+                index < bytes.count ? "expected , or } in an object" : "unexpected end of file inside an object")
         }
     }
 
@@ -126,7 +129,8 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try parseHex4()
                     if (0xD800...0xDBFF).contains(scalar), bytes.count >= index + 6,
-                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                        bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                    {
                         index += 2
                         let low = try parseHex4()
                         if (0xDC00...0xDFFF).contains(low) {
@@ -179,13 +183,17 @@ public struct JSONParser {
         }
         if peek(UInt8(ascii: ".")) {
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digits must follow the decimal point") }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw error("invalid number: digits must follow the decimal point")
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
             index += 1
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digits must follow the exponent") }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw error("invalid number: digits must follow the exponent")
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         // Integers of up to 15 digits (exact in a Double) need no text conversion.
@@ -204,7 +212,8 @@ public struct JSONParser {
 
     private mutating func expectWord(_ word: String) throws(JSONParser.Error) {
         let expected = Array(word.utf8)
-        guard index + expected.count <= bytes.count, bytes[index..<index + expected.count].elementsEqual(expected) else {
+        guard index + expected.count <= bytes.count, bytes[index..<index + expected.count].elementsEqual(expected)
+        else {
             throw error("unexpected character \(describe(bytes[index]))")
         }
         index += expected.count

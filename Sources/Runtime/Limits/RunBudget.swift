@@ -29,9 +29,10 @@ final class RunBudget: Sendable {
             return true
         }
         guard allowed else {
-            throw .limitExceeded(limit: .componentsExecuted, componentID: component.id,
-                                 message: "the run reached its limit of \(limits.maxComponentsExecuted) component executions "
-                                    + "(\(RunLimit.componentsExecuted.flag)) before \(component.type) \(component.id)")
+            throw .limitExceeded(
+                limit: .componentsExecuted, componentID: component.id,
+                message: "the run reached its limit of \(limits.maxComponentsExecuted) component executions "
+                    + "(\(RunLimit.componentsExecuted.flag)) before \(component.type) \(component.id)")
         }
     }
 
@@ -55,9 +56,10 @@ final class RunBudget: Sendable {
             return total
         }
         guard total != nil else {
-            throw .limitExceeded(limit: .forEachItems, componentID: component.id,
-                                 message: "ForEach \(component.id) has \(count) items, which would take the run over its limit of "
-                                    + "\(limits.maxForEachItems) ForEach items (\(RunLimit.forEachItems.flag))")
+            throw .limitExceeded(
+                limit: .forEachItems, componentID: component.id,
+                message: "ForEach \(component.id) has \(count) items, which would take the run over its limit of "
+                    + "\(limits.maxForEachItems) ForEach items (\(RunLimit.forEachItems.flag))")
         }
     }
 
@@ -73,9 +75,12 @@ final class RunBudget: Sendable {
             return duration
         }
         guard let booked else {
-            throw .limitExceeded(limit: .totalSleep, componentID: component.id,
-                                 message: "FSleep \(component.id) asks for \(Self.describe(seconds)) s, which would take the run over its limit of "
-                                    + "\(Self.describe(SafeNumbers.seconds(of: limits.maxTotalSleep))) s of sleep (\(RunLimit.totalSleep.flag))")
+            throw .limitExceeded(
+                limit: .totalSleep, componentID: component.id,
+                message:
+                    "FSleep \(component.id) asks for \(Self.describe(seconds)) s, which would take the run over its limit of "
+                    + "\(Self.describe(SafeNumbers.seconds(of: limits.maxTotalSleep))) s of sleep (\(RunLimit.totalSleep.flag))"
+            )
         }
         return booked
     }

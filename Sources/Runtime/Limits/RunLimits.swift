@@ -19,8 +19,10 @@ public struct RunLimits: Sendable, Equatable {
 
     /// The documented defaults: 60 s, 100,000 components, 10,000 ForEach items, 300 s of
     /// sleep, 10 MiB per response body, 4 concurrent runs per team.
-    public init(wallTime: Duration = .seconds(60), maxComponentsExecuted: Int = 100_000, maxForEachItems: Int = 10_000,
-                maxTotalSleep: Duration = .seconds(300), maxResponseBytes: Int = 10 << 20, maxConcurrentRunsPerTeam: Int = 4) {
+    public init(
+        wallTime: Duration = .seconds(60), maxComponentsExecuted: Int = 100_000, maxForEachItems: Int = 10_000,
+        maxTotalSleep: Duration = .seconds(300), maxResponseBytes: Int = 10 << 20, maxConcurrentRunsPerTeam: Int = 4
+    ) {
         self.wallTime = wallTime
         self.maxComponentsExecuted = maxComponentsExecuted
         self.maxForEachItems = maxForEachItems

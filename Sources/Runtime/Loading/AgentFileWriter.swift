@@ -19,7 +19,9 @@ public enum AgentFileWriter {
     /// something) and writes the file back if anything changed; returns whether it did.
     /// The previous file is kept as `path.bak`.
     @discardableResult
-    public static func rewrite(path: String, agent: Agent, change: (inout JSONObject, String) throws -> Bool) throws -> Bool {
+    public static func rewrite(path: String, agent: Agent, change: (inout JSONObject, String) throws -> Bool) throws
+        -> Bool
+    {
         guard let bytes = try rewritten(agent, change: change) else { return false }
         let backup = path + ".bak"
         try? FileManager.default.removeItem(atPath: backup)
@@ -31,14 +33,16 @@ public enum AgentFileWriter {
     /// The agent's document with `change` applied to the `data` of every component, as the
     /// bytes of a `.smyth` file; nil when `change` changed nothing. The server's agents,
     /// which live in the store rather than in files, are rewritten with this.
-    public static func rewritten(_ agent: Agent, change: (inout JSONObject, String) throws -> Bool) rethrows -> [UInt8]? {
+    public static func rewritten(_ agent: Agent, change: (inout JSONObject, String) throws -> Bool) rethrows -> [UInt8]?
+    {
         guard case .object(var root) = agent.document else { return nil }
         var container = agent.isWrapped ? (root["data"]?.objectValue ?? JSONObject()) : root
         guard var components = container["components"]?.arrayValue else { return nil }
         var changed = false
         for index in components.indices {
             guard case .object(var component) = components[index], let id = component["id"].map(Template.text(of:)),
-                  var data = component["data"]?.objectValue else { continue }
+                var data = component["data"]?.objectValue
+            else { continue }
             if try change(&data, id) {
                 component["data"] = .object(data)
                 components[index] = .object(component)

@@ -17,11 +17,14 @@ public enum AgentLoader {
         do {
             document = try JSONParser.parse(bytes)
         } catch {
-            throw AgentLoadError(source: source, problems: [.init(path: "", message: "not valid JSON: \(error.description)")])
+            throw AgentLoadError(
+                source: source, problems: [.init(path: "", message: "not valid JSON: \(error.description)")])
         }
         var problems: [AgentLoadError.Problem] = []
         guard var root = document.objectValue else {
-            throw AgentLoadError(source: source, problems: [.init(path: "", message: "expected an agent object, found \(document.typeName)")])
+            throw AgentLoadError(
+                source: source,
+                problems: [.init(path: "", message: "expected an agent object, found \(document.typeName)")])
         }
         var prefix = ""
         var isWrapped = false
@@ -31,17 +34,26 @@ public enum AgentLoader {
             isWrapped = true
         }
         guard let componentsValue = root["components"] else {
-            throw AgentLoadError(source: source, problems: [.init(path: prefix + "components", message: "missing: an agent needs a components array")])
+            throw AgentLoadError(
+                source: source,
+                problems: [.init(path: prefix + "components", message: "missing: an agent needs a components array")])
         }
         guard let componentValues = componentsValue.arrayValue else {
-            throw AgentLoadError(source: source, problems: [.init(path: prefix + "components", message: "expected an array, found \(componentsValue.typeName)")])
+            throw AgentLoadError(
+                source: source,
+                problems: [
+                    .init(path: prefix + "components", message: "expected an array, found \(componentsValue.typeName)")
+                ])
         }
         var components: [Component] = []
         components.reserveCapacity(componentValues.count)
         let componentsPath = prefix + "components"
         for (position, value) in componentValues.enumerated() {
             guard let object = value.objectValue else {
-                problems.append(.init(path: "\(prefix)components[\(position)]", message: "expected a component object, found \(value.typeName)"))
+                problems.append(
+                    .init(
+                        path: "\(prefix)components[\(position)]",
+                        message: "expected a component object, found \(value.typeName)"))
                 continue
             }
             var fields = FieldReader(object: object, list: componentsPath, position: position)
@@ -51,14 +63,18 @@ public enum AgentLoader {
             let inputs = fields.ports("inputs")
             let outputs = fields.ports("outputs")
             let data = fields.optionalObject("data") ?? JSONObject()
-            problems.append(contentsOf: fields.problems.map { problem in
-                var problem = problem
-                problem.componentID = id
-                problem.title = title.isEmpty ? nil : title
-                return problem
-            })
+            problems.append(
+                contentsOf: fields.problems.map { problem in
+                    var problem = problem
+                    problem.componentID = id
+                    problem.title = title.isEmpty ? nil : title
+                    return problem
+                })
             if let id, let type {
-                components.append(Component(id: id, type: type, title: title, inputs: inputs, outputs: outputs, data: data, position: position))
+                components.append(
+                    Component(
+                        id: id, type: type, title: title, inputs: inputs, outputs: outputs, data: data,
+                        position: position))
             }
         }
         var links: [Link] = []
@@ -74,7 +90,10 @@ public enum AgentLoader {
         let connectionsPath = prefix + "connections"
         for (position, value) in connectionValues.enumerated() {
             guard let object = value.objectValue else {
-                problems.append(.init(path: "\(prefix)connections[\(position)]", message: "expected a connection object, found \(value.typeName)"))
+                problems.append(
+                    .init(
+                        path: "\(prefix)connections[\(position)]",
+                        message: "expected a connection object, found \(value.typeName)"))
                 continue
             }
             var fields = FieldReader(object: object, list: connectionsPath, position: position)
@@ -84,18 +103,21 @@ public enum AgentLoader {
             let target = fields.portReference("targetIndex")
             problems.append(contentsOf: fields.problems)
             if let sourceID, let source, let targetID, let target {
-                links.append(Link(sourceID: sourceID, source: source, targetID: targetID, target: target, position: position))
+                links.append(
+                    Link(sourceID: sourceID, source: source, targetID: targetID, target: target, position: position))
             }
         }
         var variables = JSONObject()
         switch root["variables"] {
         case nil, .null?: break
         case .object(let object)?: variables = object
-        case let other?: problems.append(.init(path: prefix + "variables", message: "expected an object, found \(other.typeName)"))
+        case let other?:
+            problems.append(.init(path: prefix + "variables", message: "expected an object, found \(other.typeName)"))
         }
         if !problems.isEmpty { throw AgentLoadError(source: source, problems: problems) }
-        return Agent(id: root["id"]?.stringValue, name: root["name"]?.stringValue, components: components, links: links,
-                     variables: variables, document: document, isWrapped: isWrapped, source: source)
+        return Agent(
+            id: root["id"]?.stringValue, name: root["name"]?.stringValue, components: components, links: links,
+            variables: variables, document: document, isWrapped: isWrapped, source: source)
     }
 }
 
@@ -122,7 +144,9 @@ struct FieldReader {
         // Numeric ids appear in hand-written files.
         case .number(let value)? where key == "id": return JSONWriter.number(value)
         case nil: problems.append(.init(path: "\(path).\(key)", message: "missing")); return nil
-        case let other?: problems.append(.init(path: "\(path).\(key)", message: "expected a string, found \(other.typeName)")); return nil
+        case let other?:
+            problems.append(.init(path: "\(path).\(key)", message: "expected a string, found \(other.typeName)"));
+            return nil
         }
     }
 
@@ -130,7 +154,9 @@ struct FieldReader {
         switch object[key] {
         case .string(let value)?: return value
         case nil, .null?: return nil
-        case let other?: problems.append(.init(path: "\(path).\(key)", message: "expected a string, found \(other.typeName)")); return nil
+        case let other?:
+            problems.append(.init(path: "\(path).\(key)", message: "expected a string, found \(other.typeName)"));
+            return nil
         }
     }
 
@@ -138,7 +164,9 @@ struct FieldReader {
         switch object[key] {
         case .object(let value)?: return value
         case nil, .null?: return nil
-        case let other?: problems.append(.init(path: "\(path).\(key)", message: "expected an object, found \(other.typeName)")); return nil
+        case let other?:
+            problems.append(.init(path: "\(path).\(key)", message: "expected an object, found \(other.typeName)"));
+            return nil
         }
     }
 
@@ -149,7 +177,10 @@ struct FieldReader {
             if let index = Int(value), index >= 0 { return .index(index) }
             return .name(value)
         case nil: problems.append(.init(path: "\(path).\(key)", message: "missing")); return nil
-        case let other?: problems.append(.init(path: "\(path).\(key)", message: "expected a port index or name, found \(other.typeName)")); return nil
+        case let other?:
+            problems.append(
+                .init(path: "\(path).\(key)", message: "expected a port index or name, found \(other.typeName)"));
+            return nil
         }
     }
 
@@ -175,10 +206,14 @@ struct FieldReader {
                 continue
             }
             var index: Int?
-            if let number = port["index"]?.numberValue, number >= 0, number == number.rounded(), number < 1e9 { index = Int(number) }
-            ports.append(Port(name: name, index: index ?? position, optional: port["optional"]?.boolValue ?? false,
-                              isDefault: port["default"]?.boolValue ?? false, type: port["type"]?.stringValue,
-                              defaultValue: port["defaultVal"].flatMap { $0.isNull ? nil : $0 }))
+            if let number = port["index"]?.numberValue, number >= 0, number == number.rounded(), number < 1e9 {
+                index = Int(number)
+            }
+            ports.append(
+                Port(
+                    name: name, index: index ?? position, optional: port["optional"]?.boolValue ?? false,
+                    isDefault: port["default"]?.boolValue ?? false, type: port["type"]?.stringValue,
+                    defaultValue: port["defaultVal"].flatMap { $0.isNull ? nil : $0 }))
         }
         return ports
     }

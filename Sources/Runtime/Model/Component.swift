@@ -28,7 +28,9 @@ public struct Component: Sendable {
 
     static func port(_ reference: PortReference, in ports: [Port]) -> Port? {
         switch reference {
-        case .index(let index): return ports.first { $0.index == index } ?? (ports.indices.contains(index) && ports.allSatisfy { $0.index == nil } ? ports[index] : nil)
+        case .index(let index):
+            return ports.first { $0.index == index }
+                ?? (ports.indices.contains(index) && ports.allSatisfy { $0.index == nil } ? ports[index] : nil)
         case .name(let name): return ports.first { $0.name == name }
         }
     }

@@ -51,7 +51,8 @@ public struct AgentInspection: Sendable {
             case .vault(let id):
                 if let connection = connections.first(where: { $0.id == id }) {
                     kind = connection.kind
-                    resolves = "vault connection \(id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))"
+                    resolves =
+                        "vault connection \(id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))"
                 } else {
                     resolves = "vault connection \(id), which does not exist in this team"
                 }
@@ -74,24 +75,44 @@ public struct AgentInspection: Sendable {
                 Choice(id: $0.id, name: $0.name, kind: $0.kind, status: $0.status.rawValue, badges: [])
             }
             if let legacy = try? await vault.legacyConnection(agentID: agentID, componentID: component.id) {
-                choices.append(Choice(id: legacy.id, name: legacy.name, kind: legacy.kind, status: legacy.status.rawValue, badges: ["Legacy"]))
+                choices.append(
+                    Choice(
+                        id: legacy.id, name: legacy.name, kind: legacy.kind, status: legacy.status.rawValue,
+                        badges: ["Legacy"]))
             }
             choices.append(Choice(id: "add_new", name: "+ Add New", kind: nil, status: nil, badges: []))
-            sections.append(Section(componentID: component.id, title: component.title, method: component.data["method"]?.stringValue ?? "GET",
-                                    url: component.data["url"]?.stringValue ?? "", resolvesTo: resolves, choices: choices))
+            sections.append(
+                Section(
+                    componentID: component.id, title: component.title,
+                    method: component.data["method"]?.stringValue ?? "GET",
+                    url: component.data["url"]?.stringValue ?? "", resolvesTo: resolves, choices: choices))
         }
         self.sections = sections
     }
 
     /// The sections as JSON, for `--json` and the API.
     public var json: JSONValue {
-        .array(sections.map { section in .object(JSONObject([
-            ("component", .string(section.componentID)), ("title", .string(section.title)), ("resolves_to", .string(section.resolvesTo)),
-            ("choices", .array(section.choices.map { choice in .object(JSONObject([
-                ("id", .string(choice.id)), ("name", .string(choice.name)), ("kind", choice.kind.map(JSONValue.string) ?? .null),
-                ("status", choice.status.map(JSONValue.string) ?? .null), ("badges", .array(choice.badges.map(JSONValue.string))),
-            ])) })),
-        ])) })
+        .array(
+            sections.map { section in
+                .object(
+                    JSONObject([
+                        ("component", .string(section.componentID)), ("title", .string(section.title)),
+                        ("resolves_to", .string(section.resolvesTo)),
+                        (
+                            "choices",
+                            .array(
+                                section.choices.map { choice in
+                                    .object(
+                                        JSONObject([
+                                            ("id", .string(choice.id)), ("name", .string(choice.name)),
+                                            ("kind", choice.kind.map(JSONValue.string) ?? .null),
+                                            ("status", choice.status.map(JSONValue.string) ?? .null),
+                                            ("badges", .array(choice.badges.map(JSONValue.string))),
+                                        ]))
+                                })
+                        ),
+                    ]))
+            })
     }
 
     /// The agent id a file's Legacy connections are kept under: its `id`, else its file name.

@@ -14,7 +14,9 @@ public struct AgentSession: Sendable {
         agent.components.contains { component in
             let conID = component.data["oauth_con_id"]?.stringValue ?? ""
             let service = component.data["oauthService"]?.stringValue ?? ""
-            let usesOAuth = component.type == "APICall" && ((!conID.isEmpty && conID != "None") || !OAuthSection.noService.contains(service))
+            let usesOAuth =
+                component.type == "APICall"
+                && ((!conID.isEmpty && conID != "None") || !OAuthSection.noService.contains(service))
             return usesOAuth || component.data.contains { JSONWriter.string($0.value).contains("{{KEY(") }
         } || JSONWriter.string(.object(agent.variables)).contains("{{KEY(")
     }
@@ -23,9 +25,11 @@ public struct AgentSession: Sendable {
     /// `broker` is the team's token broker, which hands out credentials and holds the vault;
     /// a server passes the one it keeps for the team, so every run shares its cache and its
     /// single refresh. The APICalls' responses are read up to `limits.maxResponseBytes`.
-    public static func make(agent: Agent, broker: TokenBroker?, transport: any HTTPTransport,
-                            login: (@Sendable (Connection) async throws -> Void)?,
-                            limits: RunLimits = .defaults) async throws -> AgentSession {
+    public static func make(
+        agent: Agent, broker: TokenBroker?, transport: any HTTPTransport,
+        login: (@Sendable (Connection) async throws -> Void)?,
+        limits: RunLimits = .defaults
+    ) async throws -> AgentSession {
         var resolution = Preflight.Resolution()
         let vault = broker?.vault
         if let broker {
@@ -34,12 +38,17 @@ public struct AgentSession: Sendable {
         }
         let prepared = try AgentPreparer.prepare(agent, connections: resolution.connections)
         // Templates render synchronously, so the keys they name are read before the run.
-        let snapshot = if let vault { await VaultKeySnapshot(vault: vault, names: keyNames(in: agent)) } else { VaultKeySnapshot() }
+        let snapshot =
+            if let vault { await VaultKeySnapshot(vault: vault, names: keyNames(in: agent)) } else {
+                VaultKeySnapshot()
+            }
         let network = ResponseSizeLimit(base: transport, maxResponseBytes: limits.maxResponseBytes)
-        return AgentSession(prepared: prepared,
-                            environment: RunEnvironment(variables: agent.variables, keys: { try snapshot.value($0) }, http: network,
-                                                           broker: broker),
-                            resolution: resolution)
+        return AgentSession(
+            prepared: prepared,
+            environment: RunEnvironment(
+                variables: agent.variables, keys: { try snapshot.value($0) }, http: network,
+                broker: broker),
+            resolution: resolution)
     }
 
     /// Every vault key the agent's strings name: its document, variables and components' data.

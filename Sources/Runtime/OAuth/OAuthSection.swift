@@ -24,12 +24,16 @@ public enum OAuthSection: Sendable, Equatable {
         let conID = data["oauth_con_id"]?.stringValue?.trimmingCharacters(in: .whitespaces) ?? ""
         let service = data["oauthService"]?.stringValue ?? ""
         if conID == "add_new" {
-            guard let spec = data["oauth_new"]?.objectValue else { self = .invalid("oauth_new: Add New needs {\"kind\", \"name\", ...fields}"); return }
+            guard let spec = data["oauth_new"]?.objectValue else {
+                self = .invalid("oauth_new: Add New needs {\"kind\", \"name\", ...fields}"); return
+            }
             guard let kind = spec["kind"]?.stringValue, catalog.kind(id: kind) != nil else {
                 self = .invalid("oauth_new.kind: expected one of \(catalog.kinds.map(\.id).joined(separator: ", "))")
                 return
             }
-            guard let name = spec["name"]?.stringValue, !name.isEmpty else { self = .invalid("oauth_new.name: missing"); return }
+            guard let name = spec["name"]?.stringValue, !name.isEmpty else {
+                self = .invalid("oauth_new.name: missing"); return
+            }
             self = .addNew(kind: kind, name: name, input: Self.input(from: spec, catalog: catalog))
             return
         }
@@ -42,7 +46,8 @@ public enum OAuthSection: Sendable, Equatable {
         if Self.noService.contains(service) { self = .none; return }
         guard let kind = catalog.kind(legacyServiceName: service)?.id else {
             let services = catalog.kinds.flatMap(\.legacyServiceNames)
-            self = .invalid("oauthService: \"\(service)\" is not a SmythOS OAuth service (\(services.joined(separator: ", ")))")
+            self = .invalid(
+                "oauthService: \"\(service)\" is not a SmythOS OAuth service (\(services.joined(separator: ", ")))")
             return
         }
         self = .legacy(kind: kind, input: Self.input(from: data, catalog: catalog))
@@ -52,7 +57,7 @@ public enum OAuthSection: Sendable, Equatable {
     /// (`clientID`, `scope`, ...) and the catalog ids are both read; the section's other
     /// settings (URL, headers...) and empty values are not connection input.
     static func input(from object: JSONObject, catalog: ProviderCatalog) -> ConnectionInput {
-        ConnectionInputDecoder(catalog: catalog, emptyValues: .notGiven, catalogFieldsOnly: true).decode(json: object, trimmingWhitespace: true)
+        ConnectionInputDecoder(catalog: catalog, emptyValues: .notGiven, catalogFieldsOnly: true).decode(
+            json: object, trimmingWhitespace: true)
     }
 }
-

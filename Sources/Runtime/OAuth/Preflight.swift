@@ -31,9 +31,12 @@ public struct Preflight: Sendable {
         var resolution = Resolution()
         var problems: [ValidationIssue] = []
         func problem(_ component: Component, _ field: String, _ message: String) {
-            problems.append(ValidationIssue(isUnsupported: false, componentID: component.id, title: component.title,
-                                            path: (agent.isWrapped ? "data." : "") + "\(component.jsonPath).data\(field.isEmpty ? "" : "." + field)",
-                                            message: message))
+            problems.append(
+                ValidationIssue(
+                    isUnsupported: false, componentID: component.id, title: component.title,
+                    path: (agent.isWrapped ? "data." : "")
+                        + "\(component.jsonPath).data\(field.isEmpty ? "" : "." + field)",
+                    message: message))
         }
         for component in agent.components where component.type == "APICall" {
             let section = OAuthSection(data: component.data, catalog: vault.catalog)
@@ -48,12 +51,15 @@ public struct Preflight: Sendable {
                         problem(component, "oauth_con_id", "no vault connection \(id) in this team")
                     }
                 case .legacy(let kind, let input):
-                    let connection = try await legacyConnection(agentID: agentID, component: component, kind: kind, input: input)
+                    let connection = try await legacyConnection(
+                        agentID: agentID, component: component, kind: kind, input: input)
                     resolution.connections[component.id] = connection.id
                 case .addNew(let kind, let name, let input):
                     let resolved = try await resolveKeys(input)
                     let connection: Connection
-                    if let existing = try await vault.connection(kind: kind, name: name) { connection = existing } else {
+                    if let existing = try await vault.connection(kind: kind, name: name) {
+                        connection = existing
+                    } else {
                         connection = try await vault.add(kind: kind, name: name, input: resolved)
                     }
                     resolution.connections[component.id] = connection.id
@@ -90,7 +96,9 @@ public struct Preflight: Sendable {
                             problem(component, "oauth_con_id", "login for \(connectionID) failed: \(error)")
                         }
                     } else {
-                        problem(component, "oauth_con_id", error.description + " (or run without --non-interactive to log in now)")
+                        problem(
+                            component, "oauth_con_id",
+                            error.description + " (or run without --non-interactive to log in now)")
                     }
                 default:
                     problem(component, "oauth_con_id", error.description)
@@ -103,7 +111,9 @@ public struct Preflight: Sendable {
 
     /// Finds the Legacy connection of this agent and component, creating it from the inline
     /// fields the first time and updating it when the fields changed.
-    public func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput) async throws -> Connection {
+    public func legacyConnection(agentID: String, component: Component, kind: String, input: ConnectionInput)
+        async throws -> Connection
+    {
         let input = try await resolveKeys(input)
         if let existing = try await vault.legacyConnection(agentID: agentID, componentID: component.id) {
             let unchanged = existing.kind == kind ? await matches(existing, input) : false
@@ -113,7 +123,9 @@ public struct Preflight: Sendable {
             return existing
         }
         let name = component.title.isEmpty ? "Legacy \(component.id)" : "\(component.title) (Legacy)"
-        return try await vault.add(kind: kind, name: name, input: input, legacy: Connection.LegacyOrigin(agentID: agentID, componentID: component.id))
+        return try await vault.add(
+            kind: kind, name: name, input: input,
+            legacy: Connection.LegacyOrigin(agentID: agentID, componentID: component.id))
     }
 
     /// True when the stored connection already has these inline values.

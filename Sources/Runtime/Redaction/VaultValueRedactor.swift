@@ -67,8 +67,10 @@ final class VaultValueRedactor: Sendable {
         let encoded = PercentEncoding.encode(secret)
         var quoted = ""
         JSONWriter.quote(secret, into: &quoted)
-        let candidates = [secret, encoded, encoded.replacingOccurrences(of: "%2F", with: "/"), PercentEncoding.encode(encoded),
-                          String(quoted.dropFirst().dropLast()), ASCII.lowercased(secret)]
+        let candidates = [
+            secret, encoded, encoded.replacingOccurrences(of: "%2F", with: "/"), PercentEncoding.encode(encoded),
+            String(quoted.dropFirst().dropLast()), ASCII.lowercased(secret),
+        ]
         var forms: [String] = []
         for form in candidates where !form.isEmpty && !forms.contains(form) { forms.append(form) }
         return forms

@@ -77,15 +77,19 @@ public struct Template: Sendable, Equatable {
 
     /// Fills the placeholders. `value` resolves a path (inputs first, then variables);
     /// `key` resolves a vault key.
-    public func render(_ context: Context, value: (ValuePath) -> JSONValue?, key: (String) throws -> String?) throws -> String {
+    public func render(_ context: Context, value: (ValuePath) -> JSONValue?, key: (String) throws -> String?) throws
+        -> String
+    {
         if isConstant {
             // A constant header value is checked too (the fuzzer found CR let through here).
-            if context == .plain && (source.contains("\n") || source.contains("\r")) { throw TemplateError.lineBreakInHeader }
+            if context == .plain && (source.contains("\n") || source.contains("\r")) {
+                throw TemplateError.lineBreakInHeader
+            }
             return source
         }
         var out = ""
         var inString = false  // JSON context: are we inside a string literal of the template text?
-        var inQuery = false   // URL context: past the `?`
+        var inQuery = false  // URL context: past the `?`
         for part in parts {
             switch part {
             case .text(let text):
@@ -99,7 +103,9 @@ public struct Template: Sendable, Equatable {
                     // `allowedHosts` gets here, and it checks the host it rendered.
                     out += Self.text(of: resolved)
                 } else {
-                    if context == .url && !inQuery { try Self.checkPathValue(Self.text(of: resolved), placeholder: placeholder) }
+                    if context == .url && !inQuery {
+                        try Self.checkPathValue(Self.text(of: resolved), placeholder: placeholder)
+                    }
                     out += Self.escape(resolved, context, inString: inString, inQuery: inQuery)
                 }
             case .key(let name, let placeholder):
@@ -142,7 +148,9 @@ public struct Template: Sendable, Equatable {
 
     /// Refuses a value that would leave the path it is inserted into (see `URLTemplateRules`).
     static func checkPathValue(_ text: String, placeholder: String) throws(TemplateError) {
-        if let problem = URLTemplateRules.pathValueProblem(text) { throw .unsafePathValue(placeholder, reason: problem) }
+        if let problem = URLTemplateRules.pathValueProblem(text) {
+            throw .unsafePathValue(placeholder, reason: problem)
+        }
     }
 
     /// True once a URL has its scheme, host and the `/` that starts the path: placeholders
@@ -176,11 +184,14 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .malformed(let placeholder): return "\(placeholder) is not a valid placeholder (expected {{name}}, {{a.b[0]}} or {{KEY(NAME)}})"
+        case .malformed(let placeholder):
+            return "\(placeholder) is not a valid placeholder (expected {{name}}, {{a.b[0]}} or {{KEY(NAME)}})"
         case .unresolved(let placeholder): return "\(placeholder) matches no input or variable"
-        case .unknownKey(let name, _): return "{{KEY(\(name))}}: the vault has no key \(name) (add it with keyflow vault keys set \(name))"
+        case .unknownKey(let name, _):
+            return "{{KEY(\(name))}}: the vault has no key \(name) (add it with keyflow vault keys set \(name))"
         case .lineBreakInHeader: return "a header value may not contain a line break"
-        case .unsafePathValue(let placeholder, let reason): return "\(placeholder) cannot go into the URL path: \(reason)"
+        case .unsafePathValue(let placeholder, let reason):
+            return "\(placeholder) cannot go into the URL path: \(reason)"
         }
     }
 }

@@ -25,8 +25,10 @@ public enum URLTemplateRules {
                 // Only the agent's own text counts: a value cannot move the boundary. A URL
                 // that starts with a placeholder (`{{base}}/v1/{{id}}`) takes its origin from
                 // that value, so the agent's first `/` or `?` after it starts the path.
-                let reached = Template.hasReachedPath(constant)
-                    || (startsWithPlaceholder && !constant.contains("://") && constant.contains(where: { $0 == "/" || $0 == "?" }))
+                let reached =
+                    Template.hasReachedPath(constant)
+                    || (startsWithPlaceholder && !constant.contains("://")
+                        && constant.contains(where: { $0 == "/" || $0 == "?" }))
                 if !reached { found.append(placeholder) }
                 if found.count == 1 && constant.isEmpty { startsWithPlaceholder = true }
             }
@@ -49,13 +51,18 @@ public enum URLTemplateRules {
     }
 
     private static func problem(inDecoded bytes: [UInt8]) -> String? {
-        for (character, name) in [(UInt8(ascii: "?"), "?"), (UInt8(ascii: "#"), "#"), (UInt8(ascii: "\\"), "\\"), (UInt8(ascii: "@"), "@")]
+        for (character, name) in [
+            (UInt8(ascii: "?"), "?"), (UInt8(ascii: "#"), "#"), (UInt8(ascii: "\\"), "\\"), (UInt8(ascii: "@"), "@"),
+        ]
         where bytes.contains(character) {
             return "it contains \(name), which would change the URL beyond its path"
         }
         for segment in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        where segment.elementsEqual([UInt8(ascii: ".")]) || segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
-            return "it contains the path segment \(String(decoding: segment, as: UTF8.self)), which would move the request to another path"
+        where segment.elementsEqual([UInt8(ascii: ".")])
+            || segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+        {
+            return
+                "it contains the path segment \(String(decoding: segment, as: UTF8.self)), which would move the request to another path"
         }
         return nil
     }
@@ -65,7 +72,9 @@ public enum URLTemplateRules {
         var bytes = Array(path.utf8)
         for _ in 0..<4 {
             let segments = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            if segments.contains(where: { $0.elementsEqual([UInt8(ascii: ".")]) || $0.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) }) {
+            if segments.contains(where: {
+                $0.elementsEqual([UInt8(ascii: ".")]) || $0.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+            }) {
                 return true
             }
             let decoded = PercentEncoding.decode(bytes, plusAsSpace: false)

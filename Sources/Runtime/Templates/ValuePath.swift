@@ -17,7 +17,8 @@ public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
         var steps: [Step] = []
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.hasPrefix("."), !trimmed.hasSuffix("."), !trimmed.contains(".."), !trimmed.contains(".["),
-              !trimmed.contains("{"), !trimmed.contains("}") else { return nil }
+            !trimmed.contains("{"), !trimmed.contains("}")
+        else { return nil }
         let characters = Array(trimmed)
         var current = ""
         var index = 0
@@ -31,7 +32,11 @@ public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
             let character = characters[index]
             switch character {
             case ".":
-                if !current.isEmpty { _ = flush() } else if steps.isEmpty || index + 1 >= characters.count { return nil }
+                if !current.isEmpty {
+                    _ = flush()
+                } else if steps.isEmpty || index + 1 >= characters.count {
+                    return nil
+                }
                 index += 1
             case "[":
                 if !current.isEmpty { _ = flush() }
@@ -39,7 +44,8 @@ public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
                 var inner = String(characters[(index + 1)..<close]).trimmingCharacters(in: .whitespaces)
                 if let number = Int(inner), number >= 0 {
                     steps.append(.index(number))
-                } else if inner.count >= 2, let first = inner.first, first == inner.last, first == "\"" || first == "'" {
+                } else if inner.count >= 2, let first = inner.first, first == inner.last, first == "\"" || first == "'"
+                {
                     inner.removeFirst()
                     inner.removeLast()
                     steps.append(.key(inner))
@@ -84,7 +90,8 @@ public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
         var current = value
         for step in steps {
             if case .string(let text) = current, let parsed = try? JSONParser.parse(text),
-               parsed.objectValue != nil || parsed.arrayValue != nil {
+                parsed.objectValue != nil || parsed.arrayValue != nil
+            {
                 current = parsed
             }
             switch (step, current) {
@@ -95,7 +102,9 @@ public struct ValuePath: Sendable, Equatable, CustomStringConvertible {
                 guard array.indices.contains(index) else { return nil }
                 current = array[index]
             case (.key(let key), .array(let array)):
-                if key == "length" { current = .number(Double(array.count)) } else if let index = Int(key), array.indices.contains(index) {
+                if key == "length" {
+                    current = .number(Double(array.count))
+                } else if let index = Int(key), array.indices.contains(index) {
                     current = array[index]
                 } else {
                     return nil

@@ -6,8 +6,10 @@ public enum AgentValidator {
         var issues: [ValidationIssue] = []
         let prefix = agent.isWrapped ? "data." : ""
         func issue(_ component: Component?, _ path: String, _ message: String, unsupported: Bool = false) {
-            issues.append(ValidationIssue(isUnsupported: unsupported, componentID: component?.id, title: component?.title,
-                                          path: prefix + path, message: message))
+            issues.append(
+                ValidationIssue(
+                    isUnsupported: unsupported, componentID: component?.id, title: component?.title,
+                    path: prefix + path, message: message))
         }
 
         // Duplicate ids: every later holder of an id is reported.
@@ -16,7 +18,9 @@ public enum AgentValidator {
         firstByID.reserveCapacity(agent.components.count)
         for (position, component) in agent.components.enumerated() {
             if let first = firstByID[component.id] {
-                issue(component, "\(component.jsonPath).id", "duplicate id: \(agent.components[first].jsonPath) has the same id")
+                issue(
+                    component, "\(component.jsonPath).id",
+                    "duplicate id: \(agent.components[first].jsonPath) has the same id")
             } else {
                 firstByID[component.id] = position
             }
@@ -26,7 +30,9 @@ public enum AgentValidator {
         // Types and configuration.
         for component in agent.components {
             if let reason = ComponentRegistry.unsupported[component.type] {
-                issue(component, "\(component.jsonPath).name", "\(component.type) is not supported: \(reason)", unsupported: true)
+                issue(
+                    component, "\(component.jsonPath).name", "\(component.type) is not supported: \(reason)",
+                    unsupported: true)
                 continue
             }
             guard let spec = ComponentRegistry.specs[component.type] else {
@@ -45,7 +51,9 @@ public enum AgentValidator {
                 if !allowed.contains(text) {
                     var seen = Set<String>()
                     let shown = allowed.filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
-                    issue(component, "\(component.jsonPath).data.\(key)", "\"\(text)\" is not one of \(shown.joined(separator: ", "))")
+                    issue(
+                        component, "\(component.jsonPath).data.\(key)",
+                        "\"\(text)\" is not one of \(shown.joined(separator: ", "))")
                 }
             }
             checkTemplates(component, spec: spec, agent: agent, report: issue)
@@ -60,25 +68,33 @@ public enum AgentValidator {
             if source == nil { issue(nil, "\(path).sourceId", "no component has id \"\(link.sourceID)\"") }
             if target == nil { issue(nil, "\(path).targetId", "no component has id \"\(link.targetID)\"") }
             if let source, source.output(link.source) == nil {
-                issue(source, "\(path).sourceIndex",
-                      "\(source.label) has no output \(link.source) (its outputs: \(source.outputs.map(\.name).joined(separator: ", ")))")
+                issue(
+                    source, "\(path).sourceIndex",
+                    "\(source.label) has no output \(link.source) (its outputs: \(source.outputs.map(\.name).joined(separator: ", ")))"
+                )
             }
             if let target, target.input(link.target) == nil {
-                issue(target, "\(path).targetIndex",
-                      "\(target.label) has no input \(link.target) (its inputs: \(target.inputs.map(\.name).joined(separator: ", ")))")
+                issue(
+                    target, "\(path).targetIndex",
+                    "\(target.label) has no input \(link.target) (its inputs: \(target.inputs.map(\.name).joined(separator: ", ")))"
+                )
             }
         }
 
         for cycle in Cycles.find(in: agent, components: firstByID) {
             let first = componentWithID(cycle[0])
-            issue(first, first?.jsonPath ?? "connections", "the connections form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))")
+            issue(
+                first, first?.jsonPath ?? "connections",
+                "the connections form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))")
         }
         return issues
     }
 
     /// `{{name}}` placeholders must name an input of the component or an agent variable.
-    static func checkTemplates(_ component: Component, spec: ComponentRegistry.Spec, agent: Agent,
-                               report: (Component?, String, String, Bool) -> Void) {
+    static func checkTemplates(
+        _ component: Component, spec: ComponentRegistry.Spec, agent: Agent,
+        report: (Component?, String, String, Bool) -> Void
+    ) {
         guard !spec.templated.isEmpty else { return }
         let known = Set(component.inputs.map(\.name)).union(agent.variables.keys)
         for key in spec.templated {
@@ -92,8 +108,10 @@ public enum AgentValidator {
             for (path, text) in texts {
                 do {
                     for name in try Template(text).referencedNames where !known.contains(name) {
-                        report(component, "\(component.jsonPath).data.\(path)",
-                               "{{\(name)}} references nothing: \(component.label) has no input \"\(name)\" and the agent no variable of that name", false)
+                        report(
+                            component, "\(component.jsonPath).data.\(path)",
+                            "{{\(name)}} references nothing: \(component.label) has no input \"\(name)\" and the agent no variable of that name",
+                            false)
                     }
                 } catch {
                     report(component, "\(component.jsonPath).data.\(path)", error.description, false)
@@ -106,17 +124,25 @@ public enum AgentValidator {
         switch component.type {
         case "APIEndpoint":
             if let name = component.data["endpoint"]?.stringValue, !name.isEmpty,
-               !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
-                report(component, "\(component.jsonPath).data.endpoint", "an endpoint name has letters, digits, _ and - only", false)
+                !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+            {
+                report(
+                    component, "\(component.jsonPath).data.endpoint",
+                    "an endpoint name has letters, digits, _ and - only", false)
             }
         case "APICall":
             if let headers = component.data["headers"], case .string(let text) = headers,
-               !text.trimmingCharacters(in: .whitespaces).isEmpty, (try? JSONParser.parse(text).objectValue) == nil {
-                report(component, "\(component.jsonPath).data.headers", "headers must be a JSON object (or a string holding one)", false)
+                !text.trimmingCharacters(in: .whitespaces).isEmpty, (try? JSONParser.parse(text).objectValue) == nil
+            {
+                report(
+                    component, "\(component.jsonPath).data.headers",
+                    "headers must be a JSON object (or a string holding one)", false)
             }
             if let url = component.data["url"]?.stringValue, !url.isEmpty, !url.hasPrefix("{{"),
-               !url.lowercased().hasPrefix("http://") && !url.lowercased().hasPrefix("https://") {
-                report(component, "\(component.jsonPath).data.url", "the URL must start with http:// or https://", false)
+                !url.lowercased().hasPrefix("http://") && !url.lowercased().hasPrefix("https://")
+            {
+                report(
+                    component, "\(component.jsonPath).data.url", "the URL must start with http:// or https://", false)
             }
             checkURLOrigin(component, report: report)
         default:
@@ -137,7 +163,8 @@ extension AgentValidator {
             return
         }
         guard allowed == nil, let text = component.data["url"]?.stringValue, let template = try? Template(text),
-              let first = URLTemplateRules.originPlaceholders(template).first else { return }
+            let first = URLTemplateRules.originPlaceholders(template).first
+        else { return }
         report(component, "\(component.jsonPath).data.url", APICall.originMessage(first), false)
     }
 }

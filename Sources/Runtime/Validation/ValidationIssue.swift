@@ -12,7 +12,8 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     public var description: String {
-        let name = [componentID, title.flatMap { $0.isEmpty ? nil : "“\($0)”" }].compactMap { $0 }.joined(separator: " ")
+        let name = [componentID, title.flatMap { $0.isEmpty ? nil : "“\($0)”" }].compactMap { $0 }.joined(
+            separator: " ")
         return "\(path)\(name.isEmpty ? "" : " (\(name))"): \(message)"
     }
 }
@@ -48,7 +49,9 @@ enum Cycles {
                 guard let next = (successors[node] ?? []).first(where: remaining.contains) else { break }
                 node = next
             }
-            if let loopStart = position[node], path.count > loopStart, (successors[path.last ?? ""] ?? []).contains(node) {
+            if let loopStart = position[node], path.count > loopStart,
+                (successors[path.last ?? ""] ?? []).contains(node)
+            {
                 cycles.append(Array(path[loopStart...]))
             }
             remaining.subtract(path)

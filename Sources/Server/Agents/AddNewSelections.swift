@@ -22,16 +22,13 @@ struct AddNewSelections: Sendable {
     /// Logins that are abandoned never come back; their entries are dropped after a day.
     static let forgetAfter: TimeInterval = 24 * 3600
 
-    init(library: AgentLibrary, store: any LoginStore) {
-        self.library = library
-        self.store = store
-    }
-
     func remember(_ connectionID: String, for target: Target, now: Date = Date()) async throws {
         _ = try await store.purgeAddNewTargets(createdBefore: now.timeIntervalSince1970 - Self.forgetAfter)
-        try await store.putAddNewTarget(StoredAddNewTarget(connectionID: connectionID, team: target.team, agent: target.agent,
-                                                          component: target.component, changedBy: target.changedBy,
-                                                          createdAt: now.timeIntervalSince1970))
+        try await store.putAddNewTarget(
+            StoredAddNewTarget(
+                connectionID: connectionID, team: target.team, agent: target.agent,
+                component: target.component, changedBy: target.changedBy,
+                createdAt: now.timeIntervalSince1970))
     }
 
     /// Where the browser goes once a connection's login has finished: back to the agent
@@ -44,8 +41,9 @@ struct AddNewSelections: Sendable {
         let page = "/agents/" + PercentEncoding.encode(target.agent)
         guard connection.status == .ready else { return page + "?notice=" + PercentEncoding.encode(notice) }
         do {
-            try await library.selectConnection(agent: target.agent, component: target.component, choice: connection.id,
-                                               team: target.team, by: target.changedBy)
+            try await library.selectConnection(
+                agent: target.agent, component: target.component, choice: connection.id,
+                team: target.team, by: target.changedBy)
         } catch {
             let reason = (error as? APIError)?.message ?? String(describing: error)
             return page + "?notice=" + PercentEncoding.encode("\(notice), but the agent was not saved: \(reason)")

@@ -27,7 +27,9 @@ public enum AgentImport {
     /// `team`, recording `changedBy` as the author of the first revision. A file that cannot be
     /// read, is too large, has a name that is not an agent name or does not parse is reported
     /// and skipped; a failing store or an unreadable folder throws.
-    public static func run(directory: URL, team: String, store: any AgentStore, changedBy: String) async throws -> Report {
+    public static func run(directory: URL, team: String, store: any AgentStore, changedBy: String) async throws
+        -> Report
+    {
         let files: [String]
         do { files = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
             throw VaultError.invalidInput(["cannot read the folder \(directory.path)"])
@@ -36,7 +38,8 @@ public enum AgentImport {
         for file in files.sorted() where file.hasSuffix(".smyth") && !file.hasPrefix(".") {
             let url = directory.appendingPathComponent(file).resolvingSymlinksInPath()
             guard let name = AgentLibrary.name(file) else {
-                report.failed.append(Failure(file: file, problem: "not an agent name: use letters, digits, _, - and . only"))
+                report.failed.append(
+                    Failure(file: file, problem: "not an agent name: use letters, digits, _, - and . only"))
                 continue
             }
             let bytes: [UInt8]
@@ -47,11 +50,16 @@ public enum AgentImport {
                 continue
             }
             do { _ = try AgentLibrary.parse(bytes, name: name) } catch {
-                report.failed.append(Failure(file: file, problem: error.problems.map { ($0.path.isEmpty ? "" : $0.path + ": ") + $0.message }.joined(separator: "; ")))
+                report.failed.append(
+                    Failure(
+                        file: file,
+                        problem: error.problems.map { ($0.path.isEmpty ? "" : $0.path + ": ") + $0.message }.joined(
+                            separator: "; ")))
                 continue
             }
-            let added = try await store.saveAgent(team: team, name: name, body: Data(bytes), changedBy: changedBy,
-                                                  changedAt: Date().timeIntervalSince1970, expectedVersion: nil)
+            let added = try await store.saveAgent(
+                team: team, name: name, body: Data(bytes), changedBy: changedBy,
+                changedAt: Date().timeIntervalSince1970, expectedVersion: nil)
             if added == nil { report.skipped.append(name) } else { report.added.append(name) }
         }
         return report
@@ -64,7 +72,8 @@ public enum AgentImport {
     /// A regular file's bytes, at most `AgentLibrary.maxBytes` of them.
     private static func contents(of url: URL) -> Result<[UInt8], ReadFailure> {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-              attributes[.type] as? FileAttributeType == .typeRegular else {
+            attributes[.type] as? FileAttributeType == .typeRegular
+        else {
             return .failure(ReadFailure(problem: "not a readable regular file"))
         }
         if let size = attributes[.size] as? NSNumber, size.int64Value > Int64(AgentLibrary.maxBytes) {

@@ -23,7 +23,8 @@ public struct AgentLibrary: Sendable {
         guard var name = raw else { return nil }
         if name.hasSuffix(".smyth") { name.removeLast(".smyth".count) }
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains(".."),
-              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else { return nil }
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
+        else { return nil }
         return name
     }
 
@@ -39,7 +40,9 @@ public struct AgentLibrary: Sendable {
 
     /// The current revision of one of the team's agents.
     func stored(_ raw: String?, team: String) async throws -> StoredAgent {
-        guard let name = Self.name(raw), let agent = try await store.agent(team: team, name: name) else { throw Self.notFound }
+        guard let name = Self.name(raw), let agent = try await store.agent(team: team, name: name) else {
+            throw Self.notFound
+        }
         return agent
     }
 
@@ -56,15 +59,20 @@ public struct AgentLibrary: Sendable {
 
     /// Saves an upload as the agent's next revision; `created` when the team had no agent of
     /// that name. An upload identical to the current revision adds no revision.
-    func save(_ raw: String?, bytes: [UInt8], team: String, by user: String) async throws -> (agent: StoredAgent, created: Bool) {
+    func save(_ raw: String?, bytes: [UInt8], team: String, by user: String) async throws -> (
+        agent: StoredAgent, created: Bool
+    ) {
         guard let name = Self.name(raw) else { throw Self.notFound }
         do { _ = try Self.parse(bytes, name: name) } catch {
             throw APIError(.unprocessableContent, "invalid_agent", error.description)
         }
         let current = try await store.agent(team: team, name: name)
         if let current, current.body == Data(bytes) { return (current, false) }
-        guard let saved = try await store.saveAgent(team: team, name: name, body: Data(bytes), changedBy: user,
-                                                    changedAt: Date().timeIntervalSince1970, expectedVersion: current?.version) else {
+        guard
+            let saved = try await store.saveAgent(
+                team: team, name: name, body: Data(bytes), changedBy: user,
+                changedAt: Date().timeIntervalSince1970, expectedVersion: current?.version)
+        else {
             throw Self.conflict(name)
         }
         return (saved, current == nil)
@@ -72,7 +80,9 @@ public struct AgentLibrary: Sendable {
 
     /// Points one APICall's OAuth section at a choice of the builder's dropdown and saves the
     /// agent as a new revision: a vault connection id, or `legacy` for its inline settings.
-    func selectConnection(agent raw: String, component componentID: String, choice: String, team: String, by user: String) async throws {
+    func selectConnection(
+        agent raw: String, component componentID: String, choice: String, team: String, by user: String
+    ) async throws {
         let current = try await stored(raw, team: team)
         let agent = try Self.agent(from: current)
         guard agent.component(componentID)?.type == "APICall" else {
@@ -86,8 +96,11 @@ public struct AgentLibrary: Sendable {
             return true
         }
         guard let bytes else { return }
-        guard try await store.saveAgent(team: team, name: current.name, body: Data(bytes), changedBy: user,
-                                        changedAt: Date().timeIntervalSince1970, expectedVersion: current.version) != nil else {
+        guard
+            try await store.saveAgent(
+                team: team, name: current.name, body: Data(bytes), changedBy: user,
+                changedAt: Date().timeIntervalSince1970, expectedVersion: current.version) != nil
+        else {
             throw Self.conflict(current.name)
         }
     }
@@ -101,15 +114,18 @@ public struct AgentLibrary: Sendable {
     /// One revision of one of the team's agents.
     func revision(_ raw: String?, version: String?, team: String) async throws -> StoredAgent {
         guard let name = Self.name(raw), let version = version.flatMap({ Int64($0) }),
-              let revision = try await store.agentRevision(team: team, name: name, version: version) else { throw Self.notFound }
+            let revision = try await store.agentRevision(team: team, name: name, version: version)
+        else { throw Self.notFound }
         return revision
     }
 
     /// Makes an earlier revision current again, as a new revision.
     func restore(_ raw: String?, version: String?, team: String, by user: String) async throws -> StoredAgent {
         guard let name = Self.name(raw), let version = version.flatMap({ Int64($0) }),
-              let restored = try await store.restoreAgentRevision(team: team, name: name, version: version, changedBy: user,
-                                                                  changedAt: Date().timeIntervalSince1970) else { throw Self.notFound }
+            let restored = try await store.restoreAgentRevision(
+                team: team, name: name, version: version, changedBy: user,
+                changedAt: Date().timeIntervalSince1970)
+        else { throw Self.notFound }
         return restored
     }
 

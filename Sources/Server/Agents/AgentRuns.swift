@@ -22,13 +22,18 @@ struct AgentRuns: Sendable {
 
     /// Runs `agent` with the team's `vault`; `timeout` (a caller's choice) can only shorten
     /// the server's wall-time limit.
-    func run(_ agent: Agent, vault: Vault, endpoint: String?, inputs: JSONObject, timeout: Duration) async throws -> RunResult {
+    func run(_ agent: Agent, vault: Vault, endpoint: String?, inputs: JSONObject, timeout: Duration) async throws
+        -> RunResult
+    {
         let issues = AgentValidator.validate(agent)
-        guard issues.isEmpty else { throw APIError(.unprocessableContent, "invalid_agent", issues.map(\.description).joined(separator: "; ")) }
+        guard issues.isEmpty else {
+            throw APIError(.unprocessableContent, "invalid_agent", issues.map(\.description).joined(separator: "; "))
+        }
         guard await slots.acquire(team: vault.team, limit: limits.maxConcurrentRunsPerTeam) else {
-            throw APIError(.tooManyRequests, "too_many_runs",
-                           "the team already has \(limits.maxConcurrentRunsPerTeam) runs in progress, its limit on this server "
-                               + "(\(RunLimit.concurrentRuns.flag)); try again when one has finished")
+            throw APIError(
+                .tooManyRequests, "too_many_runs",
+                "the team already has \(limits.maxConcurrentRunsPerTeam) runs in progress, its limit on this server "
+                    + "(\(RunLimit.concurrentRuns.flag)); try again when one has finished")
         }
         do {
             let result = try await execute(agent, vault: vault, endpoint: endpoint, inputs: inputs, timeout: timeout)
@@ -40,11 +45,14 @@ struct AgentRuns: Sendable {
         }
     }
 
-    private func execute(_ agent: Agent, vault: Vault, endpoint: String?, inputs: JSONObject, timeout: Duration) async throws -> RunResult {
+    private func execute(_ agent: Agent, vault: Vault, endpoint: String?, inputs: JSONObject, timeout: Duration)
+        async throws -> RunResult
+    {
         let session: AgentSession
         do {
-            session = try await AgentSession.make(agent: agent, broker: brokers.broker(for: vault), transport: transport,
-                                                  login: nil, limits: limits)
+            session = try await AgentSession.make(
+                agent: agent, broker: brokers.broker(for: vault), transport: transport,
+                login: nil, limits: limits)
         } catch let error as PreflightError {
             throw APIError(.conflict, "preflight", error.problems.map(\.description).joined(separator: "; "))
         }
@@ -64,13 +72,16 @@ struct AgentRuns: Sendable {
 
     /// The trace as JSON: each component's outcome and, for HTTP steps, the redacted exchange.
     static func json(_ trace: [TraceEntry]) -> JSONValue {
-        .array(trace.map { entry in
-            var object = JSONObject([
-                ("component", .string(entry.componentID)), ("type", .string(entry.type)), ("title", .string(entry.title)),
-                ("status", .string(entry.succeeded ? "succeeded" : "failed")), ("error", entry.error.map(JSONValue.string) ?? .null),
-            ])
-            if let http = entry.http { object["http"] = http }
-            return .object(object)
-        })
+        .array(
+            trace.map { entry in
+                var object = JSONObject([
+                    ("component", .string(entry.componentID)), ("type", .string(entry.type)),
+                    ("title", .string(entry.title)),
+                    ("status", .string(entry.succeeded ? "succeeded" : "failed")),
+                    ("error", entry.error.map(JSONValue.string) ?? .null),
+                ])
+                if let http = entry.http { object["http"] = http }
+                return .object(object)
+            })
     }
 }

@@ -18,13 +18,18 @@ struct AgentsAPI {
             var agents: [JSONValue] = []
             for name in try await library.names(team: team) {
                 let agent = try? await library.load(name, team: team)
-                agents.append(.object(JSONObject([("name", .string(name)), ("title", agent?.name.map(JSONValue.string) ?? .null),
-                                                  ("components", .number(Double(agent?.components.count ?? 0)))])))
+                agents.append(
+                    .object(
+                        JSONObject([
+                            ("name", .string(name)), ("title", agent?.name.map(JSONValue.string) ?? .null),
+                            ("components", .number(Double(agent?.components.count ?? 0))),
+                        ])))
             }
             return JSONResponse.make(.ok, .array(agents))
         }
         group.get("agents/:name") { _, context in
-            JSONResponse.make(.ok, try await library.load(context.parameters.get("name"), team: try context.requiredTeam()).document)
+            JSONResponse.make(
+                .ok, try await library.load(context.parameters.get("name"), team: try context.requiredTeam()).document)
         }
         group.put("agents/:name") { request, context in
             var request = request
@@ -32,56 +37,91 @@ struct AgentsAPI {
             do { body = try await request.collectBody(upTo: AgentLibrary.maxBytes) } catch {
                 throw APIError(.contentTooLarge, "too_large", "an agent may be at most 4 MiB")
             }
-            let saved = try await library.save(context.parameters.get("name"), bytes: Array(body.readableBytesView),
-                                               team: try context.requiredTeam(), by: context.changedBy)
+            let saved = try await library.save(
+                context.parameters.get("name"), bytes: Array(body.readableBytesView),
+                team: try context.requiredTeam(), by: context.changedBy)
             return JSONResponse.make(saved.created ? .created : .ok, Self.revision(saved.agent))
         }
         group.post("agents/:name/validate") { _, context in
-            let issues = AgentValidator.validate(try await library.load(context.parameters.get("name"), team: try context.requiredTeam()))
-            return JSONResponse.make(.ok, .object(JSONObject([
-                ("valid", .bool(issues.isEmpty)),
-                ("problems", .array(issues.map { issue in .object(JSONObject([
-                    ("path", .string(issue.path)), ("component", issue.componentID.map(JSONValue.string) ?? .null),
-                    ("message", .string(issue.message)), ("unsupported", .bool(issue.isUnsupported)),
-                ])) })),
-            ])))
+            let issues = AgentValidator.validate(
+                try await library.load(context.parameters.get("name"), team: try context.requiredTeam()))
+            return JSONResponse.make(
+                .ok,
+                .object(
+                    JSONObject([
+                        ("valid", .bool(issues.isEmpty)),
+                        (
+                            "problems",
+                            .array(
+                                issues.map { issue in
+                                    .object(
+                                        JSONObject([
+                                            ("path", .string(issue.path)),
+                                            ("component", issue.componentID.map(JSONValue.string) ?? .null),
+                                            ("message", .string(issue.message)),
+                                            ("unsupported", .bool(issue.isUnsupported)),
+                                        ]))
+                                })
+                        ),
+                    ])))
         }
         group.get("agents/:name/inspect") { _, context in
             let agent = try await library.load(context.parameters.get("name"), team: try context.requiredTeam())
-            return JSONResponse.make(.ok, try await AgentInspection(agent: agent, agentID: AgentInspection.agentID(of: agent),
-                                                              vault: try connections.team(context)).json)
+            return JSONResponse.make(
+                .ok,
+                try await AgentInspection(
+                    agent: agent, agentID: AgentInspection.agentID(of: agent),
+                    vault: try connections.team(context)
+                ).json)
         }
         group.post("agents/:name/run") { request, context in
             let agent = try await library.load(context.parameters.get("name"), team: try context.requiredTeam())
             let body = (try? await connections.json(request)) ?? JSONObject()
-            let timeout = body["timeout"]?.numberValue.map { Duration.milliseconds(Int(min(max($0, 1), 600) * 1000)) } ?? .seconds(60)
-            let result = try await runs.run(agent, vault: try connections.team(context), endpoint: body["endpoint"]?.stringValue,
-                                            inputs: body["inputs"]?.objectValue ?? JSONObject(), timeout: timeout)
-            return JSONResponse.make(.ok, .object(JSONObject([("output", result.output), ("trace", AgentRuns.json(result.trace))])))
+            let timeout =
+                body["timeout"]?.numberValue.map { Duration.milliseconds(Int(min(max($0, 1), 600) * 1000)) }
+                ?? .seconds(60)
+            let result = try await runs.run(
+                agent, vault: try connections.team(context), endpoint: body["endpoint"]?.stringValue,
+                inputs: body["inputs"]?.objectValue ?? JSONObject(), timeout: timeout)
+            return JSONResponse.make(
+                .ok, .object(JSONObject([("output", result.output), ("trace", AgentRuns.json(result.trace))])))
         }
         group.get("agents/:name/revisions") { _, context in
-            let (_, revisions) = try await library.revisions(context.parameters.get("name"), team: try context.requiredTeam())
-            return JSONResponse.make(.ok, .array(revisions.map { revision in
-                .object(JSONObject([("version", .number(Double(revision.version))), ("changed_by", .string(revision.changedBy)),
-                                    ("changed_at", .number(revision.changedAt.rounded()))]))
-            }))
+            let (_, revisions) = try await library.revisions(
+                context.parameters.get("name"), team: try context.requiredTeam())
+            return JSONResponse.make(
+                .ok,
+                .array(
+                    revisions.map { revision in
+                        .object(
+                            JSONObject([
+                                ("version", .number(Double(revision.version))),
+                                ("changed_by", .string(revision.changedBy)),
+                                ("changed_at", .number(revision.changedAt.rounded())),
+                            ]))
+                    }))
         }
         group.get("agents/:name/revisions/:version") { _, context in
-            let revision = try await library.revision(context.parameters.get("name"), version: context.parameters.get("version"),
-                                                      team: try context.requiredTeam())
+            let revision = try await library.revision(
+                context.parameters.get("name"), version: context.parameters.get("version"),
+                team: try context.requiredTeam())
             return JSONResponse.make(.ok, try AgentLibrary.agent(from: revision).document)
         }
         group.post("agents/:name/revisions/:version/restore") { _, context in
-            let restored = try await library.restore(context.parameters.get("name"), version: context.parameters.get("version"),
-                                                     team: try context.requiredTeam(), by: context.changedBy)
+            let restored = try await library.restore(
+                context.parameters.get("name"), version: context.parameters.get("version"),
+                team: try context.requiredTeam(), by: context.changedBy)
             return JSONResponse.make(.ok, Self.revision(restored))
         }
     }
 
     /// What a save answers: the agent's name and the revision it is now at.
     static func revision(_ agent: StoredAgent) -> JSONValue {
-        .object(JSONObject([("name", .string(agent.name)), ("version", .number(Double(agent.version))),
-                            ("changed_by", .string(agent.changedBy)), ("changed_at", .number(agent.changedAt.rounded()))]))
+        .object(
+            JSONObject([
+                ("name", .string(agent.name)), ("version", .number(Double(agent.version))),
+                ("changed_by", .string(agent.changedBy)), ("changed_at", .number(agent.changedAt.rounded())),
+            ]))
     }
 }
 
@@ -106,7 +146,9 @@ struct KeysAPI {
         }
         group.put("keys/:name") { request, context in
             let vault = try connections.team(context)
-            guard let name = context.parameters.get("name") else { throw APIError(.notFound, "not_found", "no key name") }
+            guard let name = context.parameters.get("name") else {
+                throw APIError(.notFound, "not_found", "no key name")
+            }
             guard let value = try await connections.json(request)["value"]?.stringValue, !value.isEmpty else {
                 throw APIError(.unprocessableContent, "invalid_input", "value is required", field: "value")
             }

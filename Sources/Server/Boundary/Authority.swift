@@ -38,8 +38,10 @@ struct Authority: Sendable, Equatable {
         if !rest.isEmpty {
             let digits = rest.dropFirst()
             // At most five digits, so the conversion can't overflow.
-            guard rest.first == ":", (1...5).contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-                  let value = Int(digits), value <= 65535 else { return nil }
+            guard rest.first == ":", (1...5).contains(digits.count), digits.allSatisfy(\.isASCII),
+                digits.allSatisfy(\.isNumber),
+                let value = Int(digits), value <= 65535
+            else { return nil }
             port = value
         }
         return (name.lowercased(), port)
@@ -64,7 +66,9 @@ struct Authority: Sendable, Equatable {
         let lowered = origin.lowercased()
         guard let separator = lowered.range(of: "://") else { return false }
         let originScheme = String(lowered[..<separator.lowerBound])
-        guard originScheme == scheme, let (name, originPort) = Self.split(lowered[separator.upperBound...]) else { return false }
+        guard originScheme == scheme, let (name, originPort) = Self.split(lowered[separator.upperBound...]) else {
+            return false
+        }
         return matches(host: name, port: originPort ?? Self.defaultPort(of: originScheme))
     }
 }

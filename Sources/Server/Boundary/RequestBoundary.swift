@@ -35,7 +35,9 @@ struct RequestBoundary: RouterMiddleware {
         host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let path = request.uri.path
         if path == "/healthz" { return try await next(request, context) }
         guard hostIsOurs(request) else {
@@ -43,12 +45,14 @@ struct RequestBoundary: RouterMiddleware {
         }
         let isCallback = request.method == .get && CallbackRoutes.paths.contains(path)
         if !isCallback {
-            for origin in request.headers[values: .origin] where !authorities.contains(where: { $0.matches(origin: origin) }) {
+            for origin in request.headers[values: .origin]
+            where !authorities.contains(where: { $0.matches(origin: origin) }) {
                 throw APIError(.forbidden, "cross_origin", "requests from another origin are refused")
             }
         }
         if path.hasPrefix("/api/"), Self.hasBody(request), !Self.isJSON(request.headers[.contentType]) {
-            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as Content-Type: application/json")
+            throw APIError(
+                .unsupportedMediaType, "unsupported_media_type", "send the body as Content-Type: application/json")
         }
         return try await next(request, context)
     }
@@ -56,8 +60,10 @@ struct RequestBoundary: RouterMiddleware {
     func hostIsOurs(_ request: Request) -> Bool {
         // HTTP/1 puts the first Host header into the authority; a second one is a smuggling
         // attempt or a broken client, and is refused either way.
-        guard let authority = request.head.authority, !request.headers.contains(where: { $0.name.canonicalName == "host" }),
-              let (host, port) = Authority.split(Substring(authority)) else { return false }
+        guard let authority = request.head.authority,
+            !request.headers.contains(where: { $0.name.canonicalName == "host" }),
+            let (host, port) = Authority.split(Substring(authority))
+        else { return false }
         return authorities.contains { $0.matches(host: host, port: port) }
     }
 
@@ -69,7 +75,9 @@ struct RequestBoundary: RouterMiddleware {
 
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
         return mediaType == "application/json"
     }
 }

@@ -24,16 +24,19 @@ public struct CallbackListener: Sendable {
 
     /// Runs `start` once the listener is up, then waits for the first callback outcome, up to
     /// `timeout`. The listener is stopped before this returns.
-    public func waitForLogin(flows: AuthorizationFlows, timeout: Duration,
-                             start: @escaping @Sendable () async throws -> Void) async throws -> Connection {
+    public func waitForLogin(
+        flows: AuthorizationFlows, timeout: Duration,
+        start: @escaping @Sendable () async throws -> Void
+    ) async throws -> Connection {
         let (outcomes, continuation) = AsyncStream.makeStream(of: CallbackRoutes.Outcome.self)
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
         let router = Router()
         CallbackRoutes.add(to: router, flows: flows) { outcome in continuation.yield(outcome) }
         var logger = Logger(label: "keyflow.callback")
         logger.logLevel = .critical  // shutdown chatter is not the user's business
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
-                              onServerRunning: { _ in readyContinuation.yield() }, logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
+            onServerRunning: { _ in readyContinuation.yield() }, logger: logger)
         // A graceful shutdown lets the callback's page reach the browser before we stop.
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
 

@@ -11,7 +11,8 @@ public enum CallbackRoutes {
     public typealias Outcome = Result<Connection, any Error>
 
     /// Finishes a login from a callback's path and raw query (`AuthorizationFlows.complete`).
-    public typealias Complete = @Sendable (_ path: String, _ query: String, _ presenter: LoginPresenter) async throws -> Connection
+    public typealias Complete =
+        @Sendable (_ path: String, _ query: String, _ presenter: LoginPresenter) async throws -> Connection
 
     /// Adds both callback routes to `router`. Each callback asks `presenter` who presents it
     /// (an error there fails the login), hands path, query and presenter to `complete`, and
@@ -43,8 +44,11 @@ public enum CallbackRoutes {
         to router: Router<Context>, flows: AuthorizationFlows,
         onOutcome: @escaping @Sendable (Outcome) async -> Void = { _ in }
     ) {
-        add(to: router, presenter: { _, _ in .listener },
-            complete: { path, query, presenter in try await flows.complete(path: path, query: query, presenter: presenter) },
+        add(
+            to: router, presenter: { _, _ in .listener },
+            complete: { path, query, presenter in
+                try await flows.complete(path: path, query: query, presenter: presenter)
+            },
             respond: { outcome in
                 await onOutcome(outcome)
                 return CallbackPage.response(for: outcome)

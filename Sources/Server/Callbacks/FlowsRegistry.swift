@@ -28,7 +28,9 @@ public actor FlowsRegistry {
     /// started on another node, or before a restart, is finished here too). `vault` is any
     /// team's view of the server's store.
     func complete(path: String, query: String, presenter: LoginPresenter, vault: Vault) async throws -> Connection {
-        guard let team = try await PendingLogins.team(ofCallbackQuery: query, store: vault.store) else { throw FlowError.unknownLogin }
+        guard let team = try await PendingLogins.team(ofCallbackQuery: query, store: vault.store) else {
+            throw FlowError.unknownLogin
+        }
         return try await flows(for: vault.forTeam(team)).complete(path: path, query: query, presenter: presenter)
     }
 }

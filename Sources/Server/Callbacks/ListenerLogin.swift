@@ -24,13 +24,16 @@ public struct ListenerLogin: Sendable {
     /// Logs the connection in and returns it as stored afterwards. `present` gets the URL the
     /// user must open, once the listener is up (never for client credentials); the callback
     /// must arrive within `timeout`. On any failure the connection is unchanged.
-    public func run(_ connectionID: String, timeout: Duration,
-                    present: @escaping @Sendable (_ url: String) async throws -> Void) async throws -> Connection {
+    public func run(
+        _ connectionID: String, timeout: Duration,
+        present: @escaping @Sendable (_ url: String) async throws -> Void
+    ) async throws -> Connection {
         let flows = AuthorizationFlows(vault: vault, transport: transport, callbacks: publicURL.callbacks)
         guard try await vault.kind(of: try vault.connection(connectionID)).needsUserLogin else {
             switch try await flows.start(connectionID) {
             case .completed(let connection): return connection
-            case .browser: throw FlowError.exchangeFailed("the provider asked for a browser login for a kind that needs none")
+            case .browser:
+                throw FlowError.exchangeFailed("the provider asked for a browser login for a kind that needs none")
             }
         }
         let listener = try CallbackListener(publicURL: publicURL)

@@ -73,8 +73,9 @@ struct AddDialog {
         let form = rejected?.form ?? [:]
         let chosenKind = form["kind"] ?? catalog.kinds.first?.id ?? ""
         let kind = catalog.kind(id: chosenKind)
-        let problems = FieldProblems(rejected?.problems ?? [], catalog: catalog,
-                                     shown: Set((kind?.requiredFields ?? []) + (kind?.optionalFields ?? []) + ["name"]))
+        let problems = FieldProblems(
+            rejected?.problems ?? [], catalog: catalog,
+            shown: Set((kind?.requiredFields ?? []) + (kind?.optionalFields ?? []) + ["name"]))
         // Which fields each kind shows; prefilled kinds show only credentials and scopes.
         func shown(_ kind: ProviderKind) -> [String] {
             (kind.requiredFields + kind.optionalFields).filter { $0 != "allowedHosts" || !kind.isPrefilled }
@@ -83,25 +84,29 @@ struct AddDialog {
             callbacks.url(for: kind?.protocol ?? .oauth2)
         }
         let kinds = catalog.kinds.map { kind in
-            KindOption(id: kind.id, name: kind.displayName, selected: kind.id == chosenKind,
-                       fields: shown(kind).joined(separator: " "), callback: callback(kind))
+            KindOption(
+                id: kind.id, name: kind.displayName, selected: kind.id == chosenKind,
+                fields: shown(kind).joined(separator: " "), callback: callback(kind))
         }
         let visible = Set(kind.map(shown) ?? [])
         let fields = catalog.fields.map { field in
-            Field(id: field.id, label: field.label, hidden: !visible.contains(field.id),
-                  checkbox: field.type == .bool, checked: form[field.id] == "on",
-                  file: field.type == .file,
-                  choice: field.type == .enum, options: (field.values ?? []).map { Choice(value: $0, selected: $0 == form[field.id]) },
-                  input: ![ProviderField.ValueType.bool, .file, .enum].contains(field.type),
-                  inputType: field.secret ? "password" : (field.type == .url ? "url" : "text"),
-                  // Secrets are never echoed back into the page.
-                  value: field.secret ? "" : form[field.id] ?? "",
-                  errors: problems.messages(for: field.id))
+            Field(
+                id: field.id, label: field.label, hidden: !visible.contains(field.id),
+                checkbox: field.type == .bool, checked: form[field.id] == "on",
+                file: field.type == .file,
+                choice: field.type == .enum,
+                options: (field.values ?? []).map { Choice(value: $0, selected: $0 == form[field.id]) },
+                input: ![ProviderField.ValueType.bool, .file, .enum].contains(field.type),
+                inputType: field.secret ? "password" : (field.type == .url ? "url" : "text"),
+                // Secrets are never echoed back into the page.
+                value: field.secret ? "" : form[field.id] ?? "",
+                errors: problems.messages(for: field.id))
         }
-        return View(csrf: csrf, open: rejected != nil,
-                    attach: attachAgent.map { Attach(agent: $0, component: form["attach_component"] ?? "") },
-                    summary: rejected == nil ? nil : problems.summary(secretsDropped: true),
-                    kinds: kinds, nameValue: form["name"] ?? "", nameErrors: problems.messages(for: "name"),
-                    fields: fields, callback: callback(kind))
+        return View(
+            csrf: csrf, open: rejected != nil,
+            attach: attachAgent.map { Attach(agent: $0, component: form["attach_component"] ?? "") },
+            summary: rejected == nil ? nil : problems.summary(secretsDropped: true),
+            kinds: kinds, nameValue: form["name"] ?? "", nameErrors: problems.messages(for: "name"),
+            fields: fields, callback: callback(kind))
     }
 }

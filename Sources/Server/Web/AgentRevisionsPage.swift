@@ -11,16 +11,20 @@ struct AgentRevisionsPage {
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents/:name/revisions") { request, context in
             let csrf = CSRF.token(context)
-            let (agent, revisions) = try await library.revisions(context.parameters.get("name"), team: try context.requiredTeam())
-            return HTML.page(title: "Revisions of \(agent.name)", body: try render(agent, revisions, csrf: csrf),
-                             viewer: .init(context, csrf: csrf))
+            let (agent, revisions) = try await library.revisions(
+                context.parameters.get("name"), team: try context.requiredTeam())
+            return HTML.page(
+                title: "Revisions of \(agent.name)", body: try render(agent, revisions, csrf: csrf),
+                viewer: .init(context, csrf: csrf))
         }
         router.post("/agents/:name/revisions/:version/restore") { request, context in
             _ = try await CSRF.checkedForm(request, context)
-            let restored = try await library.restore(context.parameters.get("name"), version: context.parameters.get("version"),
-                                                     team: try context.requiredTeam(), by: context.changedBy)
+            let restored = try await library.restore(
+                context.parameters.get("name"), version: context.parameters.get("version"),
+                team: try context.requiredTeam(), by: context.changedBy)
             let notice = "Restored revision \(context.parameters.get("version") ?? "") as revision \(restored.version)"
-            return HTML.redirect("/agents/" + PercentEncoding.encode(restored.name) + "?notice=" + PercentEncoding.encode(notice))
+            return HTML.redirect(
+                "/agents/" + PercentEncoding.encode(restored.name) + "?notice=" + PercentEncoding.encode(notice))
         }
     }
 
@@ -45,7 +49,8 @@ struct AgentRevisionsPage {
         let path = PercentEncoding.encode(agent.name)
         let formatter = ISO8601DateFormatter()
         let rows = revisions.map { revision in
-            Row(version: revision.version, changedBy: revision.changedBy,
+            Row(
+                version: revision.version, changedBy: revision.changedBy,
                 changedAt: formatter.string(from: Date(timeIntervalSince1970: revision.changedAt)),
                 current: revision.version == agent.version, path: path, csrf: csrf)
         }

@@ -18,13 +18,16 @@ struct AgentsPage {
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/agents") { request, context in
             let csrf = CSRF.token(context)
-            return HTML.page(title: "Agents", body: try await list(team: try context.requiredTeam()), viewer: .init(context, csrf: csrf))
+            return HTML.page(
+                title: "Agents", body: try await list(team: try context.requiredTeam()),
+                viewer: .init(context, csrf: csrf))
         }
         router.get("/agents/:name") { request, context in
             let csrf = CSRF.token(context)
             let name = context.parameters.get("name") ?? ""
             let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf)
-            return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf), notice: VaultPage.query(request)["notice"])
+            return HTML.page(
+                title: name, body: body, viewer: .init(context, csrf: csrf), notice: VaultPage.query(request)["notice"])
         }
         router.post("/agents/:name/components/:component/oauth") { request, context in
             let form = try await CSRF.checkedForm(request, context)
@@ -34,11 +37,17 @@ struct AgentsPage {
             let choice = form["connection"] ?? ""
             // Only the team's own connections can be chosen; another team's id reads as missing.
             if choice != "legacy", (try? await root.forTeam(of: context).connection(choice)) == nil {
-                return HTML.redirect(page + "?notice=" + PercentEncoding.encode("There is no connection \(choice) in this team's vault."))
+                return HTML.redirect(
+                    page + "?notice=" + PercentEncoding.encode("There is no connection \(choice) in this team's vault.")
+                )
             }
-            try await library.selectConnection(agent: name, component: component, choice: choice, team: try context.requiredTeam(),
-                                               by: context.changedBy)
-            return HTML.redirect(page + "?notice=" + PercentEncoding.encode("Saved \(component)'s connection (the previous file is kept as \(name).smyth.bak)"))
+            try await library.selectConnection(
+                agent: name, component: component, choice: choice, team: try context.requiredTeam(),
+                by: context.changedBy)
+            return HTML.redirect(
+                page + "?notice="
+                    + PercentEncoding.encode(
+                        "Saved \(component)'s connection (the previous file is kept as \(name).smyth.bak)"))
         }
         router.post("/agents/:name/run") { request, context in
             let form = try await CSRF.checkedForm(request, context)
@@ -46,16 +55,21 @@ struct AgentsPage {
             let agent = try await library.load(name, team: try context.requiredTeam())
             var inputs = JSONObject()
             // An empty box is an input not given, as when a caller leaves it out of the request.
-            for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty { inputs[String(key.dropFirst(6))] = .string(value) }
+            for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty {
+                inputs[String(key.dropFirst(6))] = .string(value)
+            }
             let outcome: RunView
             do {
-                let result = try await runs.run(agent, vault: try root.forTeam(of: context), endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60))
+                let result = try await runs.run(
+                    agent, vault: try root.forTeam(of: context), endpoint: form["endpoint"], inputs: inputs,
+                    timeout: .seconds(60))
                 outcome = Self.result(result)
             } catch let error as APIError {
                 outcome = RunView(failure: error.message)
             }
             let csrf = CSRF.token(context)
-            let body = try await render(name, vault: try root.forTeam(of: context), csrf: csrf, result: outcome, loaded: agent)
+            let body = try await render(
+                name, vault: try root.forTeam(of: context), csrf: csrf, result: outcome, loaded: agent)
             return HTML.page(title: name, body: body, viewer: .init(context, csrf: csrf))
         }
     }
@@ -78,8 +92,12 @@ struct AgentsPage {
         var rows: [ListRow] = []
         for name in try await library.names(team: team) {
             let agent = try? await library.load(name, team: team)
-            rows.append(ListRow(name: name, path: PercentEncoding.encode(name), title: agent?.name ?? (agent == nil ? "(does not load)" : ""),
-                                components: agent?.components.count ?? 0, apiCalls: agent?.components.filter { $0.type == "APICall" }.count ?? 0))
+            rows.append(
+                ListRow(
+                    name: name, path: PercentEncoding.encode(name),
+                    title: agent?.name ?? (agent == nil ? "(does not load)" : ""),
+                    components: agent?.components.count ?? 0,
+                    apiCalls: agent?.components.filter { $0.type == "APICall" }.count ?? 0))
         }
         return try Templates.render("agents", ListView(agents: rows))
     }
@@ -157,8 +175,10 @@ struct AgentsPage {
 
     /// - Parameter loaded: the agent when the caller has just read it (a run), so the file is
     ///   not parsed twice for one request.
-    func render(_ name: String, vault: Vault, csrf: String, result: RunView? = nil,
-                rejected: AddDialog.Rejected? = nil, loaded: Agent? = nil) async throws -> String {
+    func render(
+        _ name: String, vault: Vault, csrf: String, result: RunView? = nil,
+        rejected: AddDialog.Rejected? = nil, loaded: Agent? = nil
+    ) async throws -> String {
         let agent: Agent
         if let loaded { agent = loaded } else { agent = try await library.load(name, team: vault.team) }
         let agentID = AgentInspection.agentID(of: agent)
@@ -167,9 +187,11 @@ struct AgentsPage {
             guard let component = agent.component(section.componentID) else { return nil }
             return oauthSection(section, component: component, vault: vault)
         }
-        let view = AgentView(name: name, path: PercentEncoding.encode(name), title: agent.name ?? name, csrf: csrf,
-                             sections: sections, endpoints: runForms(agent), run: result,
-                             addDialog: AddDialog(catalog: vault.catalog, callbacks: callbacks).view(csrf: csrf, attachAgent: name, rejected: rejected))
+        let view = AgentView(
+            name: name, path: PercentEncoding.encode(name), title: agent.name ?? name, csrf: csrf,
+            sections: sections, endpoints: runForms(agent), run: result,
+            addDialog: AddDialog(catalog: vault.catalog, callbacks: callbacks).view(
+                csrf: csrf, attachAgent: name, rejected: rejected))
         return try Templates.render("agent", view)
     }
 
@@ -180,12 +202,17 @@ struct AgentsPage {
         let legacyKind = OAuthSection.noService.contains(service) ? nil : vault.catalog.kind(legacyServiceName: service)
         var options: [Option] = []
         var known = false
-        if case .none = current { options.append(Option(value: "", text: "— no OAuth —", selected: true, disabled: true)) }
+        if case .none = current {
+            options.append(Option(value: "", text: "— no OAuth —", selected: true, disabled: true))
+        }
         for choice in section.choices where choice.id != "add_new" && !choice.badges.contains("Legacy") {
             let selected = current == .vault(id: choice.id)
             known = known || selected
             let kind = choice.kind.flatMap { vault.catalog.kind(id: $0)?.displayName } ?? ""
-            options.append(Option(value: choice.id, text: "\(choice.name) — \(kind), \(choice.status ?? "")", selected: selected, disabled: false))
+            options.append(
+                Option(
+                    value: choice.id, text: "\(choice.name) — \(kind), \(choice.status ?? "")", selected: selected,
+                    disabled: false))
         }
         if case .vault(let id) = current, !known {
             options.append(Option(value: id, text: "\(id) (not in this team's vault)", selected: true, disabled: false))
@@ -193,19 +220,25 @@ struct AgentsPage {
         var isLegacy = false
         if let legacyKind {
             if case .legacy = current { isLegacy = true }
-            options.append(Option(value: "legacy", text: "Legacy: inline \(legacyKind.displayName) settings", selected: isLegacy, disabled: false))
+            options.append(
+                Option(
+                    value: "legacy", text: "Legacy: inline \(legacyKind.displayName) settings", selected: isLegacy,
+                    disabled: false))
         }
         options.append(Option(value: "add_new", text: "+ Add New", selected: false, disabled: false))
-        return SectionView(component: component.id, componentPath: PercentEncoding.encode(component.id), label: component.label, legacy: isLegacy,
-                           method: component.data["method"]?.stringValue ?? "GET", url: component.data["url"]?.stringValue ?? "",
-                           options: options, resolvesTo: section.resolvesTo)
+        return SectionView(
+            component: component.id, componentPath: PercentEncoding.encode(component.id), label: component.label,
+            legacy: isLegacy,
+            method: component.data["method"]?.stringValue ?? "GET", url: component.data["url"]?.stringValue ?? "",
+            options: options, resolvesTo: section.resolvesTo)
     }
 
     /// One form per APIEndpoint, with a text field per input.
     func runForms(_ agent: Agent) -> [EndpointView] {
         agent.components.filter { $0.type == "APIEndpoint" }.map { endpoint in
-            EndpointView(id: endpoint.id, endpointPath: endpoint.data["endpoint"]?.stringValue ?? endpoint.id,
-                         inputs: endpoint.inputs.map { InputView(inputName: $0.name, optional: $0.optional) })
+            EndpointView(
+                id: endpoint.id, endpointPath: endpoint.data["endpoint"]?.stringValue ?? endpoint.id,
+                inputs: endpoint.inputs.map { InputView(inputName: $0.name, optional: $0.optional) })
         }
     }
 
@@ -213,9 +246,10 @@ struct AgentsPage {
     /// no query values, no bodies, so no credential can show here.
     static func result(_ result: RunResult) -> RunView {
         let rows = result.trace.map { entry in
-            TraceRow(componentID: entry.componentID, type: entry.type, status: entry.succeeded ? "succeeded" : "failed",
-                     statusClass: entry.succeeded ? "ready" : "error", error: entry.error ?? "",
-                     http: entry.http.map { JSONWriter.string($0, pretty: true) })
+            TraceRow(
+                componentID: entry.componentID, type: entry.type, status: entry.succeeded ? "succeeded" : "failed",
+                statusClass: entry.succeeded ? "ready" : "error", error: entry.error ?? "",
+                http: entry.http.map { JSONWriter.string($0, pretty: true) })
         }
         return RunView(output: JSONWriter.string(result.output, pretty: true), trace: rows)
     }

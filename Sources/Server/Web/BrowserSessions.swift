@@ -12,11 +12,15 @@ struct BrowserSessions: RouterMiddleware {
     let store: any AccountStore
     let publicURL: PublicURL
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let users = try await store.users()
         context.usersExist = !users.isEmpty
-        if let cookie = request.cookies[WebSessions.cookieName]?.value, let session = try await sessions.session(cookie: cookie, among: users) {
+        if let cookie = request.cookies[WebSessions.cookieName]?.value,
+            let session = try await sessions.session(cookie: cookie, among: users)
+        {
             context.session = session
             return try await next(request, context)
         }
@@ -25,7 +29,8 @@ struct BrowserSessions: RouterMiddleware {
         var response = try await next(request, context)
         // A handler that sets the session cookie itself (signing in or out) wins.
         if !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(WebSessions.cookieName + "=") }) {
-            response.headers[values: .setCookie].append(Self.cookie(cookie, maxAge: Int(WebSessions.lifetime), publicURL: publicURL))
+            response.headers[values: .setCookie].append(
+                Self.cookie(cookie, maxAge: Int(WebSessions.lifetime), publicURL: publicURL))
         }
         return response
     }

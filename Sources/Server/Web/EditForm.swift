@@ -43,8 +43,10 @@ struct EditForm {
         let form = rejected?.form
         let fields = ids.compactMap { id -> Field? in
             guard let field = vault.catalog.field(id: id) else { return nil }
-            var view = Field(id: id, label: field.label, secret: false, file: field.type == .file, mask: "", checkbox: false, checked: false,
-                             text: false, value: "", errors: problems.messages(for: id))
+            var view = Field(
+                id: id, label: field.label, secret: false, file: field.type == .file, mask: "", checkbox: false,
+                checked: false,
+                text: false, value: "", errors: problems.messages(for: id))
             if field.secret {
                 view.secret = true
                 view.mask = secrets.value(of: id).map { id == "privateKey" ? "set" : SecretMask.mask($0) } ?? "not set"
@@ -57,9 +59,10 @@ struct EditForm {
             }
             return view
         }
-        let view = View(id: connection.id, name: connection.name, csrf: csrf,
-                        summary: rejected == nil ? nil : problems.summary(secretsDropped: false),
-                        nameValue: form?["name"] ?? connection.name, nameErrors: problems.messages(for: "name"), fields: fields)
+        let view = View(
+            id: connection.id, name: connection.name, csrf: csrf,
+            summary: rejected == nil ? nil : problems.summary(secretsDropped: false),
+            nameValue: form?["name"] ?? connection.name, nameErrors: problems.messages(for: "name"), fields: fields)
         return try Templates.render("edit", view)
     }
 
@@ -67,7 +70,9 @@ struct EditForm {
     /// taken as typed (an emptied text field clears the setting). A checkbox is sent only when
     /// ticked, so its `<id>_present` companion says that it was on the form, unticked.
     static func input(from form: [String: String], catalog: ProviderCatalog) -> ConnectionInput {
-        var fields = form.filter { $0.key != "csrf" && !$0.key.hasSuffix("_present") }.map { (name: $0.key, value: $0.value) }
+        var fields = form.filter { $0.key != "csrf" && !$0.key.hasSuffix("_present") }.map {
+            (name: $0.key, value: $0.value)
+        }
         for key in form.keys where key.hasSuffix("_present") {
             let id = String(key.dropLast("_present".count))
             if form[id] == nil { fields.append((name: id, value: "off")) }

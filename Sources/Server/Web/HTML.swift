@@ -35,9 +35,13 @@ enum HTML {
 
     /// A page: `body` (a template's output) in the layout, with the headers every page has.
     /// - Parameter notice: a message shown above the body (an outcome, an error).
-    static func page(title: String, body: String, viewer: Viewer? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok,
-                     headers extra: HTTPFields = [:]) -> Response {
-        let account = viewer.flatMap { viewer in viewer.userName.map { Layout.Account(userName: $0, team: viewer.team, csrf: viewer.csrf) } }
+    static func page(
+        title: String, body: String, viewer: Viewer? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok,
+        headers extra: HTTPFields = [:]
+    ) -> Response {
+        let account = viewer.flatMap { viewer in
+            viewer.userName.map { Layout.Account(userName: $0, team: viewer.team, csrf: viewer.csrf) }
+        }
         let layout = Layout(title: title, account: account, notice: notice, body: body)
         var headers = extra
         headers[.contentType] = "text/html; charset=utf-8"
@@ -49,7 +53,9 @@ enum HTML {
         } catch {
             // Only a broken build gets here (the tests render every template).
             headers[.contentType] = "text/plain; charset=utf-8"
-            return Response(status: .internalServerError, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "page template missing")))
+            return Response(
+                status: .internalServerError, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: "page template missing")))
         }
     }
 

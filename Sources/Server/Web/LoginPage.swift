@@ -13,7 +13,8 @@ struct LoginPage {
     /// Nil unless `providerURL` is an http(s) URL with a host: nothing else becomes a link.
     init?(providerURL: String) {
         guard let components = URLComponents(string: providerURL), let scheme = components.scheme?.lowercased(),
-              scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else { return nil }
+            scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty
+        else { return nil }
         url = providerURL
         self.host = host
     }

@@ -15,13 +15,20 @@ struct SignInPage {
     func add(to router: RouterGroup<KeyflowRequestContext>) {
         router.get("/signin") { request, context in
             let query = VaultPage.query(request)
-            return HTML.page(title: "Sign in", body: try form(csrf: CSRF.token(context), next: query["next"]), notice: query["notice"])
+            return HTML.page(
+                title: "Sign in", body: try form(csrf: CSRF.token(context), next: query["next"]),
+                notice: query["notice"])
         }
         router.post("/signin") { request, context in
             let form = try await CSRF.checkedForm(request, context)
             let next = Self.safeNext(form["next"])
-            guard let (_, cookie) = try await sessions.signIn(token: (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                return HTML.redirect("/signin?notice=" + PercentEncoding.encode("That API token is not valid.") + "&next=" + PercentEncoding.encode(next))
+            guard
+                let (_, cookie) = try await sessions.signIn(
+                    token: (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            else {
+                return HTML.redirect(
+                    "/signin?notice=" + PercentEncoding.encode("That API token is not valid.") + "&next="
+                        + PercentEncoding.encode(next))
             }
             // A new session id on signing in: an id planted in the browser before can't be carried over.
             return HTML.redirect(next, headers: [.setCookie: sessionCookie(cookie, maxAge: Int(WebSessions.lifetime))])
@@ -29,13 +36,16 @@ struct SignInPage {
         router.post("/signout") { request, context in
             _ = try await CSRF.checkedForm(request, context)
             if let session = context.session { try await sessions.end(session) }
-            return HTML.redirect("/signin?notice=" + PercentEncoding.encode("Signed out."), headers: [.setCookie: sessionCookie("", maxAge: 0)])
+            return HTML.redirect(
+                "/signin?notice=" + PercentEncoding.encode("Signed out."),
+                headers: [.setCookie: sessionCookie("", maxAge: 0)])
         }
         router.post("/signout-everywhere") { request, context in
             _ = try await CSRF.checkedForm(request, context)
             if let user = context.session?.user { try await sessions.endAll(of: user) }
-            return HTML.redirect("/signin?notice=" + PercentEncoding.encode("Signed out on every browser and device."),
-                                 headers: [.setCookie: sessionCookie("", maxAge: 0)])
+            return HTML.redirect(
+                "/signin?notice=" + PercentEncoding.encode("Signed out on every browser and device."),
+                headers: [.setCookie: sessionCookie("", maxAge: 0)])
         }
     }
 
@@ -49,7 +59,8 @@ struct SignInPage {
     /// no `//` anywhere, and a single leading `/` (so no scheme either).
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.contains("//"),
-              next.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "\\" }) else { return "/vault" }
+            next.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "\\" })
+        else { return "/vault" }
         return next
     }
 

@@ -29,8 +29,10 @@ enum StaticFiles {
             guard let name = context.parameters.get("file"), let file = files[name] else {
                 return Response(status: .notFound)
             }
-            var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: "public, max-age=3600", .eTag: file.etag,
-                                       .xContentTypeOptions: "nosniff"]
+            var headers: HTTPFields = [
+                .contentType: file.contentType, .cacheControl: "public, max-age=3600", .eTag: file.etag,
+                .xContentTypeOptions: "nosniff",
+            ]
             if request.headers[.ifNoneMatch] == file.etag {
                 headers[.contentType] = nil
                 return Response(status: .notModified, headers: headers)

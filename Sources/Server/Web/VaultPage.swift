@@ -20,21 +20,26 @@ struct VaultPage {
         router.get("/") { _, _ in HTML.redirect("/vault") }
         router.get("/vault") { request, context in
             let token = CSRF.token(context)
-            return HTML.page(title: "Vault", body: try await render(try root.forTeam(of: context), csrf: token),
-                             viewer: .init(context, csrf: token), notice: Self.query(request)["notice"])
+            return HTML.page(
+                title: "Vault", body: try await render(try root.forTeam(of: context), csrf: token),
+                viewer: .init(context, csrf: token), notice: Self.query(request)["notice"])
         }
         router.post("/vault/connections") { request, context in
             let form = try await CSRF.checkedForm(request, context)
             let vault = try root.forTeam(of: context)
             // Sent by the agents page's "+ Add New": select the connection there once it is ready.
             var target: AddNewSelections.Target?
-            if let agent = form["attach_agent"], let component = form["attach_component"], !agent.isEmpty, !component.isEmpty {
+            if let agent = form["attach_agent"], let component = form["attach_component"], !agent.isEmpty,
+                !component.isEmpty
+            {
                 target = .init(team: vault.team, agent: agent, component: component, changedBy: context.changedBy)
             }
             let back = target.map { "/agents/" + PercentEncoding.encode($0.agent) } ?? "/vault"
             let connection: Connection
             do {
-                connection = try await vault.add(kind: form["kind"] ?? "", name: form["name"] ?? "", input: Self.input(from: form, catalog: vault.catalog))
+                connection = try await vault.add(
+                    kind: form["kind"] ?? "", name: form["name"] ?? "",
+                    input: Self.input(from: form, catalog: vault.catalog))
             } catch VaultError.invalidConnection(let problems) {
                 // The form comes back open, each problem next to its field.
                 let rejected = AddDialog.Rejected(form: form, problems: problems)
@@ -45,7 +50,9 @@ struct VaultPage {
                 } else {
                     body = try await render(vault, csrf: csrf, rejected: rejected)
                 }
-                return HTML.page(title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
+                return HTML.page(
+                    title: "Add OAuth Connection", body: body, viewer: .init(context, csrf: csrf),
+                    status: .unprocessableContent)
             } catch {
                 return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))
             }
@@ -74,21 +81,27 @@ struct VaultPage {
             let token = CSRF.token(context)
             let vault = try root.forTeam(of: context)
             let connection = try await vault.connection(context.parameters.get("id") ?? "")
-            return HTML.page(title: "Edit \(connection.name)", body: try await EditForm(vault: vault).render(connection, csrf: token),
-                             viewer: .init(context, csrf: token))
+            return HTML.page(
+                title: "Edit \(connection.name)",
+                body: try await EditForm(vault: vault).render(connection, csrf: token),
+                viewer: .init(context, csrf: token))
         }
         router.post("/vault/connections/:id/edit") { request, context in
             let form = try await CSRF.checkedForm(request, context)
             let id = context.parameters.get("id") ?? ""
             let vault = try root.forTeam(of: context)
             do {
-                try await vault.edit(id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 }, input: EditForm.input(from: form, catalog: vault.catalog))
+                try await vault.edit(
+                    id, name: form["name"].flatMap { $0.isEmpty ? nil : $0 },
+                    input: EditForm.input(from: form, catalog: vault.catalog))
             } catch VaultError.invalidConnection(let problems) {
                 // Nothing was saved; the form comes back with each problem next to its field.
                 let csrf = CSRF.token(context)
-                let body = try await EditForm(vault: vault).render(try vault.connection(id), csrf: csrf,
-                                                             rejected: .init(form: form, problems: problems))
-                return HTML.page(title: "Edit", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
+                let body = try await EditForm(vault: vault).render(
+                    try vault.connection(id), csrf: csrf,
+                    rejected: .init(form: form, problems: problems))
+                return HTML.page(
+                    title: "Edit", body: body, viewer: .init(context, csrf: csrf), status: .unprocessableContent)
             }
             return HTML.redirect("/vault?notice=" + PercentEncoding.encode("saved"))
         }
@@ -116,13 +129,16 @@ struct VaultPage {
 
     /// Starts a login: on to the provider for a user login (from a page of ours, see
     /// `LoginPage`), straight on for client credentials. Only this browser session can finish it.
-    func authenticate(_ id: String, in vault: Vault, back: String, context: KeyflowRequestContext) async throws -> Response {
+    func authenticate(_ id: String, in vault: Vault, back: String, context: KeyflowRequestContext) async throws
+        -> Response
+    {
         guard let session = context.session else { throw APIError(.unauthorized, "unauthorized", "no browser session") }
         do {
             switch try await flows.flows(for: vault).start(id, boundTo: .session(session.idHash)) {
             case .browser(let url):
                 guard let page = LoginPage(providerURL: url) else {
-                    return HTML.redirect(back + "?notice=" + PercentEncoding.encode("The authorization URL is not a web address."))
+                    return HTML.redirect(
+                        back + "?notice=" + PercentEncoding.encode("The authorization URL is not a web address."))
                 }
                 return HTML.page(title: "Continue to \(page.host)", body: try page.render())
             case .completed(let connection): return HTML.redirect(await selections.landing(after: connection))
@@ -168,15 +184,18 @@ struct VaultPage {
     func render(_ vault: Vault, csrf: String, rejected: AddDialog.Rejected? = nil) async throws -> String {
         let catalog = vault.catalog
         let rows = try await vault.list().map { connection in
-            Row(id: connection.id, name: connection.name, legacy: connection.isLegacy,
+            Row(
+                id: connection.id, name: connection.name, legacy: connection.isLegacy,
                 kind: catalog.kind(id: connection.kind)?.displayName ?? connection.kind,
                 status: connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? ""),
                 statusClass: connection.status.rawValue,
                 expiry: connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–")
         }
         let keys = try await vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
-        let view = View(csrf: csrf, connections: rows, keys: keys,
-                        addDialog: AddDialog(catalog: catalog, callbacks: flows.publicURL.callbacks).view(csrf: csrf, rejected: rejected))
+        let view = View(
+            csrf: csrf, connections: rows, keys: keys,
+            addDialog: AddDialog(catalog: catalog, callbacks: flows.publicURL.callbacks).view(
+                csrf: csrf, rejected: rejected))
         return try Templates.render("vault", view)
     }
 }
@@ -196,7 +215,8 @@ enum CSRF {
         let body = try await request.collectBody(upTo: 1 << 20)
         let form = FormEncoding.fields(String(buffer: body))
         guard let expected = context.session?.csrfToken, let sent = form["csrf"],
-              ConstantTime.isEqual(Array(sent.utf8), Array(expected.utf8)) else {
+            ConstantTime.isEqual(Array(sent.utf8), Array(expected.utf8))
+        else {
             throw APIError(.forbidden, "csrf", "the form's CSRF token does not match; reload the page and try again")
         }
         return form

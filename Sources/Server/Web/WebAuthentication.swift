@@ -10,7 +10,9 @@ import Vault
 struct WebAuthentication: RouterMiddleware {
     typealias Context = KeyflowRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         if !context.usersExist {
             context.team = Vault.localTeam

@@ -13,7 +13,9 @@ struct WebErrors: RouterMiddleware {
         var message: String
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch {
@@ -25,7 +27,8 @@ struct WebErrors: RouterMiddleware {
                 mapped = APIError.from(error)
             }
             let page = Page(code: mapped.status.code, reason: mapped.status.reasonPhrase, message: mapped.message)
-            return HTML.page(title: mapped.status.reasonPhrase, body: try Templates.render("error", page), status: mapped.status)
+            return HTML.page(
+                title: mapped.status.reasonPhrase, body: try Templates.render("error", page), status: mapped.status)
         }
     }
 }

@@ -44,7 +44,8 @@ public struct AllowedOrigin: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether a request to `url` may carry the credential.
     public func allows(_ url: RequestURL) -> Bool {
-        url.scheme == scheme && (url.port ?? Self.defaultPort(url.scheme)) == port && HostPattern.matches(host, host: url.host)
+        url.scheme == scheme && (url.port ?? Self.defaultPort(url.scheme)) == port
+            && HostPattern.matches(host, host: url.host)
     }
 
     /// The entry in its shortest form: `host` for https:443, `host:port` for https, and
@@ -60,12 +61,17 @@ public struct AllowedOrigin: Sendable, Hashable, CustomStringConvertible {
         if host == "localhost" || host == "[::1]" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         return octets.count == 4 && octets[0] == "127"
-            && octets.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCIIDigitCharacter) && (Int($0) ?? 256) <= 255 }
+            && octets.allSatisfy {
+                $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCIIDigitCharacter) && (Int($0) ?? 256) <= 255
+            }
     }
 
     static func defaultPort(_ scheme: String) -> Int { scheme == "http" ? 80 : 443 }
 
-    private enum Parsed { case success(AllowedOrigin), failure(String) }
+    private enum Parsed {
+        case success(AllowedOrigin)
+        case failure(String)
+    }
 
     private static func parse(_ entry: String) -> Parsed {
         var rest = Substring(ASCII.lowercased(entry.trimmingCharacters(in: .whitespaces)))
@@ -75,11 +81,16 @@ public struct AllowedOrigin: Sendable, Hashable, CustomStringConvertible {
             scheme = String(rest[..<range.lowerBound])
             rest = rest[range.upperBound...]
             explicitScheme = true
-            guard scheme == "https" || scheme == "http" else { return .failure("the scheme must be https (or http for loopback)") }
+            guard scheme == "https" || scheme == "http" else {
+                return .failure("the scheme must be https (or http for loopback)")
+            }
         }
-        if rest.hasSuffix("/") { rest = rest.dropLast() }  // `https://api.example.com/` is a common way to write an origin
+        // `https://api.example.com/` is a common way to write an origin.
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
         guard !rest.contains("/"), !rest.contains("?"), !rest.contains("#"), !rest.contains("@") else {
-            return .failure("expected an origin such as api.example.com, api.example.com:8443 or http://127.0.0.1:8080, without a path")
+            return .failure(
+                "expected an origin such as api.example.com, api.example.com:8443 or http://127.0.0.1:8080, without a path"
+            )
         }
         var host = rest
         var port: Int?
@@ -101,7 +112,8 @@ public struct AllowedOrigin: Sendable, Hashable, CustomStringConvertible {
         if let separator = portSeparator {
             let digits = rest[rest.index(after: separator)...]
             guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy(\.isASCIIDigitCharacter),
-                  let value = Int(digits), value >= 1, value <= 65535 else {
+                let value = Int(digits), value >= 1, value <= 65535
+            else {
                 return .failure("the port must be a number from 1 to 65535")
             }
             port = value
@@ -119,6 +131,6 @@ public struct AllowedOrigin: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-private extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+extension Character {
+    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }

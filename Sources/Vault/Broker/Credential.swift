@@ -32,7 +32,8 @@ public enum BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .needsAuth(let connection):
             return "connection \(connection) is not authenticated: run keyflow vault auth \(connection)"
         case .needsReauth(let connection, let reason):
-            return "connection \(connection) needs to be authenticated again (\(reason)): run keyflow vault auth \(connection)"
+            return
+                "connection \(connection) needs to be authenticated again (\(reason)): run keyflow vault auth \(connection)"
         case .transient(let connection, let reason):
             return "connection \(connection): the provider could not refresh the token right now (\(reason)); try again"
         case .unusable(let connection, let reason):

@@ -1,7 +1,8 @@
 import Foundation
 import OAuthCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hands out valid credentials. It refreshes a token shortly before it expires (or fetches
@@ -41,8 +42,10 @@ public actor TokenBroker {
     /// Token requests made to providers by this broker (refreshes and client credentials).
     public private(set) var providerRequests = 0
 
-    public init(vault: Vault, transport: any HTTPTransport, policy: Policy = Policy(),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        vault: Vault, transport: any HTTPTransport, policy: Policy = Policy(),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.vault = vault
         self.transport = transport
         self.policy = policy
@@ -75,7 +78,8 @@ public actor TokenBroker {
         }
         let writes = vault.store.localWrites.count
         if writes != entry.writes || now - entry.checkedAt >= policy.revalidateAfter {
-            guard let version = try? await vault.store.version(id: id, team: vault.team), version == entry.version else {
+            guard let version = try? await vault.store.version(id: id, team: vault.team), version == entry.version
+            else {
                 cache.remove(id)
                 return nil
             }
@@ -116,18 +120,29 @@ public actor TokenBroker {
     private func remember(_ credential: Credential, row: StoredConnection, writes: Int) {
         guard let settings = try? settings(row) else { return }
         let isOAuth1 = settings.kind.protocol == .oauth1
-        cache.store(CachedAuthorization(
-            credential: credential, name: row.name, allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, bodyHash: settings.settings.bodyHash == true,
-            signer: { if case .oauth1(let credentials) = credential { return OAuth1Signer(credentials: credentials) } else { return nil } }(),
-            version: row.version, usableUntil: isOAuth1 ? nil : row.tokenExpiresAt.map { $0 - policy.skew },
-            writes: writes, checkedAt: clock().timeIntervalSince1970), for: row.id)
+        cache.store(
+            CachedAuthorization(
+                credential: credential, name: row.name, allowedHosts: settings.allowedHosts,
+                allowedOrigins: settings.allowedOrigins, bodyHash: settings.settings.bodyHash == true,
+                signer: {
+                    if case .oauth1(let credentials) = credential {
+                        return OAuth1Signer(credentials: credentials)
+                    } else {
+                        return nil
+                    }
+                }(),
+                version: row.version, usableUntil: isOAuth1 ? nil : row.tokenExpiresAt.map { $0 - policy.skew },
+                writes: writes, checkedAt: clock().timeIntervalSince1970), for: row.id)
     }
 
-    private func credential(from row: StoredConnection, tokens: ConnectionTokens?, needsFresh: Bool) throws(BrokerError) -> Credential? {
+    private func credential(from row: StoredConnection, tokens: ConnectionTokens?, needsFresh: Bool) throws(BrokerError)
+        -> Credential?
+    {
         switch ConnectionStatus(rawValue: row.status) ?? .error {
         case .ready: break
         case .needsAuth: throw .needsAuth(connection: row.id)
-        case .needsReauth: throw .needsReauth(connection: row.id, reason: row.statusReason ?? "the provider refused the refresh token")
+        case .needsReauth:
+            throw .needsReauth(connection: row.id, reason: row.statusReason ?? "the provider refused the refresh token")
         case .error: throw .unusable(connection: row.id, reason: row.statusReason ?? "the connection is in error")
         }
         guard let tokens else { throw .needsAuth(connection: row.id) }
@@ -179,13 +194,18 @@ public actor TokenBroker {
         let id = leased.id
         let settings = try settings(leased)
         let secrets: ConnectionSecrets
-        do { secrets = try vault.secrets(in: leased) } catch { throw BrokerError.unusable(connection: id, reason: error.message) }
-        let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
+        do { secrets = try vault.secrets(in: leased) } catch {
+            throw BrokerError.unusable(connection: id, reason: error.message)
+        }
+        let client = OAuth2Client(
+            configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
         let isClientCredentials = settings.kind.grantType == .clientCredentials
         guard isClientCredentials || tokens.refreshToken != nil else {
-            _ = try? await vault.setStatus(id, .needsReauth, reason: "the access token expired and the provider issued no refresh token",
-                                 expectedVersion: leased.version)
-            throw BrokerError.needsReauth(connection: id, reason: "the access token expired and the provider issued no refresh token")
+            _ = try? await vault.setStatus(
+                id, .needsReauth, reason: "the access token expired and the provider issued no refresh token",
+                expectedVersion: leased.version)
+            throw BrokerError.needsReauth(
+                connection: id, reason: "the access token expired and the provider issued no refresh token")
         }
 
         var delay = policy.backoff
@@ -193,23 +213,30 @@ public actor TokenBroker {
         for attempt in 1...max(1, policy.attempts) {
             do {
                 providerRequests += 1
-                let token = isClientCredentials ? try await client.clientCredentials()
+                let token =
+                    isClientCredentials
+                    ? try await client.clientCredentials()
                     : try await client.refresh(tokens.refreshToken ?? "")
                 var fresh = ConnectionTokens(token)
                 if fresh.scope == nil { fresh.scope = tokens.scope }
                 var committed = leased
-                do { try vault.put(fresh, into: &committed) } catch { throw BrokerError.unusable(connection: id, reason: error.message) }
+                do { try vault.put(fresh, into: &committed) } catch {
+                    throw BrokerError.unusable(connection: id, reason: error.message)
+                }
                 committed.updatedAt = clock().timeIntervalSince1970
                 // Persist first: only a stored token is handed out.
                 if try await replace(committed, expected: leased.version) { return bearer(fresh) }
                 // The connection was edited or signed out meanwhile: its new state decides.
                 let current = try await read(id)
-                if let credential = try credential(from: current, tokens: try self.tokens(current), needsFresh: false) { return credential }
+                if let credential = try credential(from: current, tokens: try self.tokens(current), needsFresh: false) {
+                    return credential
+                }
                 throw BrokerError.needsAuth(connection: id)
             } catch let error as OAuth2Error {
                 lastError = error
                 if error.isPermanent {
-                    _ = try? await vault.setStatus(id, .needsReauth, reason: error.description, expectedVersion: leased.version)
+                    _ = try? await vault.setStatus(
+                        id, .needsReauth, reason: error.description, expectedVersion: leased.version)
                     throw BrokerError.needsReauth(connection: id, reason: error.description)
                 }
                 if attempt < policy.attempts {
@@ -258,7 +285,9 @@ public actor TokenBroker {
     /// is trusted until its lease runs out.
     static func isAlive(_ holder: String) -> Bool {
         let parts = holder.split(separator: ":")
-        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else { return true }
+        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else {
+            return true
+        }
         return kill(pid, 0) == 0 || errno == EPERM
     }
 }

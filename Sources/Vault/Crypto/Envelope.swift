@@ -9,16 +9,21 @@ enum Envelope {
     /// A fresh random data key.
     static func newDataKey() -> SymmetricKey { SymmetricKey(size: .bits256) }
 
-    static func wrap(_ dataKey: SymmetricKey, with master: MasterKey, team: String, owner: String) throws(VaultError) -> Data {
+    static func wrap(_ dataKey: SymmetricKey, with master: MasterKey, team: String, owner: String) throws(VaultError)
+        -> Data
+    {
         do {
             let bytes = dataKey.withUnsafeBytes { Data($0) }
-            return try AES.GCM.seal(bytes, using: master.key, authenticating: aad("dek", team, owner)).combined ?? Data()
+            return try AES.GCM.seal(bytes, using: master.key, authenticating: aad("dek", team, owner)).combined
+                ?? Data()
         } catch {
             throw .crypto("could not wrap a data key")
         }
     }
 
-    static func unwrap(_ wrapped: Data, with master: MasterKey, team: String, owner: String) throws(VaultError) -> SymmetricKey {
+    static func unwrap(_ wrapped: Data, with master: MasterKey, team: String, owner: String) throws(VaultError)
+        -> SymmetricKey
+    {
         do {
             let box = try AES.GCM.SealedBox(combined: wrapped)
             return SymmetricKey(data: try AES.GCM.open(box, using: master.key, authenticating: aad("dek", team, owner)))
@@ -27,15 +32,20 @@ enum Envelope {
         }
     }
 
-    static func seal(_ plaintext: Data, with dataKey: SymmetricKey, team: String, owner: String, field: String) throws(VaultError) -> Data {
+    static func seal(_ plaintext: Data, with dataKey: SymmetricKey, team: String, owner: String, field: String)
+        throws(VaultError) -> Data
+    {
         do {
-            return try AES.GCM.seal(plaintext, using: dataKey, authenticating: aad("value", team, owner, field)).combined ?? Data()
+            return try AES.GCM.seal(plaintext, using: dataKey, authenticating: aad("value", team, owner, field))
+                .combined ?? Data()
         } catch {
             throw .crypto("could not seal \(field)")
         }
     }
 
-    static func open(_ sealed: Data, with dataKey: SymmetricKey, team: String, owner: String, field: String) throws(VaultError) -> Data {
+    static func open(_ sealed: Data, with dataKey: SymmetricKey, team: String, owner: String, field: String)
+        throws(VaultError) -> Data
+    {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
             return try AES.GCM.open(box, using: dataKey, authenticating: aad("value", team, owner, field))

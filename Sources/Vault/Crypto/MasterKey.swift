@@ -13,7 +13,9 @@ public struct MasterKey: Sendable {
 
     /// Wraps raw key bytes (32 of them).
     public init(bytes: [UInt8]) throws(VaultError) {
-        guard bytes.count == 32 else { throw .masterKey("a master key must be 32 bytes (base64 of 32 random bytes), not \(bytes.count)") }
+        guard bytes.count == 32 else {
+            throw .masterKey("a master key must be 32 bytes (base64 of 32 random bytes), not \(bytes.count)")
+        }
         key = SymmetricKey(data: bytes)
         id = Self.keyID(bytes)
     }
@@ -62,7 +64,8 @@ public struct MasterKey: Sendable {
         }
         let path = home.masterKeyPath
         if let data = FileManager.default.contents(atPath: path.path) {
-            return Loaded(key: try MasterKey(base64: String(decoding: data, as: UTF8.self), source: path.path), createdAt: nil)
+            return Loaded(
+                key: try MasterKey(base64: String(decoding: data, as: UTF8.self), source: path.path), createdAt: nil)
         }
         guard create else {
             throw .masterKey("no master key: set KEYFLOW_MASTER_KEY or restore \(path.path)")
@@ -98,8 +101,10 @@ public struct MasterKey: Sendable {
     /// Rotates the key file: writes the new key beside the old one, lets `rewrap` re-wrap every
     /// data key in one transaction, then moves the new key into place. A failure before the
     /// commit leaves the old key in use; a crash after it is finished by the next `Vault.open`.
-    public static func rotateFile(home: KeyflowHome, to newKey: MasterKey,
-                                  rewrap: (MasterKey) async throws(VaultError) -> Void) async throws(VaultError) {
+    public static func rotateFile(
+        home: KeyflowHome, to newKey: MasterKey,
+        rewrap: (MasterKey) async throws(VaultError) -> Void
+    ) async throws(VaultError) {
         let pending = pendingPath(home: home)
         do { try write(newKey, to: pending) } catch { throw .masterKey("cannot write \(pending.path): \(error)") }
         do {
@@ -113,9 +118,13 @@ public struct MasterKey: Sendable {
 
     /// Writes the key file with mode 0600, atomically (a temporary file, then a rename).
     static func write(_ key: MasterKey, to path: URL) throws {
-        let temporary = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data((key.base64 + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
+        let temporary = path.deletingLastPathComponent().appendingPathComponent(
+            ".\(path.lastPathComponent).\(UUID().uuidString)")
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: Data((key.base64 + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
+        else {
             throw VaultError.masterKey("cannot write \(temporary.path)")
         }
         if rename(temporary.path, path.path) != 0 {

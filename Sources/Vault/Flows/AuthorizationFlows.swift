@@ -42,22 +42,29 @@ public actor AuthorizationFlows {
         case (.oauth2, .clientCredentials):
             let token: OAuth2Token
             do {
-                token = try await OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil),
-                                               transport: transport).clientCredentials()
+                token = try await OAuth2Client(
+                    configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil),
+                    transport: transport
+                ).clientCredentials()
             } catch {
                 throw FlowError.exchangeFailed(error.description)
             }
-            return .completed(try await vault.storeTokens(connectionID, ConnectionTokens(token), expectedVersion: connection.version))
+            return .completed(
+                try await vault.storeTokens(connectionID, ConnectionTokens(token), expectedVersion: connection.version))
         case (.oauth2, _):
             let state = SecureRandom.token()  // 256 bits, URL-safe
             let pkce = settings.usesPKCE ? PKCE() : nil
             let redirectURI = callbacks.oauth2
-            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: redirectURI),
-                                      transport: transport)
+            let client = OAuth2Client(
+                configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: redirectURI),
+                transport: transport)
             let url: String
-            do { url = try client.authorizationURL(state: state, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
-            try await pending.insert(key: state, connectionID: connectionID, connectionVersion: connection.version, binding: binding,
-                                     flow: .oauth2(verifier: pkce?.verifier, redirectURI: redirectURI))
+            do { url = try client.authorizationURL(state: state, pkce: pkce) } catch {
+                throw FlowError.exchangeFailed(error.description)
+            }
+            try await pending.insert(
+                key: state, connectionID: connectionID, connectionVersion: connection.version, binding: binding,
+                flow: .oauth2(verifier: pkce?.verifier, redirectURI: redirectURI))
             return .browser(url: url)
         case (.oauth1, _):
             let client = try oauth1Client(settings, secrets)
@@ -65,9 +72,12 @@ public actor AuthorizationFlows {
             do { temporary = try await client.requestToken(callback: callbacks.oauth1) } catch {
                 throw FlowError.exchangeFailed(error.description)
             }
-            try await pending.insert(key: temporary.token, connectionID: connectionID, connectionVersion: connection.version,
-                                     binding: binding, flow: .oauth1(token: temporary.token, secret: temporary.secret))
-            do { return .browser(url: try client.authorizationURL(for: temporary)) } catch { throw FlowError.exchangeFailed(error.description) }
+            try await pending.insert(
+                key: temporary.token, connectionID: connectionID, connectionVersion: connection.version,
+                binding: binding, flow: .oauth1(token: temporary.token, secret: temporary.secret))
+            do { return .browser(url: try client.authorizationURL(for: temporary)) } catch {
+                throw FlowError.exchangeFailed(error.description)
+            }
         }
     }
 
@@ -75,11 +85,13 @@ public actor AuthorizationFlows {
     /// OAuth 2.0 from OAuth 1.0a. The connection is unchanged on any failure. A presenter the
     /// login's binding does not admit is refused and the login stays pending for the right one.
     @discardableResult
-    public func complete(path: String, query: String, presenter: LoginPresenter = .listener) async throws -> Connection {
+    public func complete(path: String, query: String, presenter: LoginPresenter = .listener) async throws -> Connection
+    {
         let fields = FormEncoding.fields(query)
         if path.hasSuffix(CallbackURLs.oauth1Path) {
             guard let key = fields["oauth_token"] ?? fields["denied"], let found = try await pending.peek(key: key),
-                  case .oauth1(let token, let secret) = found.flow else {
+                case .oauth1(let token, let secret) = found.flow
+            else {
                 throw FlowError.unknownLogin
             }
             guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
@@ -97,12 +109,16 @@ public actor AuthorizationFlows {
             } catch {
                 throw FlowError.exchangeFailed(error.description)
             }
-            return try await vault.storeTokens(connection.id, ConnectionTokens(accessToken: pair.token, tokenSecret: pair.secret,
-                                                                         extra: pair.extra.isEmpty ? nil : pair.extra),
-                                         expectedVersion: entry.connectionVersion)
+            return try await vault.storeTokens(
+                connection.id,
+                ConnectionTokens(
+                    accessToken: pair.token, tokenSecret: pair.secret,
+                    extra: pair.extra.isEmpty ? nil : pair.extra),
+                expectedVersion: entry.connectionVersion)
         }
         guard let state = fields["state"], let found = try await pending.peek(key: state),
-              case .oauth2(let verifier, let redirectURI) = found.flow else {
+            case .oauth2(let verifier, let redirectURI) = found.flow
+        else {
             throw FlowError.unknownLogin
         }
         guard found.binding.admits(presenter) else { throw FlowError.wrongBrowser }
@@ -114,12 +130,17 @@ public actor AuthorizationFlows {
             throw FlowError.denied(error: error, description: description)
         case .code(let code):
             let settings = try vault.effectiveSettings(of: connection)
-            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: try await vault.secrets(of: connection.id),
-                                                                                  redirectURI: redirectURI),
-                                      transport: transport)
+            let client = OAuth2Client(
+                configuration: settings.oauth2Configuration(
+                    secrets: try await vault.secrets(of: connection.id),
+                    redirectURI: redirectURI),
+                transport: transport)
             let token: OAuth2Token
-            do { token = try await client.exchange(code: code, pkce: pkce) } catch { throw FlowError.exchangeFailed(error.description) }
-            return try await vault.storeTokens(connection.id, ConnectionTokens(token), expectedVersion: entry.connectionVersion)
+            do { token = try await client.exchange(code: code, pkce: pkce) } catch {
+                throw FlowError.exchangeFailed(error.description)
+            }
+            return try await vault.storeTokens(
+                connection.id, ConnectionTokens(token), expectedVersion: entry.connectionVersion)
         }
     }
 
@@ -136,8 +157,9 @@ public actor AuthorizationFlows {
 
     private func oauth1Client(_ settings: EffectiveSettings, _ secrets: ConnectionSecrets) throws -> OAuth1Client {
         do {
-            return OAuth1Client(consumer: try settings.oauth1Credentials(secrets: secrets, tokens: nil),
-                                endpoints: settings.oauth1Endpoints, transport: transport)
+            return OAuth1Client(
+                consumer: try settings.oauth1Credentials(secrets: secrets, tokens: nil),
+                endpoints: settings.oauth1Endpoints, transport: transport)
         } catch {
             throw FlowError.exchangeFailed(String(describing: error))
         }
@@ -162,11 +184,13 @@ public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
         case .denied(let error, let description):
             return "the provider refused the login: \(error)" + (description.map { " (\($0))" } ?? "")
         case .unknownLogin:
-            return "this callback matches no login in progress (it expired after 10 minutes, was already used, or was not started here)"
+            return
+                "this callback matches no login in progress (it expired after 10 minutes, was already used, or was not started here)"
         case .connectionChanged:
             return "the connection was changed during the login; start it again"
         case .wrongBrowser:
-            return "this login was started in another browser or by another user; finish it in the browser where it was started, signed in as the same user"
+            return
+                "this login was started in another browser or by another user; finish it in the browser where it was started, signed in as the same user"
         case .exchangeFailed(let reason):
             return "the login could not be completed: \(reason)"
         }
@@ -176,7 +200,8 @@ public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
 extension ConnectionTokens {
     /// The stored form of an OAuth 2.0 token response.
     init(_ token: OAuth2Token) {
-        self.init(accessToken: token.accessToken, tokenType: token.tokenType, refreshToken: token.refreshToken,
-                  expiresAt: token.expiresAt?.timeIntervalSince1970, scope: token.scope)
+        self.init(
+            accessToken: token.accessToken, tokenType: token.tokenType, refreshToken: token.refreshToken,
+            expiresAt: token.expiresAt?.timeIntervalSince1970, scope: token.scope)
     }
 }

@@ -27,15 +27,19 @@ public struct PendingLogins: Sendable {
     /// How long a login is accepted.
     let lifetime: TimeInterval
 
-    func insert(key: String, connectionID: String, connectionVersion: Int64, binding: LoginBinding, flow: Flow) async throws {
+    func insert(key: String, connectionID: String, connectionVersion: Int64, binding: LoginBinding, flow: Flow)
+        async throws
+    {
         let keyHash = Self.hash(key)
         let plain: Data
         do { plain = try JSONEncoder().encode(flow) } catch { throw VaultError.storage("cannot encode a login") }
         let now = Date().timeIntervalSince1970
-        try await store.insertLogin(StoredLogin(
-            keyHash: keyHash, team: vault.team, connectionID: connectionID, connectionVersion: connectionVersion,
-            binding: binding.stored, flow: try Envelope.seal(plain, with: sealingKey, team: vault.team, owner: keyHash, field: "login"),
-            startedAt: now, expiresAt: now + lifetime))
+        try await store.insertLogin(
+            StoredLogin(
+                keyHash: keyHash, team: vault.team, connectionID: connectionID, connectionVersion: connectionVersion,
+                binding: binding.stored,
+                flow: try Envelope.seal(plain, with: sealingKey, team: vault.team, owner: keyHash, field: "login"),
+                startedAt: now, expiresAt: now + lifetime))
     }
 
     /// The login with this key if it is this team's and has not expired; it stays stored.
@@ -61,13 +65,16 @@ public struct PendingLogins: Sendable {
     }
 
     private func open(_ row: StoredLogin) throws -> Login? {
-        guard row.team == vault.team, row.expiresAt > Date().timeIntervalSince1970, let binding = LoginBinding(stored: row.binding) else {
+        guard row.team == vault.team, row.expiresAt > Date().timeIntervalSince1970,
+            let binding = LoginBinding(stored: row.binding)
+        else {
             return nil
         }
         let plain = try Envelope.open(row.flow, with: sealingKey, team: row.team, owner: row.keyHash, field: "login")
         let flow: Flow
         do { flow = try JSONDecoder().decode(Flow.self, from: plain) } catch { return nil }
-        return Login(connectionID: row.connectionID, connectionVersion: row.connectionVersion, binding: binding, flow: flow)
+        return Login(
+            connectionID: row.connectionID, connectionVersion: row.connectionVersion, binding: binding, flow: flow)
     }
 
     private var sealingKey: SymmetricKey { vault.derivedKey(purpose: "keyflow pending logins") }

@@ -26,13 +26,18 @@ public struct SignOut: Sendable {
     }
 
     private func revoke(_ connection: Connection, _ tokens: ConnectionTokens) async -> String {
-        guard let settings = try? vault.effectiveSettings(of: connection), let secrets = try? await vault.secrets(of: connection.id) else {
+        guard let settings = try? vault.effectiveSettings(of: connection),
+            let secrets = try? await vault.secrets(of: connection.id)
+        else {
             return "the tokens were dropped without revocation (settings unreadable)"
         }
-        guard settings.revocationURL != nil else { return "the provider has no revocation endpoint; the tokens were dropped locally" }
+        guard settings.revocationURL != nil else {
+            return "the provider has no revocation endpoint; the tokens were dropped locally"
+        }
         switch settings.kind.protocol {
         case .oauth2:
-            let client = OAuth2Client(configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
+            let client = OAuth2Client(
+                configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
             do {
                 if let refresh = tokens.refreshToken { try await client.revoke(refresh, hint: .refreshToken) }
                 try await client.revoke(tokens.accessToken, hint: .accessToken)
@@ -42,9 +47,11 @@ public struct SignOut: Sendable {
             }
         case .oauth1:
             do {
-                let client = OAuth1Client(consumer: try settings.oauth1Credentials(secrets: secrets, tokens: nil),
-                                          endpoints: settings.oauth1Endpoints, transport: transport)
-                try await client.invalidate(OAuth1Client.TokenPair(token: tokens.accessToken, secret: tokens.tokenSecret ?? ""))
+                let client = OAuth1Client(
+                    consumer: try settings.oauth1Credentials(secrets: secrets, tokens: nil),
+                    endpoints: settings.oauth1Endpoints, transport: transport)
+                try await client.invalidate(
+                    OAuth1Client.TokenPair(token: tokens.accessToken, secret: tokens.tokenSecret ?? ""))
                 return "the tokens were invalidated at the provider"
             } catch {
                 return "invalidation failed (\(String(describing: error))); the tokens were dropped locally"

@@ -15,15 +15,18 @@ public struct KeyflowHome: Sendable {
     }
 
     /// Reads the environment the way every command does.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> KeyflowHome {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> KeyflowHome
+    {
         let directory: URL
         if let home = environment["KEYFLOW_HOME"], !home.isEmpty {
             directory = URL(fileURLWithPath: (home as NSString).expandingTildeInPath)
         } else {
             directory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".keyflow")
         }
-        return KeyflowHome(directory: directory,
-                           masterKeyFromEnvironment: environment["KEYFLOW_MASTER_KEY"].flatMap { $0.isEmpty ? nil : $0 })
+        return KeyflowHome(
+            directory: directory,
+            masterKeyFromEnvironment: environment["KEYFLOW_MASTER_KEY"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// The vault's SQLite database.
@@ -41,8 +44,9 @@ public struct KeyflowHome: Sendable {
     /// itself to 0700 whatever the umask did.
     static func createPrivateDirectory(_ directory: URL) throws {
         guard !FileManager.default.fileExists(atPath: directory.path) else { return }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
     }
 }

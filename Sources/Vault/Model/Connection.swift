@@ -52,7 +52,9 @@ public struct Connection: Sendable, Equatable {
 package enum ConnectionID {
     /// A new random id with `prefix` (`kc_` connections, `ku_` users).
     package static func make(prefix: String = "kc_") -> String {
-        prefix + SecureRandom.string(length: 22, alphabet: Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
+        prefix
+            + SecureRandom.string(
+                length: 22, alphabet: Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
     }
 
     /// Ids come from users and URLs: only the characters ids are made of are accepted.

@@ -1,6 +1,7 @@
 /// A field of a connection as the provider catalog names it (`tokenURL`, `clientID`, ...), plus
 /// `name` and `kind`: the one name every layer maps to its own (a CLI flag, a JSON path, a form field).
-public struct ConnectionField: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct ConnectionField: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible
+{
     /// The catalog field id, or `name` / `kind`.
     public let rawValue: String
 

@@ -9,8 +9,10 @@ public struct ConnectionInput: Sendable, Equatable {
     public var pkce: Bool?
     public var bodyHash: Bool?
 
-    public init(text: [String: String] = [:], scopes: [String]? = nil, allowedHosts: [String]? = nil, pkce: Bool? = nil,
-                bodyHash: Bool? = nil) {
+    public init(
+        text: [String: String] = [:], scopes: [String]? = nil, allowedHosts: [String]? = nil, pkce: Bool? = nil,
+        bodyHash: Bool? = nil
+    ) {
         self.text = text
         self.scopes = scopes
         self.allowedHosts = allowedHosts

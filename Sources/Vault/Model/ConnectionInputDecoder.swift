@@ -79,7 +79,10 @@ public struct ConnectionInputDecoder: Sendable {
             setList(items, id, in: &input)
         case (.list?, .text(let text)):
             let isEmpty = text.allSatisfy { $0 == " " || $0 == "," }
-            if isEmpty && (emptyValues == .notGiven || (emptyValues == .clearSettingsKeepSecrets && id == ConnectionField.scopes.rawValue)) {
+            if isEmpty
+                && (emptyValues == .notGiven
+                    || (emptyValues == .clearSettingsKeepSecrets && id == ConnectionField.scopes.rawValue))
+            {
                 return
             }
             // Scopes stay one text (the Vault splits them); a hosts box holds several entries.

@@ -97,9 +97,10 @@ public struct ConnectionSecrets: Sendable, Codable, Equatable {
 
     /// A copy without the secrets outside `fields`, for a change of kind.
     func keeping(_ fields: Set<String>) -> ConnectionSecrets {
-        ConnectionSecrets(clientSecret: fields.contains("clientSecret") ? clientSecret : nil,
-                          consumerSecret: fields.contains("consumerSecret") ? consumerSecret : nil,
-                          privateKey: fields.contains("privateKey") ? privateKey : nil)
+        ConnectionSecrets(
+            clientSecret: fields.contains("clientSecret") ? clientSecret : nil,
+            consumerSecret: fields.contains("consumerSecret") ? consumerSecret : nil,
+            privateKey: fields.contains("privateKey") ? privateKey : nil)
     }
 
     /// The secret of a catalog field id (`clientSecret`, `consumerSecret`, `privateKey`), if set.
@@ -134,8 +135,10 @@ public struct ConnectionTokens: Sendable, Codable, Equatable {
     public var extra: [String: String]?
 
     /// Tokens as a login or refresh returned them.
-    public init(accessToken: String, tokenType: String? = nil, refreshToken: String? = nil, tokenSecret: String? = nil,
-                expiresAt: Double? = nil, scope: String? = nil, extra: [String: String]? = nil) {
+    public init(
+        accessToken: String, tokenType: String? = nil, refreshToken: String? = nil, tokenSecret: String? = nil,
+        expiresAt: Double? = nil, scope: String? = nil, extra: [String: String]? = nil
+    ) {
         self.accessToken = accessToken
         self.tokenType = tokenType
         self.refreshToken = refreshToken

@@ -10,7 +10,8 @@ struct ConnectionValidator {
     /// URL fields any kind of the same protocol may override: pointing a prefilled kind at a
     /// proxy, a regional endpoint or a test server.
     var overridableURLs: Set<String> {
-        kind.protocol == .oauth2 ? ["authorizationURL", "tokenURL", "revocationURL"]
+        kind.protocol == .oauth2
+            ? ["authorizationURL", "tokenURL", "revocationURL"]
             : ["requestTokenURL", "accessTokenURL", "userAuthorizationURL", "revocationURL"]
     }
 
@@ -23,15 +24,21 @@ struct ConnectionValidator {
     ///     them, others stay), and whether the kind is unchanged.
     ///   - previousKind: when editing, the kind before the edit (nil if the catalog no longer
     ///     has it), to tell which endpoints move to another origin.
-    func validated(_ input: ConnectionInput, existing: (ConnectionSettings, ConnectionSecrets, Bool)?, name: String,
-                   previousKind: ProviderKind? = nil)
-        throws(VaultError) -> (ConnectionSettings, ConnectionSecrets) {
+    func validated(
+        _ input: ConnectionInput, existing: (ConnectionSettings, ConnectionSecrets, Bool)?, name: String,
+        previousKind: ProviderKind? = nil
+    )
+        throws(VaultError) -> (ConnectionSettings, ConnectionSecrets)
+    {
         var problems: [FieldProblem] = []
         if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append(FieldProblem(.name, .empty)) }
 
         let takes = accepted.sorted().map(ConnectionField.init(rawValue:))
         for field in input.givenFields.subtracting(accepted).sorted() {
-            problems.append(FieldProblem(ConnectionField(rawValue: field), .notApplicable(kind: kind.displayName, kindID: kind.id, accepted: takes)))
+            problems.append(
+                FieldProblem(
+                    ConnectionField(rawValue: field),
+                    .notApplicable(kind: kind.displayName, kindID: kind.id, accepted: takes)))
         }
 
         var settings = existing?.0 ?? ConnectionSettings()
@@ -45,10 +52,15 @@ struct ConnectionValidator {
         if let value = text("clientID") { settings.clientID = value }
         if let value = text("consumerKey") { settings.consumerKey = value }
         if let value = text("audience") { settings.audience = value.isEmpty ? nil : value }
-        for id in ["authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL", "userAuthorizationURL"] {
+        for id in [
+            "authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL",
+            "userAuthorizationURL",
+        ] {
             guard let value = text(id) else { continue }
             if !value.isEmpty {
-                do { _ = try RequestURL(value) } catch { problems.append(FieldProblem(ConnectionField(rawValue: id), .invalidURL(error.reason))) }
+                do { _ = try RequestURL(value) } catch {
+                    problems.append(FieldProblem(ConnectionField(rawValue: id), .invalidURL(error.reason)))
+                }
             }
             let stored = value.isEmpty ? nil : value
             switch id {
@@ -65,7 +77,8 @@ struct ConnectionValidator {
             settings.clientAuthentication = nil
         } else if let value = text("clientAuthentication") {
             if ClientAuthentication(rawValue: value) == nil {
-                problems.append(FieldProblem("clientAuthentication", .notOneOf(ClientAuthentication.allCases.map(\.rawValue))))
+                problems.append(
+                    FieldProblem("clientAuthentication", .notOneOf(ClientAuthentication.allCases.map(\.rawValue))))
             }
             settings.clientAuthentication = value
         }
@@ -75,10 +88,13 @@ struct ConnectionValidator {
             if let method = OAuth1SignatureMethod(name: value) {
                 settings.signatureMethod = method.rawValue
             } else {
-                problems.append(FieldProblem("signatureMethod", .notOneOf(OAuth1SignatureMethod.allCases.map(\.rawValue))))
+                problems.append(
+                    FieldProblem("signatureMethod", .notOneOf(OAuth1SignatureMethod.allCases.map(\.rawValue))))
             }
         }
-        if let scopes = input.scopes { settings.scopes = scopes.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } }
+        if let scopes = input.scopes {
+            settings.scopes = scopes.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+        }
         if let hosts = input.allowedHosts {
             // Stored in the shortest form of `AllowedOrigin`, so equal origins compare equal.
             let entries = hosts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -90,7 +106,9 @@ struct ConnectionValidator {
             settings.allowedHosts = entries.map { AllowedOrigin($0)?.description ?? $0.lowercased() }
         }
         if let pkce = input.pkce {
-            if kind.pkce == .unsupported && pkce { problems.append(FieldProblem(.pkce, .pkceUnsupported(kind: kind.displayName))) }
+            if kind.pkce == .unsupported && pkce {
+                problems.append(FieldProblem(.pkce, .pkceUnsupported(kind: kind.displayName)))
+            }
             settings.pkce = pkce
         }
         if let bodyHash = input.bodyHash { settings.bodyHash = bodyHash }
@@ -99,7 +117,9 @@ struct ConnectionValidator {
         if let value = input.text["privateKey"] {
             secrets.privateKey = value.isEmpty ? nil : value
             if !value.isEmpty {
-                do { _ = try OAuth1RSAKey(pem: value) } catch { problems.append(FieldProblem("privateKey", .invalidPrivateKey(error.description))) }
+                do { _ = try OAuth1RSAKey(pem: value) } catch {
+                    problems.append(FieldProblem("privateKey", .invalidPrivateKey(error.description)))
+                }
             }
         }
 
@@ -109,23 +129,30 @@ struct ConnectionValidator {
             return value == nil || value?.isEmpty == true
         }
         for field in missing {
-            problems.append(FieldProblem(ConnectionField(rawValue: field), .required(kind: kind.displayName, kindID: kind.id)))
+            problems.append(
+                FieldProblem(ConnectionField(rawValue: field), .required(kind: kind.displayName, kindID: kind.id)))
         }
         if kind.protocol == .oauth1 {
-            let method = settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
+            let method =
+                settings.signatureMethod.flatMap(OAuth1SignatureMethod.init(name:)) ?? kind.signatureMethod ?? .hmacSHA1
             if method == .rsaSHA1 && (secrets.privateKey ?? "").isEmpty {
                 problems.append(FieldProblem("privateKey", .neededBy("RSA-SHA1")))
-            } else if method != .rsaSHA1 && (secrets.consumerSecret ?? "").isEmpty && !missing.contains("consumerSecret") {
+            } else if method != .rsaSHA1 && (secrets.consumerSecret ?? "").isEmpty
+                && !missing.contains("consumerSecret")
+            {
                 problems.append(FieldProblem("consumerSecret", .neededBy(method.rawValue)))
             }
         }
-        if kind.grantType == .clientCredentials && (secrets.clientSecret ?? "").isEmpty && !missing.contains("clientSecret") {
+        if kind.grantType == .clientCredentials && (secrets.clientSecret ?? "").isEmpty
+            && !missing.contains("clientSecret")
+        {
             problems.append(FieldProblem("clientSecret", .neededBy("the client credentials grant")))
         }
         if let existing {
             // A kept secret must not follow an endpoint to an origin chosen by whoever edits.
-            let changes = OriginChanges(old: previousKind.map { EffectiveSettings(kind: $0, settings: existing.0) },
-                                        new: EffectiveSettings(kind: kind, settings: settings))
+            let changes = OriginChanges(
+                old: previousKind.map { EffectiveSettings(kind: $0, settings: existing.0) },
+                new: EffectiveSettings(kind: kind, settings: settings))
             problems += changes.problems(input: input, kept: secrets, catalog: catalog)
         }
         if !problems.isEmpty { throw .invalidConnection(problems) }

@@ -40,7 +40,8 @@ public struct EffectiveSettings: Sendable {
 
     /// The connection's client authentication, else the kind's, else Basic.
     public var clientAuthentication: ClientAuthentication {
-        settings.clientAuthentication.flatMap(ClientAuthentication.init(rawValue:)) ?? kind.clientAuthentication ?? .basic
+        settings.clientAuthentication.flatMap(ClientAuthentication.init(rawValue:)) ?? kind.clientAuthentication
+            ?? .basic
     }
 
     /// The connection's signature method, else the kind's, else HMAC-SHA1.
@@ -54,7 +55,9 @@ public struct EffectiveSettings: Sendable {
     public var allowedHosts: [String] {
         var hosts = kind.allowedHosts + (settings.allowedHosts ?? [])
         if hosts.isEmpty && (kind.allowHostsOfConfiguredURLs ?? false) {
-            let urls = [authorizationURL, tokenURL, requestTokenURL, accessTokenURL, userAuthorizationURL].compactMap { $0 }
+            let urls = [authorizationURL, tokenURL, requestTokenURL, accessTokenURL, userAuthorizationURL].compactMap {
+                $0
+            }
             hosts = urls.compactMap { (try? RequestURL($0)).flatMap(AllowedOrigin.init(of:))?.description }
         }
         var seen = Set<String>()
@@ -78,13 +81,15 @@ public struct EffectiveSettings: Sendable {
     public func oauth1Credentials(secrets: ConnectionSecrets, tokens: ConnectionTokens?) throws -> OAuth1Credentials {
         let method = signatureMethod
         let key = method == .rsaSHA1 ? try secrets.privateKey.map { try OAuth1RSAKey(pem: $0) } : nil
-        return OAuth1Credentials(consumerKey: settings.consumerKey ?? "", consumerSecret: secrets.consumerSecret ?? "",
-                                 token: tokens?.accessToken, tokenSecret: tokens?.tokenSecret, signatureMethod: method, rsaKey: key)
+        return OAuth1Credentials(
+            consumerKey: settings.consumerKey ?? "", consumerSecret: secrets.consumerSecret ?? "",
+            token: tokens?.accessToken, tokenSecret: tokens?.tokenSecret, signatureMethod: method, rsaKey: key)
     }
 
     /// The OAuth 1.0a endpoints; the revocation URL is the token invalidation endpoint.
     public var oauth1Endpoints: OAuth1Client.Endpoints {
-        OAuth1Client.Endpoints(requestTokenURL: requestTokenURL ?? "", userAuthorizationURL: userAuthorizationURL ?? "",
-                               accessTokenURL: accessTokenURL ?? "", invalidateTokenURL: revocationURL)
+        OAuth1Client.Endpoints(
+            requestTokenURL: requestTokenURL ?? "", userAuthorizationURL: userAuthorizationURL ?? "",
+            accessTokenURL: accessTokenURL ?? "", invalidateTokenURL: revocationURL)
     }
 }

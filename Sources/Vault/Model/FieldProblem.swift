@@ -62,9 +62,11 @@ public struct FieldProblem: Sendable, Equatable {
         let subject = name(field)
         switch reason {
         case .empty: return "\(subject): must not be empty"
-        case .unknownKind(let given, let known): return "unknown kind \"\(given)\"; the kinds are: \(known.joined(separator: ", "))"
+        case .unknownKind(let given, let known):
+            return "unknown kind \"\(given)\"; the kinds are: \(known.joined(separator: ", "))"
         case .notApplicable(let kind, let kindID, let accepted):
-            return "\(subject) does not apply to \(kind) (\(kindID)); it takes: \(accepted.map(name).joined(separator: ", "))"
+            return
+                "\(subject) does not apply to \(kind) (\(kindID)); it takes: \(accepted.map(name).joined(separator: ", "))"
         case .required(let kind, let kindID): return "\(kind) (\(kindID)) needs \(subject)"
         case .invalidURL(let why): return "\(subject): \(why)"
         case .notOneOf(let values): return "\(subject): must be one of \(values.joined(separator: ", "))"
@@ -73,7 +75,8 @@ public struct FieldProblem: Sendable, Equatable {
         case .invalidPrivateKey(let why): return "\(subject): \(why)"
         case .neededBy(let what): return "\(what) needs \(subject)"
         case .retypeSecret(let secret, let endpoint, let origin):
-            return "\(subject): enter the \(secret) again in the same edit: the \(endpoint) now points to another origin (\(origin))"
+            return
+                "\(subject): enter the \(secret) again in the same edit: the \(endpoint) now points to another origin (\(origin))"
         }
     }
 
@@ -88,8 +91,9 @@ public struct FieldProblem: Sendable, Equatable {
             let fields = group.map { name(problems[$0].field) }
             switch problem.reason {
             case .notApplicable(let kind, let kindID, let accepted) where group.count > 1:
-                sentences.append("\(fields.joined(separator: ", ")) do not apply to \(kind) (\(kindID)); "
-                    + "it takes: \(accepted.map(name).joined(separator: ", "))")
+                sentences.append(
+                    "\(fields.joined(separator: ", ")) do not apply to \(kind) (\(kindID)); "
+                        + "it takes: \(accepted.map(name).joined(separator: ", "))")
             case .required(let kind, let kindID) where group.count > 1:
                 sentences.append("\(kind) (\(kindID)) needs \(fields.joined(separator: ", "))")
             default:

@@ -7,7 +7,9 @@ import OAuthCore
 /// carry a secret they do not know to a host they chose.
 struct OriginChanges {
     /// The endpoint fields whose requests carry, or are signed with, the connection's secrets.
-    static let endpointFields = ["authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL", "userAuthorizationURL"]
+    static let endpointFields = [
+        "authorizationURL", "tokenURL", "revocationURL", "requestTokenURL", "accessTokenURL", "userAuthorizationURL",
+    ]
     /// The stored secrets an endpoint receives or is signed with.
     static let secretFields = ["clientSecret", "consumerSecret", "privateKey"]
 
@@ -40,7 +42,8 @@ struct OriginChanges {
         return Self.secretFields.compactMap { field in
             guard input.text[field] == nil, let value = secrets.value(of: field), !value.isEmpty else { return nil }
             let name = catalog.field(id: field)?.label.lowercased() ?? field
-            return FieldProblem(ConnectionField(rawValue: field), .retypeSecret(secret: name, endpoint: label, origin: moved.origin))
+            return FieldProblem(
+                ConnectionField(rawValue: field), .retypeSecret(secret: name, endpoint: label, origin: moved.origin))
         }
     }
 

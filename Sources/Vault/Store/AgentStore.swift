@@ -53,8 +53,10 @@ public protocol AgentStore: Sendable {
     /// `expectedVersion` nil only when the team has no agent of that name yet (it becomes
     /// version 1), otherwise only when the current version is still `expectedVersion`.
     /// Returns the new revision, or nil (and writes nothing) when that condition fails.
-    func saveAgent(team: String, name: String, body: Data, changedBy: String, changedAt: Double,
-                   expectedVersion: Int64?) async throws(VaultError) -> StoredAgent?
+    func saveAgent(
+        team: String, name: String, body: Data, changedBy: String, changedAt: Double,
+        expectedVersion: Int64?
+    ) async throws(VaultError) -> StoredAgent?
 
     /// The agent's revisions, newest first; empty when there is no such agent.
     func agentRevisions(team: String, name: String) async throws(VaultError) -> [AgentRevision]
@@ -64,8 +66,10 @@ public protocol AgentStore: Sendable {
 
     /// Saves the body of revision `version` as a new revision (earlier ones are kept), in
     /// one transaction. Returns the new revision, nil when there is no such agent or revision.
-    func restoreAgentRevision(team: String, name: String, version: Int64, changedBy: String,
-                              changedAt: Double) async throws(VaultError) -> StoredAgent?
+    func restoreAgentRevision(
+        team: String, name: String, version: Int64, changedBy: String,
+        changedAt: Double
+    ) async throws(VaultError) -> StoredAgent?
 
     /// Deletes an agent and all its revisions; false when there was no such agent.
     func deleteAgent(team: String, name: String) async throws(VaultError) -> Bool

@@ -32,6 +32,7 @@ public protocol ConnectionStore: Sendable {
     /// Re-wraps every data key (connections and vault keys) in one transaction: all or none.
     /// `rewrap` gets each row's team, owner and wrapped key and returns the new wrapped key
     /// with its master key id.
-    func rewrapAll(_ rewrap: @escaping @Sendable (_ team: String, _ owner: String, _ wrapped: Data) throws -> (Data, String))
+    func rewrapAll(
+        _ rewrap: @escaping @Sendable (_ team: String, _ owner: String, _ wrapped: Data) throws -> (Data, String))
         async throws(VaultError)
 }

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The embedded default: SQLite through GRDB, in WAL mode so that readers never wait for a
@@ -45,69 +46,72 @@ public final class SQLiteVaultStore: VaultStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: connections and keys") { db in
-            try db.execute(sql: """
-                CREATE TABLE connections (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    team TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    settings BLOB NOT NULL,
-                    key_id TEXT NOT NULL,
-                    wrapped_key BLOB NOT NULL,
-                    secrets BLOB,
-                    tokens BLOB,
-                    status TEXT NOT NULL,
-                    status_reason TEXT,
-                    token_expires_at DOUBLE PRECISION,
-                    version BIGINT NOT NULL,
-                    created_at DOUBLE PRECISION NOT NULL,
-                    updated_at DOUBLE PRECISION NOT NULL,
-                    legacy_agent_id TEXT,
-                    legacy_component_id TEXT,
-                    lease_owner TEXT,
-                    lease_until DOUBLE PRECISION
-                );
-                CREATE INDEX connections_team ON connections(team, name);
-                CREATE UNIQUE INDEX connections_legacy ON connections(team, legacy_agent_id, legacy_component_id)
-                    WHERE legacy_agent_id IS NOT NULL;
-                CREATE TABLE vault_keys (
-                    team TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    key_id TEXT NOT NULL,
-                    wrapped_key BLOB NOT NULL,
-                    value BLOB NOT NULL,
-                    created_at DOUBLE PRECISION NOT NULL,
-                    updated_at DOUBLE PRECISION NOT NULL,
-                    PRIMARY KEY (team, name)
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE connections (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        team TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        settings BLOB NOT NULL,
+                        key_id TEXT NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        secrets BLOB,
+                        tokens BLOB,
+                        status TEXT NOT NULL,
+                        status_reason TEXT,
+                        token_expires_at DOUBLE PRECISION,
+                        version BIGINT NOT NULL,
+                        created_at DOUBLE PRECISION NOT NULL,
+                        updated_at DOUBLE PRECISION NOT NULL,
+                        legacy_agent_id TEXT,
+                        legacy_component_id TEXT,
+                        lease_owner TEXT,
+                        lease_until DOUBLE PRECISION
+                    );
+                    CREATE INDEX connections_team ON connections(team, name);
+                    CREATE UNIQUE INDEX connections_legacy ON connections(team, legacy_agent_id, legacy_component_id)
+                        WHERE legacy_agent_id IS NOT NULL;
+                    CREATE TABLE vault_keys (
+                        team TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        value BLOB NOT NULL,
+                        created_at DOUBLE PRECISION NOT NULL,
+                        updated_at DOUBLE PRECISION NOT NULL,
+                        PRIMARY KEY (team, name)
+                    );
+                    """)
         }
         migrator.registerMigration("v2: users") { db in
-            try db.execute(sql: """
-                CREATE TABLE users (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    team TEXT NOT NULL,
-                    token_hash TEXT NOT NULL UNIQUE,
-                    created_at DOUBLE PRECISION NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        team TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at DOUBLE PRECISION NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("v3: agents") { db in try SQLiteVaultStore.createAgentTables(db) }
         // Users and sessions belong to the Accounts module, but their tables stay in this one
         // migrator: migrations run in the order they were registered, and existing vault files
         // recorded them under these names.
         migrator.registerMigration("v4: web sessions") { db in
-            try db.execute(sql: """
-                CREATE TABLE web_sessions (
-                    id_hash TEXT NOT NULL PRIMARY KEY,
-                    user_id TEXT NOT NULL,
-                    created_at DOUBLE PRECISION NOT NULL,
-                    expires_at DOUBLE PRECISION NOT NULL
-                );
-                CREATE INDEX web_sessions_user ON web_sessions(user_id);
-                CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE web_sessions (
+                        id_hash TEXT NOT NULL PRIMARY KEY,
+                        user_id TEXT NOT NULL,
+                        created_at DOUBLE PRECISION NOT NULL,
+                        expires_at DOUBLE PRECISION NOT NULL
+                    );
+                    CREATE INDEX web_sessions_user ON web_sessions(user_id);
+                    CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+                    """)
         }
         migrator.registerMigration("v5: logins") { db in try SQLiteVaultStore.createLoginTables(db) }
         return migrator
@@ -115,33 +119,42 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func insert(_ connection: StoredConnection) async throws(VaultError) {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO connections (id, team, name, kind, settings, key_id, wrapped_key, secrets, tokens, status,
-                    status_reason, token_expires_at, version, created_at, updated_at, legacy_agent_id, legacy_component_id,
-                    lease_owner, lease_until)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: Self.arguments(connection))
+            try db.execute(
+                sql: """
+                    INSERT INTO connections (id, team, name, kind, settings, key_id, wrapped_key, secrets, tokens, status,
+                        status_reason, token_expires_at, version, created_at, updated_at, legacy_agent_id, legacy_component_id,
+                        lease_owner, lease_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.arguments(connection))
         }
     }
 
     public func fetch(id: String, team: String) async throws(VaultError) -> StoredConnection? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM connections WHERE id = ? AND team = ?", arguments: [id, team]).map(Self.connection)
+            try Row.fetchOne(db, sql: "SELECT * FROM connections WHERE id = ? AND team = ?", arguments: [id, team]).map(
+                Self.connection)
         }
     }
 
     public func list(team: String) async throws(VaultError) -> [StoredConnection] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM connections WHERE team = ? ORDER BY name, created_at", arguments: [team])
-                .map(Self.connection)
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM connections WHERE team = ? ORDER BY name, created_at", arguments: [team]
+            )
+            .map(Self.connection)
         }
     }
 
-    public func fetchLegacy(team: String, agentID: String, componentID: String) async throws(VaultError) -> StoredConnection? {
+    public func fetchLegacy(team: String, agentID: String, componentID: String) async throws(VaultError)
+        -> StoredConnection?
+    {
         try await read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM connections WHERE team = ? AND legacy_agent_id = ? AND legacy_component_id = ?
-                """, arguments: [team, agentID, componentID]).map(Self.connection)
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM connections WHERE team = ? AND legacy_agent_id = ? AND legacy_component_id = ?
+                    """, arguments: [team, agentID, componentID]
+            ).map(Self.connection)
         }
     }
 
@@ -149,15 +162,19 @@ public final class SQLiteVaultStore: VaultStore {
         try await write { db in
             var row = connection
             row.version = expectedVersion + 1
-            try db.execute(sql: """
-                UPDATE connections SET name = ?, kind = ?, settings = ?, key_id = ?, wrapped_key = ?, secrets = ?, tokens = ?,
-                    status = ?, status_reason = ?, token_expires_at = ?, version = ?, updated_at = ?, legacy_agent_id = ?,
-                    legacy_component_id = ?, lease_owner = ?, lease_until = ?
-                WHERE id = ? AND team = ? AND version = ?
-                """, arguments: [row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens,
-                                 row.status, row.statusReason, row.tokenExpiresAt, row.version, row.updatedAt,
-                                 row.legacyAgentID, row.legacyComponentID, row.leaseOwner, row.leaseUntil,
-                                 row.id, row.team, expectedVersion])
+            try db.execute(
+                sql: """
+                    UPDATE connections SET name = ?, kind = ?, settings = ?, key_id = ?, wrapped_key = ?, secrets = ?, tokens = ?,
+                        status = ?, status_reason = ?, token_expires_at = ?, version = ?, updated_at = ?, legacy_agent_id = ?,
+                        legacy_component_id = ?, lease_owner = ?, lease_until = ?
+                    WHERE id = ? AND team = ? AND version = ?
+                    """,
+                arguments: [
+                    row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens,
+                    row.status, row.statusReason, row.tokenExpiresAt, row.version, row.updatedAt,
+                    row.legacyAgentID, row.legacyComponentID, row.leaseOwner, row.leaseUntil,
+                    row.id, row.team, expectedVersion,
+                ])
             return db.changesCount == 1
         }
     }
@@ -171,29 +188,34 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func version(id: String, team: String) async throws(VaultError) -> Int64? {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT version FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
+            try Int64.fetchOne(
+                db, sql: "SELECT version FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
         }
     }
 
     public func putKey(_ key: StoredKey) async throws(VaultError) {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO vault_keys (team, name, key_id, wrapped_key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (team, name) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
-                    value = excluded.value, updated_at = excluded.updated_at
-                """, arguments: [key.team, key.name, key.keyID, key.wrappedKey, key.value, key.createdAt, key.updatedAt])
+            try db.execute(
+                sql: """
+                    INSERT INTO vault_keys (team, name, key_id, wrapped_key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (team, name) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
+                        value = excluded.value, updated_at = excluded.updated_at
+                    """,
+                arguments: [key.team, key.name, key.keyID, key.wrappedKey, key.value, key.createdAt, key.updatedAt])
         }
     }
 
     public func fetchKey(team: String, name: String) async throws(VaultError) -> StoredKey? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name]).map(Self.key)
+            try Row.fetchOne(db, sql: "SELECT * FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name])
+                .map(Self.key)
         }
     }
 
     public func listKeys(team: String) async throws(VaultError) -> [StoredKey] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM vault_keys WHERE team = ? ORDER BY name", arguments: [team]).map(Self.key)
+            try Row.fetchAll(db, sql: "SELECT * FROM vault_keys WHERE team = ? ORDER BY name", arguments: [team]).map(
+                Self.key)
         }
     }
 
@@ -210,17 +232,21 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String)) async throws(VaultError) {
+    public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String))
+        async throws(VaultError)
+    {
         try await write { db in
             for row in try Row.fetchAll(db, sql: "SELECT id, team, wrapped_key FROM connections") {
                 let (wrapped, keyID) = try rewrap(row["team"], row["id"], row["wrapped_key"])
-                try db.execute(sql: "UPDATE connections SET wrapped_key = ?, key_id = ?, version = version + 1 WHERE id = ?",
-                               arguments: [wrapped, keyID, row["id"] as String])
+                try db.execute(
+                    sql: "UPDATE connections SET wrapped_key = ?, key_id = ?, version = version + 1 WHERE id = ?",
+                    arguments: [wrapped, keyID, row["id"] as String])
             }
             for row in try Row.fetchAll(db, sql: "SELECT team, name, wrapped_key FROM vault_keys") {
                 let (wrapped, keyID) = try rewrap(row["team"], "key:" + (row["name"] as String), row["wrapped_key"])
-                try db.execute(sql: "UPDATE vault_keys SET wrapped_key = ?, key_id = ? WHERE team = ? AND name = ?",
-                               arguments: [wrapped, keyID, row["team"] as String, row["name"] as String])
+                try db.execute(
+                    sql: "UPDATE vault_keys SET wrapped_key = ?, key_id = ? WHERE team = ? AND name = ?",
+                    arguments: [wrapped, keyID, row["team"] as String, row["name"] as String])
             }
         }
     }
@@ -229,24 +255,32 @@ public final class SQLiteVaultStore: VaultStore {
 
     /// GRDB's async read: the caller's task waits without blocking a thread.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError) -> T {
-        do { return try await pool.read(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+        do { return try await pool.read(body) } catch let error as VaultError { throw error } catch {
+            throw .storage(Self.describe(error))
+        }
     }
 
     /// GRDB's async write, in one transaction.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(VaultError) -> T {
-        do { return try await pool.write(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+        do { return try await pool.write(body) } catch let error as VaultError { throw error } catch {
+            throw .storage(Self.describe(error))
+        }
     }
 
     /// Blocking reads and writes, left only for the users and sessions until they move to an
     /// async store of their own: they must not be called where async reads run at once.
     @_disfavoredOverload
     func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
-        do { return try pool.read(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+        do { return try pool.read(body) } catch let error as VaultError { throw error } catch {
+            throw .storage(Self.describe(error))
+        }
     }
 
     @_disfavoredOverload
     func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
-        do { return try pool.write(body) } catch let error as VaultError { throw error } catch { throw .storage(Self.describe(error)) }
+        do { return try pool.write(body) } catch let error as VaultError { throw error } catch {
+            throw .storage(Self.describe(error))
+        }
     }
 
     /// SQLite's message without the SQL text or arguments (which may hold sealed blobs).
@@ -258,9 +292,12 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     private static func arguments(_ row: StoredConnection) -> StatementArguments {
-        [row.id, row.team, row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens, row.status,
-         row.statusReason, row.tokenExpiresAt, row.version, row.createdAt, row.updatedAt, row.legacyAgentID,
-         row.legacyComponentID, row.leaseOwner, row.leaseUntil]
+        [
+            row.id, row.team, row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens,
+            row.status,
+            row.statusReason, row.tokenExpiresAt, row.version, row.createdAt, row.updatedAt, row.legacyAgentID,
+            row.legacyComponentID, row.leaseOwner, row.leaseUntil,
+        ]
     }
 
     private static func connection(_ row: Row) -> StoredConnection {
@@ -274,7 +311,8 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     private static func key(_ row: Row) -> StoredKey {
-        StoredKey(team: row["team"], name: row["name"], keyID: row["key_id"], wrappedKey: row["wrapped_key"],
-                  value: row["value"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+        StoredKey(
+            team: row["team"], name: row["name"], keyID: row["key_id"], wrappedKey: row["wrapped_key"],
+            value: row["value"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }

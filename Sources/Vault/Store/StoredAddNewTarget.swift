@@ -17,7 +17,9 @@ public struct StoredAddNewTarget: Sendable, Equatable {
     public var createdAt: Double
 
     /// A target with these fields.
-    public init(connectionID: String, team: String, agent: String, component: String, changedBy: String, createdAt: Double) {
+    public init(
+        connectionID: String, team: String, agent: String, component: String, changedBy: String, createdAt: Double
+    ) {
         self.connectionID = connectionID
         self.team = team
         self.agent = agent

@@ -23,8 +23,10 @@ public struct StoredLogin: Sendable, Equatable {
     public var expiresAt: Double
 
     /// A stored login with these fields.
-    public init(keyHash: String, team: String, connectionID: String, connectionVersion: Int64, binding: String, flow: Data,
-                startedAt: Double, expiresAt: Double) {
+    public init(
+        keyHash: String, team: String, connectionID: String, connectionVersion: Int64, binding: String, flow: Data,
+        startedAt: Double, expiresAt: Double
+    ) {
         self.keyHash = keyHash
         self.team = team
         self.connectionID = connectionID

@@ -24,8 +24,11 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .masterKey(let reason): return reason
         case .notFound(let what): return "\(what) does not exist"
         case .invalidInput(let problems): return problems.joined(separator: "; ")
-        case .invalidConnection(let problems): return FieldProblem.sentences(problems, naming: \.rawValue).joined(separator: "; ")
-        case .sealedDataDoesNotOpen(let owner): return "the sealed data of \(owner) does not open: it was altered, copied from another connection, or sealed with another master key"
+        case .invalidConnection(let problems):
+            return FieldProblem.sentences(problems, naming: \.rawValue).joined(separator: "; ")
+        case .sealedDataDoesNotOpen(let owner):
+            return
+                "the sealed data of \(owner) does not open: it was altered, copied from another connection, or sealed with another master key"
         case .crypto(let reason): return reason
         case .storage(let reason): return "vault storage: \(reason)"
         case .conflict(let what): return "\(what) was changed by someone else; try again"

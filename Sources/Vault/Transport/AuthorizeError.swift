@@ -16,7 +16,8 @@ public enum AuthorizeError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .invalidURL(let reason): return reason
         case .hostNotAllowed(let host, let connection, let name, let allowed):
-            let advice = AllowedOrigin(host) == nil
+            let advice =
+                AllowedOrigin(host) == nil
                 ? ". A credential goes over plain http only to a loopback host (http://127.0.0.1:PORT); use https"
                 : ". Add it with keyflow vault edit \(connection) --allowed-host \(host)"
             return "connection \(connection) (\(name)) may not be sent to \(host); its allowed origins are "

@@ -20,7 +20,9 @@ public struct ConnectionCredentials: Sendable {
     /// body. With `rejected` (the credential an API just answered 401 to) the token is
     /// refreshed first. Returns the credential used.
     @discardableResult
-    public func authorize(_ request: inout HTTPTransportRequest, url: RequestURL, rejected: Credential?) async throws -> Credential {
+    public func authorize(_ request: inout HTTPTransportRequest, url: RequestURL, rejected: Credential?) async throws
+        -> Credential
+    {
         let id = connection
         let credential: Credential
         let bodyHash: Bool
@@ -53,7 +55,8 @@ public struct ConnectionCredentials: Sendable {
                 ASCII.equalsIgnoringCase($0.name, "content-type")
                     && ASCII.lowercased($0.value).hasPrefix("application/x-www-form-urlencoded")
             }
-            let body: OAuth1Request.Body = request.body.map { isForm ? .form(String(decoding: $0, as: UTF8.self)) : .bytes($0) } ?? .none
+            let body: OAuth1Request.Body =
+                request.body.map { isForm ? .form(String(decoding: $0, as: UTF8.self)) : .bytes($0) } ?? .none
             let signature = try (signer ?? OAuth1Signer(credentials: credentials))
                 .sign(OAuth1Request(method: request.method, url: url, body: body), options: .init(bodyHash: bodyHash))
             request.setURL(url)  // the canonical form that was signed
@@ -62,10 +65,13 @@ public struct ConnectionCredentials: Sendable {
         return credential
     }
 
-    private static func check(_ url: RequestURL, allowed: [AllowedOrigin], connection: String, name: String) throws(AuthorizeError) {
+    private static func check(_ url: RequestURL, allowed: [AllowedOrigin], connection: String, name: String)
+        throws(AuthorizeError)
+    {
         guard allowed.contains(where: { $0.allows(url) }) else {
-            throw AuthorizeError.hostNotAllowed(host: entry(for: url), connection: connection, name: name,
-                                                allowed: allowed.map(\.description))
+            throw AuthorizeError.hostNotAllowed(
+                host: entry(for: url), connection: connection, name: name,
+                allowed: allowed.map(\.description))
         }
     }
 

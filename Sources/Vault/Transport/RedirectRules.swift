@@ -22,10 +22,13 @@ public enum RedirectRules {
     /// The next request after `response` to `request` (sent to `url`), or nil when the
     /// response is not a redirect to follow. `sameOrigin` says whether the request may keep
     /// what belongs to the first origin (its credential and headers).
-    static func next(after response: HTTPTransportResponse, to request: HTTPTransportRequest,
-                     url: RequestURL) throws(AuthorizeError) -> (request: HTTPTransportRequest, url: RequestURL, sameOrigin: Bool)? {
+    static func next(
+        after response: HTTPTransportResponse, to request: HTTPTransportRequest,
+        url: RequestURL
+    ) throws(AuthorizeError) -> (request: HTTPTransportRequest, url: RequestURL, sameOrigin: Bool)? {
         guard redirectStatuses.contains(response.status), let location = response.header("Location"),
-              let target = resolve(location, against: url) else { return nil }
+            let target = resolve(location, against: url)
+        else { return nil }
         var redirected = request
         redirected.setURL(target)
         if response.status == 303 || ((response.status == 301 || response.status == 302) && request.method == "POST") {
@@ -38,7 +41,8 @@ public enum RedirectRules {
             // Another origin sees neither the credential nor any other header an agent set,
             // which may hold a vault value; and it never receives the body.
             if let body = redirected.body, !body.isEmpty {
-                throw .bodyNotResentAcrossOrigins(method: request.method, from: url.origin, status: response.status, to: target.origin)
+                throw .bodyNotResentAcrossOrigins(
+                    method: request.method, from: url.origin, status: response.status, to: target.origin)
             }
             redirected.body = nil
             redirected.headers.removeAll { !crossOriginHeaders.contains(ASCII.lowercased($0.name)) }
@@ -57,7 +61,8 @@ public enum RedirectRules {
         } else if location.hasPrefix("/") {
             absolute = base.origin + location
         } else {
-            let directory = base.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            let directory = base.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+                separator: "/")
             absolute = base.origin + directory + "/" + location
         }
         return try? RequestURL(absolute)

@@ -13,13 +13,16 @@ struct AgentsCommand: AsyncParsableCommand {
     /// The vault's agent store.
     static func store() async throws -> any AgentStore {
         let vault = try await VaultSession.open()
-        guard let store = vault.store as? any AgentStore else { throw CommandFailure("this vault's store keeps no agents") }
+        guard let store = vault.store as? any AgentStore else {
+            throw CommandFailure("this vault's store keeps no agents")
+        }
         return store
     }
 
     /// A team name as `keyflow users add` accepts it.
     static func team(_ team: String) throws -> String {
-        guard !team.isEmpty, team.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+        guard !team.isEmpty, team.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
+        else {
             throw CLIError("team \"\(team)\": use letters, digits, _, - and . only")
         }
         return team
@@ -28,7 +31,8 @@ struct AgentsCommand: AsyncParsableCommand {
 
 /// `keyflow agents list [--team T]`: the team's agents and their current revisions.
 struct AgentsListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List a team's agents with their current revision.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List a team's agents with their current revision.")
     @Option(help: "The team.") var team: String = Vault.localTeam
     @Flag(help: "Print JSON.") var json = false
 
@@ -43,16 +47,27 @@ struct AgentsListCommand: AsyncParsableCommand {
             return agents
         }
         if json {
-            print(JSONOutput.array(agents.map { agent in JSONOutput.object([
-                ("name", .string(agent.name)), ("version", .integer(Int(clamping: agent.version))),
-                ("changed_by", .string(agent.changedBy)), ("changed_at", .string(Output.date(Date(timeIntervalSince1970: agent.changedAt)))),
-            ]) }))
+            print(
+                JSONOutput.array(
+                    agents.map { agent in
+                        JSONOutput.object([
+                            ("name", .string(agent.name)), ("version", .integer(Int(clamping: agent.version))),
+                            ("changed_by", .string(agent.changedBy)),
+                            ("changed_at", .string(Output.date(Date(timeIntervalSince1970: agent.changedAt)))),
+                        ])
+                    }))
         } else if agents.isEmpty {
             print("Team \(team) has no agents.")
         } else {
-            print(Output.table(["NAME", "VERSION", "CHANGED BY", "CHANGED AT"], agents.map { agent in
-                [agent.name, String(agent.version), agent.changedBy, Output.date(Date(timeIntervalSince1970: agent.changedAt))]
-            }))
+            print(
+                Output.table(
+                    ["NAME", "VERSION", "CHANGED BY", "CHANGED AT"],
+                    agents.map { agent in
+                        [
+                            agent.name, String(agent.version), agent.changedBy,
+                            Output.date(Date(timeIntervalSince1970: agent.changedAt)),
+                        ]
+                    }))
         }
     }
 }

@@ -19,12 +19,15 @@ struct AgentsImportCommand: AsyncParsableCommand {
         let team = try AgentsCommand.team(team)
         let store = try await AgentsCommand.store()
         let report = try await VaultSession.run {
-            try await AgentImport.run(directory: URL(fileURLWithPath: directory), team: team, store: store, changedBy: "import")
+            try await AgentImport.run(
+                directory: URL(fileURLWithPath: directory), team: team, store: store, changedBy: "import")
         }
         for name in report.added { Output.line("added    \(name)") }
         for name in report.skipped { Output.line("skipped  \(name) (the team already has it; not overwritten)") }
         for failure in report.failed { Output.warn("\(failure.file): \(failure.problem)") }
-        Output.line("Team \(team): \(report.added.count) added, \(report.skipped.count) skipped, \(report.failed.count) failed.")
+        Output.line(
+            "Team \(team): \(report.added.count) added, \(report.skipped.count) skipped, \(report.failed.count) failed."
+        )
         if !report.failed.isEmpty { throw ExitCode.failure }
     }
 }

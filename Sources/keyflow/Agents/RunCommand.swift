@@ -10,8 +10,10 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run", abstract: "Run an agent and print its result as JSON.",
         discussion: "Exit codes: 0 success, 1 the agent failed (or a login is missing), 2 bad input.")
     @Argument(help: "The .smyth agent file.") var agent: String
-    @Option(help: "The APIEndpoint to start from (its endpoint name); needed when there are several.") var endpoint: String?
-    @Option(name: .customLong("input"), help: ArgumentHelp("An endpoint input (repeatable).", valueName: "key=value")) var inputs: [String] = []
+    @Option(help: "The APIEndpoint to start from (its endpoint name); needed when there are several.") var endpoint:
+        String?
+    @Option(name: .customLong("input"), help: ArgumentHelp("An endpoint input (repeatable).", valueName: "key=value"))
+    var inputs: [String] = []
     @Option(help: "A JSON object file with the endpoint inputs.") var inputJson: String?
     @Option(help: "Write every component's status and timing to this JSON file.") var trace: String?
     @Flag(help: "Fail instead of waiting for a login when a connection needs one.") var nonInteractive = false
@@ -20,7 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Limits of the run") var runLimits: RunLimitOptions
 
     func validate() throws {
-        for input in inputs where !input.contains("=") { throw ValidationError("--input expects key=value, got \"\(input)\"") }
+        for input in inputs where !input.contains("=") {
+            throw ValidationError("--input expects key=value, got \"\(input)\"")
+        }
     }
 
     func run() async throws {
@@ -30,9 +34,13 @@ struct RunCommand: AsyncParsableCommand {
         if !issues.isEmpty { throw CLIError(issues.map { "\(agent): \($0)" }.joined(separator: "\n")) }
         var runInputs = JSONObject()
         if let inputJson {
-            guard let data = FileManager.default.contents(atPath: inputJson) else { throw CLIError("--input-json \(inputJson): the file cannot be read") }
+            guard let data = FileManager.default.contents(atPath: inputJson) else {
+                throw CLIError("--input-json \(inputJson): the file cannot be read")
+            }
             do {
-                guard let object = try JSONParser.parse(Array(data)).objectValue else { throw CLIError("--input-json \(inputJson): expected a JSON object") }
+                guard let object = try JSONParser.parse(Array(data)).objectValue else {
+                    throw CLIError("--input-json \(inputJson): expected a JSON object")
+                }
                 runInputs = object
             } catch let error as JSONParser.Error { throw CLIError("--input-json \(inputJson): \(error)") }
         }
@@ -51,8 +59,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let session: AgentSession
         do {
-            session = try await AgentSession.make(agent: loaded, broker: vault.map { TokenBroker(vault: $0, transport: transport) },
-                                                  transport: transport, login: login, limits: limits)
+            session = try await AgentSession.make(
+                agent: loaded, broker: vault.map { TokenBroker(vault: $0, transport: transport) },
+                transport: transport, login: login, limits: limits)
         } catch let error as PreflightError {
             let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
             throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)
@@ -72,8 +81,10 @@ struct RunCommand: AsyncParsableCommand {
             do throws(RunError) {
                 var executor = Executor(agent: prepared)
                 executor.limits = limits
-                return .success(try await executor.run(endpoint: endpoint, inputs: runInputs, context: environment,
-                                                       observer: { progress.report($0) }))
+                return .success(
+                    try await executor.run(
+                        endpoint: endpoint, inputs: runInputs, context: environment,
+                        observer: { progress.report($0) }))
             } catch {
                 return .failure(error)
             }
@@ -118,9 +129,11 @@ struct Progress: Sendable {
     let enabled: Bool
     func report(_ entry: TraceEntry) {
         guard enabled else { return }
-        let milliseconds = Int(entry.duration.components.seconds * 1000 + entry.duration.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(
+            entry.duration.components.seconds * 1000 + entry.duration.components.attoseconds / 1_000_000_000_000_000)
         let title = entry.title.isEmpty ? "" : " “\(entry.title)”"
-        let line = "\(entry.succeeded ? "✓" : "✗") \(entry.componentID) \(entry.type)\(title) \(milliseconds) ms"
+        let line =
+            "\(entry.succeeded ? "✓" : "✗") \(entry.componentID) \(entry.type)\(title) \(milliseconds) ms"
             + (entry.error.map { ": \($0)" } ?? "")
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
@@ -132,14 +145,22 @@ enum TraceFile {
         func milliseconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
-        let json = JSONValue.array(trace.map { entry in .object(JSONObject([
-            ("component", .string(entry.componentID)), ("type", .string(entry.type)), ("title", .string(entry.title)),
-            ("status", .string(entry.succeeded ? "succeeded" : "failed")), ("started_ms", .number(milliseconds(entry.startedAt).rounded())),
-            ("duration_ms", .number((milliseconds(entry.duration) * 1000).rounded() / 1000)),
-            ("inputs", .array(entry.inputNames.map(JSONValue.string))), ("error", entry.error.map(JSONValue.string) ?? .null),
-            ("http", entry.http ?? .null),
-        ])) })
-        guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.string(json, pretty: true).utf8)) else {
+        let json = JSONValue.array(
+            trace.map { entry in
+                .object(
+                    JSONObject([
+                        ("component", .string(entry.componentID)), ("type", .string(entry.type)),
+                        ("title", .string(entry.title)),
+                        ("status", .string(entry.succeeded ? "succeeded" : "failed")),
+                        ("started_ms", .number(milliseconds(entry.startedAt).rounded())),
+                        ("duration_ms", .number((milliseconds(entry.duration) * 1000).rounded() / 1000)),
+                        ("inputs", .array(entry.inputNames.map(JSONValue.string))),
+                        ("error", entry.error.map(JSONValue.string) ?? .null),
+                        ("http", entry.http ?? .null),
+                    ]))
+            })
+        guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.string(json, pretty: true).utf8))
+        else {
             throw CLIError("--trace \(path): cannot write the file")
         }
     }

@@ -7,7 +7,9 @@ struct RunLimitOptions: ParsableArguments {
     var maxRunSeconds: Double = SafeNumbers.seconds(of: RunLimits.defaults.wallTime)
     @Option(help: "How many component executions one run may make, loop iterations included.")
     var maxComponents: Int = RunLimits.defaults.maxComponentsExecuted
-    @Option(name: .customLong("max-foreach-items"), help: "How many items the ForEach loops of one run may go through, together.")
+    @Option(
+        name: .customLong("max-foreach-items"),
+        help: "How many items the ForEach loops of one run may go through, together.")
     var maxForEachItems: Int = RunLimits.defaults.maxForEachItems
     @Option(help: "How long the FSleep steps of one run may wait, together, in seconds.")
     var maxSleepSeconds: Double = SafeNumbers.seconds(of: RunLimits.defaults.maxTotalSleep)
@@ -15,8 +17,12 @@ struct RunLimitOptions: ParsableArguments {
     var maxResponseBytes: Int = RunLimits.defaults.maxResponseBytes
 
     func validate() throws {
-        guard maxRunSeconds.isFinite, maxRunSeconds > 0 else { throw ValidationError("--max-run-seconds must be a number of seconds above 0") }
-        guard maxSleepSeconds.isFinite, maxSleepSeconds >= 0 else { throw ValidationError("--max-sleep-seconds must be a number of seconds, 0 or more") }
+        guard maxRunSeconds.isFinite, maxRunSeconds > 0 else {
+            throw ValidationError("--max-run-seconds must be a number of seconds above 0")
+        }
+        guard maxSleepSeconds.isFinite, maxSleepSeconds >= 0 else {
+            throw ValidationError("--max-sleep-seconds must be a number of seconds, 0 or more")
+        }
         guard maxComponents >= 1 else { throw ValidationError("--max-components must be 1 or more") }
         guard maxForEachItems >= 0 else { throw ValidationError("--max-foreach-items must be 0 or more") }
         guard maxResponseBytes >= 0 else { throw ValidationError("--max-response-bytes must be 0 or more") }

@@ -13,9 +13,21 @@ struct ValidateCommand: ParsableCommand {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch {
             if json {
-                print(JSONOutput.object([("valid", .bool(false)), ("problems", .array(error.problems.map { .object([
-                    ("path", .string($0.path)), ("component", $0.componentID.map(JSONOutput.string) ?? .null), ("message", .string($0.message)),
-                ]) }))]))
+                print(
+                    JSONOutput.object([
+                        ("valid", .bool(false)),
+                        (
+                            "problems",
+                            .array(
+                                error.problems.map {
+                                    .object([
+                                        ("path", .string($0.path)),
+                                        ("component", $0.componentID.map(JSONOutput.string) ?? .null),
+                                        ("message", .string($0.message)),
+                                    ])
+                                })
+                        ),
+                    ]))
             } else {
                 print(error.description)
             }
@@ -23,22 +35,34 @@ struct ValidateCommand: ParsableCommand {
         }
         let issues = AgentValidator.validate(loaded)
         if json {
-            print(JSONOutput.object([
-                ("valid", .bool(issues.isEmpty)),
-                ("components", .integer(loaded.components.count)),
-                ("connections", .integer(loaded.links.count)),
-                ("problems", .array(issues.map { issue in .object([
-                    ("path", .string(issue.path)), ("component", issue.componentID.map(JSONOutput.string) ?? .null),
-                    ("title", issue.title.map(JSONOutput.string) ?? .null), ("unsupported", .bool(issue.isUnsupported)),
-                    ("message", .string(issue.message)),
-                ]) })),
-            ]))
+            print(
+                JSONOutput.object([
+                    ("valid", .bool(issues.isEmpty)),
+                    ("components", .integer(loaded.components.count)),
+                    ("connections", .integer(loaded.links.count)),
+                    (
+                        "problems",
+                        .array(
+                            issues.map { issue in
+                                .object([
+                                    ("path", .string(issue.path)),
+                                    ("component", issue.componentID.map(JSONOutput.string) ?? .null),
+                                    ("title", issue.title.map(JSONOutput.string) ?? .null),
+                                    ("unsupported", .bool(issue.isUnsupported)),
+                                    ("message", .string(issue.message)),
+                                ])
+                            })
+                    ),
+                ]))
         } else if issues.isEmpty {
             print("\(agent): ok (\(loaded.components.count) components, \(loaded.links.count) connections)")
         } else {
             for issue in issues { print("\(agent): \(issue)") }
             let unsupported = issues.filter(\.isUnsupported).count
-            print("\(issues.count) problem\(issues.count == 1 ? "" : "s")" + (unsupported > 0 ? " (\(unsupported) unsupported component type\(unsupported == 1 ? "" : "s"))" : ""))
+            print(
+                "\(issues.count) problem\(issues.count == 1 ? "" : "s")"
+                    + (unsupported > 0
+                        ? " (\(unsupported) unsupported component type\(unsupported == 1 ? "" : "s"))" : ""))
         }
         if !issues.isEmpty { throw ExitCode.failure }
     }

@@ -74,7 +74,9 @@ struct OAuth1SignCommand: ParsableCommand {
 
     func validate() throws {
         guard OAuth1SignatureMethod(name: signatureMethod) != nil else {
-            throw ValidationError("--signature-method must be one of HMAC-SHA1, HMAC-SHA256, RSA-SHA1, PLAINTEXT (got \(signatureMethod))")
+            throw ValidationError(
+                "--signature-method must be one of HMAC-SHA1, HMAC-SHA256, RSA-SHA1, PLAINTEXT (got \(signatureMethod))"
+            )
         }
         if [consumerSecret, tokenSecret].filter({ $0 == "-" }).count > 1 {
             throw ValidationError("only one of --consumer-secret and --token-secret can be read from standard input")
@@ -101,10 +103,12 @@ struct OAuth1SignCommand: ParsableCommand {
 
         let body: OAuth1Request.Body
         if !formParameters.isEmpty {
-            body = .form(FormEncoding.encode(formParameters.map { parameter in
-                let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-            }))
+            body = .form(
+                FormEncoding.encode(
+                    formParameters.map { parameter in
+                        let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                        return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+                    }))
         } else if let rawBody {
             body = .bytes(Array(rawBody.utf8))
         } else {
@@ -112,36 +116,43 @@ struct OAuth1SignCommand: ParsableCommand {
         }
 
         let request: OAuth1Request
-        do { request = try OAuth1Request(method: self.method, url: url, body: body) }
-        catch { throw CLIError("--url: \(error)") }
+        do { request = try OAuth1Request(method: self.method, url: url, body: body) } catch {
+            throw CLIError("--url: \(error)")
+        }
 
         let fixedNonce = nonce
         let fixedTimestamp = timestamp
         let signer = OAuth1Signer(
-            credentials: OAuth1Credentials(consumerKey: consumerKey, consumerSecret: consumerSecret, token: token,
-                                           tokenSecret: tokenSecret, signatureMethod: method, rsaKey: rsaKey),
+            credentials: OAuth1Credentials(
+                consumerKey: consumerKey, consumerSecret: consumerSecret, token: token,
+                tokenSecret: tokenSecret, signatureMethod: method, rsaKey: rsaKey),
             nonce: { fixedNonce ?? OAuth1Signer.randomNonce() },
             clock: { fixedTimestamp ?? Int(Date().timeIntervalSince1970) })
         let signature: OAuth1Signature
-        do { signature = try signer.sign(request, options: .init(includeVersion: !noVersion, bodyHash: bodyHash)) }
-        catch { throw CLIError(error.description) }
+        do {
+            signature = try signer.sign(request, options: .init(includeVersion: !noVersion, bodyHash: bodyHash))
+        } catch { throw CLIError(error.description) }
 
         // PLAINTEXT's signature is the secrets themselves, so it is masked as one.
-        let secrets = reveal ? [] : [consumerSecret, tokenSecret ?? "", token ?? ""]
-            + (method == .plaintext ? [signature.signature] : [])
+        let secrets =
+            reveal
+            ? []
+            : [consumerSecret, tokenSecret ?? "", token ?? ""]
+                + (method == .plaintext ? [signature.signature] : [])
         let show = { (text: String) in SecretMask.redact(text, secrets: secrets) }
         if reveal { FileHandleOutput.warn("--reveal: the output below contains unmasked credentials") }
 
         let header = signature.authorizationHeader(realm: realm)
         if json {
-            print(JSONOutput.object([
-                ("parameter_string", .string(show(signature.parameterString))),
-                ("base_string", .string(show(signature.baseString))),
-                ("signature_method", .string(method.rawValue)),
-                ("signature", .string(show(signature.signature))),
-                ("authorization_header", .string(show(header))),
-                ("signed_url", .string(show(signature.signedURL(request.url).description))),
-            ]))
+            print(
+                JSONOutput.object([
+                    ("parameter_string", .string(show(signature.parameterString))),
+                    ("base_string", .string(show(signature.baseString))),
+                    ("signature_method", .string(method.rawValue)),
+                    ("signature", .string(show(signature.signature))),
+                    ("authorization_header", .string(show(header))),
+                    ("signed_url", .string(show(signature.signedURL(request.url).description))),
+                ]))
         } else {
             print("Normalized parameters:\n  \(show(signature.parameterString))\n")
             print("Signature base string:\n  \(show(signature.baseString))\n")

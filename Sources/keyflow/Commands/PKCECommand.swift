@@ -22,11 +22,12 @@ struct PKCECommand: ParsableCommand {
     func run() throws {
         let pkce = PKCE(length: length)
         if json {
-            print(JSONOutput.object([
-                ("code_verifier", .string(pkce.verifier)),
-                ("code_challenge", .string(pkce.challenge)),
-                ("code_challenge_method", .string(PKCE.method)),
-            ]))
+            print(
+                JSONOutput.object([
+                    ("code_verifier", .string(pkce.verifier)),
+                    ("code_challenge", .string(pkce.challenge)),
+                    ("code_challenge_method", .string(PKCE.method)),
+                ]))
         } else {
             print("code_verifier:         \(pkce.verifier)")
             print("code_challenge:        \(pkce.challenge)")

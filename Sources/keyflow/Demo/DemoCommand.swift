@@ -20,7 +20,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Keep the throwaway KEYFLOW_HOME and print where it is.") var keep = false
 
     func run() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-demo-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-demo-\(UUID().uuidString.prefix(8))")
         defer { if !keep { try? FileManager.default.removeItem(at: directory) } }
         var logger = Logger(label: "keyflow.demo")
         logger.logLevel = .critical
@@ -28,8 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
         // 1. The sandbox provider and API, on a free loopback port.
         let state = SandboxState(tokenLifetime: 62)  // 62 s minus the broker's 60 s skew: stale after 2 s
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let sandbox = Application(router: SandboxProvider.router(state), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let sandbox = Application(
+            router: SandboxProvider.router(state), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         let services = ServiceGroup(configuration: .init(services: [sandbox], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
@@ -54,25 +56,37 @@ struct DemoCommand: AsyncParsableCommand {
         // 2. A saved connection, logged in through the real flow.
         let clientSecret = state.clientSecret
         let connection = try await VaultSession.run {
-            try await vault.add(kind: "custom-oauth2", name: "Demo sandbox", input: ConnectionInput(
-                text: ["clientID": state.clientID, "clientSecret": clientSecret, "authorizationURL": sandboxURL + "/authorize",
-                       "tokenURL": sandboxURL + "/token"], scopes: ["projects.read"], pkce: true))
+            try await vault.add(
+                kind: "custom-oauth2", name: "Demo sandbox",
+                input: ConnectionInput(
+                    text: [
+                        "clientID": state.clientID, "clientSecret": clientSecret,
+                        "authorizationURL": sandboxURL + "/authorize",
+                        "tokenURL": sandboxURL + "/token",
+                    ], scopes: ["projects.read"], pkce: true))
         }
         say("2. Added connection \(connection.id) in a throwaway home (\(directory.path))")
-        let login = ListenerLogin(vault: vault, transport: transport, publicURL: PublicURL("http://127.0.0.1:\(callbackPort)"))
+        let login = ListenerLogin(
+            vault: vault, transport: transport, publicURL: PublicURL("http://127.0.0.1:\(callbackPort)"))
         let loggedIn = try await VaultSession.run {
             try await login.run(connection.id, timeout: .seconds(30)) { url in
                 // Acting as the browser: the sandbox approves at once and redirects to our callback.
-                let approval = try await transport.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
-                guard let callback = approval.header("Location") else { throw CommandFailure("the sandbox did not redirect (HTTP \(approval.status))") }
+                let approval = try await transport.send(
+                    HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
+                guard let callback = approval.header("Location") else {
+                    throw CommandFailure("the sandbox did not redirect (HTTP \(approval.status))")
+                }
                 _ = try await transport.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
             }
         }
-        say("3. Logged in with authorization code + PKCE: \(loggedIn.status.rawValue), token expires \(Output.date(loggedIn.tokenExpiresAt))")
+        say(
+            "3. Logged in with authorization code + PKCE: \(loggedIn.status.rawValue), token expires \(Output.date(loggedIn.tokenExpiresAt))"
+        )
 
         // 3. The agent, pointed at the sandbox and the new connection.
         var loaded = try loadAgent()
-        for index in loaded.components.indices where loaded.components[index].data["oauth_con_id"]?.stringValue == "demo" {
+        for index in loaded.components.indices
+        where loaded.components[index].data["oauth_con_id"]?.stringValue == "demo" {
             loaded.components[index].data["oauth_con_id"] = .string(connection.id)
             // The URL's origin is {{sandbox}}, so the calls list the one host it may be.
             loaded.components[index].data["allowedHosts"] = .string(String(sandboxURL.dropFirst("http://".count)))
@@ -81,10 +95,14 @@ struct DemoCommand: AsyncParsableCommand {
         let issues = AgentValidator.validate(loaded)
         guard issues.isEmpty else { throw CLIError(issues.map(\.description).joined(separator: "\n")) }
         let broker = TokenBroker(vault: vault, transport: transport)
-        let prepared = try AgentPreparer.prepare(loaded, connections: Dictionary(uniqueKeysWithValues: loaded.components
-            .filter { $0.type == "APICall" }.map { ($0.id, connection.id) }))
+        let prepared = try AgentPreparer.prepare(
+            loaded,
+            connections: Dictionary(
+                uniqueKeysWithValues: loaded.components
+                    .filter { $0.type == "APICall" }.map { ($0.id, connection.id) }))
         let keys = await VaultKeySnapshot(vault: vault, names: AgentSession.keyNames(in: loaded))
-        let environment = RunEnvironment(variables: loaded.variables, keys: { try keys.value($0) }, http: transport, broker: broker)
+        let environment = RunEnvironment(
+            variables: loaded.variables, keys: { try keys.value($0) }, http: transport, broker: broker)
         say("4. Running \(loaded.name ?? "the agent") (\(loaded.components.count) components)...")
         let result: RunResult
         do {
@@ -93,12 +111,18 @@ struct DemoCommand: AsyncParsableCommand {
             throw CommandFailure(error.description)
         }
         for entry in result.trace {
-            let milliseconds = Int(entry.duration.components.seconds * 1000 + entry.duration.components.attoseconds / 1_000_000_000_000_000)
-            say("   \(entry.succeeded ? "✓" : "✗") \(entry.componentID.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.type.padding(toLength: 11, withPad: " ", startingAt: 0)) \(String(milliseconds).leftPadded(5)) ms  \(entry.title)")
+            let milliseconds = Int(
+                entry.duration.components.seconds * 1000 + entry.duration.components.attoseconds / 1_000_000_000_000_000
+            )
+            say(
+                "   \(entry.succeeded ? "✓" : "✗") \(entry.componentID.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.type.padding(toLength: 11, withPad: " ", startingAt: 0)) \(String(milliseconds).leftPadded(5)) ms  \(entry.title)"
+            )
         }
         let refreshes = await state.refreshes
         let calls = await state.apiCalls
-        say("5. \(calls) API calls with one connection; the token was refreshed \(refreshes) time\(refreshes == 1 ? "" : "s") along the way (rotated refresh token stored first).")
+        say(
+            "5. \(calls) API calls with one connection; the token was refreshed \(refreshes) time\(refreshes == 1 ? "" : "s") along the way (rotated refresh token stored first)."
+        )
         print(JSONWriter.string(result.output, pretty: true))
     }
 
@@ -107,7 +131,9 @@ struct DemoCommand: AsyncParsableCommand {
         if agent != nil || FileManager.default.fileExists(atPath: path) {
             do { return try AgentLoader.load(path: path) } catch { throw CLIError(error.description) }
         }
-        do { return try AgentLoader.parse(PackageResources.demo_smyth, source: "demo.smyth (built in)") } catch { throw CLIError(error.description) }
+        do { return try AgentLoader.parse(PackageResources.demo_smyth, source: "demo.smyth (built in)") } catch {
+            throw CLIError(error.description)
+        }
     }
 
     /// Progress for people on standard error; the agent's JSON result alone goes to standard output.
@@ -117,5 +143,7 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }

@@ -22,8 +22,12 @@ actor SandboxState {
     init(tokenLifetime: TimeInterval) { self.tokenLifetime = tokenLifetime }
 
     func authorize(_ query: [String: String]) -> Result<String, SandboxFailure> {
-        guard query["response_type"] == "code", query["client_id"] == clientID else { return .failure(.init(400, "invalid_request", "unknown client")) }
-        guard let redirect = query["redirect_uri"], redirect.hasPrefix("http://127.0.0.1:") else { return .failure(.init(400, "invalid_request", "bad redirect_uri")) }
+        guard query["response_type"] == "code", query["client_id"] == clientID else {
+            return .failure(.init(400, "invalid_request", "unknown client"))
+        }
+        guard let redirect = query["redirect_uri"], redirect.hasPrefix("http://127.0.0.1:") else {
+            return .failure(.init(400, "invalid_request", "bad redirect_uri"))
+        }
         guard query["code_challenge_method"] == "S256", let challenge = query["code_challenge"] else {
             return .failure(.init(400, "invalid_request", "PKCE (S256) is required"))
         }
@@ -35,11 +39,15 @@ actor SandboxState {
 
     func token(_ form: [String: String], basic: (String, String)?) -> Result<JSONObjectText, SandboxFailure> {
         let (id, secret) = basic ?? (form["client_id"] ?? "", form["client_secret"] ?? "")
-        guard id == clientID, secret == clientSecret else { return .failure(.init(401, "invalid_client", "client authentication failed")) }
+        guard id == clientID, secret == clientSecret else {
+            return .failure(.init(401, "invalid_client", "client authentication failed"))
+        }
         switch form["grant_type"] {
         case "authorization_code":
-            guard let code = form["code"], let grant = codes.removeValue(forKey: code), Date().timeIntervalSince(grant.issued) < 60,
-                  grant.redirectURI == form["redirect_uri"] else { return .failure(.init(400, "invalid_grant", "unknown or used code")) }
+            guard let code = form["code"], let grant = codes.removeValue(forKey: code),
+                Date().timeIntervalSince(grant.issued) < 60,
+                grant.redirectURI == form["redirect_uri"]
+            else { return .failure(.init(400, "invalid_grant", "unknown or used code")) }
             guard let verifier = form["code_verifier"], PKCE(verifier: verifier)?.challenge == grant.challenge else {
                 return .failure(.init(400, "invalid_grant", "the code_verifier does not match the code_challenge"))
             }
@@ -55,11 +63,16 @@ actor SandboxState {
         let refresh = "demo-rt-" + SecureRandom.token()
         accessTokens[access] = Date().addingTimeInterval(tokenLifetime)
         refreshTokens.insert(refresh)
-        return .success(JSONObjectText(#"{"access_token":"\#(access)","token_type":"Bearer","expires_in":\#(Int(tokenLifetime)),"refresh_token":"\#(refresh)","scope":"projects.read"}"#))
+        return .success(
+            JSONObjectText(
+                #"{"access_token":"\#(access)","token_type":"Bearer","expires_in":\#(Int(tokenLifetime)),"refresh_token":"\#(refresh)","scope":"projects.read"}"#
+            ))
     }
 
     func checkBearer(_ header: String?) -> Bool {
-        guard let header, header.hasPrefix("Bearer "), let expiry = accessTokens[String(header.dropFirst(7))], expiry > Date() else { return false }
+        guard let header, header.hasPrefix("Bearer "), let expiry = accessTokens[String(header.dropFirst(7))],
+            expiry > Date()
+        else { return false }
         apiCalls += 1
         return true
     }
@@ -80,7 +93,8 @@ struct SandboxFailure: Error, Sendable {
 
 /// The sandbox's HTTP side.
 enum SandboxProvider {
-    static let projects = #"[{"id":1,"name":"Analytical Engine","status":"active"},{"id":2,"name":"Difference Engine","status":"paused"}]"#
+    static let projects =
+        #"[{"id":1,"name":"Analytical Engine","status":"active"},{"id":2,"name":"Difference Engine","status":"paused"}]"#
 
     static func router(_ state: SandboxState) -> Router<BasicRequestContext> {
         let router = Router()
@@ -89,7 +103,8 @@ enum SandboxProvider {
             case .success(let location):
                 return Response(status: .found, headers: [.location: location])
             case .failure(let failure):
-                return json(failure.status, #"{"error":"\#(failure.code)","error_description":"\#(failure.description)"}"#)
+                return json(
+                    failure.status, #"{"error":"\#(failure.code)","error_description":"\#(failure.description)"}"#)
             }
         }
         router.post("/token") { request, _ -> Response in
@@ -98,7 +113,9 @@ enum SandboxProvider {
             let form = FormEncoding.fields(String(buffer: body))
             switch await state.token(form, basic: basic(request.headers[.authorization])) {
             case .success(let token): return json(200, token.text)
-            case .failure(let failure): return json(failure.status, #"{"error":"\#(failure.code)","error_description":"\#(failure.description)"}"#)
+            case .failure(let failure):
+                return json(
+                    failure.status, #"{"error":"\#(failure.code)","error_description":"\#(failure.description)"}"#)
             }
         }
         router.get("/api/me") { request, _ -> Response in
@@ -112,7 +129,10 @@ enum SandboxProvider {
         router.get("/api/projects/:id/tasks") { request, context -> Response in
             guard await state.checkBearer(request.headers[.authorization]) else { return unauthorized() }
             let id = context.parameters.get("id") ?? "?"
-            return json(200, #"[{"project":\#(id),"task":"Write the first program","done":true},{"project":\#(id),"task":"Compute Bernoulli numbers","done":false}]"#)
+            return json(
+                200,
+                #"[{"project":\#(id),"task":"Write the first program","done":true},{"project":\#(id),"task":"Compute Bernoulli numbers","done":false}]"#
+            )
         }
         return router
     }
@@ -123,13 +143,20 @@ enum SandboxProvider {
 
     static func basic(_ header: String?) -> (String, String)? {
         guard let header, header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6))),
-              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
-        return (String(decoding: PercentEncoding.decode(Array(text[..<colon].utf8), plusAsSpace: true), as: UTF8.self),
-                String(decoding: PercentEncoding.decode(Array(text[text.index(after: colon)...].utf8), plusAsSpace: true), as: UTF8.self))
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (
+            String(decoding: PercentEncoding.decode(Array(text[..<colon].utf8), plusAsSpace: true), as: UTF8.self),
+            String(
+                decoding: PercentEncoding.decode(Array(text[text.index(after: colon)...].utf8), plusAsSpace: true),
+                as: UTF8.self)
+        )
     }
 
     static func json(_ status: Int, _ text: String) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func unauthorized() -> Response {

@@ -13,7 +13,8 @@ import Vault
 /// master key and vault as the CLI. SIGTERM and Ctrl-C shut it down gracefully.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Serve the web UI (/vault, /agents), the JSON API (/api/v1), the OAuth callbacks and /healthz.",
+        commandName: "serve",
+        abstract: "Serve the web UI (/vault, /agents), the JSON API (/api/v1), the OAuth callbacks and /healthz.",
         discussion: """
             Without users (keyflow users add) it serves the single local team and binds to loopback
             only; with users, the browser signs in with a user's API token (a session cookie), the
@@ -23,12 +24,19 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
-    @Option(help: ArgumentHelp("A folder of NAME.smyth files to add to the local team's agents at start-up (default: $KEYFLOW_HOME/agents, if it exists).",
-                               discussion: "Agents the team already has are never overwritten; other teams use keyflow agents import DIR --team T."))
+    @Option(
+        help: ArgumentHelp(
+            "A folder of NAME.smyth files to add to the local team's agents at start-up (default: $KEYFLOW_HOME/agents, if it exists).",
+            discussion:
+                "Agents the team already has are never overwritten; other teams use keyflow agents import DIR --team T."
+        ))
     var agents: String?
     // Outbound address policy (finding 15): agents and token requests of every team go out through it.
-    @Option(name: .customLong("allow-network"),
-            help: "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise.")
+    @Option(
+        name: .customLong("allow-network"),
+        help:
+            "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise."
+    )
     var allowNetwork: [String] = []
     @OptionGroup(title: "Limits of each agent run") var runLimits: RunLimitOptions
     @Option(help: "How many agent runs one team may have in progress at once; more are refused with 429.")
@@ -44,11 +52,14 @@ struct ServeCommand: AsyncParsableCommand {
         let publicURL = VaultSession.publicURL
         let hasUsers = try await VaultSession.run { !(try await accounts.users().isEmpty) }
         if !hasUsers && !["127.0.0.1", "localhost", "::1"].contains(host) {
-            throw CLIError("without users the server is single-user and binds to loopback only; add one with keyflow users add NAME --team T")
+            throw CLIError(
+                "without users the server is single-user and binds to loopback only; add one with keyflow users add NAME --team T"
+            )
         }
         let allowed: [CIDR]
         do {
-            allowed = try AddressPolicy.networks(flags: allowNetwork, environment: ProcessInfo.processInfo.environment["KEYFLOW_ALLOW_NETWORK"])
+            allowed = try AddressPolicy.networks(
+                flags: allowNetwork, environment: ProcessInfo.processInfo.environment["KEYFLOW_ALLOW_NETWORK"])
         } catch {
             throw CLIError("--allow-network / KEYFLOW_ALLOW_NETWORK: \(error.description)")
         }
@@ -59,13 +70,17 @@ struct ServeCommand: AsyncParsableCommand {
         try await importAgents(into: vault)
         var limits = runLimits.limits
         limits.maxConcurrentRunsPerTeam = maxConcurrentRuns
-        let app = Application(router: KeyflowServer.router(vault: vault, accounts: accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL),
-                                                           binding: .init(host: host, port: port), runLimits: limits),
-                              configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
-                              onServerRunning: { _ in
-                                  FileHandle.standardError.write(Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(publicURL))\n".utf8))
-                              }, logger: logger)
-        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let app = Application(
+            router: KeyflowServer.router(
+                vault: vault, accounts: accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL),
+                binding: .init(host: host, port: port), runLimits: limits),
+            configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
+            onServerRunning: { _ in
+                FileHandle.standardError.write(
+                    Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(publicURL))\n".utf8))
+            }, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }
 
@@ -75,16 +90,20 @@ struct ServeCommand: AsyncParsableCommand {
     func importAgents(into vault: Vault) async throws {
         let folder = agents.map { URL(fileURLWithPath: $0) } ?? vault.home.directory.appendingPathComponent("agents")
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             if agents != nil { throw CLIError("--agents \(folder.path): not a folder") }
             return
         }
-        guard let store = vault.store as? any AgentStore else { throw CommandFailure("this vault's store keeps no agents") }
+        guard let store = vault.store as? any AgentStore else {
+            throw CommandFailure("this vault's store keeps no agents")
+        }
         let report = try await VaultSession.run {
             try await AgentImport.run(directory: folder, team: Vault.localTeam, store: store, changedBy: "import")
         }
         for failure in report.failed { Output.warn("\(folder.path)/\(failure.file) not imported: \(failure.problem)") }
-        Output.note("agents from \(folder.path) for team \(Vault.localTeam): \(report.added.count) added, "
-            + "\(report.skipped.count) already stored (not overwritten), \(report.failed.count) failed")
+        Output.note(
+            "agents from \(folder.path) for team \(Vault.localTeam): \(report.added.count) added, "
+                + "\(report.skipped.count) already stored (not overwritten), \(report.failed.count) failed")
     }
 }

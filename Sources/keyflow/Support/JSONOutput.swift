@@ -25,10 +25,12 @@ indirect enum JSONOutput: CustomStringConvertible {
         case .null: return "null"
         case .array(let values):
             if values.isEmpty { return "[]" }
-            return "[\n" + values.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(closePad)]"
+            return "[\n" + values.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n")
+                + "\n\(closePad)]"
         case .object(let pairs):
             if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { pad + Self.quote($0.0) + ": " + $0.1.render(indent: indent + 1) }.joined(separator: ",\n")
+            return "{\n"
+                + pairs.map { pad + Self.quote($0.0) + ": " + $0.1.render(indent: indent + 1) }.joined(separator: ",\n")
                 + "\n\(closePad)}"
         }
     }

@@ -19,10 +19,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "OAuth 1.0a user authorization URL.") var userAuthUrl: String?
     @Option(help: "OAuth 1.0a consumer key.") var consumerKey: String?
     @Option(help: "OAuth 1.0a consumer secret, or - to read it from standard input.") var consumerSecret: String?
-    @Option(help: ArgumentHelp("PEM file with the RSA private key (RSA-SHA1).", valueName: "file")) var privateKey: String?
+    @Option(help: ArgumentHelp("PEM file with the RSA private key (RSA-SHA1).", valueName: "file")) var privateKey:
+        String?
     @Option(help: "HMAC-SHA1, HMAC-SHA256, RSA-SHA1 or PLAINTEXT.") var signatureMethod: String?
     @Flag(inversion: .prefixedNo, help: "OAuth 1.0a: sign non-form bodies with oauth_body_hash.") var bodyHash: Bool?
-    @Option(help: ArgumentHelp("An API origin the credential may be sent to (repeatable): api.example.com or *.example.com (https, port 443), api.example.com:8443, or http://127.0.0.1:PORT for loopback only.", valueName: "host"))
+    @Option(
+        help: ArgumentHelp(
+            "An API origin the credential may be sent to (repeatable): api.example.com or *.example.com (https, port 443), api.example.com:8443, or http://127.0.0.1:PORT for loopback only.",
+            valueName: "host"))
     var allowedHost: [String] = []
 
     /// The flag that sets `field` (`--token-url`), as the catalog gives it; `--name` and `--kind` otherwise.

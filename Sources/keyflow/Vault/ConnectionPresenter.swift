@@ -13,15 +13,18 @@ struct ConnectionPresenter {
 
     func status(_ connection: Connection) -> String {
         switch connection.status {
-        case .needsReauth, .error: return connection.status.rawValue + (connection.statusReason.map { " (\($0))" } ?? "")
+        case .needsReauth, .error:
+            return connection.status.rawValue + (connection.statusReason.map { " (\($0))" } ?? "")
         default: return connection.status.rawValue
         }
     }
 
     func listTable(_ connections: [Connection]) -> String {
-        Output.table(["ID", "NAME", "KIND", "STATUS", "EXPIRES", "BADGES"], connections.map {
-            [$0.id, $0.name, $0.kind, status($0), Output.date($0.tokenExpiresAt), badges($0)]
-        })
+        Output.table(
+            ["ID", "NAME", "KIND", "STATUS", "EXPIRES", "BADGES"],
+            connections.map {
+                [$0.id, $0.name, $0.kind, status($0), Output.date($0.tokenExpiresAt), badges($0)]
+            })
     }
 
     func summaryJSON(_ connection: Connection) -> JSONOutput {
@@ -32,7 +35,12 @@ struct ConnectionPresenter {
             ("status", .string(connection.status.rawValue)),
             ("status_reason", connection.statusReason.map(JSONOutput.string) ?? .null),
             ("token_expires_at", connection.tokenExpiresAt.map { .string(Output.date($0)) } ?? .null),
-            ("legacy", connection.legacy.map { .object([("agent_id", .string($0.agentID)), ("component_id", .string($0.componentID))]) } ?? .null),
+            (
+                "legacy",
+                connection.legacy.map {
+                    .object([("agent_id", .string($0.agentID)), ("component_id", .string($0.componentID))])
+                } ?? .null
+            ),
             ("badges", .array(connection.isLegacy ? [.string("Legacy")] : [])),
         ])
     }
@@ -48,7 +56,9 @@ struct ConnectionPresenter {
             ("Kind", "\(settings.kind.displayName) (\(connection.kind))"),
             ("Status", status(connection)),
         ]
-        if let legacy = connection.legacy { rows.append(("Legacy", "from agent \(legacy.agentID), component \(legacy.componentID)")) }
+        if let legacy = connection.legacy {
+            rows.append(("Legacy", "from agent \(legacy.agentID), component \(legacy.componentID)"))
+        }
         let isOAuth1 = settings.kind.protocol == .oauth1
         func mark(_ value: String?, given: String?) -> String? {
             guard let value, !value.isEmpty else { return nil }
@@ -58,37 +68,66 @@ struct ConnectionPresenter {
             rows.append(("Consumer key", connection.settings.consumerKey ?? "-"))
             rows.append(("Consumer secret", masked(secrets.consumerSecret)))
             rows.append(("Signature method", settings.signatureMethod.rawValue))
-            rows.append(("Body hash", connection.settings.bodyHash == true ? "on (oauth_body_hash for non-form bodies)" : "off"))
-            if let key = secrets.privateKey { rows.append(("Private key", (try? OAuth1RSAKey(pem: key)).map { "set (RSA \($0.bits)-bit)" } ?? "set")) }
-            rows.append(("Request token URL", mark(settings.requestTokenURL, given: connection.settings.requestTokenURL) ?? "-"))
-            rows.append(("User auth URL", mark(settings.userAuthorizationURL, given: connection.settings.userAuthorizationURL) ?? "-"))
-            rows.append(("Access token URL", mark(settings.accessTokenURL, given: connection.settings.accessTokenURL) ?? "-"))
+            rows.append(
+                ("Body hash", connection.settings.bodyHash == true ? "on (oauth_body_hash for non-form bodies)" : "off")
+            )
+            if let key = secrets.privateKey {
+                rows.append(("Private key", (try? OAuth1RSAKey(pem: key)).map { "set (RSA \($0.bits)-bit)" } ?? "set"))
+            }
+            rows.append(
+                ("Request token URL", mark(settings.requestTokenURL, given: connection.settings.requestTokenURL) ?? "-")
+            )
+            rows.append(
+                (
+                    "User auth URL",
+                    mark(settings.userAuthorizationURL, given: connection.settings.userAuthorizationURL) ?? "-"
+                ))
+            rows.append(
+                ("Access token URL", mark(settings.accessTokenURL, given: connection.settings.accessTokenURL) ?? "-"))
         } else {
             rows.append(("Client ID", connection.settings.clientID ?? "-"))
             rows.append(("Client secret", masked(secrets.clientSecret)))
             if settings.kind.needsUserLogin {
-                rows.append(("Authorization URL", mark(settings.authorizationURL, given: connection.settings.authorizationURL) ?? "-"))
+                rows.append(
+                    (
+                        "Authorization URL",
+                        mark(settings.authorizationURL, given: connection.settings.authorizationURL) ?? "-"
+                    ))
             }
             rows.append(("Token URL", mark(settings.tokenURL, given: connection.settings.tokenURL) ?? "-"))
-            rows.append(("Scopes", settings.scopes.isEmpty ? "-" : settings.scopes.joined(separator: " ")
-                            + (connection.settings.scopes == nil ? " (default)" : "")))
+            rows.append(
+                (
+                    "Scopes",
+                    settings.scopes.isEmpty
+                        ? "-"
+                        : settings.scopes.joined(separator: " ")
+                            + (connection.settings.scopes == nil ? " (default)" : "")
+                ))
             if settings.kind.needsUserLogin { rows.append(("PKCE", settings.usesPKCE ? "on" : "off")) }
             rows.append(("Client authentication", settings.clientAuthentication.rawValue))
             if let audience = connection.settings.audience { rows.append(("Audience", audience)) }
         }
         if let revocation = settings.revocationURL { rows.append(("Revocation URL", revocation)) }
-        rows.append(("Allowed hosts", settings.allowedHosts.isEmpty ? "none" : settings.allowedHosts.joined(separator: ", ")))
+        rows.append(
+            ("Allowed hosts", settings.allowedHosts.isEmpty ? "none" : settings.allowedHosts.joined(separator: ", ")))
         if let tokens {
             rows.append(("Access token", masked(tokens.accessToken)))
             if let refresh = tokens.refreshToken { rows.append(("Refresh token", masked(refresh))) }
             if let secret = tokens.tokenSecret { rows.append(("Token secret", masked(secret))) }
-            rows.append(("Token expires", tokens.expiresAt.map { Output.date(Date(timeIntervalSince1970: $0)) } ?? (isOAuth1 ? "never (OAuth 1.0a)" : "unknown (the provider did not say)")))
+            rows.append(
+                (
+                    "Token expires",
+                    tokens.expiresAt.map { Output.date(Date(timeIntervalSince1970: $0)) }
+                        ?? (isOAuth1 ? "never (OAuth 1.0a)" : "unknown (the provider did not say)")
+                ))
             if let scope = tokens.scope { rows.append(("Granted scopes", scope)) }
         } else {
             rows.append(("Tokens", "none"))
         }
         if settings.kind.needsUserLogin {
-            rows.append(("Callback URL", "\(callbackURL(settings.kind)) (copy this into your provider's allowed redirect URIs)"))
+            rows.append(
+                ("Callback URL", "\(callbackURL(settings.kind)) (copy this into your provider's allowed redirect URIs)")
+            )
         }
         rows.append(("Created", Output.date(connection.createdAt)))
         rows.append(("Updated", Output.date(connection.updatedAt)))
@@ -107,7 +146,8 @@ struct ConnectionPresenter {
     func detailsText(_ connection: Connection) async throws -> String {
         let rows = try await details(connection)
         let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
+            separator: "\n")
     }
 
     func detailsJSON(_ connection: Connection) async throws -> JSONOutput {
@@ -117,34 +157,57 @@ struct ConnectionPresenter {
         var pairs: [(String, JSONOutput)] = []
         if case .object(let summary) = summaryJSON(connection) { pairs = summary }
         func string(_ value: String?) -> JSONOutput { value.map(JSONOutput.string) ?? .null }
-        pairs.append(("settings", .object([
-            ("client_id", string(connection.settings.clientID)),
-            ("consumer_key", string(connection.settings.consumerKey)),
-            ("authorization_url", string(settings.authorizationURL)),
-            ("token_url", string(settings.tokenURL)),
-            ("revocation_url", string(settings.revocationURL)),
-            ("request_token_url", string(settings.requestTokenURL)),
-            ("access_token_url", string(settings.accessTokenURL)),
-            ("user_auth_url", string(settings.userAuthorizationURL)),
-            ("scopes", .array(settings.scopes.map(JSONOutput.string))),
-            ("pkce", .bool(settings.usesPKCE)),
-            ("audience", string(connection.settings.audience)),
-            ("client_authentication", settings.kind.protocol == .oauth2 ? .string(settings.clientAuthentication.rawValue) : .null),
-            ("signature_method", settings.kind.protocol == .oauth1 ? .string(settings.signatureMethod.rawValue) : .null),
-            ("allowed_hosts", .array(settings.allowedHosts.map(JSONOutput.string))),
-        ])))
-        pairs.append(("secrets", .object([
-            ("client_secret", secrets.clientSecret.map { .string(SecretMask.mask($0)) } ?? .null),
-            ("consumer_secret", secrets.consumerSecret.map { .string(SecretMask.mask($0)) } ?? .null),
-            ("private_key", secrets.privateKey.map { _ in .string("set") } ?? .null),
-        ])))
-        pairs.append(("tokens", tokens.map { tokens in .object([
-            ("access_token", .string(SecretMask.mask(tokens.accessToken))),
-            ("refresh_token", tokens.refreshToken.map { .string(SecretMask.mask($0)) } ?? .null),
-            ("token_secret", tokens.tokenSecret.map { .string(SecretMask.mask($0)) } ?? .null),
-            ("expires_at", tokens.expiresAt.map { .string(Output.date(Date(timeIntervalSince1970: $0))) } ?? .null),
-            ("scope", string(tokens.scope)),
-        ]) } ?? .null))
+        pairs.append(
+            (
+                "settings",
+                .object([
+                    ("client_id", string(connection.settings.clientID)),
+                    ("consumer_key", string(connection.settings.consumerKey)),
+                    ("authorization_url", string(settings.authorizationURL)),
+                    ("token_url", string(settings.tokenURL)),
+                    ("revocation_url", string(settings.revocationURL)),
+                    ("request_token_url", string(settings.requestTokenURL)),
+                    ("access_token_url", string(settings.accessTokenURL)),
+                    ("user_auth_url", string(settings.userAuthorizationURL)),
+                    ("scopes", .array(settings.scopes.map(JSONOutput.string))),
+                    ("pkce", .bool(settings.usesPKCE)),
+                    ("audience", string(connection.settings.audience)),
+                    (
+                        "client_authentication",
+                        settings.kind.protocol == .oauth2 ? .string(settings.clientAuthentication.rawValue) : .null
+                    ),
+                    (
+                        "signature_method",
+                        settings.kind.protocol == .oauth1 ? .string(settings.signatureMethod.rawValue) : .null
+                    ),
+                    ("allowed_hosts", .array(settings.allowedHosts.map(JSONOutput.string))),
+                ])
+            ))
+        pairs.append(
+            (
+                "secrets",
+                .object([
+                    ("client_secret", secrets.clientSecret.map { .string(SecretMask.mask($0)) } ?? .null),
+                    ("consumer_secret", secrets.consumerSecret.map { .string(SecretMask.mask($0)) } ?? .null),
+                    ("private_key", secrets.privateKey.map { _ in .string("set") } ?? .null),
+                ])
+            ))
+        pairs.append(
+            (
+                "tokens",
+                tokens.map { tokens in
+                    .object([
+                        ("access_token", .string(SecretMask.mask(tokens.accessToken))),
+                        ("refresh_token", tokens.refreshToken.map { .string(SecretMask.mask($0)) } ?? .null),
+                        ("token_secret", tokens.tokenSecret.map { .string(SecretMask.mask($0)) } ?? .null),
+                        (
+                            "expires_at",
+                            tokens.expiresAt.map { .string(Output.date(Date(timeIntervalSince1970: $0))) } ?? .null
+                        ),
+                        ("scope", string(tokens.scope)),
+                    ])
+                } ?? .null
+            ))
         pairs.append(("callback_url", settings.kind.needsUserLogin ? .string(callbackURL(settings.kind)) : .null))
         pairs.append(("created_at", .string(Output.date(connection.createdAt))))
         pairs.append(("updated_at", .string(Output.date(connection.updatedAt))))

@@ -5,7 +5,8 @@ import Vault
 struct VaultAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a connection (see keyflow vault providers for the kinds and their fields).",
-        discussion: "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID.")
+        discussion: "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID."
+    )
 
     @Argument(help: "The kind: google, linkedin, x-oauth1, x-oauth2, custom-oauth2, custom-oauth1, client-credentials.")
     var kind: String

@@ -10,8 +10,10 @@ struct VaultCommand: ParsableCommand {
             AES-256-GCM under master.key (or KEYFLOW_MASTER_KEY, base64 of 32 bytes).
             Callbacks arrive at $KEYFLOW_PUBLIC_URL (default http://127.0.0.1:8787).
             """,
-        subcommands: [VaultProvidersCommand.self, VaultAddCommand.self, VaultListCommand.self, VaultShowCommand.self,
-                      VaultEditCommand.self, VaultDuplicateCommand.self, VaultRemoveCommand.self, VaultAuthCommand.self,
-                      VaultSignoutCommand.self, VaultTestCommand.self, VaultKeysCommand.self, VaultRotateKeyCommand.self,
-                      VaultMigrateCommand.self])
+        subcommands: [
+            VaultProvidersCommand.self, VaultAddCommand.self, VaultListCommand.self, VaultShowCommand.self,
+            VaultEditCommand.self, VaultDuplicateCommand.self, VaultRemoveCommand.self, VaultAuthCommand.self,
+            VaultSignoutCommand.self, VaultTestCommand.self, VaultKeysCommand.self, VaultRotateKeyCommand.self,
+            VaultMigrateCommand.self,
+        ])
 }

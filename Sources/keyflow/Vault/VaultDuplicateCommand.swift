@@ -3,7 +3,8 @@ import Vault
 
 /// `keyflow vault duplicate ID [--name NAME]`: settings and secrets, never tokens.
 struct VaultDuplicateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "duplicate", abstract: "Copy a connection's settings and secrets (not its tokens).")
+    static let configuration = CommandConfiguration(
+        commandName: "duplicate", abstract: "Copy a connection's settings and secrets (not its tokens).")
     @Argument(help: "The connection id.") var id: String
     @Option(help: "The copy's name (default: \"NAME (copy)\").") var name: String?
 

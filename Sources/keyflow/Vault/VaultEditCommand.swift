@@ -18,12 +18,16 @@ struct VaultEditCommand: AsyncParsableCommand {
     func run() async throws {
         let vault = try await VaultSession.open()
         let input = try fields.input(catalog: vault.catalog)
-        guard name != nil || kind != nil || !input.isEmpty else { throw CLIError("nothing to change: give --name, --kind or a field flag") }
+        guard name != nil || kind != nil || !input.isEmpty else {
+            throw CLIError("nothing to change: give --name, --kind or a field flag")
+        }
         let before = try await VaultSession.run { try await vault.connection(id) }
         let after = try await VaultSession.run { try await vault.edit(id, name: name, kind: kind, input: input) }
         print("Updated \"\(after.name)\" (\(after.id)).")
         if before.hasTokens && !after.hasTokens {
-            print("Its authentication settings or allowed hosts changed, so it was signed out: run keyflow vault auth \(after.id)")
+            print(
+                "Its authentication settings or allowed hosts changed, so it was signed out: run keyflow vault auth \(after.id)"
+            )
         }
     }
 }

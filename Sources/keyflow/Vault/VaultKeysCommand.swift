@@ -9,13 +9,16 @@ struct VaultKeysCommand: AsyncParsableCommand {
         subcommands: [Set.self, List.self, Remove.self, Import.self])
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a key; the value is read from standard input.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set a key; the value is read from standard input.")
         @Argument(help: "The key name.") var name: String
 
         func run() async throws {
             let vault = try await VaultSession.open()
             guard let value = readLine(strippingNewline: true), !value.isEmpty else {
-                throw CLIError("keys set \(name): give the value on standard input (echo \"$VALUE\" | keyflow vault keys set \(name))")
+                throw CLIError(
+                    "keys set \(name): give the value on standard input (echo \"$VALUE\" | keyflow vault keys set \(name))"
+                )
             }
             try await VaultSession.run { try await vault.setKey(name, value: value) }
             print("Set key \(name).")
@@ -45,16 +48,21 @@ struct VaultKeysCommand: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a SmythOS vault file: {\"<team>\": {\"NAME\": \"value\"}}.")
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import a SmythOS vault file: {\"<team>\": {\"NAME\": \"value\"}}.")
         @Argument(help: "The JSON file.") var file: String
         @Option(help: "The team in the file to import (needed when it has several).") var fromTeam: String?
 
         func run() async throws {
             let vault = try await VaultSession.open()
-            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): the file cannot be read") }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIError("\(file): the file cannot be read")
+            }
             let names = try await VaultSession.run { () async throws -> [String] in
                 do { return try await vault.importKeys(json: data, fromTeam: fromTeam) } catch {
-                    if case VaultError.invalidInput(let problems) = error { throw VaultError.invalidInput(problems.map { "\(file): \($0)" }) }
+                    if case VaultError.invalidInput(let problems) = error {
+                        throw VaultError.invalidInput(problems.map { "\(file): \($0)" })
+                    }
                     throw error
                 }
             }

@@ -13,7 +13,8 @@ struct VaultListCommand: AsyncParsableCommand {
         if json {
             print(JSONOutput.array(connections.map(presenter.summaryJSON)))
         } else if connections.isEmpty {
-            print("No connections yet. Add one with keyflow vault add KIND --name NAME (kinds: keyflow vault providers).")
+            print(
+                "No connections yet. Add one with keyflow vault add KIND --name NAME (kinds: keyflow vault providers).")
         } else {
             print(presenter.listTable(connections))
         }

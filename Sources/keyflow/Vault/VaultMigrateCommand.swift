@@ -21,29 +21,42 @@ struct VaultMigrateCommand: AsyncParsableCommand {
         let agentID = AgentInspection.agentID(of: loaded)
         var migrated: [String: Connection] = [:]
         for component in loaded.components where component.type == "APICall" {
-            guard case .legacy(let kind, let input) = OAuthSection(data: component.data, catalog: vault.catalog) else { continue }
-            let legacy = try await VaultSession.run { try await preflight.legacyConnection(agentID: agentID, component: component, kind: kind, input: input) }
-            let name = legacy.name.hasSuffix(" (Legacy)") ? String(legacy.name.dropLast(" (Legacy)".count)) : legacy.name
+            guard case .legacy(let kind, let input) = OAuthSection(data: component.data, catalog: vault.catalog) else {
+                continue
+            }
+            let legacy = try await VaultSession.run {
+                try await preflight.legacyConnection(agentID: agentID, component: component, kind: kind, input: input)
+            }
+            let name =
+                legacy.name.hasSuffix(" (Legacy)") ? String(legacy.name.dropLast(" (Legacy)".count)) : legacy.name
             migrated[component.id] = try await VaultSession.run { try await vault.promoteLegacy(legacy.id, name: name) }
         }
         guard !migrated.isEmpty else {
             print("\(agent) has no Legacy OAuth sections; nothing to do.")
             return
         }
-        let inlineFields = ["oauthService", "scope", "authorizationURL", "tokenURL", "clientID", "clientSecret", "requestTokenURL",
-                            "accessTokenURL", "userAuthorizationURL", "consumerKey", "consumerSecret", "oauth2CallbackURL", "callbackURL",
-                            "oauth1CallbackURL"]
-        if try AgentFileWriter.rewrite(path: agent, agent: loaded, change: { data, componentID in
-            guard let connection = migrated[componentID] else { return false }
-            data["oauth_con_id"] = .string(connection.id)
-            for field in inlineFields { data[field] = nil }
-            data["oauthService"] = .string("None")
-            return true
-        }) {
+        let inlineFields = [
+            "oauthService", "scope", "authorizationURL", "tokenURL", "clientID", "clientSecret", "requestTokenURL",
+            "accessTokenURL", "userAuthorizationURL", "consumerKey", "consumerSecret", "oauth2CallbackURL",
+            "callbackURL",
+            "oauth1CallbackURL",
+        ]
+        if try AgentFileWriter.rewrite(
+            path: agent, agent: loaded,
+            change: { data, componentID in
+                guard let connection = migrated[componentID] else { return false }
+                data["oauth_con_id"] = .string(connection.id)
+                for field in inlineFields { data[field] = nil }
+                data["oauthService"] = .string("None")
+                return true
+            })
+        {
             FileHandle.standardError.write(Data("note: rewrote \(agent) (backup in \(agent).bak)\n".utf8))
         }
         for (componentID, connection) in migrated.sorted(by: { $0.key < $1.key }) {
-            print("\(componentID): now uses \(connection.id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))")
+            print(
+                "\(componentID): now uses \(connection.id) “\(connection.name)” (\(connection.kind), \(connection.status.rawValue))"
+            )
         }
     }
 }

@@ -3,7 +3,8 @@ import Vault
 
 /// `keyflow vault remove ID`: deletes the connection and its secrets.
 struct VaultRemoveCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete a connection with its secrets and tokens.")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Delete a connection with its secrets and tokens.")
     @Argument(help: "The connection id.") var id: String
 
     func run() async throws {

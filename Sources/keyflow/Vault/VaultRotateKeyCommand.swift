@@ -20,16 +20,26 @@ struct VaultRotateKeyCommand: AsyncParsableCommand {
         if let text = environment["KEYFLOW_NEW_MASTER_KEY"], !text.isEmpty {
             newKey = try VaultSession.run { try MasterKey(base64: text, source: "KEYFLOW_NEW_MASTER_KEY") }
         } else if home.masterKeyFromEnvironment != nil {
-            throw CLIError("KEYFLOW_MASTER_KEY is set: put a new key (openssl rand -base64 32) in KEYFLOW_NEW_MASTER_KEY and run this again")
+            throw CLIError(
+                "KEYFLOW_MASTER_KEY is set: put a new key (openssl rand -base64 32) in KEYFLOW_NEW_MASTER_KEY and run this again"
+            )
         } else {
             newKey = MasterKey.generate()
         }
         if home.masterKeyFromEnvironment != nil {
             try await VaultSession.run { try await vault.rewrapAll(with: newKey) }
-            print("Re-wrapped the vault under key \(newKey.id). Now set KEYFLOW_MASTER_KEY to the value of KEYFLOW_NEW_MASTER_KEY.")
+            print(
+                "Re-wrapped the vault under key \(newKey.id). Now set KEYFLOW_MASTER_KEY to the value of KEYFLOW_NEW_MASTER_KEY."
+            )
         } else {
-            try await VaultSession.run { try await MasterKey.rotateFile(home: home, to: newKey) { key throws(VaultError) in try await vault.rewrapAll(with: key) } }
-            print("Re-wrapped the vault under a new master key (id \(newKey.id)) in \(home.masterKeyPath.path). Back it up; the old key no longer opens the vault.")
+            try await VaultSession.run {
+                try await MasterKey.rotateFile(home: home, to: newKey) { key throws(VaultError) in
+                    try await vault.rewrapAll(with: key)
+                }
+            }
+            print(
+                "Re-wrapped the vault under a new master key (id \(newKey.id)) in \(home.masterKeyPath.path). Back it up; the old key no longer opens the vault."
+            )
         }
     }
 }

@@ -14,7 +14,9 @@ enum VaultSession {
         let opened: Vault.Opened
         do { opened = try await Vault.open(home: home) } catch { throw cliError(error) }
         if let keyFile = opened.createdKeyFile {
-            Output.note("created a new master key at \(keyFile.path) (mode 0600). Back it up: without it the vault cannot be opened.")
+            Output.note(
+                "created a new master key at \(keyFile.path) (mode 0600). Back it up: without it the vault cannot be opened."
+            )
         }
         return opened.vault
     }
@@ -25,7 +27,9 @@ enum VaultSession {
         case let error as VaultError:
             switch error {
             case .invalidInput(let problems) where problems.count > 1:
-                return CLIError("the input has \(problems.count) problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+                return CLIError(
+                    "the input has \(problems.count) problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+                )
             case .invalidConnection(let problems):
                 // The Vault names fields by catalog id; here they are the flags that set them.
                 let catalog = try? ProviderCatalog.builtIn()

@@ -3,7 +3,8 @@ import Vault
 
 /// `keyflow vault show ID`: settings, masked secrets, status, expiry and the callback URL.
 struct VaultShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a connection (secrets masked).")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a connection (secrets masked).")
     @Argument(help: "The connection id.") var id: String
     @Flag(help: "Print JSON.") var json = false
 
@@ -12,7 +13,10 @@ struct VaultShowCommand: AsyncParsableCommand {
         let presenter = ConnectionPresenter(vault: vault)
         try await VaultSession.run {
             let connection = try await vault.connection(id)
-            print(json ? try await presenter.detailsJSON(connection).description : try await presenter.detailsText(connection))
+            print(
+                json
+                    ? try await presenter.detailsJSON(connection).description
+                    : try await presenter.detailsText(connection))
         }
     }
 }

@@ -5,7 +5,8 @@ import Vault
 /// `keyflow vault signout ID`: revokes the tokens at the provider where it can, drops them,
 /// keeps the settings.
 struct VaultSignoutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "signout", abstract: "Sign a connection out (revoke and drop its tokens).")
+    static let configuration = CommandConfiguration(
+        commandName: "signout", abstract: "Sign a connection out (revoke and drop its tokens).")
     @Argument(help: "The connection id.") var id: String
 
     func run() async throws {

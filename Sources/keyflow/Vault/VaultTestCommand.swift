@@ -16,7 +16,9 @@ struct VaultTestCommand: AsyncParsableCommand {
     @Option(help: "How many at once.") var concurrency: Int = 1
 
     func validate() throws {
-        guard count >= 1, concurrency >= 1 else { throw ValidationError("--count and --concurrency must be at least 1") }
+        guard count >= 1, concurrency >= 1 else {
+            throw ValidationError("--count and --concurrency must be at least 1")
+        }
     }
 
     func run() async throws {
@@ -24,7 +26,8 @@ struct VaultTestCommand: AsyncParsableCommand {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let authorized = AuthorizingTransport(
-            base: transport, credentials: ConnectionCredentials(broker: TokenBroker(vault: vault, transport: transport), connection: id))
+            base: transport,
+            credentials: ConnectionCredentials(broker: TokenBroker(vault: vault, transport: transport), connection: id))
         let request = HTTPTransportRequest(method: method.uppercased(), url: url)
         var statuses: [Int: Int] = [:]
         var failures: [String] = []
@@ -33,8 +36,9 @@ struct VaultTestCommand: AsyncParsableCommand {
             func startOne() {
                 started += 1
                 group.addTask {
-                    do { return .success(try await authorized.send(request, timeout: .seconds(30)).status) }
-                    catch { return .failure(error) }
+                    do { return .success(try await authorized.send(request, timeout: .seconds(30)).status) } catch {
+                        return .failure(error)
+                    }
                 }
             }
             while started < min(concurrency, count) { startOne() }
@@ -47,7 +51,8 @@ struct VaultTestCommand: AsyncParsableCommand {
             }
         }
         for (status, times) in statuses.sorted(by: { $0.key < $1.key }) { print("HTTP \(status) × \(times)") }
-        for (message, times) in Dictionary(failures.map { ($0, 1) }, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }) {
+        for (message, times) in Dictionary(failures.map { ($0, 1) }, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }
+        ) {
             print("failed × \(times): \(message)")
         }
         if !failures.isEmpty || statuses.keys.contains(where: { !(200..<300).contains($0) }) {

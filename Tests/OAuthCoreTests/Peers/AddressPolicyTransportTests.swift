@@ -9,7 +9,8 @@ import Testing
     static func echoed(_ server: PeerServer) async throws -> Int {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
-        let response = try await transport.send(HTTPTransportRequest(method: "GET", url: server.baseURL + "/stats"), timeout: .seconds(10))
+        let response = try await transport.send(
+            HTTPTransportRequest(method: "GET", url: server.baseURL + "/stats"), timeout: .seconds(10))
         let json = (try JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         return (json?["echoed"] as? Int) ?? -1
     }
@@ -31,8 +32,10 @@ import Testing
         let port = try #require(try RequestURL(server.baseURL).port)
         let transport = AsyncHTTPTransport(addressPolicy: .publicOnly())
         defer { Task { try? await transport.shutdown() } }
-        for url in ["http://127.0.0.1:\(port)/echo", "http://localhost:\(port)/echo", "http://[::ffff:127.0.0.1]:\(port)/echo",
-                    "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:\(port)/echo"] {
+        for url in [
+            "http://127.0.0.1:\(port)/echo", "http://localhost:\(port)/echo", "http://[::ffff:127.0.0.1]:\(port)/echo",
+            "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:\(port)/echo",
+        ] {
             let error = await Self.refusal(transport, url)
             guard case .addressRefused(_, _, let address) = error else {
                 Issue.record("\(url) was not refused: \(String(describing: error))")
@@ -42,7 +45,9 @@ import Testing
             #expect(!address.isEmpty)
         }
         // `localhost` is refused for what it resolves to, not for its name.
-        if case .addressRefused(_, let host, let address) = await Self.refusal(transport, "http://localhost:\(port)/echo") {
+        if case .addressRefused(_, let host, let address) = await Self.refusal(
+            transport, "http://localhost:\(port)/echo")
+        {
             #expect(host == "localhost" && (address == "127.0.0.1" || address == "::1"))
         }
         #expect(try await Self.echoed(server) == 0)
@@ -52,10 +57,12 @@ import Testing
         let server = try PeerServer(script: "echo_server.py")
         defer { server.stop() }
         let port = try #require(try RequestURL(server.baseURL).port)
-        let transport = AsyncHTTPTransport(addressPolicy: .publicOnly(allowing: [try CIDR("127.0.0.0/8"), try CIDR("::1/128")]))
+        let transport = AsyncHTTPTransport(
+            addressPolicy: .publicOnly(allowing: [try CIDR("127.0.0.0/8"), try CIDR("::1/128")]))
         defer { Task { try? await transport.shutdown() } }
         for url in ["http://127.0.0.1:\(port)/echo", "http://localhost:\(port)/echo"] {
-            let response = try await transport.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
+            let response = try await transport.send(
+                HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
             #expect(response.status == 200, "\(url)")
             let echo = (try JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
             let headers = echo?["headers"] as? [String: String]
@@ -76,7 +83,8 @@ import Testing
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         #expect(transport.addressPolicy == .allowAll)
-        let response = try await transport.send(HTTPTransportRequest(method: "GET", url: server.baseURL + "/echo"), timeout: .seconds(10))
+        let response = try await transport.send(
+            HTTPTransportRequest(method: "GET", url: server.baseURL + "/echo"), timeout: .seconds(10))
         #expect(response.status == 200)
     }
 

@@ -29,7 +29,8 @@ struct OAuth1PropertyTests {
     }
 
     @Test func oauthlibVerifiesEveryGeneratedSignature() throws {
-        let seed = ProcessInfo.processInfo.environment["KEYFLOW_PROPERTY_SEED"].flatMap { UInt64($0) }
+        let seed =
+            ProcessInfo.processInfo.environment["KEYFLOW_PROPERTY_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 1...UInt64.max)
         var generator = SeededGenerator(seed: seed)
         let rsaKey = try OAuth1RSAKey(pem: Repository.text("fixtures/keys/rsa-2048-test.pem"))
@@ -43,12 +44,14 @@ struct OAuth1PropertyTests {
             for method in [OAuth1SignatureMethod.hmacSHA1, .rsaSHA1] {
                 let id = "\(index)-\(method.rawValue)"
                 let credentials = OAuth1Credentials(
-                    consumerKey: generated.consumerKey, consumerSecret: generated.consumerSecret, token: generated.token,
+                    consumerKey: generated.consumerKey, consumerSecret: generated.consumerSecret,
+                    token: generated.token,
                     tokenSecret: generated.token == nil ? nil : generated.tokenSecret, signatureMethod: method,
                     rsaKey: method == .rsaSHA1 ? rsaKey : nil)
                 let signer = OAuth1Signer(credentials: credentials)
-                let request = try OAuth1Request(method: generated.method, url: generated.url,
-                                                body: generated.formBody.map { .form($0) } ?? .none)
+                let request = try OAuth1Request(
+                    method: generated.method, url: generated.url,
+                    body: generated.formBody.map { .form($0) } ?? .none)
                 let signature = try signer.sign(request, options: .init(includeVersion: generated.includeVersion))
                 var headers: [String: String] = [:]
                 var url = request.url
@@ -58,13 +61,16 @@ struct OAuth1PropertyTests {
                     headers["Authorization"] = signature.authorizationHeader(realm: generated.realm)
                 }
                 if generated.formBody != nil { headers["Content-Type"] = "application/x-www-form-urlencoded" }
-                cases.append(Case(id: id, method: generated.method, url: url.description, headers: headers,
-                                  body: generated.formBody, signature_method: method.rawValue,
-                                  consumer_secret: generated.consumerSecret,
-                                  token_secret: generated.token == nil ? "" : generated.tokenSecret,
-                                  rsa_public_key: method == .rsaSHA1 ? rsaPublic : nil))
+                cases.append(
+                    Case(
+                        id: id, method: generated.method, url: url.description, headers: headers,
+                        body: generated.formBody, signature_method: method.rawValue,
+                        consumer_secret: generated.consumerSecret,
+                        token_secret: generated.token == nil ? "" : generated.tokenSecret,
+                        rsa_public_key: method == .rsaSHA1 ? rsaPublic : nil))
                 ourBaseStrings[id] = signature.baseString
-                descriptions[id] = "\(generated.method) \(generated.url) body=\(generated.formBody ?? "-") "
+                descriptions[id] =
+                    "\(generated.method) \(generated.url) body=\(generated.formBody ?? "-") "
                     + "key=\(generated.consumerKey) token=\(generated.token ?? "-") query-signature=\(generated.signatureInQuery)"
             }
         }
@@ -76,7 +82,9 @@ struct OAuth1PropertyTests {
             input.append(UInt8(ascii: "\n"))
         }
         let output = try PeerPython.filter(script: "oauth1_verify.py", input: input)
-        let verdicts = try output.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(Verdict.self, from: Data($0)) }
+        let verdicts = try output.split(separator: UInt8(ascii: "\n")).map {
+            try JSONDecoder().decode(Verdict.self, from: Data($0))
+        }
         #expect(verdicts.count == cases.count, "oauthlib answered \(verdicts.count) of \(cases.count) cases")
 
         var failures = 0
@@ -84,14 +92,17 @@ struct OAuth1PropertyTests {
             failures += 1
             guard failures <= 40 else { continue }
             let id = verdict.id ?? "?"
-            Issue.record("""
+            Issue.record(
+                """
                 oauthlib rejected case \(id) (seed \(seed)): \(verdict.error ?? "signature mismatch")
                   request:  \(descriptions[id] ?? "?")
                   keyflow:  \(ourBaseStrings[id] ?? "?")
                   oauthlib: \(verdict.base_string ?? "?")
                 """)
         }
-        #expect(failures == 0, "\(failures) of \(cases.count) signatures disagree; replay with KEYFLOW_PROPERTY_SEED=\(seed)")
+        #expect(
+            failures == 0,
+            "\(failures) of \(cases.count) signatures disagree; replay with KEYFLOW_PROPERTY_SEED=\(seed)")
         let agreed = verdicts.filter { $0.ok && $0.base_string == ourBaseStrings[$0.id ?? ""] }.count
         #expect(agreed == cases.count, "base strings agree on \(agreed) of \(cases.count) cases")
     }
@@ -116,15 +127,21 @@ struct GeneratedRequest {
         func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &generator) < percent }
 
         // Characters users put in parameters: plain, reserved, space, unicode of 2-4 bytes.
-        let alphabet: [String] = Array("abcXYZ019-._~").map(String.init)
-            + [" ", "+", "&", "=", "%", "/", "?", "#", "!", "*", "'", "(", ")", ";", ":", "@", "$", ",", "[", "]", "\"", "<", "{", "|"]
+        let alphabet: [String] =
+            Array("abcXYZ019-._~").map(String.init)
+            + [
+                " ", "+", "&", "=", "%", "/", "?", "#", "!", "*", "'", "(", ")", ";", ":", "@", "$", ",", "[", "]",
+                "\"", "<", "{", "|",
+            ]
             + ["é", "ß", "中", "文", "✓", "😀", "Ω", "\u{0301}"]
         func text(_ maxLength: Int, allowEmpty: Bool = true) -> String {
             let length = Int.random(in: (allowEmpty ? 0 : 1)...maxLength, using: &generator)
             return (0..<length).map { _ in pick(alphabet) }.joined()
         }
         func asciiToken(_ length: Int) -> String {
-            (0..<length).map { _ in pick(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")).description }.joined()
+            (0..<length).map { _ in
+                pick(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")).description
+            }.joined()
         }
         // Query and form values as clients really send them: fully encoded, or with the
         // characters a form encoder may leave raw, or with `+` for spaces.
@@ -134,7 +151,10 @@ struct GeneratedRequest {
             case 1: return PercentEncoding.encode(value).replacingOccurrences(of: "%20", with: "+")
             default:
                 var encoded = PercentEncoding.encode(value)
-                for (escape, raw) in [("%2A", "*"), ("%21", "!"), ("%28", "("), ("%29", ")"), ("%40", "@"), ("%3A", ":"), ("%2F", "/"), ("%2C", ",")] {
+                for (escape, raw) in [
+                    ("%2A", "*"), ("%21", "!"), ("%28", "("), ("%29", ")"), ("%40", "@"), ("%3A", ":"), ("%2F", "/"),
+                    ("%2C", ","),
+                ] {
                     encoded = encoded.replacingOccurrences(of: escape, with: raw)
                 }
                 return encoded
@@ -159,10 +179,14 @@ struct GeneratedRequest {
         method = pick(["GET", "POST", "PUT", "DELETE", "PATCH", "get", "post"])
         let scheme = pick(["http", "https", "HTTPS"])
         let host = pick(["api.example.com", "API.Example.COM", "Photos.Example.Net", "localhost", "127.0.0.1", "[::1]"])
-        let port: String = pick(["", "", "", ":80", ":443", ":8080", ":" + String(Int.random(in: 1...65535, using: &generator))])
+        let port: String = pick([
+            "", "", "", ":80", ":443", ":8080", ":" + String(Int.random(in: 1...65535, using: &generator)),
+        ])
         let segments = (0..<Int.random(in: 0...3, using: &generator)).map { _ -> String in
             // Filtered by scalar: "?" followed by a combining accent is one Character.
-            var segment = String(String.UnicodeScalarView(text(8, allowEmpty: false).unicodeScalars.filter { !"/?#%".unicodeScalars.contains($0) }))
+            var segment = String(
+                String.UnicodeScalarView(
+                    text(8, allowEmpty: false).unicodeScalars.filter { !"/?#%".unicodeScalars.contains($0) }))
             if segment.isEmpty { segment = "s" }
             // Either encoded by the caller, or raw (then RequestURL encodes it once).
             return chance(50) ? PercentEncoding.encode(segment) : segment

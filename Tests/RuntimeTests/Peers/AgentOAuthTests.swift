@@ -19,7 +19,8 @@ import Vault
 
         init(peerArguments: [String] = []) throws {
             peer = try PeerServer(script: "authlib_server.py", arguments: peerArguments)
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-agent-\(UUID().uuidString)")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "keyflow-agent-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let port = try SilentListener().closeAndReturnPort()
             home = KeyflowHome(directory: directory.appendingPathComponent("home"))
@@ -38,8 +39,12 @@ import Vault
         }
 
         func peerInput(secret: String = "secret-basic") -> ConnectionInput {
-            ConnectionInput(text: ["clientID": "confidential-basic", "clientSecret": secret, "authorizationURL": peer.baseURL + "/authorize",
-                                   "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"], scopes: ["read"])
+            ConnectionInput(
+                text: [
+                    "clientID": "confidential-basic", "clientSecret": secret,
+                    "authorizationURL": peer.baseURL + "/authorize",
+                    "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke",
+                ], scopes: ["read"])
         }
 
         func logIn(_ id: String, vault: Vault) async throws {
@@ -52,18 +57,29 @@ import Vault
         /// Writes an agent: an endpoint, the given APICalls (each `{"id", "data"}`) fed by it,
         /// and an APIOutput collecting their responses.
         func writeAgent(_ calls: [(id: String, data: String)], name: String = "agent.smyth") throws -> String {
-            var components = [#"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "headers", "index": 0, "default": true}, {"name": "body", "index": 1, "default": true}]}"#]
+            var components = [
+                #"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "headers", "index": 0, "default": true}, {"name": "body", "index": 1, "default": true}]}"#
+            ]
             var connections: [String] = []
-            let outputInputs = calls.enumerated().map { #"{"name": "\#($1.id)", "index": \#($0)}"# }.joined(separator: ",")
+            let outputInputs = calls.enumerated().map { #"{"name": "\#($1.id)", "index": \#($0)}"# }.joined(
+                separator: ",")
             for (index, call) in calls.enumerated() {
-                components.append(#"{"id": "\#(call.id)", "name": "APICall", "title": "Call \#(call.id)", "data": \#(call.data), "inputs": [{"name": "trigger", "index": 0, "optional": true}], "outputs": [{"name": "Response", "index": 0, "default": true}, {"name": "Headers", "index": 1, "default": true}]}"#)
+                components.append(
+                    #"{"id": "\#(call.id)", "name": "APICall", "title": "Call \#(call.id)", "data": \#(call.data), "inputs": [{"name": "trigger", "index": 0, "optional": true}], "outputs": [{"name": "Response", "index": 0, "default": true}, {"name": "Headers", "index": 1, "default": true}]}"#
+                )
                 connections.append(#"{"sourceId": "E", "sourceIndex": 1, "targetId": "\#(call.id)", "targetIndex": 0}"#)
-                connections.append(#"{"sourceId": "\#(call.id)", "sourceIndex": 0, "targetId": "O", "targetIndex": \#(index)}"#)
+                connections.append(
+                    #"{"sourceId": "\#(call.id)", "sourceIndex": 0, "targetId": "O", "targetIndex": \#(index)}"#)
             }
-            components.append(#"{"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [\#(outputInputs)], "outputs": [{"name": "Output", "index": 0, "default": true}]}"#)
+            components.append(
+                #"{"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [\#(outputInputs)], "outputs": [{"name": "Output", "index": 0, "default": true}]}"#
+            )
             let path = directory.appendingPathComponent(name).path
-            try Data(#"{"id": "agent-1", "name": "Test", "components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#.utf8)
-                .write(to: URL(fileURLWithPath: path))
+            try Data(
+                #"{"id": "agent-1", "name": "Test", "components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#
+                    .utf8
+            )
+            .write(to: URL(fileURLWithPath: path))
             return path
         }
 
@@ -72,11 +88,14 @@ import Vault
         }
 
         func stats() async throws -> [String: Any] {
-            let response = try await transport.send(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/stats"), timeout: .seconds(5))
+            let response = try await transport.send(
+                HTTPTransportRequest(method: "GET", url: peer.baseURL + "/stats"), timeout: .seconds(5))
             return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
         }
 
-        func refreshes() async throws -> Int { ((try await stats())["token_requests"] as? [String: Int])?["refresh_token"] ?? -1 }
+        func refreshes() async throws -> Int {
+            ((try await stats())["token_requests"] as? [String: Int])?["refresh_token"] ?? -1
+        }
         func apiCalls() async throws -> Int { (try await stats())["api_calls"] as? Int ?? -1 }
 
         func close() async {
@@ -89,7 +108,9 @@ import Vault
     @Test func aVaultConnectionAuthorizesTheCall() async throws {
         let setup = try Setup()
         let id = try await setup.loggedInConnection()
-        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(id)"}"#)])
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(id)"}"#)
+        ])
         let result = try setup.run(agent)
         #expect(result.status == 0, "\(result.stderr)")
         let output = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -114,8 +135,11 @@ import Vault
 
     @Test func aLegacyInlineConfigBecomesALegacyConnectionThatSurvivesBetweenRuns() async throws {
         let setup = try Setup()
-        let inline = #""oauthService": "Custom OAuth2.0", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "clientID": "confidential-basic", "clientSecret": "secret-basic", "scope": "read""#
-        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)])
+        let inline =
+            #""oauthService": "Custom OAuth2.0", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "clientID": "confidential-basic", "clientSecret": "secret-basic", "scope": "read""#
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)
+        ])
         let first = try setup.run(agent)
         #expect(first.status == 1)
         #expect(first.stderr.contains("pre-flight") && first.stderr.contains("not authenticated"))
@@ -136,8 +160,11 @@ import Vault
 
     @Test func migrateTurnsALegacySectionIntoASharedConnection() async throws {
         let setup = try Setup()
-        let inline = #""oauthService": "Custom OAuth2.0", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "clientID": "confidential-basic", "clientSecret": "secret-basic", "scope": "read""#
-        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)])
+        let inline =
+            #""oauthService": "Custom OAuth2.0", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "clientID": "confidential-basic", "clientSecret": "secret-basic", "scope": "read""#
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)
+        ])
         let migrated = try KeyflowCLI.run(["vault", "migrate", agent], environment: setup.environment)
         #expect(migrated.status == 0, "\(migrated.stderr)")
         let connection = try #require(try await setup.vault().list().first)
@@ -155,8 +182,11 @@ import Vault
         let setup = try Setup(peerArguments: ["--auto-approve"])
         let vault = try await setup.vault()
         try await vault.setKey("PEER_SECRET", value: "secret-basic")
-        let section = #""oauth_con_id": "add_new", "oauth_new": {"kind": "custom-oauth2", "name": "Peer (new)", "clientID": "confidential-basic", "clientSecret": "{{KEY(PEER_SECRET)}}", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "scopes": "read"}"#
-        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(section)}"#)])
+        let section =
+            #""oauth_con_id": "add_new", "oauth_new": {"kind": "custom-oauth2", "name": "Peer (new)", "clientID": "confidential-basic", "clientSecret": "{{KEY(PEER_SECRET)}}", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "\#(setup.peer.baseURL)/token", "scopes": "read"}"#
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(section)}"#)
+        ])
         let refused = try setup.run(agent)
         #expect(refused.status == 1 && refused.stderr.contains("--non-interactive"))
         _ = try setup.run(agent)
@@ -169,7 +199,8 @@ import Vault
         process.executableURL = KeyflowCLI.executable
         process.arguments = ["run", agent, "--quiet", "--save"]
         process.environment = ProcessInfo.processInfo.environment.merging(setup.environment) { $1 }
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
@@ -180,7 +211,8 @@ import Vault
             said += String(decoding: chunk, as: UTF8.self)
         }
         let url = try #require(said.split(separator: "\n").first { $0.hasPrefix("http") }.map(String.init))
-        let approval = try await setup.transport.send(HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
+        let approval = try await setup.transport.send(
+            HTTPTransportRequest(method: "GET", url: url), timeout: .seconds(10))
         let callback = try #require(approval.header("Location"))
         _ = try await setup.transport.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
         let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -197,7 +229,9 @@ import Vault
     @Test func preflightReportsEveryProblemAndSendsNothing() async throws {
         let setup = try Setup()
         let vault = try await setup.vault()
-        let unauthenticated = try await vault.add(kind: "custom-oauth2", name: "Never logged in", input: setup.peerInput()).id
+        let unauthenticated = try await vault.add(
+            kind: "custom-oauth2", name: "Never logged in", input: setup.peerInput()
+        ).id
         let agent = try setup.writeAgent([
             ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "kc_doesNotExist"}"#),
             ("B", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(unauthenticated)"}"#),
@@ -205,9 +239,14 @@ import Vault
         ])
         let result = try setup.run(agent)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("components[1].data.oauth_con_id (A “Call A”): no vault connection kc_doesNotExist"))
-        #expect(result.stderr.contains("components[2].data.oauth_con_id (B “Call B”): connection \(unauthenticated) is not authenticated"))
-        #expect(result.stderr.contains("components[3].data (C “Call C”): oauthService: \"Myspace\" is not a SmythOS OAuth service"))
+        #expect(
+            result.stderr.contains("components[1].data.oauth_con_id (A “Call A”): no vault connection kc_doesNotExist"))
+        #expect(
+            result.stderr.contains(
+                "components[2].data.oauth_con_id (B “Call B”): connection \(unauthenticated) is not authenticated"))
+        #expect(
+            result.stderr.contains(
+                "components[3].data (C “Call C”): oauthService: \"Myspace\" is not a SmythOS OAuth service"))
         #expect(try await setup.apiCalls() == 0)
         await setup.close()
     }
@@ -216,7 +255,9 @@ import Vault
         let setup = try Setup()
         let id = try await setup.loggedInConnection()
         let localhost = setup.peer.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost")
-        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(localhost)/api/me", "oauth_con_id": "\#(id)"}"#)])
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(localhost)/api/me", "oauth_con_id": "\#(id)"}"#)
+        ])
         let result = try setup.run(agent)
         #expect(result.status == 1)
         #expect(result.stderr.contains("may not be sent to http://localhost:") && result.stderr.contains(id))
@@ -228,10 +269,15 @@ import Vault
         let setup = try Setup()
         let id = try await setup.loggedInConnection()
         let access = try #require(try await setup.vault().tokens(of: id)?.accessToken)
-        try await OAuth2Client(configuration: OAuth2Configuration(clientID: "confidential-basic", clientSecret: "secret-basic",
-                                                                  tokenURL: setup.peer.baseURL + "/token", revocationURL: setup.peer.baseURL + "/revoke"),
-                               transport: setup.transport).revoke(access, hint: .accessToken)
-        let agent = try setup.writeAgent([("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(id)"}"#)])
+        try await OAuth2Client(
+            configuration: OAuth2Configuration(
+                clientID: "confidential-basic", clientSecret: "secret-basic",
+                tokenURL: setup.peer.baseURL + "/token", revocationURL: setup.peer.baseURL + "/revoke"),
+            transport: setup.transport
+        ).revoke(access, hint: .accessToken)
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(id)"}"#)
+        ])
         let result = try setup.run(agent)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try await setup.refreshes() == 1)
@@ -242,26 +288,39 @@ import Vault
         // Tokens live 63 s; with the broker's 60 s skew they need refreshing 3 s after login.
         let setup = try Setup(peerArguments: ["--expires-in", "63"])
         let id = try await setup.loggedInConnection()
-        let calls = (0..<20).map { ("P\($0)", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(id)"}"#) }
+        let calls = (0..<20).map {
+            ("P\($0)", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", "oauth_con_id": "\#(id)"}"#)
+        }
         // endpoint → 29 sleeps of 0 s in a chain, one of 4 s → 20 parallel calls → output: 50 steps.
-        var components = [#"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]}"#]
+        var components = [
+            #"{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]}"#
+        ]
         var links: [String] = []
         var previous = "E"
         for index in 0..<29 {
-            components.append(#"{"id": "S\#(index)", "name": "FSleep", "data": {"delay": "\#(index == 28 ? 4 : 0)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}"#)
+            components.append(
+                #"{"id": "S\#(index)", "name": "FSleep", "data": {"delay": "\#(index == 28 ? 4 : 0)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}"#
+            )
             links.append(#"{"sourceId": "\#(previous)", "sourceIndex": 0, "targetId": "S\#(index)", "targetIndex": 0}"#)
             previous = "S\(index)"
         }
         for (index, call) in calls.enumerated() {
-            components.append(#"{"id": "\#(call.0)", "name": "APICall", "data": \#(call.1), "inputs": [{"name": "trigger", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]}"#)
+            components.append(
+                #"{"id": "\#(call.0)", "name": "APICall", "data": \#(call.1), "inputs": [{"name": "trigger", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]}"#
+            )
             links.append(#"{"sourceId": "\#(previous)", "sourceIndex": 0, "targetId": "\#(call.0)", "targetIndex": 0}"#)
             links.append(#"{"sourceId": "\#(call.0)", "sourceIndex": 0, "targetId": "O", "targetIndex": \#(index)}"#)
         }
-        components.append(#"{"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [\#(calls.enumerated().map { #"{"name": "\#($1.0)", "index": \#($0)}"# }.joined(separator: ","))]}"#)
+        components.append(
+            #"{"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [\#(calls.enumerated().map { #"{"name": "\#($1.0)", "index": \#($0)}"# }.joined(separator: ","))]}"#
+        )
         #expect(components.count == 51)
         let path = setup.directory.appendingPathComponent("fifty.smyth").path
-        try Data(#"{"id": "fifty", "components": [\#(components.joined(separator: ","))], "connections": [\#(links.joined(separator: ","))]}"#.utf8)
-            .write(to: URL(fileURLWithPath: path))
+        try Data(
+            #"{"id": "fifty", "components": [\#(components.joined(separator: ","))], "connections": [\#(links.joined(separator: ","))]}"#
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: path))
         let result = try setup.run(path)
         #expect(result.status == 0, "\(result.stderr)")
         let output = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]

@@ -18,7 +18,8 @@ import Vault
         let first = try await home.open()
         let second = try await home.open()
         let id = try await addPeerConnection(first, peer: peer)
-        let started = try await AuthorizationFlows(vault: first, transport: transport, callbacks: TestHome.callbacks).start(id)
+        let started = try await AuthorizationFlows(vault: first, transport: transport, callbacks: TestHome.callbacks)
+            .start(id)
         guard case .browser(let url) = started else { Issue.record("expected a browser login"); return }
         let state = try #require(FormEncoding.fields(try RequestURL(url).query ?? "")["state"])
         let bytes = try home.vaultBytes()
@@ -39,7 +40,9 @@ import Vault
 
     /// What one completion did: the connection's status, or the flow error's case.
     static func outcome(_ body: () async throws -> Connection) async -> String {
-        do { return try await body().status.rawValue } catch FlowError.unknownLogin { return "unknownLogin" } catch { return "\(error)" }
+        do { return try await body().status.rawValue } catch FlowError.unknownLogin { return "unknownLogin" } catch {
+            return "\(error)"
+        }
     }
 
     @Test func anotherTeamsFlowsCannotFinishTheLogin() async throws {
@@ -50,12 +53,19 @@ import Vault
         defer { Task { try? await transport.shutdown() } }
         let vault = try await home.open()
         let id = try await addPeerConnection(vault, peer: peer)
-        guard case .browser(let url) = try await AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks).start(id) else {
+        guard
+            case .browser(let url) = try await AuthorizationFlows(
+                vault: vault, transport: transport, callbacks: TestHome.callbacks
+            ).start(id)
+        else {
             Issue.record("expected a browser login"); return
         }
         let callback = try RequestURL(try await ConsentPage.decide(url, approve: true, using: transport))
-        let otherTeam = await AuthorizationFlows(vault: try home.open(team: "other"), transport: transport, callbacks: TestHome.callbacks)
-        await #expect(throws: FlowError.unknownLogin) { try await otherTeam.complete(path: callback.path, query: callback.query ?? "") }
+        let otherTeam = await AuthorizationFlows(
+            vault: try home.open(team: "other"), transport: transport, callbacks: TestHome.callbacks)
+        await #expect(throws: FlowError.unknownLogin) {
+            try await otherTeam.complete(path: callback.path, query: callback.query ?? "")
+        }
         // The login is still there for its own team.
         let own = AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks)
         #expect(try await own.complete(path: callback.path, query: callback.query ?? "").status == .ready)

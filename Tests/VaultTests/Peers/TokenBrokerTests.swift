@@ -21,7 +21,9 @@ import Vault
             vault = try await home.open()
             transport = AsyncHTTPTransport()
             id = try await addPeerConnection(vault, peer: peer, scopes: ["read"])
-            _ = try await login(AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id, transport: transport)
+            _ = try await login(
+                AuthorizationFlows(vault: vault, transport: transport, callbacks: TestHome.callbacks), id,
+                transport: transport)
         }
 
         func expireTokens() async throws {
@@ -31,15 +33,18 @@ import Vault
         }
 
         func refreshCount() async throws -> Int {
-            let response = try await transport.send(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/stats"), timeout: .seconds(10))
+            let response = try await transport.send(
+                HTTPTransportRequest(method: "GET", url: peer.baseURL + "/stats"), timeout: .seconds(10))
             let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
             return (json?["token_requests"] as? [String: Int])?["refresh_token"] ?? -1
         }
 
         func works(_ credential: Credential) async throws -> Bool {
             guard case .bearer(let authorization, _) = credential else { return false }
-            let response = try await transport.send(HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/me",
-                                                                         headers: [("Authorization", authorization)]), timeout: .seconds(10))
+            let response = try await transport.send(
+                HTTPTransportRequest(
+                    method: "GET", url: peer.baseURL + "/api/me",
+                    headers: [("Authorization", authorization)]), timeout: .seconds(10))
             return response.status == 200
         }
 
@@ -110,7 +115,10 @@ import Vault
         let setup = try await Setup()
         try await setup.expireTokens()
         // Two `keyflow vault test` processes, 100 concurrent authorized requests each.
-        let arguments = ["vault", "test", setup.id, "--url", setup.peer.baseURL + "/api/me", "--count", "100", "--concurrency", "100"]
+        let arguments = [
+            "vault", "test", setup.id, "--url", setup.peer.baseURL + "/api/me", "--count", "100", "--concurrency",
+            "100",
+        ]
         async let first = Task.detached { try KeyflowCLI.run(arguments, environment: setup.home.environment) }.value
         async let second = Task.detached { try KeyflowCLI.run(arguments, environment: setup.home.environment) }.value
         let results = try await [first, second]
@@ -127,10 +135,13 @@ import Vault
         let broker = TokenBroker(vault: setup.vault, transport: setup.transport)
         let current = try await broker.credential(for: setup.id)
         // The provider revoked the access token behind our back; the API answers 401.
-        try await OAuth2Client(configuration: OAuth2Configuration(clientID: "confidential-basic", clientSecret: "secret-basic",
-                                                                  tokenURL: setup.peer.baseURL + "/token",
-                                                                  revocationURL: setup.peer.baseURL + "/revoke"),
-                               transport: setup.transport).revoke(current.accessToken, hint: .accessToken)
+        try await OAuth2Client(
+            configuration: OAuth2Configuration(
+                clientID: "confidential-basic", clientSecret: "secret-basic",
+                tokenURL: setup.peer.baseURL + "/token",
+                revocationURL: setup.peer.baseURL + "/revoke"),
+            transport: setup.transport
+        ).revoke(current.accessToken, hint: .accessToken)
         #expect(try await !setup.works(current))
         let retried = try await withThrowingTaskGroup(of: Credential.self) { group in
             for _ in 0..<20 { group.addTask { try await broker.credential(for: setup.id, rejected: current) } }
@@ -146,13 +157,19 @@ import Vault
 /// The broker's handling of provider failures, with a scripted transport.
 struct TokenBrokerFailureTests {
     static func connection(_ vault: Vault, kind: String = "custom-oauth2") async throws -> String {
-        let input = kind == "client-credentials"
+        let input =
+            kind == "client-credentials"
             ? ConnectionInput(text: ["clientID": "c", "clientSecret": "s", "tokenURL": "https://auth.example/token"])
-            : ConnectionInput(text: ["clientID": "c", "clientSecret": "s", "authorizationURL": "https://auth.example/a",
-                                     "tokenURL": "https://auth.example/token"])
+            : ConnectionInput(text: [
+                "clientID": "c", "clientSecret": "s", "authorizationURL": "https://auth.example/a",
+                "tokenURL": "https://auth.example/token",
+            ])
         let id = try await vault.add(kind: kind, name: "A", input: input).id
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: "old", refreshToken: kind == "client-credentials" ? nil : "rt",
-                                                   expiresAt: Date().timeIntervalSince1970 - 5))
+        try await vault.storeTokens(
+            id,
+            ConnectionTokens(
+                accessToken: "old", refreshToken: kind == "client-credentials" ? nil : "rt",
+                expiresAt: Date().timeIntervalSince1970 - 5))
         return id
     }
 
@@ -181,11 +198,15 @@ struct TokenBrokerFailureTests {
         let calls = LockedCounter()
         let transport = RecordingTransport { _ in
             calls.next() == 1
-                ? HTTPTransportResponse(status: 500, headers: [("Content-Type", "application/json")], body: Array(#"{"error":"server_error"}"#.utf8))
-                : HTTPTransportResponse(status: 200, headers: [("Content-Type", "application/json")],
-                                        body: Array(#"{"access_token":"new","expires_in":3600}"#.utf8))
+                ? HTTPTransportResponse(
+                    status: 500, headers: [("Content-Type", "application/json")],
+                    body: Array(#"{"error":"server_error"}"#.utf8))
+                : HTTPTransportResponse(
+                    status: 200, headers: [("Content-Type", "application/json")],
+                    body: Array(#"{"access_token":"new","expires_in":3600}"#.utf8))
         }
-        let credential = try await TokenBroker(vault: vault, transport: transport, policy: Self.fastPolicy).credential(for: id)
+        let credential = try await TokenBroker(vault: vault, transport: transport, policy: Self.fastPolicy).credential(
+            for: id)
         #expect(credential.accessToken == "new")
         #expect(try await vault.tokens(of: id)?.refreshToken == "rt")  // not rotated: the old one is kept
     }
@@ -206,7 +227,9 @@ struct TokenBrokerFailureTests {
         tokens.refreshToken = nil
         try await vault.storeTokens(id, tokens)
         let transport = RecordingTransport(json: "{}")
-        await #expect(throws: BrokerError.self) { try await TokenBroker(vault: vault, transport: transport).credential(for: id) }
+        await #expect(throws: BrokerError.self) {
+            try await TokenBroker(vault: vault, transport: transport).credential(for: id)
+        }
         #expect(try await vault.connection(id).status == .needsReauth)
         #expect(transport.requests.isEmpty)
     }

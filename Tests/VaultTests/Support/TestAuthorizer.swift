@@ -7,7 +7,9 @@ struct TestAuthorizer {
     let broker: TokenBroker
 
     @discardableResult
-    func authorize(_ request: inout HTTPTransportRequest, connection: String, rejected: Credential? = nil) async throws -> Credential {
+    func authorize(_ request: inout HTTPTransportRequest, connection: String, rejected: Credential? = nil) async throws
+        -> Credential
+    {
         try await ConnectionCredentials(broker: broker, connection: connection)
             .authorize(&request, url: try request.requestURL(), rejected: rejected)
     }

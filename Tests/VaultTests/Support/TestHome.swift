@@ -34,7 +34,8 @@ final class TestHome: @unchecked Sendable {
     /// Every byte the vault has on disk (database, WAL, shared memory), for grepping.
     func vaultBytes() throws -> Data {
         var data = Data()
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasPrefix("vault.sqlite") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        where name.hasPrefix("vault.sqlite") {
             data.append(try Data(contentsOf: directory.appendingPathComponent(name)))
         }
         return data
@@ -44,16 +45,25 @@ final class TestHome: @unchecked Sendable {
 }
 
 /// Adds a custom OAuth 2.0 connection pointed at an Authlib peer, with one of its built-in clients.
-func addPeerConnection(_ vault: Vault, peer: PeerServer, clientID: String = "confidential-basic",
-                       secret: String = "secret-basic", scopes: [String]? = nil) async throws -> String {
-    try await vault.add(kind: "custom-oauth2", name: "Peer", input: ConnectionInput(
-        text: ["clientID": clientID, "clientSecret": secret, "authorizationURL": peer.baseURL + "/authorize",
-               "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke"], scopes: scopes)).id
+func addPeerConnection(
+    _ vault: Vault, peer: PeerServer, clientID: String = "confidential-basic",
+    secret: String = "secret-basic", scopes: [String]? = nil
+) async throws -> String {
+    try await vault.add(
+        kind: "custom-oauth2", name: "Peer",
+        input: ConnectionInput(
+            text: [
+                "clientID": clientID, "clientSecret": secret, "authorizationURL": peer.baseURL + "/authorize",
+                "tokenURL": peer.baseURL + "/token", "revocationURL": peer.baseURL + "/revoke",
+            ], scopes: scopes)
+    ).id
 }
 
 /// Logs a connection in through the flows, acting as the user at the peer's consent page.
 /// The callback is handed to the flows directly (the listener has its own test).
-func login(_ flows: AuthorizationFlows, _ id: String, transport: any HTTPTransport, approve: Bool = true) async throws -> Connection {
+func login(_ flows: AuthorizationFlows, _ id: String, transport: any HTTPTransport, approve: Bool = true) async throws
+    -> Connection
+{
     switch try await flows.start(id) {
     case .completed(let connection):
         return connection
