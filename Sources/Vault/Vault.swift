@@ -5,9 +5,13 @@ import OAuthCore
 /// The Vault: a team's OAuth connections and named secrets, sealed at rest. Every change is
 /// one compare-and-swap on the connection's version, so several processes can share a vault.
 public final class Vault: Sendable {
+    /// Where the rows are kept.
     public let store: any VaultStore
+    /// The state directory (vault file, master key file).
     public let home: KeyflowHome
+    /// The team this vault shows.
     public let team: String
+    /// The connection kinds.
     public let catalog: ProviderCatalog
     let masterKey: MasterKey
     let clock: @Sendable () -> Date
@@ -15,6 +19,7 @@ public final class Vault: Sendable {
     /// The team of the embedded single-user default.
     public static let localTeam = "local"
 
+    /// A vault over `store` for `team`; throws when the master key is not the one the rows were sealed with.
     public init(
         store: any VaultStore, home: KeyflowHome, team: String, masterKey: MasterKey,
         catalog: ProviderCatalog, clock: @escaping @Sendable () -> Date = { Date() }
@@ -35,6 +40,7 @@ public final class Vault: Sendable {
 
     /// What `open` did besides opening: whether it created the master key file.
     public struct Opened: Sendable {
+        /// The vault opened.
         public let vault: Vault
         /// Set when a new master key file was written: the user must back it up.
         public let createdKeyFile: URL?
@@ -84,6 +90,7 @@ public final class Vault: Sendable {
 
     // MARK: - Reading
 
+    /// The team's connections.
     public func list() async throws(VaultError) -> [Connection] {
         try await store.list(team: team).map(connection(from:))
     }
@@ -101,6 +108,7 @@ public final class Vault: Sendable {
         return row
     }
 
+    /// The catalog kind of `connection`.
     public func kind(of connection: Connection) throws(VaultError) -> ProviderKind {
         guard let kind = catalog.kind(id: connection.kind) else {
             throw .invalidInput(["connection \(connection.id) has unknown kind \(connection.kind)"])
@@ -108,6 +116,7 @@ public final class Vault: Sendable {
         return kind
     }
 
+    /// The kind's defaults merged with the connection's own settings.
     public func effectiveSettings(of connection: Connection) throws(VaultError) -> EffectiveSettings {
         EffectiveSettings(kind: try kind(of: connection), settings: connection.settings)
     }

@@ -41,6 +41,7 @@ extension Vault {
             as: UTF8.self)
     }
 
+    /// Deletes the team's vault key `name`.
     public func removeKey(_ name: String) async throws(VaultError) {
         guard try await store.deleteKey(team: team, name: name) else { throw .notFound("vault key \(name)") }
     }

@@ -1,13 +1,3 @@
-/// How a client authenticates itself at the token endpoint (RFC 6749 section 2.3.1).
-public enum ClientAuthentication: String, Sendable, Codable, CaseIterable {
-    /// `Authorization: Basic` with the form-encoded id and secret. Every server must accept it.
-    case basic = "client_secret_basic"
-    /// `client_id` and `client_secret` in the request body.
-    case post = "client_secret_post"
-    /// A public client: only `client_id` in the body (PKCE protects the code).
-    case none = "none"
-}
-
 /// Everything an OAuth 2.0 client needs to know about one provider and one registered app.
 public struct OAuth2Configuration: Sendable {
     /// The `client_id` registered at the provider.

@@ -5,8 +5,11 @@ import Vault
 /// runners, then the environment (vault keys, the authorizing HTTP client). Shared by
 /// `keyflow run` and the server's run endpoint.
 public struct AgentSession: Sendable {
+    /// The agent with its runners, ready to execute.
     public let prepared: PreparedAgent
+    /// What the run uses from outside: variables, vault keys, the network and the team's broker.
     public let environment: RunEnvironment
+    /// What pre-flight resolved: each APICall's connection, and the Add New connections it created.
     public let resolution: Preflight.Resolution
 
     /// True when the agent uses OAuth sections or vault keys, so a vault must be opened.

@@ -6,12 +6,15 @@ import Vault
 /// Add New connection (created once, then logged in). All problems are reported together,
 /// so no agent half-runs and then stops on a missing login.
 public struct Preflight: Sendable {
+    /// The team's vault, where connections are found or created.
     public let vault: Vault
+    /// The team's broker, which checks that a resolved connection can hand out a credential.
     public let broker: TokenBroker
     /// Logs a connection in (the CLI prints the URL and waits for the callback); nil means
     /// non-interactive: a connection that needs a login is a problem.
     public let login: (@Sendable (Connection) async throws -> Void)?
 
+    /// A pre-flight over `vault`; `login` authenticates a connection that needs it (nil: report it instead).
     public init(vault: Vault, broker: TokenBroker, login: (@Sendable (Connection) async throws -> Void)?) {
         self.vault = vault
         self.broker = broker
@@ -152,11 +155,4 @@ public struct Preflight: Sendable {
         }
         return input
     }
-}
-
-/// The OAuth sections that did not resolve, each with its component and field.
-public struct PreflightError: Error, Sendable, CustomStringConvertible {
-    /// Each unresolved section, with its component and field.
-    public let problems: [ValidationIssue]
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
 }

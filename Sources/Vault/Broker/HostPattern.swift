@@ -1,6 +1,7 @@
 /// Host allow-list entries: `api.example.com` matches itself, `*.example.com` matches any
 /// subdomain of example.com (not example.com itself, as in TLS certificates).
 public enum HostPattern {
+    /// Whether `host` matches `pattern`: an exact name, or `*.example.com` for any subdomain.
     public static func matches(_ pattern: String, host: String) -> Bool {
         let host = host.lowercased()
         let pattern = pattern.lowercased()

@@ -27,9 +27,11 @@ public actor TokenBroker {
         /// again, which is how changes made by other processes reach this one.
         public var revalidateAfter: TimeInterval = 1
 
+        /// The default policy.
         public init() {}
     }
 
+    /// The team's vault the broker reads and writes tokens in.
     public nonisolated let vault: Vault
     private let transport: any HTTPTransport
     private let policy: Policy
@@ -42,6 +44,7 @@ public actor TokenBroker {
     /// Token requests made to providers by this broker (refreshes and client credentials).
     public private(set) var providerRequests = 0
 
+    /// A broker for `vault`'s team that refreshes through `transport`, timed by `policy` and `clock`.
     public init(
         vault: Vault, transport: any HTTPTransport, policy: Policy = Policy(),
         clock: @escaping @Sendable () -> Date = { Date() }

@@ -3,9 +3,11 @@ import OAuthCore
 /// Signs a connection out: revokes its tokens at the provider where there is an endpoint
 /// (best effort: a provider that is down does not keep the user signed in), then drops them.
 public struct SignOut: Sendable {
+    /// The team's vault.
     public let vault: Vault
     let transport: any HTTPTransport
 
+    /// Sign-out for `vault`'s connections, revoking through `transport`.
     public init(vault: Vault, transport: any HTTPTransport) {
         self.vault = vault
         self.transport = transport

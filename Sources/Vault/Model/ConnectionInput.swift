@@ -4,11 +4,16 @@
 public struct ConnectionInput: Sendable, Equatable {
     /// Text fields by catalog id: `clientID`, `clientSecret`, `tokenURL`, `privateKey` (PEM)...
     public var text: [String: String] = [:]
+    /// The scopes, replacing the kind's defaults when given.
     public var scopes: [String]?
+    /// The hosts (origins) the credential may be sent to, replacing the kind's defaults when given.
     public var allowedHosts: [String]?
+    /// Whether to use PKCE (custom OAuth 2.0 kinds).
     public var pkce: Bool?
+    /// Whether OAuth 1.0a signs non-form bodies with `oauth_body_hash`.
     public var bodyHash: Bool?
 
+    /// An input with these fields; anything nil is not given.
     public init(
         text: [String: String] = [:], scopes: [String]? = nil, allowedHosts: [String]? = nil, pkce: Bool? = nil,
         bodyHash: Bool? = nil
@@ -30,5 +35,6 @@ public struct ConnectionInput: Sendable, Equatable {
         return fields
     }
 
+    /// Whether no field is given at all.
     public var isEmpty: Bool { givenFields.isEmpty }
 }

@@ -1,42 +1,5 @@
 import Foundation
 
-/// One revision of a team's agent: the `.smyth` bytes as saved, and who saved them when.
-public struct StoredAgent: Sendable, Equatable {
-    public var team: String
-    public var name: String
-    /// The agent file's bytes, exactly as uploaded or rewritten.
-    public var body: Data
-    /// 1 for the first save and one more for each save after it: the compare-and-swap token.
-    public var version: Int64
-    /// The user name of whoever saved it (`local` without users, `import` for imports).
-    public var changedBy: String
-    /// Seconds since 1970.
-    public var changedAt: Double
-
-    public init(team: String, name: String, body: Data, version: Int64, changedBy: String, changedAt: Double) {
-        self.team = team
-        self.name = name
-        self.body = body
-        self.version = version
-        self.changedBy = changedBy
-        self.changedAt = changedAt
-    }
-}
-
-/// A revision without its body, for listing an agent's history.
-public struct AgentRevision: Sendable, Equatable {
-    public var version: Int64
-    public var changedBy: String
-    /// Seconds since 1970.
-    public var changedAt: Double
-
-    public init(version: Int64, changedBy: String, changedAt: Double) {
-        self.version = version
-        self.changedBy = changedBy
-        self.changedAt = changedAt
-    }
-}
-
 /// Where a team's agents are kept, with every earlier revision. Every method names the team,
 /// so no query can reach another team's agents. Every save is a compare-and-swap on
 /// `version`, so any store with transactions (SQLite, PostgreSQL) can implement it and

@@ -29,12 +29,14 @@ extension SQLiteVaultStore: AgentStore {
                 """)
     }
 
+    /// The names of the team's agents, sorted.
     public func agentNames(team: String) async throws(VaultError) -> [String] {
         try await readAgents { db in
             try String.fetchAll(db, sql: "SELECT name FROM agents WHERE team = ? ORDER BY name", arguments: [team])
         }
     }
 
+    /// The current revision of the team's agent `name`, if any.
     public func agent(team: String, name: String) async throws(VaultError) -> StoredAgent? {
         try await readAgents { db in
             try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE team = ? AND name = ?", arguments: [team, name]).map(
@@ -42,6 +44,7 @@ extension SQLiteVaultStore: AgentStore {
         }
     }
 
+    /// Saves a new revision of an agent (creating it), as one transaction.
     public func saveAgent(
         team: String, name: String, body: Data, changedBy: String, changedAt: Double,
         expectedVersion: Int64?
@@ -72,6 +75,7 @@ extension SQLiteVaultStore: AgentStore {
         }
     }
 
+    /// Every revision of the agent, newest first.
     public func agentRevisions(team: String, name: String) async throws(VaultError) -> [AgentRevision] {
         try await readAgents { db in
             try Row.fetchAll(
@@ -85,6 +89,7 @@ extension SQLiteVaultStore: AgentStore {
         }
     }
 
+    /// One revision of the agent, if it exists.
     public func agentRevision(team: String, name: String, version: Int64) async throws(VaultError) -> StoredAgent? {
         try await readAgents { db in
             try Row.fetchOne(
@@ -94,6 +99,7 @@ extension SQLiteVaultStore: AgentStore {
         }
     }
 
+    /// Makes an earlier revision current again, as a new revision.
     public func restoreAgentRevision(
         team: String, name: String, version: Int64, changedBy: String,
         changedAt: Double
@@ -119,6 +125,7 @@ extension SQLiteVaultStore: AgentStore {
         }
     }
 
+    /// Deletes the agent and its revisions; false when there was none.
     public func deleteAgent(team: String, name: String) async throws(VaultError) -> Bool {
         try await writeAgents { db in
             try db.execute(sql: "DELETE FROM agents WHERE team = ? AND name = ?", arguments: [team, name])

@@ -117,6 +117,7 @@ public final class SQLiteVaultStore: VaultStore {
         return migrator
     }
 
+    /// Inserts a new connection row.
     public func insert(_ connection: StoredConnection) async throws(VaultError) {
         try await write { db in
             try db.execute(
@@ -129,6 +130,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The team's connection `id`, if any.
     public func fetch(id: String, team: String) async throws(VaultError) -> StoredConnection? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM connections WHERE id = ? AND team = ?", arguments: [id, team]).map(
@@ -136,6 +138,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The team's connections.
     public func list(team: String) async throws(VaultError) -> [StoredConnection] {
         try await read { db in
             try Row.fetchAll(
@@ -145,6 +148,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The Legacy connection of an agent's component, if any.
     public func fetchLegacy(team: String, agentID: String, componentID: String) async throws(VaultError)
         -> StoredConnection?
     {
@@ -158,6 +162,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The compare-and-swap: one UPDATE that matches only the expected version, checked by its changed-row count.
     public func replace(_ connection: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool {
         try await write { db in
             var row = connection
@@ -179,6 +184,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// Deletes the team's connection `id`; false when there was none.
     public func delete(id: String, team: String) async throws(VaultError) -> Bool {
         try await write { db in
             try db.execute(sql: "DELETE FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
@@ -186,6 +192,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The current version of the team's connection `id`, if any.
     public func version(id: String, team: String) async throws(VaultError) -> Int64? {
         try await read { db in
             try Int64.fetchOne(
@@ -193,6 +200,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// Stores (or replaces) a vault key.
     public func putKey(_ key: StoredKey) async throws(VaultError) {
         try await write { db in
             try db.execute(
@@ -205,6 +213,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The team's vault key `name`, if any.
     public func fetchKey(team: String, name: String) async throws(VaultError) -> StoredKey? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name])
@@ -212,6 +221,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The team's vault keys.
     public func listKeys(team: String) async throws(VaultError) -> [StoredKey] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM vault_keys WHERE team = ? ORDER BY name", arguments: [team]).map(
@@ -219,6 +229,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// Deletes the team's vault key `name`; false when there was none.
     public func deleteKey(team: String, name: String) async throws(VaultError) -> Bool {
         try await write { db in
             try db.execute(sql: "DELETE FROM vault_keys WHERE team = ? AND name = ?", arguments: [team, name])
@@ -226,12 +237,14 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// The ids of the master keys the stored rows were wrapped with.
     public func masterKeyIDs() async throws(VaultError) -> Set<String> {
         try await read { db in
             Set(try String.fetchAll(db, sql: "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys"))
         }
     }
 
+    /// Re-wraps every data key in one transaction: all or none.
     public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String))
         async throws(VaultError)
     {

@@ -1,0 +1,49 @@
+import Foundation
+import OAuthCore
+import Vault
+
+/// One component's part in a run.
+public struct TraceEntry: Sendable {
+    /// The component's id.
+    public let componentID: String
+    /// The component's type (`APICall`, `FHash`...).
+    public let type: String
+    /// The component's title.
+    public let title: String
+    /// Whether the component finished without an error.
+    public let succeeded: Bool
+    /// The error, with vault values masked, when it failed.
+    public let error: String?
+    /// When the component started, since the start of the run.
+    public let startedAt: Duration
+    /// How long the component ran.
+    public let duration: Duration
+    /// The names of the inputs that arrived, sorted.
+    public let inputNames: [String]
+    /// For HTTP steps: the request and response, redacted (no query values, header values
+    /// or bodies).
+    public let http: JSONValue?
+
+    /// The output key under which a component hands its trace details to the engine.
+    static let key = "_trace"
+
+    /// The entry of a finished component, with every vault value the run rendered masked.
+    init(_ finished: Executor.Finished, redactor: VaultValueRedactor) {
+        componentID = finished.component.id
+        type = finished.component.type
+        title = finished.component.title
+        switch finished.result {
+        case .failure(let error):
+            succeeded = false
+            self.error = redactor.redact(String(describing: error))
+            http = (error as? ComponentError)?.outputs[Self.key].map(redactor.redact)
+        case .success(let outputs):
+            succeeded = true
+            error = nil
+            http = outputs[Self.key].map(redactor.redact)
+        }
+        startedAt = finished.startedAt
+        duration = finished.duration
+        inputNames = finished.inputs.keys.sorted()
+    }
+}

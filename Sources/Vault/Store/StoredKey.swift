@@ -1,0 +1,19 @@
+import Foundation
+
+/// A named secret for `{{KEY(NAME)}}` templates, sealed like connections.
+public struct StoredKey: Sendable, Equatable {
+    /// The team that owns the key.
+    public var team: String
+    /// The key's name, as `{{KEY(NAME)}}` uses it.
+    public var name: String
+    /// The id of the master key that wrapped `wrappedKey`.
+    public var keyID: String
+    /// The key's data key, wrapped by the master key.
+    public var wrappedKey: Data
+    /// The value, sealed with the data key.
+    public var value: Data
+    /// When it was created (seconds since 1970).
+    public var createdAt: Double
+    /// When it last changed (seconds since 1970).
+    public var updatedAt: Double
+}
