@@ -61,7 +61,11 @@ enum Report {
 
     static func json(_ rows: [ResultRow], environment: [String: String]) throws -> Data {
         let objects: [[String: Any]] = rows.map { row in
-            var object: [String: Any] = ["suite": row.suite, "name": row.name, "value": row.value, "unit": row.unit]
+            // A failed suite's row has no value (NaN), which JSON cannot hold: it is written as null.
+            var object: [String: Any] = [
+                "suite": row.suite, "name": row.name, "value": row.value.isFinite ? row.value : NSNull(),
+                "unit": row.unit,
+            ]
             if let comparison = row.comparison { object["compared_with"] = comparison }
             if let ratio = row.ratio { object["ratio"] = ratio }
             if let target = row.target { object["target"] = target }

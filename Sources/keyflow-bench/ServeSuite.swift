@@ -93,7 +93,9 @@ enum ServeSuite {
         ]
     }
 
-    /// The router of `keyflow serve`, listening on a free loopback port.
+    /// The router of `keyflow serve`, listening on a free loopback port. Its listen backlog is
+    /// raised from Hummingbird's 256 so that 1,000 connections opened at once are all accepted
+    /// (with 256, the kernel reset some of them before the server saw them).
     struct Listener {
         let baseURL: String
         let group: ServiceGroup
@@ -104,7 +106,8 @@ enum ServeSuite {
             logger.logLevel = .critical
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "keyflow"),
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "keyflow", backlog: 2048),
                 onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
             let task = Task { try await group.run() }
