@@ -45,17 +45,7 @@ import Vault
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
-        let vault = root.forTeam(Vault.localTeam)
-        let id = try await vault.add(
-            kind: "custom-oauth2", name: "API",
-            input: ConnectionInput(
-                text: [
-                    "clientID": "app", "clientSecret": "old-secret-123456789",
-                    "authorizationURL": "https://a.example/authorize",
-                    "tokenURL": "https://a.example/token",
-                ])
-        ).id
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        let (vault, id) = try await EditFormTests.signedInConnection(root)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
             let session = try #require(VaultPageTests.csrf(from: page))

@@ -105,21 +105,25 @@ struct VaultPageLoginTests {
 
 /// The Edit form keeps secrets unless replaced, and signs out only when authentication changes.
 struct EditFormTests {
+    /// The local team's custom OAuth 2.0 connection with a client secret and tokens, as the
+    /// Edit form tests start from; `extra` adds settings.
+    static func signedInConnection(_ root: Vault, extra: [String: String] = [:]) async throws -> (Vault, String) {
+        let vault = root.forTeam(Vault.localTeam)
+        let text = [
+            "clientID": "app", "clientSecret": "old-secret-123456789",
+            "authorizationURL": "https://a.example/authorize",
+            "tokenURL": "https://a.example/token",
+        ].merging(extra) { $1 }
+        let id = try await vault.add(kind: "custom-oauth2", name: "API", input: ConnectionInput(text: text)).id
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        return (vault, id)
+    }
+
     @Test func savingUnchangedKeepsTokensAndANewSecretSignsOut() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, root) = try await ConnectionsAPITests.app(transport: transport)
-        let vault = root.forTeam(Vault.localTeam)
-        let id = try await vault.add(
-            kind: "custom-oauth2", name: "API",
-            input: ConnectionInput(
-                text: [
-                    "clientID": "app", "clientSecret": "old-secret-123456789",
-                    "authorizationURL": "https://a.example/authorize",
-                    "tokenURL": "https://a.example/token",
-                ])
-        ).id
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
+        let (vault, id) = try await EditFormTests.signedInConnection(root)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/vault/connections/\(id)/edit", method: .get)
             let html = String(buffer: page.body)
