@@ -33,9 +33,7 @@ public enum Users {
         }
         guard let user = matches.first else { throw .notFound("user \(nameOrID)") }
         guard matches.count == 1 else {
-            throw .invalidInput([
-                "\(matches.count) users are called \(nameOrID) (teams \(matches.map(\.team).joined(separator: ", "))); pass --team or the user's id"
-            ])
+            throw .ambiguous(.userName(nameOrID, teams: matches.map(\.team)))
         }
         return user
     }

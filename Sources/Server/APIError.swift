@@ -90,6 +90,7 @@ public struct APIError: Error, HTTPResponseError {
                         Problem(field: path($0.field), reason: $0.reason.code, message: $0.sentence(naming: path))
                     })
             case .conflict: return APIError(.conflict, "conflict", error.message)
+            case .ambiguous: return APIError(.unprocessableContent, "ambiguous", error.message)
             default: return APIError(.internalServerError, "vault_error", error.message)
             }
         default:

@@ -62,9 +62,7 @@ extension Vault {
         } else if teams.count == 1, let only = teams.first {
             source = only
         } else {
-            throw .invalidInput([
-                "the vault file has teams \(teams.joined(separator: ", ")); choose one with --from-team"
-            ])
+            throw .ambiguous(.vaultFileTeams(teams))
         }
         guard let entries = root[source] as? [String: Any] else {
             throw .invalidInput(["the vault file has no team \"\(source)\" holding an object of keys"])

@@ -17,6 +17,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case storage(String)
     /// Someone else changed the connection first.
     case conflict(String)
+    /// A name matched several things; the caller must say which.
+    case ambiguous(Ambiguity)
 
     /// The error in words; a connection's fields are named by their catalog ids (`tokenURL`).
     public var message: String {
@@ -32,6 +34,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .crypto(let reason): return reason
         case .storage(let reason): return "vault storage: \(reason)"
         case .conflict(let what): return "\(what) was changed by someone else; try again"
+        case .ambiguous(let ambiguity): return ambiguity.sentence(choose: ambiguity.plainChoice)
         }
     }
 

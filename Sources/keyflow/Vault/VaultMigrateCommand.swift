@@ -24,8 +24,17 @@ struct VaultMigrateCommand: AsyncParsableCommand {
             guard case .legacy(let kind, let input) = OAuthSection(data: component.data, catalog: vault.catalog) else {
                 continue
             }
-            let legacy = try await VaultSession.run {
-                try await preflight.legacyConnection(agentID: agentID, component: component, kind: kind, input: input)
+            let legacy: Connection
+            do {
+                legacy = try await preflight.legacyConnection(
+                    agentID: agentID, component: component, kind: kind, input: input)
+            } catch VaultError.invalidConnection(let problems) {
+                // The fields are the inline section's keys in the agent file, not this command's flags.
+                let field: (ConnectionField) -> String = { $0 == .kind ? "oauthService" : $0.rawValue }
+                let sentences = FieldProblem.sentences(problems, naming: field)
+                throw CLIError(sentences.map { "\(agent): component \(component.id): \($0)" }.joined(separator: "\n"))
+            } catch {
+                throw VaultSession.cliError(error)
             }
             let name =
                 legacy.name.hasSuffix(" (Legacy)") ? String(legacy.name.dropLast(" (Legacy)".count)) : legacy.name

@@ -35,6 +35,12 @@ enum VaultSession {
                 let catalog = try? ProviderCatalog.builtIn()
                 let sentences = FieldProblem.sentences(problems) { ConnectionOptions.flag(for: $0, catalog: catalog) }
                 return cliError(VaultError.invalidInput(sentences))
+            case .ambiguous(let ambiguity):
+                // The Vault lists the candidates; here the way to choose is a flag.
+                switch ambiguity {
+                case .vaultFileTeams: return CLIError(ambiguity.sentence(choose: "choose one with --from-team"))
+                case .userName: return CLIError(ambiguity.sentence(choose: "pass --team or the user's id"))
+                }
             case .invalidInput, .notFound: return CLIError(error.message)
             default: return CommandFailure(error.message)
             }

@@ -178,6 +178,25 @@ import Vault
         await setup.close()
     }
 
+    /// A broken inline section is reported at its component and the section's own key, not
+    /// as a `vault add` flag; nothing is written and the agent file is left as it was.
+    @Test func migrateNamesTheBrokenFieldOfTheInlineSection() async throws {
+        let setup = try Setup()
+        let inline =
+            #""oauthService": "Custom OAuth2.0", "authorizationURL": "\#(setup.peer.baseURL)/authorize", "tokenURL": "not a url", "clientID": "confidential-basic", "clientSecret": "secret-basic""#
+        let agent = try setup.writeAgent([
+            ("A", #"{"method": "GET", "url": "\#(setup.peer.baseURL)/api/me", \#(inline)}"#)
+        ])
+        let before = try String(contentsOfFile: agent, encoding: .utf8)
+        let migrated = try KeyflowCLI.run(["vault", "migrate", agent], environment: setup.environment)
+        #expect(migrated.status == 2, "\(migrated.stderr)")
+        #expect(migrated.stderr.contains("\(agent): component A: tokenURL"), "\(migrated.stderr)")
+        #expect(!migrated.stderr.contains("--token-url"))
+        #expect(try String(contentsOfFile: agent, encoding: .utf8) == before)
+        #expect(try await setup.vault().list().isEmpty)
+        await setup.close()
+    }
+
     @Test func addNewCreatesOnceLogsInAndSaves() async throws {
         let setup = try Setup(peerArguments: ["--auto-approve"])
         let vault = try await setup.vault()
