@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
     ],
     targets: [
         // Protocol logic only: RFC 5849 signing, RFC 7636 PKCE, RFC 6749 token client,
@@ -55,6 +57,19 @@ let package = Package(
                 "Vault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The same store on PostgreSQL, for several `keyflow serve` nodes: every store protocol,
+        // its migrations, the database URL (sqlite:PATH or postgres://…) and `db copy`.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Vault",
+                "Accounts",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Agents: the .smyth model, validation, the executor, templates, components, pre-flight.
@@ -110,6 +125,7 @@ let package = Package(
                 "Accounts",
                 "Runtime",
                 "Server",
+                "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,6 +165,15 @@ let package = Package(
                 "OAuthCore",
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The store contract, run against SQLite and PostgreSQL alike (scripts/test starts a
+        // throwaway PostgreSQL cluster; see scripts/dev-postgres).
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Vault", "Accounts", "PostgresStore", "OAuthCore", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

@@ -46,15 +46,26 @@ public final class Vault: Sendable {
         public let createdKeyFile: URL?
     }
 
-    /// Opens the embedded SQLite vault of `home`, creating the vault and its master key on
-    /// first use.
-    public static func open(home: KeyflowHome, team: String = localTeam) async throws(VaultError) -> Opened {
+    /// Opens the vault of `home`: its embedded SQLite file, or `store` when given (a shared
+    /// PostgreSQL database). The master key is created on first use of an empty vault only: a
+    /// missing key for a vault that has rows is an error, never a new key.
+    public static func open(home: KeyflowHome, team: String = localTeam, store: (any VaultStore)? = nil)
+        async throws(VaultError) -> Opened
+    {
         let catalog: ProviderCatalog
         do { catalog = try ProviderCatalog.builtIn() } catch { throw .storage(error.reason) }
-        let existed = FileManager.default.fileExists(atPath: home.vaultPath.path)
+        let existed: Bool
+        let opened: any VaultStore
+        if let store {
+            existed = !(try await store.masterKeyIDs()).isEmpty
+            opened = store
+        } else {
+            existed = FileManager.default.fileExists(atPath: home.vaultPath.path)
+            opened = try SQLiteVaultStore(path: home.vaultPath)
+        }
+        let store = opened
         // A key is created only with a new vault: a missing key for an existing vault is an error.
         let loaded = try MasterKey.load(home: home, create: !existed)
-        let store = try SQLiteVaultStore(path: home.vaultPath)
         do {
             return Opened(
                 vault: try await Vault(store: store, home: home, team: team, masterKey: loaded.key, catalog: catalog),

@@ -168,9 +168,13 @@ public actor TokenBroker {
         return .bearer(authorization: "\(scheme) \(tokens.accessToken)", accessToken: tokens.accessToken)
     }
 
-    /// The refresh protocol. Loops until it holds the lease and refreshes, or finds that
-    /// someone else already did.
+    /// The refresh protocol. A store that can lock the row (PostgreSQL) refreshes inside that
+    /// lock; otherwise (SQLite) this loops until it holds the lease and refreshes, or finds
+    /// that someone else already did.
     private func refresh(_ id: String, rejected: String?) async throws -> Credential {
+        if let locking = vault.store as? any RowLockingConnectionStore {
+            return try await refreshLocked(id, rejected: rejected, store: locking)
+        }
         while true {
             try Task.checkCancellation()
             let row = try await read(id)
@@ -193,67 +197,147 @@ public actor TokenBroker {
         }
     }
 
+    /// Refreshes inside the store's row lock: whoever holds it next sees the committed tokens
+    /// and uses them instead of refreshing again.
+    private func refreshLocked(_ id: String, rejected: String?, store: any RowLockingConnectionStore)
+        async throws -> Credential
+    {
+        let outcome: Result<Credential, BrokerError>?
+        do {
+            outcome = try await store.withLockedConnection(id: id, team: vault.team) { row in
+                await self.refreshLockedRow(row, rejected: rejected)
+            }
+        } catch {
+            // The commit failed (the database went away): nothing was written and nobody got
+            // the new token. If the provider rotated the refresh token meanwhile, the next
+            // refresh is refused and the connection says needs-reauth: never a silent break.
+            throw BrokerError.transient(connection: id, reason: error.message)
+        }
+        // After the commit, so cached credentials check their version again only once it is in.
+        vault.store.localWrites.note()
+        guard let outcome else { throw BrokerError.unusable(connection: id, reason: "connection \(id) does not exist") }
+        return try outcome.get()
+    }
+
+    /// The body of the locked refresh: what to write and what to hand out.
+    private func refreshLockedRow(_ row: StoredConnection, rejected: String?) async
+        -> (write: StoredConnection?, result: Result<Credential, BrokerError>)
+    {
+        do {
+            let tokens = try tokens(row)
+            let stale = rejected != nil && tokens?.accessToken == rejected
+            if let credential = try credential(from: row, tokens: tokens, needsFresh: stale) {
+                return (nil, .success(credential))  // another node refreshed while this one waited
+            }
+            guard let tokens else { return (nil, .failure(.needsAuth(connection: row.id))) }
+            switch try await exchange(row, tokens: tokens) {
+            case .refreshed(let fresh):
+                var committed = row
+                do { try vault.put(fresh, into: &committed) } catch {
+                    return (nil, .failure(.unusable(connection: row.id, reason: error.message)))
+                }
+                committed.updatedAt = clock().timeIntervalSince1970
+                return (committed, .success(bearer(fresh)))
+            case .refused(let reason):
+                var marked = row
+                marked.status = ConnectionStatus.needsReauth.rawValue
+                marked.statusReason = reason
+                marked.updatedAt = clock().timeIntervalSince1970
+                return (marked, .failure(.needsReauth(connection: row.id, reason: reason)))
+            case .failed(let reason):
+                return (nil, .failure(.transient(connection: row.id, reason: reason)))
+            }
+        } catch let error as BrokerError {
+            return (nil, .failure(error))
+        } catch {
+            return (nil, .failure(.unusable(connection: row.id, reason: String(describing: error))))
+        }
+    }
+
     private func refreshHoldingLease(_ leased: StoredConnection, tokens: ConnectionTokens) async throws -> Credential {
         let id = leased.id
-        let settings = try settings(leased)
+        switch try await exchange(leased, tokens: tokens) {
+        case .refreshed(let fresh):
+            var committed = leased
+            do { try vault.put(fresh, into: &committed) } catch {
+                throw BrokerError.unusable(connection: id, reason: error.message)
+            }
+            committed.updatedAt = clock().timeIntervalSince1970
+            // Persist first: only a stored token is handed out.
+            if try await replace(committed, expected: leased.version) { return bearer(fresh) }
+            // The connection was edited or signed out meanwhile: its new state decides.
+            let current = try await read(id)
+            if let credential = try credential(from: current, tokens: try self.tokens(current), needsFresh: false) {
+                return credential
+            }
+            throw BrokerError.needsAuth(connection: id)
+        case .refused(let reason):
+            _ = try? await vault.setStatus(id, .needsReauth, reason: reason, expectedVersion: leased.version)
+            throw BrokerError.needsReauth(connection: id, reason: reason)
+        case .failed(let reason):
+            // Transient: release the lease, stay ready, let the caller retry later.
+            var released = leased
+            released.leaseOwner = nil
+            released.leaseUntil = nil
+            _ = try? await replace(released, expected: leased.version)
+            throw BrokerError.transient(connection: id, reason: reason)
+        }
+    }
+
+    /// What asking the provider for new tokens came to.
+    private enum Exchange {
+        /// New tokens (not yet stored).
+        case refreshed(ConnectionTokens)
+        /// The provider refused for good (or there is no refresh token): the user must log in again.
+        case refused(String)
+        /// Every attempt failed transiently (5xx, timeouts).
+        case failed(String)
+    }
+
+    /// Asks the provider for new tokens (a refresh, or client credentials), retrying
+    /// transient failures with backoff. Stores nothing.
+    private func exchange(_ row: StoredConnection, tokens: ConnectionTokens) async throws -> Exchange {
+        let id = row.id
+        let settings = try settings(row)
         let secrets: ConnectionSecrets
-        do { secrets = try vault.secrets(in: leased) } catch {
+        do { secrets = try vault.secrets(in: row) } catch {
             throw BrokerError.unusable(connection: id, reason: error.message)
         }
         let client = OAuth2Client(
             configuration: settings.oauth2Configuration(secrets: secrets, redirectURI: nil), transport: transport)
         let isClientCredentials = settings.kind.grantType == .clientCredentials
         guard isClientCredentials || tokens.refreshToken != nil else {
-            _ = try? await vault.setStatus(
-                id, .needsReauth, reason: "the access token expired and the provider issued no refresh token",
-                expectedVersion: leased.version)
-            throw BrokerError.needsReauth(
-                connection: id, reason: "the access token expired and the provider issued no refresh token")
+            return .refused("the access token expired and the provider issued no refresh token")
         }
-
         var delay = policy.backoff
         var lastError: OAuth2Error?
         for attempt in 1...max(1, policy.attempts) {
+            providerRequests += 1
+            // A Result rather than returning from inside `catch`: Swift 6.3's SILGen crashes on
+            // that shape with a typed-throws call.
+            let outcome: Result<OAuth2Token, OAuth2Error>
             do {
-                providerRequests += 1
-                let token =
+                outcome = .success(
                     isClientCredentials
-                    ? try await client.clientCredentials()
-                    : try await client.refresh(tokens.refreshToken ?? "")
+                        ? try await client.clientCredentials() : try await client.refresh(tokens.refreshToken ?? ""))
+            } catch {
+                outcome = .failure(error)
+            }
+            switch outcome {
+            case .success(let token):
                 var fresh = ConnectionTokens(token)
                 if fresh.scope == nil { fresh.scope = tokens.scope }
-                var committed = leased
-                do { try vault.put(fresh, into: &committed) } catch {
-                    throw BrokerError.unusable(connection: id, reason: error.message)
-                }
-                committed.updatedAt = clock().timeIntervalSince1970
-                // Persist first: only a stored token is handed out.
-                if try await replace(committed, expected: leased.version) { return bearer(fresh) }
-                // The connection was edited or signed out meanwhile: its new state decides.
-                let current = try await read(id)
-                if let credential = try credential(from: current, tokens: try self.tokens(current), needsFresh: false) {
-                    return credential
-                }
-                throw BrokerError.needsAuth(connection: id)
-            } catch let error as OAuth2Error {
+                return .refreshed(fresh)
+            case .failure(let error):
                 lastError = error
-                if error.isPermanent {
-                    _ = try? await vault.setStatus(
-                        id, .needsReauth, reason: error.description, expectedVersion: leased.version)
-                    throw BrokerError.needsReauth(connection: id, reason: error.description)
-                }
+                if error.isPermanent { return .refused(error.description) }
                 if attempt < policy.attempts {
                     try await Task.sleep(for: delay)
                     delay = delay * 2
                 }
             }
         }
-        // Transient: release the lease, stay ready, let the caller retry later.
-        var released = leased
-        released.leaseOwner = nil
-        released.leaseUntil = nil
-        _ = try? await replace(released, expected: leased.version)
-        throw BrokerError.transient(connection: id, reason: lastError?.description ?? "unknown")
+        return .failed(lastError?.description ?? "unknown")
     }
 
     // MARK: - Helpers

@@ -117,6 +117,14 @@ public final class SQLiteVaultStore: VaultStore {
         return migrator
     }
 
+    /// The schema steps this Keyflow knows, oldest first (`keyflow db status`).
+    public static var migrationNames: [String] { migrator.migrations }
+
+    /// The schema steps the file has applied (all of them: opening applies the missing ones).
+    public func appliedMigrations() async throws(VaultError) -> [String] {
+        try await read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
     /// Inserts a new connection row.
     public func insert(_ connection: StoredConnection) async throws(VaultError) {
         try await write { db in

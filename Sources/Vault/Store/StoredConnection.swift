@@ -40,4 +40,32 @@ public struct StoredConnection: Sendable, Equatable {
     public var leaseOwner: String?
     /// When the refresh lease ends (seconds since 1970).
     public var leaseUntil: Double?
+
+    /// A connection row as a store reads it.
+    public init(
+        id: String, team: String, name: String, kind: String, settings: Data, keyID: String, wrappedKey: Data,
+        secrets: Data?, tokens: Data?, status: String, statusReason: String?, tokenExpiresAt: Double?, version: Int64,
+        createdAt: Double, updatedAt: Double, legacyAgentID: String?, legacyComponentID: String?, leaseOwner: String?,
+        leaseUntil: Double?
+    ) {
+        self.id = id
+        self.team = team
+        self.name = name
+        self.kind = kind
+        self.settings = settings
+        self.keyID = keyID
+        self.wrappedKey = wrappedKey
+        self.secrets = secrets
+        self.tokens = tokens
+        self.status = status
+        self.statusReason = statusReason
+        self.tokenExpiresAt = tokenExpiresAt
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.legacyAgentID = legacyAgentID
+        self.legacyComponentID = legacyComponentID
+        self.leaseOwner = leaseOwner
+        self.leaseUntil = leaseUntil
+    }
 }

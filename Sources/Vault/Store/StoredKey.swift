@@ -16,4 +16,17 @@ public struct StoredKey: Sendable, Equatable {
     public var createdAt: Double
     /// When it last changed (seconds since 1970).
     public var updatedAt: Double
+
+    /// A key row as a store reads it.
+    public init(
+        team: String, name: String, keyID: String, wrappedKey: Data, value: Data, createdAt: Double, updatedAt: Double
+    ) {
+        self.team = team
+        self.name = name
+        self.keyID = keyID
+        self.wrappedKey = wrappedKey
+        self.value = value
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }

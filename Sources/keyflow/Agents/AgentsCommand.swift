@@ -11,8 +11,8 @@ struct AgentsCommand: AsyncParsableCommand {
         subcommands: [AgentsImportCommand.self, AgentsExportCommand.self, AgentsListCommand.self])
 
     /// The vault's agent store.
-    static func store() async throws -> any AgentStore {
-        let vault = try await VaultSession.open()
+    static func store(_ storeOptions: StoreOptions) async throws -> any AgentStore {
+        let vault = try await VaultSession.open(storeOptions)
         guard let store = vault.store as? any AgentStore else {
             throw CommandFailure("this vault's store keeps no agents")
         }
@@ -31,6 +31,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
 /// `keyflow agents list [--team T]`: the team's agents and their current revisions.
 struct AgentsListCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List a team's agents with their current revision.")
     @Option(help: "The team.") var team: String = Vault.localTeam
@@ -38,7 +39,7 @@ struct AgentsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let team = try AgentsCommand.team(team)
-        let store = try await AgentsCommand.store()
+        let store = try await AgentsCommand.store(storeOptions)
         let agents = try await VaultSession.run { () async throws -> [StoredAgent] in
             var agents: [StoredAgent] = []
             for name in try await store.agentNames(team: team) {

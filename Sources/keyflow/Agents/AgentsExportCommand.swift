@@ -5,6 +5,7 @@ import Vault
 
 /// `keyflow agents export DIR [--team T]`: writes the team's current agents as NAME.smyth files.
 struct AgentsExportCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write a team's agents to a folder as NAME.smyth files.",
         discussion: "Files of the same names in the folder are replaced; other files are left alone.")
@@ -13,7 +14,7 @@ struct AgentsExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let team = try AgentsCommand.team(team)
-        let store = try await AgentsCommand.store()
+        let store = try await AgentsCommand.store(storeOptions)
         let folder = URL(fileURLWithPath: directory)
         let written = try await VaultSession.run { () async throws -> Int in
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

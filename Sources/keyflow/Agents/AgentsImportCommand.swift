@@ -5,6 +5,7 @@ import Vault
 
 /// `keyflow agents import DIR --team T`: adds the folder's agents the team does not have yet.
 struct AgentsImportCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Add a folder's NAME.smyth files to a team's agents (never overwrites).",
         discussion: """
@@ -17,7 +18,7 @@ struct AgentsImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let team = try AgentsCommand.team(team)
-        let store = try await AgentsCommand.store()
+        let store = try await AgentsCommand.store(storeOptions)
         let report = try await VaultSession.run {
             try await AgentImport.run(
                 directory: URL(fileURLWithPath: directory), team: team, store: store, changedBy: "import")

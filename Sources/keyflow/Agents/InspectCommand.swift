@@ -5,6 +5,7 @@ import Vault
 /// `keyflow inspect AGENT`: for every APICall, what its OAuth section resolves to and the
 /// choices the builder's dropdown would offer.
 struct InspectCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show each APICall's OAuth section and its choices.")
     @Argument(help: "The .smyth agent file.") var agent: String
@@ -13,7 +14,7 @@ struct InspectCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let inspection = try await VaultSession.run {
             try await AgentInspection(agent: loaded, agentID: AgentInspection.agentID(of: loaded), vault: vault)
         }

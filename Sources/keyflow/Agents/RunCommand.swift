@@ -6,6 +6,7 @@ import Vault
 
 /// `keyflow run AGENT`: validates, resolves every OAuth section, runs, prints the result.
 struct RunCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run an agent and print its result as JSON.",
         discussion: "Exit codes: 0 success, 1 the agent failed (or a login is missing), 2 bad input.")
@@ -52,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         let limits = runLimits.limits
         let transport = AsyncHTTPTransport(maxResponseBytes: 64 << 20)
         defer { Task { try? await transport.shutdown() } }
-        let vault = AgentSession.needsVault(loaded) ? try await VaultSession.open() : nil
+        let vault = AgentSession.needsVault(loaded) ? try await VaultSession.open(storeOptions) : nil
         var login: (@Sendable (Connection) async throws -> Void)?
         if let vault, !nonInteractive {
             login = { connection in try await InteractiveLogin.run(connection, vault: vault, transport: transport) }

@@ -12,6 +12,7 @@ import Vault
 /// `keyflow serve`: the web UI, the JSON API, the OAuth callbacks and /healthz, on the same home,
 /// master key and vault as the CLI. SIGTERM and Ctrl-C shut it down gracefully.
 struct ServeCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the web UI (/vault, /agents), the JSON API (/api/v1), the OAuth callbacks and /healthz.",
@@ -47,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let accounts = try VaultSession.run { try vault.accounts }
         let publicURL = VaultSession.publicURL
         let hasUsers = try await VaultSession.run { !(try await accounts.users().isEmpty) }

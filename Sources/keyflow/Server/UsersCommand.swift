@@ -9,13 +9,14 @@ struct UsersCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, RotateToken.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
+        @OptionGroup var storeOptions: StoreOptions
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Add a user to a team and print their API token (shown once).")
         @Argument(help: "The user's name.") var name: String
         @Option(help: "The team; everyone in a team shares its connections.") var team: String
 
         func run() async throws {
-            let vault = try await VaultSession.open()
+            let vault = try await VaultSession.open(storeOptions)
             let (user, token) = try await VaultSession.run {
                 try await Users.add(name: name, team: team, store: vault.accounts)
             }
@@ -26,11 +27,12 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
+        @OptionGroup var storeOptions: StoreOptions
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List users and their teams (never tokens).")
 
         func run() async throws {
-            let vault = try await VaultSession.open()
+            let vault = try await VaultSession.open(storeOptions)
             for user in try await VaultSession.run({ try await vault.accounts.users() }) {
                 print("\(user.id)  \(user.team)  \(user.name)")
             }
@@ -38,6 +40,7 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct RotateToken: AsyncParsableCommand {
+        @OptionGroup var storeOptions: StoreOptions
         static let configuration = CommandConfiguration(
             commandName: "rotate-token",
             abstract:
@@ -46,7 +49,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "The user's team, when several users share the name.") var team: String?
 
         func run() async throws {
-            let vault = try await VaultSession.open()
+            let vault = try await VaultSession.open(storeOptions)
             let (user, token) = try await VaultSession.run {
                 let accounts = try vault.accounts
                 let user = try await Users.find(name, team: team, store: accounts)
@@ -60,13 +63,14 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
+        @OptionGroup var storeOptions: StoreOptions
         static let configuration = CommandConfiguration(
             commandName: "remove", abstract: "Remove a user; their token and browser sessions end at once.")
         @Argument(help: "The user's name (or id, when names repeat).") var name: String
         @Option(help: "The user's team, when several users share the name.") var team: String?
 
         func run() async throws {
-            let vault = try await VaultSession.open()
+            let vault = try await VaultSession.open(storeOptions)
             let user = try await VaultSession.run {
                 let accounts = try vault.accounts
                 let user = try await Users.find(name, team: team, store: accounts)

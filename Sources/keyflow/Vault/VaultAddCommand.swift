@@ -3,6 +3,7 @@ import Vault
 
 /// `keyflow vault add KIND --name NAME ...`: prints the new id on the first line.
 struct VaultAddCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a connection (see keyflow vault providers for the kinds and their fields).",
         discussion: "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID."
@@ -15,7 +16,7 @@ struct VaultAddCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let input = try fields.input(catalog: vault.catalog)
         let connection = try await VaultSession.run { try await vault.add(kind: kind, name: name, input: input) }
         let presenter = ConnectionPresenter(vault: vault)

@@ -9,6 +9,7 @@ import Vault
 /// when there is one), and exits once the callback has been handled. Client credentials
 /// need no browser.
 struct VaultAuthCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "auth", abstract: "Authenticate a connection (log in at the provider).",
         discussion: """
@@ -25,7 +26,7 @@ struct VaultAuthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let login = ListenerLogin(vault: vault, transport: transport, publicURL: VaultSession.publicURL)

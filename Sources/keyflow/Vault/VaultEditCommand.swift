@@ -3,6 +3,7 @@ import Vault
 
 /// `keyflow vault edit ID [flags]`: changing what authentication depends on drops the tokens.
 struct VaultEditCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "edit", abstract: "Change a connection's name, kind or fields.",
         discussion: """
@@ -16,7 +17,7 @@ struct VaultEditCommand: AsyncParsableCommand {
     @OptionGroup var fields: ConnectionOptions
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let input = try fields.input(catalog: vault.catalog)
         guard name != nil || kind != nil || !input.isEmpty else {
             throw CLIError("nothing to change: give --name, --kind or a field flag")

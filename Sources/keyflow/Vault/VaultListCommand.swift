@@ -3,11 +3,12 @@ import Vault
 
 /// `keyflow vault list`: id, name, kind, status, expiry and badges (Legacy).
 struct VaultListCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the connections.")
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let connections = try await VaultSession.run { try await vault.list() }
         let presenter = ConnectionPresenter(vault: vault)
         if json {

@@ -7,6 +7,7 @@ import Vault
 /// `keyflow vault migrate AGENT`: each Legacy inline OAuth section becomes a shared vault
 /// connection, and the file is rewritten to reference it (the original is kept as FILE.bak).
 struct VaultMigrateCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "migrate", abstract: "Turn an agent's Legacy inline OAuth sections into shared vault connections.")
     @Argument(help: "The .smyth agent file.") var agent: String
@@ -14,7 +15,7 @@ struct VaultMigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let preflight = Preflight(vault: vault, broker: TokenBroker(vault: vault, transport: transport), login: nil)

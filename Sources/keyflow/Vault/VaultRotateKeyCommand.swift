@@ -4,6 +4,7 @@ import Vault
 
 /// `keyflow vault rotate-key`: re-wraps every data key under a new master key, in one transaction.
 struct VaultRotateKeyCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "rotate-key", abstract: "Re-wrap every data key under a new master key.",
         discussion: """
@@ -13,7 +14,7 @@ struct VaultRotateKeyCommand: AsyncParsableCommand {
             """)
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let home = vault.home
         let environment = ProcessInfo.processInfo.environment
         let newKey: MasterKey

@@ -10,9 +10,10 @@ enum VaultSession {
     static var publicURL: PublicURL { PublicURL.fromEnvironment() }
 
     /// Opens the vault, telling the user (on stderr) when a new master key was created.
-    static func open() async throws -> Vault {
+    static func open(_ storeOptions: StoreOptions) async throws -> Vault {
+        let store = try await storeOptions.openStore()
         let opened: Vault.Opened
-        do { opened = try await Vault.open(home: home) } catch { throw cliError(error) }
+        do { opened = try await Vault.open(home: home, store: store) } catch { throw cliError(error) }
         if let keyFile = opened.createdKeyFile {
             Output.note(
                 "created a new master key at \(keyFile.path) (mode 0600). Back it up: without it the vault cannot be opened."

@@ -5,12 +5,13 @@ import Vault
 /// `keyflow vault signout ID`: revokes the tokens at the provider where it can, drops them,
 /// keeps the settings.
 struct VaultSignoutCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "signout", abstract: "Sign a connection out (revoke and drop its tokens).")
     @Argument(help: "The connection id.") var id: String
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let revoked = try await VaultSession.run { try await SignOut(vault: vault, transport: transport).run(id) }

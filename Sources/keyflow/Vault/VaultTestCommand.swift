@@ -7,6 +7,7 @@ import Vault
 /// an agent would (the same `AuthorizingTransport`), to check that it works. Tokens are
 /// refreshed as needed; a 401 forces one refresh and one retry. Only the status codes are printed.
 struct VaultTestCommand: AsyncParsableCommand {
+    @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Send an authorized request with a connection and show the status.")
     @Argument(help: "The connection id.") var id: String
@@ -22,7 +23,7 @@ struct VaultTestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try await VaultSession.open()
+        let vault = try await VaultSession.open(storeOptions)
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let authorized = AuthorizingTransport(

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import Vault
+
+/// The store of a vault shared by several `keyflow serve` nodes: every row (connections,
+/// vault keys, logins in progress, Add New targets, agents, users, sessions) in one
+/// PostgreSQL database, through postgres-nio's connection pool. Each concern's methods live
+/// in a file of their own (`PostgresVaultStore+Connections.swift`, …).
+public final class PostgresVaultStore: VaultStore, Sendable {
+    /// The writes made through this store in this process (see `LocalWriteCounter`).
+    public let localWrites = LocalWriteCounter()
+    /// The database, password masked.
+    public let url: PostgresURL
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    /// postgres-nio logs queries at debug level, with their binds: sealed blobs and token hashes
+    /// must not reach a log, so its logger prints nothing.
+    static let silent = Logger(label: "keyflow.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Connects to `url` (lazily: the pool opens connections when queries need them) and
+    /// brings the schema up to date unless `migrate` is false (`keyflow db status` only looks).
+    public static func open(_ url: PostgresURL, migrate: Bool = true, maximumConnections: Int = 20)
+        async throws(VaultError) -> PostgresVaultStore
+    {
+        let store = try PostgresVaultStore(url: url, maximumConnections: maximumConnections)
+        if migrate {
+            do { _ = try await PostgresMigrations.apply(on: store) } catch {
+                store.close()
+                throw error
+            }
+        }
+        return store
+    }
+
+    private init(url: PostgresURL, maximumConnections: Int) throws(VaultError) {
+        self.url = url
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: try Self.tls(url))
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.silent)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    /// Closes the pool; queries made afterwards fail.
+    public func close() {
+        runner.cancel()
+    }
+
+    deinit { runner.cancel() }
+
+    /// libpq's `sslmode` in postgres-nio's terms: `prefer` and `require` encrypt without
+    /// checking who answers; `verify-ca` checks the chain; `verify-full` the chain and the host.
+    static func tls(_ url: PostgresURL) throws(VaultError) -> PostgresClient.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch url.sslMode {
+        case .disable: return .disable
+        case .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let roots = url.sslRootCert {
+            guard FileManager.default.isReadableFile(atPath: roots) else {
+                throw .storage("sslrootcert \(roots) cannot be read")
+            }
+            tls.trustRoots = .file(roots)
+        }
+        do {
+            let context = try NIOSSLContext(configuration: tls)
+            _ = context
+        } catch {
+            throw .storage("the TLS settings of the PostgreSQL URL do not work: \(error)")
+        }
+        return url.sslMode == .prefer ? .prefer(tls) : .require(tls)
+    }
+
+    // MARK: - Plumbing
+
+    /// Runs `body` on one pooled connection, mapping database errors to `VaultError.storage`.
+    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(VaultError) -> T {
+        do { return try await client.withConnection { try await body($0) } } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .storage(Self.describe(error))
+        }
+    }
+
+    /// Runs `body` in one transaction (committed when it returns, rolled back when it throws).
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(VaultError) -> T {
+        do {
+            return try await client.withTransaction(logger: Self.silent) { try await body($0) }
+        } catch let error as VaultError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError as? VaultError { throw closure }
+            throw .storage(Self.describe(error.closureError ?? error.commitError ?? error.beginError ?? error))
+        } catch {
+            throw .storage(Self.describe(error))
+        }
+    }
+
+    /// The rows of `query`, all read.
+    func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRandomAccessRow] {
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in try await connection.query(query, logger: Self.silent) {
+            rows.append(row.makeRandomAccess())
+        }
+        return rows
+    }
+
+    /// The rows of `query` on a pooled connection, each made a value by `decode`.
+    /// (An autoclosure: binding `Data` can throw, and that error is mapped here too.)
+    package func rows<T: Sendable>(
+        _ query: @autoclosure () throws -> PostgresQuery, _ decode: (PostgresRandomAccessRow) throws -> T
+    ) async throws(VaultError) -> [T] {
+        try await withConnection { connection in try await self.rows(try query(), on: connection).map(decode) }
+    }
+
+    /// Runs a statement and returns how many rows it returned: a statement whose changed-row
+    /// count matters ends in `RETURNING 1` (postgres-nio does not hand out the command tag).
+    @discardableResult
+    func execute(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+        var count = 0
+        for try await _ in try await connection.query(query, logger: Self.silent) { count += 1 }
+        return count
+    }
+
+    /// `execute` on a pooled connection.
+    @discardableResult
+    package func execute(_ query: @autoclosure () throws -> PostgresQuery) async throws(VaultError) -> Int {
+        try await withConnection { connection in try await self.execute(try query(), on: connection) }
+    }
+
+    /// The server's message and SQLSTATE, never the query or its binds (which may hold sealed
+    /// blobs or token hashes), nor the URL's password.
+    static func describe(_ error: Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return "PostgreSQL: \(message)\(state)"
+            }
+            if let underlying = error.underlying { return "PostgreSQL \(error.code): \(underlying)" }
+            return "PostgreSQL: \(error.code)"
+        }
+        if error is PostgresDecodingError { return "PostgreSQL: a stored value has an unexpected type" }
+        return String(describing: error)
+    }
+}
