@@ -59,7 +59,8 @@ struct TestStore: Sendable {
 }
 
 /// A new database per test in the cluster of `KEYFLOW_TEST_POSTGRES_ADMIN_URL`, owned by the
-/// role of `KEYFLOW_DATABASE_URL` when that is set (a role that is no superuser).
+/// role of `KEYFLOW_TEST_DATABASE_ROLE_URL` (or `KEYFLOW_DATABASE_URL`) when set: a role that
+/// is no superuser, as Keyflow needs none.
 enum PostgresTestDatabase {
     static func create() async throws -> PostgresURL {
         let environment = ProcessInfo.processInfo.environment

@@ -14,13 +14,19 @@ public enum KeyflowCLI {
             .appendingPathComponent("keyflow")
     }
 
+    /// The test process's environment without the store a developer may have exported: a
+    /// test that wants a database passes `KEYFLOW_DATABASE_URL` itself.
+    static var inherited: [String: String] {
+        ProcessInfo.processInfo.environment.filter { $0.key != "KEYFLOW_DATABASE_URL" }
+    }
+
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
         -> Result
     {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = inherited.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
@@ -45,7 +51,7 @@ extension KeyflowCLI {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = inherited.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
