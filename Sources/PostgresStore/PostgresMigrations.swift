@@ -138,6 +138,19 @@ public enum PostgresMigrations {
                 )
                 """,
             ]),
+        Step(
+            version: 5, name: "serve nodes",
+            sql: [
+                """
+                CREATE TABLE serve_nodes (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    host TEXT NOT NULL,
+                    pid BIGINT NOT NULL,
+                    started_at DOUBLE PRECISION NOT NULL,
+                    seen_at DOUBLE PRECISION NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The key of the advisory lock that serializes migrations (any constant; "kfmg").

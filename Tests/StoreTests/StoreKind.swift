@@ -90,3 +90,12 @@ struct TestStoreError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension TestStore {
+    /// The store as `--database` takes it, password included (for the `keyflow` processes a
+    /// test starts; never printed by them).
+    var databaseText: String {
+        guard let url else { return "sqlite:\(home.vaultPath.path)" }
+        return "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+    }
+}

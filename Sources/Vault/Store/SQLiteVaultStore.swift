@@ -114,6 +114,7 @@ public final class SQLiteVaultStore: VaultStore {
                     """)
         }
         migrator.registerMigration("v5: logins") { db in try SQLiteVaultStore.createLoginTables(db) }
+        migrator.registerMigration("v6: serve nodes") { db in try SQLiteVaultStore.createNodeTable(db) }
         return migrator
     }
 

@@ -7,8 +7,8 @@ import Vault
 /// these commands do it on purpose (before starting several nodes) and show where it stands.
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "The store's schema: apply its migrations, show its version.",
-        subcommands: [Migrate.self, Status.self])
+        commandName: "db", abstract: "The store: apply its migrations, show its version, copy it to another store.",
+        subcommands: [Migrate.self, Status.self, Copy.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -64,6 +64,40 @@ struct DatabaseCommand: AsyncParsableCommand {
                     print("  \(applied.contains(step.version) ? "applied" : "missing")  \(step.version): \(step.name)")
                 }
             }
+        }
+    }
+}
+
+extension DatabaseCommand {
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "copy",
+            abstract: "Copy a whole vault between stores (SQLite ↔ PostgreSQL): sealed as it is, all or nothing.",
+            discussion: """
+                Nothing is decrypted: the destination needs the same master key. The destination must be \
+                empty, and no keyflow serve may be using the source. Write an SQLite file as sqlite:PATH.
+                """)
+        @Option(help: ArgumentHelp("The store to copy from: sqlite:PATH or postgres://…", valueName: "url"))
+        var from: String
+        @Option(help: ArgumentHelp("The empty store to copy into: sqlite:PATH or postgres://…", valueName: "url"))
+        var to: String
+
+        func run() async throws {
+            let source = try Self.parse(from, flag: "--from")
+            let destination = try Self.parse(to, flag: "--to")
+            let report: StoreCopy.Report
+            do { report = try await StoreCopy.run(from: source, to: destination) } catch let refusal
+                as StoreCopy.Refusal
+            {
+                throw CLIError(refusal.description)
+            } catch {
+                throw VaultSession.cliError(error)
+            }
+            print("Copied \(report.summary) (\(report.rows) rows) from \(source) to \(destination).")
+        }
+
+        static func parse(_ text: String, flag: String) throws -> DatabaseURL {
+            do { return try DatabaseURL(parsing: text) } catch { throw CLIError("\(flag): \(error.description)") }
         }
     }
 }

@@ -80,8 +80,10 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(
                     Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(publicURL))\n".utf8))
             }, logger: logger)
+        let heartbeat = ServeNodeHeartbeat(registry: vault.store)
         let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: [app, heartbeat], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }
 
