@@ -1,0 +1,132 @@
+import Foundation
+import OAuthCore
+import PostgresStore
+import TestSupport
+import Vault
+
+/// Two (or more) real `keyflow serve` processes on one PostgreSQL database, as behind a load
+/// balancer whose public address is node B's: provider callbacks land on B wherever the login
+/// started. Each node logs to a file of its own, printed when a test fails.
+final class ServeNodes: @unchecked Sendable {
+    let database: String
+    let masterKey: String
+    let token: String
+    let ports: [Int]
+    let directory: URL
+    var processes: [Process] = []
+    let transport = AsyncHTTPTransport(maxResponseBytes: 1 << 20, connectionsPerHost: 256)
+
+    var urls: [String] { ports.map { "http://127.0.0.1:\($0)" } }
+
+    /// Starts `count` nodes on `database` (a postgres:// URL with its password) with user `ada` of team `acme`.
+    init(database: String, count: Int = 2) async throws {
+        self.database = database
+        masterKey = Data(SecureRandom.bytes(32)).base64EncodedString()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-nodes-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        ports = try (0..<count).map { _ in try SilentListener().closeAndReturnPort() }
+        let added = try KeyflowCLI.run(
+            ["users", "add", "ada", "--team", "acme"], environment: Self.environment(directory, database, masterKey, 0))
+        guard added.status == 0, let token = added.stdout.split(separator: "\n").first.map(String.init) else {
+            throw TestStoreError("keyflow users add failed: \(added.stderr)")
+        }
+        self.token = token
+        for index in 0..<count { try start(index) }
+        for url in urls { try await waitUntilHealthy(url) }
+    }
+
+    static func environment(_ directory: URL, _ database: String, _ masterKey: String, _ index: Int) -> [String: String] {
+        [
+            "KEYFLOW_HOME": directory.appendingPathComponent("home-\(index)").path,
+            "KEYFLOW_DATABASE_URL": database, "KEYFLOW_MASTER_KEY": masterKey,
+            "KEYFLOW_ALLOW_NETWORK": "127.0.0.0/8",
+        ]
+    }
+
+    /// Starts node `index` (again, after `stop`).
+    func start(_ index: Int) throws {
+        var environment = Self.environment(directory, database, masterKey, index)
+        environment["KEYFLOW_PUBLIC_URL"] = urls[urls.count - 1]
+        let process = Process()
+        process.executableURL = KeyflowCLI.executable
+        process.arguments = ["serve", "--port", String(ports[index]), "--max-concurrent-runs", "400"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let log = directory.appendingPathComponent("node-\(index).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        if processes.count > index { processes[index] = process } else { processes.append(process) }
+    }
+
+    func waitUntilHealthy(_ url: String) async throws {
+        for _ in 0..<200 {
+            if let response = try? await transport.send(
+                HTTPTransportRequest(method: "GET", url: url + "/healthz"), timeout: .seconds(1)), response.status == 200
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestStoreError("\(url) did not start: \(logs())")
+    }
+
+    /// What the nodes printed.
+    func logs() -> String {
+        (0..<ports.count).map { index in
+            let text = (try? String(
+                contentsOf: directory.appendingPathComponent("node-\(index).log"), encoding: .utf8)) ?? ""
+            return "node \(index):\n\(text)"
+        }.joined(separator: "\n")
+    }
+
+    /// A JSON API request with ada's token.
+    func api(_ method: String, _ url: String, _ body: String? = nil) async throws -> HTTPTransportResponse {
+        var headers = [("Authorization", "Bearer \(token)")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        return try await transport.send(
+            HTTPTransportRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) } ?? []),
+            timeout: .seconds(60))
+    }
+
+    /// The vault as a third party sees it (same database, same master key).
+    func vault() async throws -> (Vault, PostgresVaultStore) {
+        guard case .postgres(let url) = try DatabaseURL(parsing: database) else { throw TestStoreError("not postgres") }
+        let store = try await PostgresVaultStore.open(url)
+        let home = KeyflowHome(directory: directory.appendingPathComponent("observer"), masterKeyFromEnvironment: masterKey)
+        return (try await Vault.open(home: home, team: "acme", store: store).vault, store)
+    }
+
+    /// Stops every node (SIGTERM, then waits).
+    func stop() async {
+        for process in processes where process.isRunning { process.terminate() }
+        for process in processes { process.waitUntilExit() }
+        try? await transport.shutdown()
+    }
+}
+
+/// A browser with a cookie jar of one session: signs in with an API token at `/signin`.
+enum SignedInBrowser {
+    /// The `kf_session` cookie after signing in at `url` with `token`.
+    static func session(at url: String, token: String, transport: AsyncHTTPTransport) async throws -> String {
+        let page = try await transport.send(HTTPTransportRequest(method: "GET", url: url + "/signin"), timeout: .seconds(10))
+        let cookies = page.headers.filter { $0.0.lowercased() == "set-cookie" }.map { String($0.1.prefix { $0 != ";" }) }
+        let html = String(decoding: page.body, as: UTF8.self)
+        guard let marker = html.range(of: "name=\"csrf\" value=\"") else { throw TestStoreError("no CSRF token on /signin") }
+        let csrf = String(html[marker.upperBound...].prefix { $0 != "\"" })
+        let signedIn = try await transport.send(
+            HTTPTransportRequest(
+                method: "POST", url: url + "/signin",
+                headers: [
+                    ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", cookies.joined(separator: "; ")),
+                ], body: Array("csrf=\(csrf)&token=\(token)".utf8)), timeout: .seconds(10))
+        guard
+            let session = signedIn.headers.first(where: {
+                $0.0.lowercased() == "set-cookie" && $0.1.hasPrefix("kf_session=")
+            })
+        else { throw TestStoreError("signing in set no session cookie (HTTP \(signedIn.status))") }
+        return String(session.1.prefix { $0 != ";" })
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import OAuthCore
+import PostgresStore
+import TestSupport
+import Testing
+import Vault
+
+/// Two real `keyflow serve` processes on one PostgreSQL database, against the Authlib peer.
+@Suite(.serialized, .enabled(if: StoreKind.available.contains(.postgres)))
+struct TwoServeNodesTests {
+    static func postgresText(_ url: PostgresURL) -> String {
+        "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+    }
+
+    /// One APICall to the peer's `/api/me` with connection `id`.
+    static func agent(peer: PeerServer, connection id: String) -> String {
+        let components = [
+            #"{"id":"E","name":"APIEndpoint","data":{"endpoint":"go"},"outputs":[{"name":"headers","index":0,"default":true},{"name":"body","index":1,"default":true}]}"#,
+            #"{"id":"A","name":"APICall","title":"Me","data":{"method":"GET","url":"\#(peer.baseURL)/api/me","oauth_con_id":"\#(id)"},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true},{"name":"Headers","index":1,"default":true}]}"#,
+            #"{"id":"O","name":"APIOutput","data":{"format":"minimal"},"inputs":[{"name":"c","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#,
+        ]
+        let links = [("E", 1, "A"), ("A", 0, "O")].map { source, index, target in
+            #"{"sourceId":"\#(source)","sourceIndex":\#(index),"targetId":"\#(target)","targetIndex":0}"#
+        }
+        return
+            #"{"id":"me","name":"Me","components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
+    }
+
+    /// Adds the peer connection through node A's API and logs it in: the API call on A, the
+    /// provider's redirect to the public address (node B), in a browser signed in on A.
+    static func loggedInConnection(_ nodes: ServeNodes, peer: PeerServer) async throws -> String {
+        let created = try await nodes.api(
+            "POST", nodes.urls[0] + "/api/v1/connections",
+            #"{"kind":"custom-oauth2","name":"Peer","fields":{"clientID":"confidential-basic","clientSecret":"secret-basic","authorizationURL":"\#(peer.baseURL)/authorize","tokenURL":"\#(peer.baseURL)/token","scopes":"read"}}"#
+        )
+        guard created.status == 201 || created.status == 200,
+            let json = try JSONSerialization.jsonObject(with: Data(created.body)) as? [String: Any],
+            let id = json["id"] as? String
+        else { throw TestStoreError("creating the connection: HTTP \(created.status) \(String(decoding: created.body, as: UTF8.self))") }
+        let session = try await SignedInBrowser.session(at: nodes.urls[0], token: nodes.token, transport: nodes.transport)
+        let started = try await nodes.api("POST", nodes.urls[0] + "/api/v1/connections/\(id)/authenticate")
+        guard let body = try JSONSerialization.jsonObject(with: Data(started.body)) as? [String: Any],
+            let authorizationURL = body["authorization_url"] as? String
+        else { throw TestStoreError("authenticate: HTTP \(started.status)") }
+        let callback = try await ConsentPage.decide(authorizationURL, using: nodes.transport)
+        guard callback.hasPrefix(nodes.urls[1] + "/") else { throw TestStoreError("the callback goes to \(callback)") }
+        let finished = try await nodes.transport.send(
+            HTTPTransportRequest(method: "GET", url: callback, headers: [("Cookie", session)]), timeout: .seconds(30))
+        guard finished.status < 400 else {
+            throw TestStoreError("the callback on node B: HTTP \(finished.status) \(String(decoding: finished.body, as: UTF8.self))")
+        }
+        return id
+    }
+
+    static func refreshCount(_ peer: PeerServer, _ transport: AsyncHTTPTransport) async throws -> Int {
+        try await SharedVaultPeerTests.refreshCount(peer, transport: transport)
+    }
+
+    @Test func aLoginFromNodeAFinishesOnNodeBAndTwoHundredRunsAcrossBothShareOneRefresh() async throws {
+        let peer = try PeerServer(script: "authlib_server.py")
+        let nodes = try await ServeNodes(database: Self.postgresText(try await PostgresTestDatabase.create()))
+        do {
+            let id = try await Self.loggedInConnection(nodes, peer: peer)
+            let status = try await nodes.api("GET", nodes.urls[0] + "/api/v1/connections/\(id)")
+            #expect(String(decoding: status.body, as: UTF8.self).contains(#""status":"ready""#))
+
+            let saved = try await nodes.api("PUT", nodes.urls[1] + "/api/v1/agents/me", Self.agent(peer: peer, connection: id))
+            #expect(saved.status == 201 || saved.status == 200, "\(String(decoding: saved.body, as: UTF8.self))")
+
+            // The token expires; 100 runs on each node at once.
+            let (vault, store) = try await nodes.vault()
+            defer { store.close() }
+            var tokens = try #require(try await vault.tokens(of: id))
+            tokens.expiresAt = Date().timeIntervalSince1970 - 1
+            try await vault.storeTokens(id, tokens)
+            let before = try await Self.refreshCount(peer, nodes.transport)
+            let runs = try await withThrowingTaskGroup(of: HTTPTransportResponse.self) { group in
+                for index in 0..<200 {
+                    group.addTask { try await nodes.api("POST", nodes.urls[index % 2] + "/api/v1/agents/me/run", "{}") }
+                }
+                return try await group.reduce(into: [HTTPTransportResponse]()) { $0.append($1) }
+            }
+            let statuses = runs.map(\.status)
+            #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Set(statuses)); \(nodes.logs())")
+            // Every run reached the API with a valid token: the peer answered with its user.
+            let answered = runs.filter { String(decoding: $0.body, as: UTF8.self).contains("alice") }.count
+            #expect(answered == 200, "\(String(decoding: runs.first?.body ?? [], as: UTF8.self))")
+            #expect(try await Self.refreshCount(peer, nodes.transport) == before + 1)
+            #expect(try await vault.tokens(of: id)?.accessToken != tokens.accessToken)
+        } catch {
+            Issue.record("\(error)\n\(nodes.logs())")
+        }
+        await nodes.stop()
+        peer.stop()
+    }
+}
