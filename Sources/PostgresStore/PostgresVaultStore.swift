@@ -91,21 +91,29 @@ public final class PostgresVaultStore: VaultStore, Sendable {
     }
 
     /// Runs `body` in one transaction (committed when it returns, rolled back when it throws).
+    /// Not postgres-nio's `withTransaction`: when the server drops a connection that sits idle
+    /// in a transaction (a restart while a refresh waits for the provider), a statement sent
+    /// on it afterwards never completes in postgres-nio 1.33, and its `withTransaction` always
+    /// sends one (COMMIT or ROLLBACK). Here no statement goes out on a closed connection: the
+    /// server has rolled the transaction back already, and the caller gets the error at once.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(VaultError) -> T {
-        do {
-            return try await client.withTransaction(logger: Self.silent) { try await body($0) }
-        } catch let error as VaultError {
-            throw error
-        } catch let error as PostgresTransactionError {
-            if let closure = error.closureError as? VaultError { throw closure }
-            throw .storage(Self.describe(error.closureError ?? error.commitError ?? error.beginError ?? error))
-        } catch {
-            throw .storage(Self.describe(error))
+        try await withConnection { connection in
+            try await self.execute("BEGIN", on: connection)
+            let value: T
+            do {
+                value = try await body(connection)
+            } catch {
+                if !connection.isClosed { try? await self.execute("ROLLBACK", on: connection) }
+                throw error
+            }
+            try await self.execute("COMMIT", on: connection)
+            return value
         }
     }
 
     /// The rows of `query`, all read.
     func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRandomAccessRow] {
+        try Self.ensureOpen(connection)
         var rows: [PostgresRandomAccessRow] = []
         for try await row in try await connection.query(query, logger: Self.silent) {
             rows.append(row.makeRandomAccess())
@@ -125,6 +133,7 @@ public final class PostgresVaultStore: VaultStore, Sendable {
     /// count matters ends in `RETURNING 1` (postgres-nio does not hand out the command tag).
     @discardableResult
     func execute(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+        try Self.ensureOpen(connection)
         var count = 0
         for try await _ in try await connection.query(query, logger: Self.silent) { count += 1 }
         return count
@@ -136,6 +145,15 @@ public final class PostgresVaultStore: VaultStore, Sendable {
         try await withConnection { connection in try await self.execute(try query(), on: connection) }
     }
 
+    /// Throws instead of sending a statement on a connection the server has closed (which
+    /// would never complete; see `transaction`).
+    static func ensureOpen(_ connection: PostgresConnection) throws {
+        if connection.isClosed {
+            throw VaultError.storage(
+                "the connection to PostgreSQL was lost (the server restarted or the network failed)")
+        }
+    }
+
     /// The server's message and SQLSTATE, never the query or its binds (which may hold sealed
     /// blobs or token hashes), nor the URL's password.
     static func describe(_ error: Error) -> String {
@@ -144,8 +162,19 @@ public final class PostgresVaultStore: VaultStore, Sendable {
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 return "PostgreSQL: \(message)\(state)"
             }
-            if let underlying = error.underlying { return "PostgreSQL \(error.code): \(underlying)" }
-            return "PostgreSQL: \(error.code)"
+            switch error.code {
+            case .clientClosedConnection, .serverClosedConnection, .uncleanShutdown:
+                return "PostgreSQL: the connection was closed (the server restarted or the network failed)"
+            case .connectionError:
+                // The socket's own error (refused, unreachable, TLS); a PSQLError's description
+                // is a placeholder, so only other errors are spelled out.
+                let cause = error.underlying.flatMap { $0 is PSQLError ? nil : String(describing: $0) }
+                return "PostgreSQL: cannot connect" + (cause.map { " (\($0))" } ?? "")
+            case .poolClosed:
+                return "PostgreSQL: the connection pool is closed"
+            default:
+                return "PostgreSQL: \(error.code)"
+            }
         }
         if error is PostgresDecodingError { return "PostgreSQL: a stored value has an unexpected type" }
         return String(describing: error)

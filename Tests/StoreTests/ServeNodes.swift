@@ -35,7 +35,8 @@ final class ServeNodes: @unchecked Sendable {
         for url in urls { try await waitUntilHealthy(url) }
     }
 
-    static func environment(_ directory: URL, _ database: String, _ masterKey: String, _ index: Int) -> [String: String] {
+    static func environment(_ directory: URL, _ database: String, _ masterKey: String, _ index: Int) -> [String: String]
+    {
         [
             "KEYFLOW_HOME": directory.appendingPathComponent("home-\(index)").path,
             "KEYFLOW_DATABASE_URL": database, "KEYFLOW_MASTER_KEY": masterKey,
@@ -64,7 +65,8 @@ final class ServeNodes: @unchecked Sendable {
     func waitUntilHealthy(_ url: String) async throws {
         for _ in 0..<200 {
             if let response = try? await transport.send(
-                HTTPTransportRequest(method: "GET", url: url + "/healthz"), timeout: .seconds(1)), response.status == 200
+                HTTPTransportRequest(method: "GET", url: url + "/healthz"), timeout: .seconds(1)),
+                response.status == 200
             {
                 return
             }
@@ -76,8 +78,9 @@ final class ServeNodes: @unchecked Sendable {
     /// What the nodes printed.
     func logs() -> String {
         (0..<ports.count).map { index in
-            let text = (try? String(
-                contentsOf: directory.appendingPathComponent("node-\(index).log"), encoding: .utf8)) ?? ""
+            let text =
+                (try? String(
+                    contentsOf: directory.appendingPathComponent("node-\(index).log"), encoding: .utf8)) ?? ""
             return "node \(index):\n\(text)"
         }.joined(separator: "\n")
     }
@@ -95,7 +98,8 @@ final class ServeNodes: @unchecked Sendable {
     func vault() async throws -> (Vault, PostgresVaultStore) {
         guard case .postgres(let url) = try DatabaseURL(parsing: database) else { throw TestStoreError("not postgres") }
         let store = try await PostgresVaultStore.open(url)
-        let home = KeyflowHome(directory: directory.appendingPathComponent("observer"), masterKeyFromEnvironment: masterKey)
+        let home = KeyflowHome(
+            directory: directory.appendingPathComponent("observer"), masterKeyFromEnvironment: masterKey)
         return (try await Vault.open(home: home, team: "acme", store: store).vault, store)
     }
 
@@ -111,10 +115,15 @@ final class ServeNodes: @unchecked Sendable {
 enum SignedInBrowser {
     /// The `kf_session` cookie after signing in at `url` with `token`.
     static func session(at url: String, token: String, transport: AsyncHTTPTransport) async throws -> String {
-        let page = try await transport.send(HTTPTransportRequest(method: "GET", url: url + "/signin"), timeout: .seconds(10))
-        let cookies = page.headers.filter { $0.0.lowercased() == "set-cookie" }.map { String($0.1.prefix { $0 != ";" }) }
+        let page = try await transport.send(
+            HTTPTransportRequest(method: "GET", url: url + "/signin"), timeout: .seconds(10))
+        let cookies = page.headers.filter { $0.0.lowercased() == "set-cookie" }.map {
+            String($0.1.prefix { $0 != ";" })
+        }
         let html = String(decoding: page.body, as: UTF8.self)
-        guard let marker = html.range(of: "name=\"csrf\" value=\"") else { throw TestStoreError("no CSRF token on /signin") }
+        guard let marker = html.range(of: "name=\"csrf\" value=\"") else {
+            throw TestStoreError("no CSRF token on /signin")
+        }
         let csrf = String(html[marker.upperBound...].prefix { $0 != "\"" })
         let signedIn = try await transport.send(
             HTTPTransportRequest(
