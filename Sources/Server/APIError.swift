@@ -91,6 +91,8 @@ public struct APIError: Error, HTTPResponseError {
                     })
             case .conflict: return APIError(.conflict, "conflict", error.message)
             case .ambiguous: return APIError(.unprocessableContent, "ambiguous", error.message)
+            // The database is down or restarting: worth a retry, unlike a bug (500).
+            case .storage: return APIError(.serviceUnavailable, "store_unavailable", error.message)
             default: return APIError(.internalServerError, "vault_error", error.message)
             }
         default:

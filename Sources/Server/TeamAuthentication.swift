@@ -21,13 +21,17 @@ public struct TeamAuthentication: RouterMiddleware {
     {
         var context = context
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            guard let user = try? await Users.authenticate(token: String(header.dropFirst(7)), store: store) else {
-                throw APIError(.unauthorized, "unauthorized", "the API token is not valid")
+            // A store that cannot answer is a 503: calling the token invalid would tell the
+            // caller to throw away a token that is fine.
+            let found: StoredUser?
+            do { found = try await Users.authenticate(token: String(header.dropFirst(7)), store: store) } catch {
+                throw APIError.from(error)
             }
+            guard let user = found else { throw APIError(.unauthorized, "unauthorized", "the API token is not valid") }
             context.team = user.team
             context.userName = user.name
             context.account = user.id
-        } else if (try? await store.users().isEmpty) == true {
+        } else if try await hasNoUsers() {
             context.team = Vault.localTeam
             context.account = Context.localAccount
         } else {
@@ -36,5 +40,9 @@ public struct TeamAuthentication: RouterMiddleware {
                 "send Authorization: Bearer <token> (keyflow users add NAME --team T prints one)")
         }
         return try await next(request, context)
+    }
+
+    private func hasNoUsers() async throws -> Bool {
+        do { return try await store.users().isEmpty } catch { throw APIError.from(error) }
     }
 }

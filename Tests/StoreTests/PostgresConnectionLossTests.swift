@@ -1,6 +1,8 @@
 import Foundation
+import OAuthCore
 import PostgresNIO
 import PostgresStore
+import TestSupport
 import Testing
 import Vault
 
@@ -43,5 +45,57 @@ struct PostgresConnectionLossTests {
         #expect("\(lost)".contains("lost"), "\(lost)")
         // Nothing was written, and the pool works again.
         #expect(try await store.fetch(id: "kc_1", team: "a")?.name == "CRM")
+    }
+}
+
+/// The worst moment for a restart: the provider has rotated the refresh token and answered,
+/// and the commit of the new tokens is lost with the connection. The broker keeps the new
+/// tokens and saves them once PostgreSQL is back (another node, meanwhile, waits for the
+/// row's mark instead of spending the old refresh token); the provider sees one refresh.
+@Suite(.serialized, .enabled(if: StoreKind.available.contains(.postgres)))
+struct LostRefreshCommitTests {
+    @Test func newTokensWhoseCommitWasLostAreSavedWhenPostgresIsBack() async throws {
+        let cluster = try DevPostgresCluster()
+        defer { cluster.stop() }
+        guard case .postgres(let url) = try DatabaseURL(parsing: cluster.databaseURL) else { return }
+        let refreshes = LockedCounter()
+        let provider = try TinyHTTPServer { target in
+            guard target.hasPrefix("/token") else { return .response(status: 404, contentType: "text/plain", body: "") }
+            _ = refreshes.next()
+            try? cluster.restart()  // while the broker's transaction waits for this answer
+            return .response(
+                status: 200, contentType: "application/json",
+                body: #"{"access_token":"at-2","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-2"}"#)
+        }
+        defer { provider.stop() }
+
+        let home = KeyflowHome(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-lost-commit-\(UUID())"))
+        let store = try await PostgresVaultStore.open(url)
+        defer { store.close() }
+        let vault = try await Vault.open(home: home, team: "acme", store: store).vault
+        let id = try await vault.add(
+            kind: "custom-oauth2", name: "Provider",
+            input: ConnectionInput(
+                text: [
+                    "clientID": "app", "clientSecret": "s", "authorizationURL": provider.baseURL + "/authorize",
+                    "tokenURL": provider.baseURL + "/token",
+                ])
+        ).id
+        try await vault.storeTokens(
+            id,
+            ConnectionTokens(accessToken: "at-1", refreshToken: "rt-1", expiresAt: Date().timeIntervalSince1970 - 10))
+
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        var policy = TokenBroker.Policy()
+        policy.attempts = 1
+        let credential = try await TokenBroker(vault: vault, transport: transport, policy: policy).credential(for: id)
+        #expect(credential.accessToken == "at-2")
+        #expect(refreshes.count == 1)
+        let stored = try #require(try await vault.tokens(of: id))
+        #expect(stored.accessToken == "at-2" && stored.refreshToken == "rt-2")
+        let row = try #require(try await store.fetch(id: id, team: "acme"))
+        #expect(row.leaseOwner == nil && row.status == "ready")
     }
 }

@@ -33,6 +33,7 @@ public struct Preflight: Sendable {
     public func resolve(_ agent: Agent, agentID: String) async throws(PreflightError) -> Resolution {
         var resolution = Resolution()
         var problems: [ValidationIssue] = []
+        var storeUnavailable = false
         func problem(_ component: Component, _ field: String, _ message: String) {
             problems.append(
                 ValidationIssue(
@@ -50,8 +51,12 @@ public struct Preflight: Sendable {
                 case .invalid(let message):
                     problem(component, "", message)
                 case .vault(let id):
-                    do { resolution.connections[component.id] = try await vault.connection(id).id } catch {
+                    do { resolution.connections[component.id] = try await vault.connection(id).id } catch .notFound {
                         problem(component, "oauth_con_id", "no vault connection \(id) in this team")
+                    } catch {
+                        // Not "no such connection": the store could not say (a database restart).
+                        if case .storage = error { storeUnavailable = true }
+                        problem(component, "oauth_con_id", "connection \(id) cannot be read: \(error.message)")
                     }
                 case .legacy(let kind, let input):
                     let connection = try await legacyConnection(
@@ -78,6 +83,7 @@ public struct Preflight: Sendable {
                     problem(component, path(fieldProblem.field), fieldProblem.sentence(naming: path))
                 }
             } catch let error as VaultError {
+                if case .storage = error { storeUnavailable = true }
                 problem(component, "", error.message)
             } catch {
                 problem(component, "", String(describing: error))
@@ -103,12 +109,15 @@ public struct Preflight: Sendable {
                             component, "oauth_con_id",
                             error.description + " (or run without --non-interactive to log in now)")
                     }
+                case .storeUnavailable:
+                    storeUnavailable = true
+                    problem(component, "oauth_con_id", error.description)
                 default:
                     problem(component, "oauth_con_id", error.description)
                 }
             }
         }
-        if !problems.isEmpty { throw PreflightError(problems: problems) }
+        if !problems.isEmpty { throw PreflightError(problems: problems, storeUnavailable: storeUnavailable) }
         return resolution
     }
 

@@ -54,7 +54,9 @@ struct AgentRuns: Sendable {
                 agent: agent, broker: brokers.broker(for: vault), transport: transport,
                 login: nil, limits: limits)
         } catch let error as PreflightError {
-            throw APIError(.conflict, "preflight", error.problems.map(\.description).joined(separator: "; "))
+            let message = error.problems.map(\.description).joined(separator: "; ")
+            if error.storeUnavailable { throw APIError(.serviceUnavailable, "store_unavailable", message) }
+            throw APIError(.conflict, "preflight", message)
         }
         var executor = Executor(agent: session.prepared)
         executor.limits = limits

@@ -10,6 +10,8 @@ public enum BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     case transient(connection: String, reason: String)
     /// The connection cannot be used (sealed data does not open, settings invalid).
     case unusable(connection: String, reason: String)
+    /// The vault's store cannot be reached right now (the database restarting); nothing changed.
+    case storeUnavailable(connection: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "connection \(connection): the provider could not refresh the token right now (\(reason)); try again"
         case .unusable(let connection, let reason):
             return "connection \(connection) cannot be used: \(reason)"
+        case .storeUnavailable(let connection, let reason):
+            return "connection \(connection): the vault's store cannot be reached right now (\(reason)); try again"
         }
     }
 }

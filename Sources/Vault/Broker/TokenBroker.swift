@@ -39,6 +39,8 @@ public actor TokenBroker {
     /// Identifies this broker in leases: host, process id and a random nonce.
     private let owner: String
     private var inFlight: [String: Task<Credential, any Error>] = [:]
+    /// New tokens whose commit was lost with the database connection, by connection id.
+    private var unsaved: [String: (row: StoredConnection, credential: Credential)] = [:]
     /// Valid credentials with what authorizing needs, by connection id (see `CachedAuthorization`).
     private let cache = CredentialCache()
     /// Token requests made to providers by this broker (refreshes and client credentials).
@@ -198,60 +200,175 @@ public actor TokenBroker {
     }
 
     /// Refreshes inside the store's row lock: whoever holds it next sees the committed tokens
-    /// and uses them instead of refreshing again.
+    /// and uses them instead of refreshing again. Two transactions: the first marks the row as
+    /// being refreshed by this broker (committed), the second holds the lock across the
+    /// provider's answer and commits the new tokens, clearing the mark. The mark matters only
+    /// if the second one's connection is lost after the provider rotated the refresh token
+    /// (the database restarting): other nodes then wait instead of spending the old refresh
+    /// token, and this broker saves the new tokens as soon as the database is back. While the
+    /// lock is held nobody looks at the mark, so it never runs out under a slow provider.
     private func refreshLocked(_ id: String, rejected: String?, store: any RowLockingConnectionStore)
         async throws -> Credential
     {
-        let outcome: Result<Credential, BrokerError>?
-        do {
-            outcome = try await store.withLockedConnection(id: id, team: vault.team) { row in
-                await self.refreshLockedRow(row, rejected: rejected)
+        let deadline = clock().timeIntervalSince1970 + policy.leaseDuration
+        while true {
+            try Task.checkCancellation()
+            switch try await locked(id, store: store, { row in await self.markRow(row, rejected: rejected) }) {
+            case .done(let result):
+                return try result.get()
+            case .changed:
+                continue
+            case .wait:
+                guard clock().timeIntervalSince1970 < deadline else {
+                    throw BrokerError.storeUnavailable(
+                        connection: id, reason: "another node is still saving a refresh of this connection")
+                }
+                try await Task.sleep(for: policy.pollInterval)
+                continue
+            case .marked(let version):
+                unsaved[id] = nil
+                // A Result, not a `catch` that returns: Swift 6.3's SILGen crashes on that shape.
+                let attempt: Result<LockedStep, BrokerError>
+                do {
+                    attempt = .success(
+                        try await locked(id, store: store) { row in
+                            await self.refreshMarkedRow(row, markedVersion: version, rejected: rejected)
+                        })
+                } catch {
+                    attempt = .failure(error)
+                }
+                switch attempt {
+                case .success(.done(let result)):
+                    return try result.get()
+                case .success:
+                    continue  // changed since it was marked (edited, signed out): look again
+                case .failure(let error):
+                    // The commit was lost with the connection. If the provider already rotated
+                    // the refresh token, the new tokens exist only here: save them.
+                    guard case .storeUnavailable = error, let pending = unsaved[id] else { throw error }
+                    unsaved[id] = nil
+                    return try await save(pending, expectedVersion: version)
+                }
             }
-        } catch {
-            // The commit failed (the database went away): nothing was written and nobody got
-            // the new token. If the provider rotated the refresh token meanwhile, the next
-            // refresh is refused and the connection says needs-reauth: never a silent break.
-            throw BrokerError.transient(connection: id, reason: error.message)
+        }
+    }
+
+    /// What one locked step of the refresh decided.
+    private enum LockedStep: Sendable {
+        /// The caller has its answer.
+        case done(Result<Credential, BrokerError>)
+        /// Another broker marked the row and may still be saving its refresh: look again soon.
+        case wait
+        /// This broker marked the row at this version.
+        case marked(Int64)
+        /// The row changed between the two steps.
+        case changed
+    }
+
+    /// Runs one step inside the store's row lock; store failures become `storeUnavailable`.
+    private func locked(
+        _ id: String, store: any RowLockingConnectionStore,
+        _ body: @escaping @Sendable (StoredConnection) async -> (write: StoredConnection?, result: LockedStep)
+    ) async throws(BrokerError) -> LockedStep {
+        let step: LockedStep?
+        do { step = try await store.withLockedConnection(id: id, team: vault.team, body) } catch {
+            throw Self.brokerError(error, connection: id)
         }
         // After the commit, so cached credentials check their version again only once it is in.
         vault.store.localWrites.note()
-        guard let outcome else { throw BrokerError.unusable(connection: id, reason: "connection \(id) does not exist") }
-        return try outcome.get()
+        guard let step else { throw .unusable(connection: id, reason: "connection \(id) does not exist") }
+        return step
     }
 
-    /// The body of the locked refresh: what to write and what to hand out.
-    private func refreshLockedRow(_ row: StoredConnection, rejected: String?) async
-        -> (write: StoredConnection?, result: Result<Credential, BrokerError>)
+    /// Step one: hands out the stored credential if it is good, waits for another broker's
+    /// unfinished refresh, or marks the row as being refreshed by this one.
+    private func markRow(_ row: StoredConnection, rejected: String?) async
+        -> (write: StoredConnection?, result: LockedStep)
     {
         do {
             let tokens = try tokens(row)
             let stale = rejected != nil && tokens?.accessToken == rejected
             if let credential = try credential(from: row, tokens: tokens, needsFresh: stale) {
-                return (nil, .success(credential))  // another node refreshed while this one waited
+                return (nil, .done(.success(credential)))  // another node refreshed while this one waited
             }
-            guard let tokens else { return (nil, .failure(.needsAuth(connection: row.id))) }
+            guard tokens != nil else { return (nil, .done(.failure(.needsAuth(connection: row.id)))) }
+            let now = clock().timeIntervalSince1970
+            if let holder = row.leaseOwner, holder != owner, (row.leaseUntil ?? 0) > now, Self.isAlive(holder) {
+                return (nil, .wait)
+            }
+            var marked = row
+            marked.leaseOwner = owner
+            marked.leaseUntil = now + policy.leaseDuration
+            return (marked, .marked(row.version + 1))
+        } catch {
+            return (nil, .done(.failure(error)))
+        }
+    }
+
+    /// Step two, with the row still marked by this broker: asks the provider and writes what
+    /// it answered (new tokens, or needs-reauth), clearing the mark.
+    private func refreshMarkedRow(_ row: StoredConnection, markedVersion: Int64, rejected: String?) async
+        -> (write: StoredConnection?, result: LockedStep)
+    {
+        guard row.version == markedVersion, row.leaseOwner == owner else { return (nil, .changed) }
+        var cleared = row
+        cleared.leaseOwner = nil
+        cleared.leaseUntil = nil
+        do {
+            guard let tokens = try tokens(row) else {
+                return (cleared, .done(.failure(.needsAuth(connection: row.id))))
+            }
             switch try await exchange(row, tokens: tokens) {
             case .refreshed(let fresh):
                 var committed = row
                 do { try vault.put(fresh, into: &committed) } catch {
-                    return (nil, .failure(.unusable(connection: row.id, reason: error.message)))
+                    return (cleared, .done(.failure(.unusable(connection: row.id, reason: error.message))))
                 }
                 committed.updatedAt = clock().timeIntervalSince1970
-                return (committed, .success(bearer(fresh)))
+                let credential = bearer(fresh)
+                unsaved[row.id] = (committed, credential)  // in case the commit is lost
+                return (committed, .done(.success(credential)))
             case .refused(let reason):
-                var marked = row
-                marked.status = ConnectionStatus.needsReauth.rawValue
-                marked.statusReason = reason
-                marked.updatedAt = clock().timeIntervalSince1970
-                return (marked, .failure(.needsReauth(connection: row.id, reason: reason)))
+                cleared.status = ConnectionStatus.needsReauth.rawValue
+                cleared.statusReason = reason
+                cleared.updatedAt = clock().timeIntervalSince1970
+                return (cleared, .done(.failure(.needsReauth(connection: row.id, reason: reason))))
             case .failed(let reason):
-                return (nil, .failure(.transient(connection: row.id, reason: reason)))
+                return (cleared, .done(.failure(.transient(connection: row.id, reason: reason))))
             }
         } catch let error as BrokerError {
-            return (nil, .failure(error))
+            return (cleared, .done(.failure(error)))
         } catch {
-            return (nil, .failure(.unusable(connection: row.id, reason: String(describing: error))))
+            return (cleared, .done(.failure(.unusable(connection: row.id, reason: String(describing: error)))))
         }
+    }
+
+    /// Saves new tokens whose commit was lost with the database connection: retries the
+    /// compare-and-swap from the marked version until the database answers (other brokers
+    /// wait for the mark meanwhile), for at most the mark's lifetime. Only a saved token is
+    /// handed out.
+    private func save(_ pending: (row: StoredConnection, credential: Credential), expectedVersion: Int64)
+        async throws -> Credential
+    {
+        let id = pending.row.id
+        let deadline = clock().timeIntervalSince1970 + policy.leaseDuration
+        var delay = Duration.milliseconds(100)
+        var lastError = "the database did not answer"
+        while clock().timeIntervalSince1970 < deadline {
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+            do {
+                guard try await vault.store.replace(pending.row, expectedVersion: expectedVersion) else {
+                    throw BrokerError.unusable(
+                        connection: id, reason: "the connection changed while new tokens waited to be saved")
+                }
+                vault.store.localWrites.note()
+                return pending.credential
+            } catch let error as VaultError {
+                lastError = error.message
+            }
+        }
+        throw BrokerError.storeUnavailable(connection: id, reason: "the new tokens could not be saved: \(lastError)")
     }
 
     private func refreshHoldingLease(_ leased: StoredConnection, tokens: ConnectionTokens) async throws -> Credential {
@@ -343,9 +460,13 @@ public actor TokenBroker {
     // MARK: - Helpers
 
     private func read(_ id: String) async throws(BrokerError) -> StoredConnection {
-        do { return try await vault.stored(id) } catch {
-            throw .unusable(connection: id, reason: error.message)
-        }
+        do { return try await vault.stored(id) } catch { throw Self.brokerError(error, connection: id) }
+    }
+
+    /// A store failure is `storeUnavailable` (try again), anything else `unusable`.
+    static func brokerError(_ error: VaultError, connection: String) -> BrokerError {
+        if case .storage = error { return .storeUnavailable(connection: connection, reason: error.message) }
+        return .unusable(connection: connection, reason: error.message)
     }
 
     private func tokens(_ row: StoredConnection) throws(BrokerError) -> ConnectionTokens? {
@@ -364,7 +485,7 @@ public actor TokenBroker {
             if replaced { vault.store.localWrites.note() }
             return replaced
         } catch {
-            throw .unusable(connection: row.id, reason: error.message)
+            throw Self.brokerError(error, connection: row.id)
         }
     }
 
