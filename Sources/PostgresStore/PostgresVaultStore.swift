@@ -19,12 +19,16 @@ public final class PostgresVaultStore: VaultStore, Sendable {
     /// must not reach a log, so its logger prints nothing.
     static let silent = Logger(label: "keyflow.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Connects to `url` (lazily: the pool opens connections when queries need them) and
-    /// brings the schema up to date unless `migrate` is false (`keyflow db status` only looks).
+    /// Connects to `url` and brings the schema up to date unless `migrate` is false (`keyflow
+    /// db status` only looks). One connection is made first, on its own: a wrong password,
+    /// host or certificate is reported at once and in words, where the pool would retry for a
+    /// minute and then only say that it gave up.
     public static func open(_ url: PostgresURL, migrate: Bool = true, maximumConnections: Int = 20)
         async throws(VaultError) -> PostgresVaultStore
     {
-        let store = try PostgresVaultStore(url: url, maximumConnections: maximumConnections)
+        let tls = try TLSSettings(url)
+        try await probe(url, tls: tls)
+        let store = PostgresVaultStore(url: url, tls: tls, maximumConnections: maximumConnections)
         if migrate {
             do { _ = try await PostgresMigrations.apply(on: store) } catch {
                 store.close()
@@ -34,17 +38,31 @@ public final class PostgresVaultStore: VaultStore, Sendable {
         return store
     }
 
-    private init(url: PostgresURL, maximumConnections: Int) throws(VaultError) {
+    private init(url: PostgresURL, tls: TLSSettings, maximumConnections: Int) {
         self.url = url
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: try Self.tls(url))
+            tls: tls.forPool)
         configuration.options.maximumConnections = max(1, maximumConnections)
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
         let client = PostgresClient(configuration: configuration, backgroundLogger: Self.silent)
         self.client = client
         runner = Task { await client.run() }
+    }
+
+    /// One connection, opened and closed, with the pool's settings.
+    static func probe(_ url: PostgresURL, tls: TLSSettings) async throws(VaultError) {
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: tls.forConnection)
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: 0, logger: Self.silent)
+            try await connection.close()
+        } catch {
+            throw .storage("cannot connect to \(url): \(describe(error))")
+        }
     }
 
     /// Closes the pool; queries made afterwards fail.
@@ -56,27 +74,35 @@ public final class PostgresVaultStore: VaultStore, Sendable {
 
     /// libpq's `sslmode` in postgres-nio's terms: `prefer` and `require` encrypt without
     /// checking who answers; `verify-ca` checks the chain; `verify-full` the chain and the host.
-    static func tls(_ url: PostgresURL) throws(VaultError) -> PostgresClient.Configuration.TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch url.sslMode {
-        case .disable: return .disable
-        case .prefer, .require: tls.certificateVerification = .none
-        case .verifyCA: tls.certificateVerification = .noHostnameVerification
-        case .verifyFull: tls.certificateVerification = .fullVerification
-        }
-        if let roots = url.sslRootCert {
-            guard FileManager.default.isReadableFile(atPath: roots) else {
-                throw .storage("sslrootcert \(roots) cannot be read")
+    struct TLSSettings: Sendable {
+        let forPool: PostgresClient.Configuration.TLS
+        let forConnection: PostgresConnection.Configuration.TLS
+
+        init(_ url: PostgresURL) throws(VaultError) {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            switch url.sslMode {
+            case .disable:
+                forPool = .disable
+                forConnection = .disable
+                return
+            case .prefer, .require: tls.certificateVerification = .none
+            case .verifyCA: tls.certificateVerification = .noHostnameVerification
+            case .verifyFull: tls.certificateVerification = .fullVerification
             }
-            tls.trustRoots = .file(roots)
+            if let roots = url.sslRootCert {
+                guard FileManager.default.isReadableFile(atPath: roots) else {
+                    throw .storage("sslrootcert \(roots) cannot be read")
+                }
+                tls.trustRoots = .file(roots)
+            }
+            let context: NIOSSLContext
+            do { context = try NIOSSLContext(configuration: tls) } catch {
+                throw .storage("the TLS settings of the PostgreSQL URL do not work: \(error)")
+            }
+            let prefer = url.sslMode == .prefer
+            forPool = prefer ? .prefer(tls) : .require(tls)
+            forConnection = prefer ? .prefer(context) : .require(context)
         }
-        do {
-            let context = try NIOSSLContext(configuration: tls)
-            _ = context
-        } catch {
-            throw .storage("the TLS settings of the PostgreSQL URL do not work: \(error)")
-        }
-        return url.sslMode == .prefer ? .prefer(tls) : .require(tls)
     }
 
     // MARK: - Plumbing
@@ -177,6 +203,10 @@ public final class PostgresVaultStore: VaultStore, Sendable {
             }
         }
         if error is PostgresDecodingError { return "PostgreSQL: a stored value has an unexpected type" }
+        if String(describing: type(of: error)).hasPrefix("ConnectionPoolError") {
+            return
+                "PostgreSQL: the connection pool could not open a connection (the server is unreachable or refuses it)"
+        }
         return String(describing: error)
     }
 }

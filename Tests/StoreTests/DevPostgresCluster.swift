@@ -7,6 +7,8 @@ final class DevPostgresCluster: @unchecked Sendable {
     /// The database URL of the role that owns the cluster's `keyflow` database.
     let databaseURL: String
     let directory: String
+    /// The CA that signed the server's TLS certificate (for localhost and 127.0.0.1).
+    let caPath: String
 
     init() throws {
         let output = try Self.script([])
@@ -19,6 +21,7 @@ final class DevPostgresCluster: @unchecked Sendable {
         }
         databaseURL = try value("KEYFLOW_DATABASE_URL")
         directory = try value("KEYFLOW_DEV_POSTGRES_DIR")
+        caPath = try value("KEYFLOW_TEST_POSTGRES_CA")
     }
 
     /// A fast restart: every open connection drops; returns once the server accepts again.
