@@ -93,6 +93,13 @@ struct TwoServeNodesTests {
             #expect(answered == 200, "\(String(decoding: runs.first?.body ?? [], as: UTF8.self))")
             #expect(try await Self.refreshCount(peer, nodes.transport) == before + 1)
             #expect(try await vault.tokens(of: id)?.accessToken != tokens.accessToken)
+
+            // While the nodes run, their store cannot be copied away (their writes would be lost).
+            let target = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-copy-\(UUID()).sqlite")
+            let copy = try KeyflowCLI.run(
+                ["db", "copy", "--from", nodes.database, "--to", "sqlite:\(target.path)"],
+                environment: ["KEYFLOW_HOME": nodes.directory.appendingPathComponent("copier").path])
+            #expect(copy.status == 2 && copy.stderr.contains("keyflow serve is using the source"), "\(copy.stderr)")
         } catch {
             Issue.record("\(error)\n\(nodes.logs())")
         }
