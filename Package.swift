@@ -155,7 +155,7 @@ let package = Package(
         // Helpers shared by the test targets: repository paths, the Python peers, running the CLI.
         .target(
             name: "TestSupport",
-            dependencies: ["OAuthCore"],
+            dependencies: ["OAuthCore", "Vault"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

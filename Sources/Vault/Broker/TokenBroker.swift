@@ -39,6 +39,8 @@ public actor TokenBroker {
     /// Identifies this broker in leases: host, process id and a random nonce.
     private let owner: String
     private var inFlight: [String: Task<Credential, any Error>] = [:]
+    /// Reads of a connection's stored credential in progress, shared by the callers that wait.
+    private var lookups: [String: Task<Credential?, any Error>] = [:]
     /// New tokens whose commit was lost with the database connection, by connection id.
     private var unsaved: [String: (row: StoredConnection, credential: Credential)] = [:]
     /// Valid credentials with what authorizing needs, by connection id (see `CachedAuthorization`).
@@ -96,7 +98,7 @@ public actor TokenBroker {
     private func obtain(_ id: String, rejected: String?) async throws(BrokerError) -> Credential {
         if rejected != nil { cache.remove(id) }
         if let task = inFlight[id] { return try await value(of: task, id) }
-        if rejected == nil, let credential = try await usableCredential(id) { return credential }
+        if rejected == nil, let credential = try await sharedLookup(id) { return credential }
         // Reading the store suspended this actor: another caller may have started the refresh
         // meanwhile, and a second refresh would spend the rotated refresh token twice.
         if let task = inFlight[id] { return try await value(of: task, id) }
@@ -104,6 +106,23 @@ public actor TokenBroker {
         inFlight[id] = task
         defer { if inFlight[id] == task { inFlight[id] = nil } }
         return try await value(of: task, id)
+    }
+
+    /// The stored credential if it is usable as is, read once for every caller asking at the
+    /// same time: 200 callers of an expired connection make one read, not 200 (each would take
+    /// a database connection on PostgreSQL).
+    private func sharedLookup(_ id: String) async throws(BrokerError) -> Credential? {
+        let task: Task<Credential?, any Error>
+        if let running = lookups[id] {
+            task = running
+        } else {
+            task = Task { try await self.usableCredential(id) }
+            lookups[id] = task
+        }
+        defer { if lookups[id] == task { lookups[id] = nil } }
+        do { return try await task.value } catch let error as BrokerError { throw error } catch {
+            throw .unusable(connection: id, reason: String(describing: error))
+        }
     }
 
     private func value(of task: Task<Credential, any Error>, _ id: String) async throws(BrokerError) -> Credential {

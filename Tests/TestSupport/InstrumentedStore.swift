@@ -1,0 +1,84 @@
+import Foundation
+import Vault
+
+/// A store around another one, for tests: counts the reads of connection rows (`fetch`) and,
+/// while `down` is set, fails them and version checks as a database restart would.
+public final class InstrumentedStore: VaultStore, @unchecked Sendable {
+    let base: any VaultStore
+    private let lock = NSLock()
+    private var isDown = false
+    /// While set, `fetch` and `version` fail with `VaultError.storage`.
+    public var down: Bool {
+        get { lock.withLock { isDown } }
+        set { lock.withLock { isDown = newValue } }
+    }
+    public var localWrites: LocalWriteCounter { base.localWrites }
+    /// Wraps `base`.
+    public init(_ base: any VaultStore) { self.base = base }
+    private var fetchCount = 0
+    /// How many times `fetch` was called.
+    public var fetches: Int { lock.withLock { fetchCount } }
+
+    private func outage() throws(VaultError) {
+        if down {
+            throw .storage("PostgreSQL: the connection was closed (the server restarted or the network failed)")
+        }
+    }
+    public func insert(_ c: StoredConnection) async throws(VaultError) { try await base.insert(c) }
+    public func fetch(id: String, team: String) async throws(VaultError) -> StoredConnection? {
+        lock.withLock { fetchCount += 1 }
+        try outage()
+        return try await base.fetch(id: id, team: team)
+    }
+    public func list(team: String) async throws(VaultError) -> [StoredConnection] { try await base.list(team: team) }
+    public func fetchLegacy(team: String, agentID: String, componentID: String) async throws(VaultError)
+        -> StoredConnection?
+    { try await base.fetchLegacy(team: team, agentID: agentID, componentID: componentID) }
+    public func replace(_ c: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool {
+        try await base.replace(c, expectedVersion: expectedVersion)
+    }
+    public func delete(id: String, team: String) async throws(VaultError) -> Bool {
+        try await base.delete(id: id, team: team)
+    }
+    public func version(id: String, team: String) async throws(VaultError) -> Int64? {
+        try outage()
+        return try await base.version(id: id, team: team)
+    }
+    public func masterKeyIDs() async throws(VaultError) -> Set<String> { try await base.masterKeyIDs() }
+    public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String))
+        async throws(VaultError)
+    { try await base.rewrapAll(rewrap) }
+    public func putKey(_ key: StoredKey) async throws(VaultError) { try await base.putKey(key) }
+    public func fetchKey(team: String, name: String) async throws(VaultError) -> StoredKey? {
+        try await base.fetchKey(team: team, name: name)
+    }
+    public func listKeys(team: String) async throws(VaultError) -> [StoredKey] { try await base.listKeys(team: team) }
+    public func deleteKey(team: String, name: String) async throws(VaultError) -> Bool {
+        try await base.deleteKey(team: team, name: name)
+    }
+    public func insertLogin(_ login: StoredLogin) async throws(VaultError) { try await base.insertLogin(login) }
+    public func login(keyHash: String) async throws(VaultError) -> StoredLogin? {
+        try await base.login(keyHash: keyHash)
+    }
+    public func takeLogin(keyHash: String) async throws(VaultError) -> StoredLogin? {
+        try await base.takeLogin(keyHash: keyHash)
+    }
+    public func hasLogins(team: String) async throws(VaultError) -> Bool { try await base.hasLogins(team: team) }
+    public func purgeLogins(expiredBefore time: Double) async throws(VaultError) -> Int {
+        try await base.purgeLogins(expiredBefore: time)
+    }
+    public func putAddNewTarget(_ target: StoredAddNewTarget) async throws(VaultError) {
+        try await base.putAddNewTarget(target)
+    }
+    public func takeAddNewTarget(connectionID: String, team: String) async throws(VaultError) -> StoredAddNewTarget? {
+        try await base.takeAddNewTarget(connectionID: connectionID, team: team)
+    }
+    public func purgeAddNewTargets(createdBefore time: Double) async throws(VaultError) -> Int {
+        try await base.purgeAddNewTargets(createdBefore: time)
+    }
+    public func announce(_ node: ServeNode) async throws(VaultError) { try await base.announce(node) }
+    public func retire(nodeID: String) async throws(VaultError) -> Bool { try await base.retire(nodeID: nodeID) }
+    public func nodes(seenAfter time: Double) async throws(VaultError) -> [ServeNode] {
+        try await base.nodes(seenAfter: time)
+    }
+}
