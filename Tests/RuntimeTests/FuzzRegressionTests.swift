@@ -32,4 +32,17 @@ struct FuzzRegressionTests {
             try Template("{{KEY(Ger\": 1,\r1.5, \"}").render(.plain, value: { _ in nil }, key: { _ in nil })
         }
     }
+
+    /// Template target (Fuzz/regressions/template/line-feed-before-combining-mark): the
+    /// line-break check searched by Character, and an LF followed by a combining mark
+    /// (U+0301) is one Character that is not "\n", so the LF went into the header.
+    @Test func aLineFeedJoinedByACombiningMarkIsStillALineBreak() {
+        let source = String(decoding: [0x9b, 0xb4, 0x0a, 0xcc, 0x81] as [UInt8], as: UTF8.self)
+        #expect(throws: TemplateError.lineBreakInHeader) {
+            try Template(source).render(.plain, value: { _ in nil }, key: { _ in nil })
+        }
+        #expect(throws: TemplateError.lineBreakInHeader) {
+            try Template("a{{v}}").render(.plain, value: { _ in .string("\r\u{301}") }, key: { _ in nil })
+        }
+    }
 }

@@ -82,9 +82,7 @@ public struct Template: Sendable, Equatable {
     {
         if isConstant {
             // A constant header value is checked too (the fuzzer found CR let through here).
-            if context == .plain && (source.contains("\n") || source.contains("\r")) {
-                throw TemplateError.lineBreakInHeader
-            }
+            if context == .plain && Self.hasLineBreak(source) { throw TemplateError.lineBreakInHeader }
             return source
         }
         var out = ""
@@ -114,8 +112,14 @@ public struct Template: Sendable, Equatable {
                 out += Self.escape(.string(secret), context, inString: inString, inQuery: inQuery)
             }
         }
-        if context == .plain && (out.contains("\n") || out.contains("\r")) { throw TemplateError.lineBreakInHeader }
+        if context == .plain && Self.hasLineBreak(out) { throw TemplateError.lineBreakInHeader }
         return out
+    }
+
+    /// Whether `text` holds a CR or LF byte. By bytes, not Characters: an LF followed by a
+    /// combining mark is one Character that is not "\n" (the fuzzer found one let through).
+    static func hasLineBreak(_ text: String) -> Bool {
+        text.utf8.contains { $0 == 0x0A || $0 == 0x0D }
     }
 
     /// A value as text: strings as they are, other values as JSON.
