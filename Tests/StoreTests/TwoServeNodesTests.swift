@@ -187,3 +187,68 @@ final class LockedFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
 }
+
+/// "+ Add New" on node A's agents page, the provider's callback on node B: B finds the Add New
+/// target in the store and selects the new connection in A's agent.
+@Suite(.serialized, .enabled(if: StoreKind.available.contains(.postgres)))
+struct AddNewAcrossNodesTests {
+    static func field(_ html: String, after marker: String) throws -> String {
+        guard let start = html.range(of: marker) else { throw TestStoreError("the page has no \(marker)") }
+        return String(html[start.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    @Test func anAddNewLoginStartedOnNodeAIsSelectedWhenItsCallbackLandsOnNodeB() async throws {
+        let peer = try PeerServer(script: "authlib_server.py")
+        let nodes = try await ServeNodes(
+            database: TwoServeNodesTests.postgresText(try await PostgresTestDatabase.create()))
+        do {
+            let agent = TwoServeNodesTests.agent(peer: peer, connection: "none")
+                .replacingOccurrences(of: #","oauth_con_id":"none""#, with: "")
+            let saved = try await nodes.api("PUT", nodes.urls[0] + "/api/v1/agents/pick", agent)
+            #expect(saved.status == 201 || saved.status == 200)
+
+            let session = try await SignedInBrowser.session(
+                at: nodes.urls[0], token: nodes.token, transport: nodes.transport)
+            let page = try await nodes.transport.send(
+                HTTPTransportRequest(
+                    method: "GET", url: nodes.urls[0] + "/agents/pick", headers: [("Cookie", session)]),
+                timeout: .seconds(10))
+            let csrf = try Self.field(String(decoding: page.body, as: UTF8.self), after: "name=\"csrf\" value=\"")
+            let form = [
+                "csrf=\(csrf)", "attach_agent=pick", "attach_component=A", "kind=custom-oauth2", "name=Picked",
+                "clientID=confidential-basic", "clientSecret=secret-basic",
+                "authorizationURL=\(PercentEncoding.encode(peer.baseURL + "/authorize"))",
+                "tokenURL=\(PercentEncoding.encode(peer.baseURL + "/token"))", "scopes=read",
+            ].joined(separator: "&")
+            let added = try await nodes.transport.send(
+                HTTPTransportRequest(
+                    method: "POST", url: nodes.urls[0] + "/vault/connections",
+                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", session)],
+                    body: Array(form.utf8)), timeout: .seconds(10))
+            let login = try Self.field(
+                String(decoding: added.body, as: UTF8.self), after: "id=\"continue-login\" href=\"")
+
+            let callback = try await ConsentPage.decide(login, using: nodes.transport)
+            #expect(callback.hasPrefix(nodes.urls[1] + "/"))
+            let landed = try await nodes.transport.send(
+                HTTPTransportRequest(method: "GET", url: callback, headers: [("Cookie", session)]),
+                timeout: .seconds(30))
+            let location = landed.headers.first { $0.name.lowercased() == "location" }?.value ?? ""
+            #expect(
+                location.hasPrefix("/agents/pick") && location.contains("selected"), "HTTP \(landed.status) \(location)"
+            )
+
+            let listed = try await nodes.api("GET", nodes.urls[0] + "/api/v1/connections")
+            let connections = try JSONSerialization.jsonObject(with: Data(listed.body)) as? [[String: Any]]
+            let id = try #require(connections?.first?["id"] as? String)
+            let stored = try await nodes.api("GET", nodes.urls[0] + "/api/v1/agents/pick")
+            #expect(String(decoding: stored.body, as: UTF8.self).contains(id))
+            let run = try await nodes.api("POST", nodes.urls[0] + "/api/v1/agents/pick/run", "{}")
+            #expect(String(decoding: run.body, as: UTF8.self).contains("alice"))
+        } catch {
+            Issue.record("\(error)\n\(nodes.logs())")
+        }
+        await nodes.stop()
+        peer.stop()
+    }
+}
