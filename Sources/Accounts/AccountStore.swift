@@ -13,9 +13,11 @@ public protocol AccountStore: Sendable {
     func user(tokenHash: String) async throws(VaultError) -> StoredUser?
     /// Every user, sorted by team, then name.
     func users() async throws(VaultError) -> [StoredUser]
-    /// Gives a user a new API token (its hash); false when there is no such user.
+    /// Gives a user a new API token (its hash) and ends all their sessions, in one write:
+    /// nothing can leave a session alive after the token it was signed in with. False when
+    /// there is no such user.
     func replaceUserToken(id: String, tokenHash: String) async throws(VaultError) -> Bool
-    /// Removes a user; false when there was none. Their sessions are ended separately.
+    /// Removes a user and ends all their sessions, in one write; false when there was none.
     func deleteUser(id: String) async throws(VaultError) -> Bool
 
     /// Adds a session.

@@ -30,19 +30,24 @@ extension SQLiteVaultStore: AccountStore {
         }
     }
 
-    /// Gives a user a new token hash; false when there is no such user.
+    /// Gives a user a new token hash and ends their sessions, in one transaction; false when
+    /// there is no such user.
     public func replaceUserToken(id: String, tokenHash: String) async throws(VaultError) -> Bool {
         try await writeAccounts { db in
             try db.execute(sql: "UPDATE users SET token_hash = ? WHERE id = ?", arguments: [tokenHash, id])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM web_sessions WHERE user_id = ?", arguments: [id])
+            return true
         }
     }
 
-    /// Removes a user; false when there was none.
+    /// Removes a user and their sessions, in one transaction; false when there was none.
     public func deleteUser(id: String) async throws(VaultError) -> Bool {
         try await writeAccounts { db in
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM web_sessions WHERE user_id = ?", arguments: [id])
+            return true
         }
     }
 

@@ -42,17 +42,16 @@ public enum Users {
     /// token, shown once. The old token stops working at once.
     public static func rotateToken(of user: StoredUser, store: any AccountStore) async throws(VaultError) -> String {
         let token = newToken()
+        // One write: the new token and the end of the old sessions land together.
         guard try await store.replaceUserToken(id: user.id, tokenHash: hash(token)) else {
             throw .notFound("user \(user.name)")
         }
-        try await store.deleteSessions(userID: user.id)
         return token
     }
 
     /// Removes a user and ends all their browser sessions.
     public static func remove(_ user: StoredUser, store: any AccountStore) async throws(VaultError) {
         guard try await store.deleteUser(id: user.id) else { throw .notFound("user \(user.name)") }
-        try await store.deleteSessions(userID: user.id)
     }
 
     static func newToken() -> String { "kft_" + SecureRandom.token() }

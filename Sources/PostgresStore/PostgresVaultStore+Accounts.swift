@@ -25,14 +25,28 @@ extension PostgresVaultStore: AccountStore {
         try await rows("SELECT * FROM users ORDER BY team, name", Self.user)
     }
 
-    /// Gives a user a new token hash; false when there is no such user.
+    /// Gives a user a new token hash and ends their sessions, in one transaction; false when
+    /// there is no such user.
     public func replaceUserToken(id: String, tokenHash: String) async throws(VaultError) -> Bool {
-        try await execute("UPDATE users SET token_hash = \(tokenHash) WHERE id = \(id) RETURNING 1") == 1
+        try await transaction { db in
+            guard
+                try await self.execute(
+                    "UPDATE users SET token_hash = \(tokenHash) WHERE id = \(id) RETURNING 1", on: db) == 1
+            else { return false }
+            try await self.execute("DELETE FROM web_sessions WHERE user_id = \(id)", on: db)
+            return true
+        }
     }
 
-    /// Removes a user; false when there was none.
+    /// Removes a user and their sessions, in one transaction; false when there was none.
     public func deleteUser(id: String) async throws(VaultError) -> Bool {
-        try await execute("DELETE FROM users WHERE id = \(id) RETURNING 1") == 1
+        try await transaction { db in
+            guard try await self.execute("DELETE FROM users WHERE id = \(id) RETURNING 1", on: db) == 1 else {
+                return false
+            }
+            try await self.execute("DELETE FROM web_sessions WHERE user_id = \(id)", on: db)
+            return true
+        }
     }
 
     /// Stores a new browser session.

@@ -163,12 +163,30 @@ struct StoreContractTests {
         try await nodeA.insertSession(StoredSession(idHash: "s2", userID: "ku_ada", createdAt: 1, expiresAt: 1_000))
         #expect(try await nodeB.session(idHash: "s2")?.userID == "ku_ada")
         #expect(try await nodeB.purgeSessions(expiredBefore: 100) == 1)
-        #expect(try await nodeB.replaceUserToken(id: "ku_ada", tokenHash: "hash-2"))
-        #expect(try await nodeA.user(tokenHash: "hash-ada") == nil)
         #expect(try await nodeB.deleteSessions(userID: "ku_ada") == 1)
         #expect(try await nodeA.session(idHash: "s2") == nil)
+        #expect(try await nodeB.replaceUserToken(id: "ku_ada", tokenHash: "hash-2"))
+        #expect(try await nodeA.user(tokenHash: "hash-ada") == nil)
         #expect(try await nodeB.deleteUser(id: "ku_ada"))
         #expect(try await nodeA.users().isEmpty)
+    }
+
+    /// A new token or a removed user ends the user's sessions in the same write: no crash or
+    /// outage between two calls can leave a session alive after the token it came from.
+    @Test(arguments: StoreKind.available)
+    func aTokenRotationOrRemovalEndsTheSessionsInTheSameWrite(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        try await store.addUser(StoredUser(id: "ku_ada", name: "ada", team: "acme", tokenHash: "h1", createdAt: 1))
+        try await store.addUser(StoredUser(id: "ku_bob", name: "bob", team: "acme", tokenHash: "h2", createdAt: 1))
+        for (id, user) in [("s1", "ku_ada"), ("s2", "ku_ada"), ("s3", "ku_bob")] {
+            try await store.insertSession(StoredSession(idHash: id, userID: user, createdAt: 1, expiresAt: 9e9))
+        }
+        #expect(try await store.replaceUserToken(id: "ku_ada", tokenHash: "h1-new"))
+        #expect(try await store.session(idHash: "s1") == nil)
+        #expect(try await store.session(idHash: "s2") == nil)
+        #expect(try await store.session(idHash: "s3") != nil)
+        #expect(try await store.deleteUser(id: "ku_bob"))
+        #expect(try await store.session(idHash: "s3") == nil)
     }
 
     @Test(arguments: StoreKind.available)
