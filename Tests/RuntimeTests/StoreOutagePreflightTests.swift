@@ -14,14 +14,7 @@ struct StoreOutagePreflightTests {
             directory: FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-outage-\(UUID())"))
         let store = InstrumentedStore(try SQLiteVaultStore(path: home.vaultPath))
         let vault = try await Vault.open(home: home, store: store).vault
-        let id = try await vault.add(
-            kind: "custom-oauth2", name: "CRM",
-            input: ConnectionInput(
-                text: [
-                    "clientID": "app", "clientSecret": "s", "authorizationURL": "https://a.example/a",
-                    "tokenURL": "https://a.example/t",
-                ])
-        ).id
+        let id = try await ProviderConnection.add(to: vault, baseURL: "https://a.example", name: "CRM")
         let agent = try singleComponentAgent(
             type: "APICall", data: #"{"url": "https://a.example/me", "method": "GET", "oauth_con_id": "\#(id)"}"#,
             outputs: ["Response"])

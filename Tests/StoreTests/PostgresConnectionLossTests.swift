@@ -74,17 +74,8 @@ struct LostRefreshCommitTests {
         let store = try await PostgresVaultStore.open(url)
         defer { store.close() }
         let vault = try await Vault.open(home: home, team: "acme", store: store).vault
-        let id = try await vault.add(
-            kind: "custom-oauth2", name: "Provider",
-            input: ConnectionInput(
-                text: [
-                    "clientID": "app", "clientSecret": "s", "authorizationURL": provider.baseURL + "/authorize",
-                    "tokenURL": provider.baseURL + "/token",
-                ])
-        ).id
-        try await vault.storeTokens(
-            id,
-            ConnectionTokens(accessToken: "at-1", refreshToken: "rt-1", expiresAt: Date().timeIntervalSince1970 - 10))
+        let id = try await ProviderConnection.addExpired(
+            to: vault, baseURL: provider.baseURL, accessToken: "at-1", refreshToken: "rt-1")
 
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }

@@ -24,17 +24,8 @@ struct BrokerCoalescingTests {
             directory: FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-coalesce-\(UUID())"))
         let store = InstrumentedStore(try SQLiteVaultStore(path: home.vaultPath))
         let vault = try await Vault.open(home: home, store: store).vault
-        let id = try await vault.add(
-            kind: "custom-oauth2", name: "Provider",
-            input: ConnectionInput(
-                text: [
-                    "clientID": "app", "clientSecret": "s", "authorizationURL": provider.baseURL + "/authorize",
-                    "tokenURL": provider.baseURL + "/token",
-                ])
-        ).id
-        try await vault.storeTokens(
-            id,
-            ConnectionTokens(accessToken: "at-0", refreshToken: "rt-0", expiresAt: Date().timeIntervalSince1970 - 10))
+        let id = try await ProviderConnection.addExpired(
+            to: vault, baseURL: provider.baseURL, accessToken: "at-0", refreshToken: "rt-0")
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let broker = TokenBroker(vault: vault, transport: transport)
