@@ -92,3 +92,54 @@ import Vault
         try await transport.shutdown()
     }
 }
+
+/// OAuth 1.0a across nodes, against oauthlib's provider: the request token and its secret
+/// (sealed) wait in the store, so the provider's callback finishes on the other node, and
+/// the other node signs with the access token.
+@Suite(.serialized) struct SharedOAuth1PeerTests {
+    @Test(arguments: StoreKind.available)
+    func anOAuth1LoginStartedOnOneNodeFinishesOnTheOther(kind: StoreKind) async throws {
+        let peer = try PeerServer(script: "oauth1_provider.py")
+        let transport = AsyncHTTPTransport()
+        do {
+            let setup = try await kind.make()
+            let (nodeA, nodeB) = try await SharedVaultPeerTests.nodes(setup, transport: transport)
+            let id = try await nodeA.vault.add(
+                kind: "x-oauth1", name: "X",
+                input: ConnectionInput(
+                    text: [
+                        "requestTokenURL": peer.baseURL + "/oauth/request_token",
+                        "accessTokenURL": peer.baseURL + "/oauth/access_token",
+                        "userAuthorizationURL": peer.baseURL + "/oauth/authorize",
+                        "consumerKey": "consumer-key-1", "consumerSecret": "consumer-secret-1",
+                    ], allowedHosts: [peer.baseURL])
+            ).id
+            guard case .browser(let url) = try await nodeA.flows.start(id) else {
+                throw TestStoreError("the OAuth 1.0a login did not ask for a browser")
+            }
+            let callback = try RequestURL(try await ConsentPage.decide(url, using: transport))
+            let finished = try await nodeB.flows.complete(path: callback.path, query: callback.query ?? "")
+            #expect(finished.status == .ready)
+
+            let credential = try await nodeB.broker.credential(for: id)
+            guard case .oauth1(let credentials) = credential else {
+                throw TestStoreError("not an OAuth 1.0a credential")
+            }
+            var request = HTTPTransportRequest(method: "GET", url: peer.baseURL + "/api/echo?q=1")
+            request.headers.append(
+                (
+                    "Authorization",
+                    try OAuth1Signer(credentials: credentials).sign(
+                        OAuth1Request(method: "GET", url: request.url)
+                    ).authorizationHeader()
+                ))
+            #expect(try await transport.send(request, timeout: .seconds(10)).status == 200)
+        } catch {
+            peer.stop()
+            try? await transport.shutdown()
+            throw error
+        }
+        peer.stop()
+        try await transport.shutdown()
+    }
+}
