@@ -14,8 +14,7 @@ struct DatabaseCLITests {
     @Test(.enabled(if: StoreKind.available.contains(.postgres)))
     func migrateStatusAndTheVaultRunOnPostgresWithThePasswordMasked() async throws {
         let url = try await PostgresTestDatabase.create()
-        let text =
-            "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+        let text = url.connectionText()
         let environment = Self.home()
         let password = try #require(url.password)
 

@@ -24,12 +24,7 @@ struct PostgresRefreshCrashTests {
         let id = try await SharedVaultPeerTests.addPeerConnection(vault, peer: peer)
         let flows = AuthorizationFlows(
             vault: vault, transport: transport, callbacks: CallbackURLs(base: "http://127.0.0.1:8787"))
-        func logIn() async throws {
-            guard case .browser(let url) = try await flows.start(id) else { return }
-            let callback = try RequestURL(try await ConsentPage.decide(url, using: transport))
-            _ = try await flows.complete(path: callback.path, query: callback.query ?? "")
-        }
-        try await logIn()
+        _ = try await login(flows, id, transport: transport)
         let environment = [
             "KEYFLOW_HOME": setup.home.directory.path, "KEYFLOW_DATABASE_URL": setup.databaseText,
         ]
@@ -61,7 +56,7 @@ struct PostgresRefreshCrashTests {
                 #expect(reason.contains("invalid_grant"), "round \(round): \(reason)")
                 #expect(try await vault.connection(id).status == .needsReauth)
                 outcomes["needs-reauth", default: 0] += 1
-                try await logIn()
+                _ = try await login(flows, id, transport: transport)
             }
         }
         print(

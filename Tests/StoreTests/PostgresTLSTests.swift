@@ -9,11 +9,8 @@ import Vault
 @Suite(.serialized, .enabled(if: StoreKind.available.contains(.postgres)))
 struct PostgresTLSTests {
     static func url(_ cluster: DevPostgresCluster, host: String, query: String) throws -> PostgresURL {
-        var url = try PostgresURL(parsing: cluster.databaseURL.replacingOccurrences(of: "?sslmode=disable", with: ""))
-        url.host = host
-        return try PostgresURL(
-            parsing:
-                "postgres://\(url.user):\(url.password ?? "")@\(host):\(url.port)/\(url.database)?\(query)")
+        let plain = try PostgresURL(parsing: cluster.databaseURL)
+        return try PostgresURL(parsing: plain.connectionText(host: host, query: query))
     }
 
     static func encrypted(_ store: PostgresVaultStore) async throws -> Bool {

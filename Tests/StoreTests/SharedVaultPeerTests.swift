@@ -57,12 +57,7 @@ import Vault
             let id = try await Self.addPeerConnection(nodeA.vault, peer: peer)
 
             // Started on A; the provider's redirect lands on B, which finishes it from the stored row.
-            guard case .browser(let url) = try await nodeA.flows.start(id) else {
-                Issue.record("the login did not ask for a browser")
-                throw TestStoreError("no browser step")
-            }
-            let callback = try RequestURL(try await ConsentPage.decide(url, using: transport))
-            let finished = try await nodeB.flows.complete(path: callback.path, query: callback.query ?? "")
+            let finished = try await login(nodeA.flows, id, transport: transport, finishingOn: nodeB.flows)
             #expect(finished.status == .ready)
             #expect(try await nodeA.vault.connection(id).status == .ready)
 
@@ -114,11 +109,7 @@ import Vault
                         "consumerKey": "consumer-key-1", "consumerSecret": "consumer-secret-1",
                     ], allowedHosts: [peer.baseURL])
             ).id
-            guard case .browser(let url) = try await nodeA.flows.start(id) else {
-                throw TestStoreError("the OAuth 1.0a login did not ask for a browser")
-            }
-            let callback = try RequestURL(try await ConsentPage.decide(url, using: transport))
-            let finished = try await nodeB.flows.complete(path: callback.path, query: callback.query ?? "")
+            let finished = try await login(nodeA.flows, id, transport: transport, finishingOn: nodeB.flows)
             #expect(finished.status == .ready)
 
             let credential = try await nodeB.broker.credential(for: id)

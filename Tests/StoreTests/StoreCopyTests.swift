@@ -36,9 +36,7 @@ import Vault
         let id = try await SharedVaultPeerTests.addPeerConnection(vault, peer: peer)
         let flows = AuthorizationFlows(
             vault: vault, transport: transport, callbacks: CallbackURLs(base: "http://127.0.0.1:8787"))
-        guard case .browser(let url) = try await flows.start(id) else { throw TestStoreError("no browser step") }
-        let callback = try RequestURL(try await ConsentPage.decide(url, using: transport))
-        _ = try await flows.complete(path: callback.path, query: callback.query ?? "")
+        _ = try await login(flows, id, transport: transport)
         try await vault.setKey("SLACK", value: "xoxb-copied")
         _ = try await Users.add(name: "ada", team: vault.team, store: store)
         _ = try await store.saveAgent(

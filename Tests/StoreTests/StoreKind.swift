@@ -96,6 +96,14 @@ extension TestStore {
     /// test starts; never printed by them).
     var databaseText: String {
         guard let url else { return "sqlite:\(home.vaultPath.path)" }
-        return "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+        return url.connectionText()
+    }
+}
+
+extension PostgresURL {
+    /// The URL as `--database` takes it, password included (its `description` masks it), on
+    /// `host` instead of its own when given, with `query` as its parameters.
+    func connectionText(host: String? = nil, query: String = "sslmode=disable") -> String {
+        "postgres://\(user):\(password ?? "")@\(host ?? self.host):\(port)/\(database)?\(query)"
     }
 }

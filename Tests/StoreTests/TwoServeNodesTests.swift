@@ -8,10 +8,6 @@ import Vault
 /// Two real `keyflow serve` processes on one PostgreSQL database, against the Authlib peer.
 @Suite(.serialized, .enabled(if: StoreKind.available.contains(.postgres)))
 struct TwoServeNodesTests {
-    static func postgresText(_ url: PostgresURL) -> String {
-        "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
-    }
-
     /// One APICall to the peer's `/api/me` with connection `id`.
     static func agent(peer: PeerServer, connection id: String) -> String {
         let components = [
@@ -63,7 +59,7 @@ struct TwoServeNodesTests {
 
     @Test func aLoginFromNodeAFinishesOnNodeBAndTwoHundredRunsAcrossBothShareOneRefresh() async throws {
         let peer = try PeerServer(script: "authlib_server.py")
-        let nodes = try await ServeNodes(database: Self.postgresText(try await PostgresTestDatabase.create()))
+        let nodes = try await ServeNodes(database: (try await PostgresTestDatabase.create()).connectionText())
         do {
             let id = try await Self.loggedInConnection(nodes, peer: peer)
             let status = try await nodes.api("GET", nodes.urls[0] + "/api/v1/connections/\(id)")
@@ -200,7 +196,7 @@ struct AddNewAcrossNodesTests {
     @Test func anAddNewLoginStartedOnNodeAIsSelectedWhenItsCallbackLandsOnNodeB() async throws {
         let peer = try PeerServer(script: "authlib_server.py")
         let nodes = try await ServeNodes(
-            database: TwoServeNodesTests.postgresText(try await PostgresTestDatabase.create()))
+            database: (try await PostgresTestDatabase.create()).connectionText())
         do {
             let agent = TwoServeNodesTests.agent(peer: peer, connection: "none")
                 .replacingOccurrences(of: #","oauth_con_id":"none""#, with: "")

@@ -59,20 +59,6 @@ func addPeerConnection(
     ).id
 }
 
-/// Logs a connection in through the flows, acting as the user at the peer's consent page.
-/// The callback is handed to the flows directly (the listener has its own test).
-func login(_ flows: AuthorizationFlows, _ id: String, transport: any HTTPTransport, approve: Bool = true) async throws
-    -> Connection
-{
-    switch try await flows.start(id) {
-    case .completed(let connection):
-        return connection
-    case .browser(let url):
-        let location = try RequestURL(try await ConsentPage.decide(url, approve: approve, using: transport))
-        return try await flows.complete(path: location.path, query: location.query ?? "")
-    }
-}
-
 extension Data {
     func contains(_ text: String) -> Bool {
         range(of: Data(text.utf8)) != nil
