@@ -113,6 +113,8 @@ let package = Package(
                 .embedInCode("Web/Templates/vault.mustache"),
                 .embedInCode("Web/Templates/wrong_browser.mustache"),
                 .embedInCode("Web/Templates/revisions.mustache"),
+                .embedInCode("Web/Templates/runs.mustache"),
+                .embedInCode("Web/Templates/run.mustache"),
                 .embedInCode("Web/Static/keyflow.css"),
                 .embedInCode("Web/Static/keyflow.js"),
             ]

@@ -151,6 +151,39 @@ public enum PostgresMigrations {
                 )
                 """
             ]),
+        Step(
+            version: 6, name: "runs",
+            sql: [
+                """
+                CREATE TABLE runs (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    team TEXT NOT NULL,
+                    agent TEXT NOT NULL,
+                    agent_version BIGINT NOT NULL,
+                    started_by TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    failure TEXT,
+                    reason TEXT,
+                    key_id TEXT NOT NULL,
+                    wrapped_key BYTEA NOT NULL,
+                    request BYTEA NOT NULL,
+                    result BYTEA,
+                    attempts BIGINT NOT NULL,
+                    worker TEXT,
+                    claim TEXT,
+                    lease_until DOUBLE PRECISION,
+                    unsafe_request TEXT,
+                    cancel_requested BIGINT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    started_at DOUBLE PRECISION,
+                    finished_at DOUBLE PRECISION
+                )
+                """,
+                // The queue is read oldest first; only queued rows are in this index.
+                "CREATE INDEX runs_queued ON runs(created_at, id) WHERE status = 'queued'",
+                "CREATE INDEX runs_team ON runs(team, status, created_at)",
+                "CREATE INDEX runs_claim ON runs(claim)",
+            ]),
     ]
 
     /// The key of the advisory lock that serializes migrations (any constant; "kfmg").

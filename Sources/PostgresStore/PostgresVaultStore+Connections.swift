@@ -81,7 +81,9 @@ extension PostgresVaultStore {
     /// The ids of the master keys the stored rows were wrapped with.
     public func masterKeyIDs() async throws(VaultError) -> Set<String> {
         Set(
-            try await rows("SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys") {
+            try await rows(
+                "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys UNION SELECT key_id FROM runs"
+            ) {
                 try $0["key_id"].decode(String.self)
             })
     }
@@ -111,6 +113,13 @@ extension PostgresVaultStore {
                     UPDATE vault_keys SET wrapped_key = \(wrapped), key_id = \(keyID)
                     WHERE team = \(team) AND name = \(name)
                     """, on: db)
+            }
+            for row in try await self.rows("SELECT id, team, wrapped_key FROM runs FOR UPDATE", on: db) {
+                let id = try row["id"].decode(String.self)
+                let (wrapped, keyID) = try rewrap(
+                    try row["team"].decode(String.self), RunSeal.owner(id), try row["wrapped_key"].decode(Data.self))
+                try await self.execute(
+                    "UPDATE runs SET wrapped_key = \(wrapped), key_id = \(keyID) WHERE id = \(id)", on: db)
             }
         }
     }

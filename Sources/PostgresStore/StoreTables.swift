@@ -65,6 +65,15 @@ enum StoreTables {
                 ("connection_id", .text), ("team", .text), ("agent", .text), ("component", .text),
                 ("changed_by", .text), ("created_at", .real),
             ]),
+        Table(
+            name: "runs",
+            columns: [
+                ("id", .text), ("team", .text), ("agent", .text), ("agent_version", .integer), ("started_by", .text),
+                ("status", .text), ("failure", .text), ("reason", .text), ("key_id", .text), ("wrapped_key", .bytes),
+                ("request", .bytes), ("result", .bytes), ("attempts", .integer), ("worker", .text), ("claim", .text),
+                ("lease_until", .real), ("unsafe_request", .text), ("cancel_requested", .integer),
+                ("created_at", .real), ("started_at", .real), ("finished_at", .real),
+            ]),
     ]
 }
 

@@ -4,26 +4,41 @@ import Hummingbird
 import Logging
 import OAuthCore
 import Runtime
+import ServiceLifecycle
 import Vault
 
 /// `keyflow serve`: the JSON API under `/api/v1`, the OAuth callbacks and `/healthz`.
 public enum KeyflowServer {
-    /// Builds the router for a vault (any team is served from the same store), listening at
-    /// `binding` (whose names, with the public URL's, are the only Host names answered). Users
-    /// and browser sessions live in `accounts`; the teams' agents in `agents`, by default the
-    /// vault's own store; agent runs keep within `runLimits` and get their credentials from
-    /// `brokers`, one long-lived token broker per team (made here when not given).
-    public static func router(
+    /// Builds a node: the router for a vault (any team is served from the same store),
+    /// listening at `binding` (whose names, with the public URL's, are the only Host names
+    /// answered), and the run worker that executes queued runs in this process unless
+    /// `worker` is nil (`serve --no-worker`: workers elsewhere take them). Users and browser
+    /// sessions live in `accounts`; the teams' agents in `agents` and their runs in `runs`, by
+    /// default the vault's own store. Runs get their credentials from `brokers`, one
+    /// long-lived token broker per team (made here when not given), shared by API and worker.
+    public static func node(
         vault: Vault, accounts: any AccountStore, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
-        binding: Binding, runLimits: RunLimits = .defaults,
+        runs: (any RunStore)? = nil, binding: Binding, runLimits: RunLimits = .defaults,
+        worker: RunWorkerConfiguration? = RunWorkerConfiguration(), maxQueuedRuns: Int = RunQueue.defaultMaxQueued,
         brokers: TeamBrokers? = nil
-    ) -> Router<KeyflowRequestContext> {
+    ) throws -> KeyflowNode {
         let router = Router(context: KeyflowRequestContext.self)
         // First, so that it stands in front of every route (and of the 404s).
         router.add(middleware: RequestBoundary(binding: binding, publicURL: flows.publicURL.base))
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()
+        guard let runStore = runs ?? (vault.store as? any RunStore) else {
+            throw VaultError.storage("this vault's store keeps no runs")
+        }
         let library = AgentLibrary(store: store)
-        let runs = AgentRuns(transport: flows.transport, limits: runLimits, brokers: brokers)
+        let brokers = brokers ?? TeamBrokers(transport: flows.transport)
+        let queue = RunQueue(store: runStore, library: library, maxQueuedPerTeam: maxQueuedRuns)
+        var runWorker: RunWorker?
+        if var configuration = worker {
+            configuration.limits = runLimits
+            runWorker = RunWorker(
+                root: vault, runs: runStore, agents: store, transport: flows.transport, brokers: brokers,
+                configuration: configuration)
+        }
         let selections = AddNewSelections(library: library, store: vault.store)
         router.get("/healthz") { _, _ in "ok" }
         // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
@@ -43,19 +58,32 @@ public enum KeyflowServer {
         let connections = ConnectionsAPI(vault: vault, flows: flows)
         connections.add(to: api)
         KeysAPI(connections: connections).add(to: api)
-        AgentsAPI(library: library, runs: runs, connections: connections).add(to: api)
+        AgentsAPI(library: library, queue: queue, connections: connections).add(to: api)
+        RunsAPI(queue: queue, connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
         SignInPage(sessions: sessions, publicURL: flows.publicURL).add(
             to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
         let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(
             middleware: WebAuthentication())
-        let agentsPage = AgentsPage(root: vault, library: library, runs: runs, callbacks: flows.publicURL.callbacks)
+        let agentsPage = AgentsPage(root: vault, library: library, queue: queue, callbacks: flows.publicURL.callbacks)
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
         AgentRevisionsPage(library: library).add(to: web)
-        return router
+        RunsPage(root: vault, queue: queue).add(to: web)
+        return KeyflowNode(router: router, worker: runWorker)
     }
+}
+
+/// What `KeyflowServer.node` builds: the router, and the worker to run beside it.
+public struct KeyflowNode {
+    /// Every route: pages, API, callbacks.
+    public let router: Router<KeyflowRequestContext>
+    /// The in-process worker, nil with `--no-worker`.
+    public let worker: RunWorker?
+
+    /// What an `Application` runs beside the router: the worker, if there is one.
+    public var services: [any Service] { worker.map { [$0] } ?? [] }
 }
 
 /// What `wrong_browser.mustache` shows.

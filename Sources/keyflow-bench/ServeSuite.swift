@@ -25,11 +25,13 @@ enum ServeSuite {
         let callers = AsyncHTTPTransport(maxResponseBytes: 1 << 20, connectionsPerHost: agents)
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = agents
+        // Every run is queued and taken by the in-process worker, which runs them all at once.
         let server = try await Listener.start(
-            KeyflowServer.router(
+            try KeyflowServer.node(
                 vault: home.vault, accounts: try home.vault.accounts,
                 flows: FlowsRegistry(transport: outbound, publicURL: .default),
-                binding: .init(host: "127.0.0.1", port: 0), runLimits: limits))
+                binding: .init(host: "127.0.0.1", port: 0), runLimits: limits,
+                worker: RunWorkerConfiguration(concurrency: agents), maxQueuedRuns: agents))
 
         let json = [("Content-Type", "application/json")]
         let saved = try await callers.send(
@@ -101,15 +103,15 @@ enum ServeSuite {
         let group: ServiceGroup
         let task: Task<Void, any Error>
 
-        static func start(_ router: Router<KeyflowRequestContext>) async throws -> Listener {
+        static func start(_ node: KeyflowNode) async throws -> Listener {
             var logger = Logger(label: "keyflow-bench.serve")
             logger.logLevel = .critical
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
-                router: router,
+                router: node.router,
                 configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "keyflow", backlog: 2048),
                 onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            let group = ServiceGroup(configuration: .init(services: [app] + node.services, logger: logger))
             let task = Task { try await group.run() }
             var port = 0
             for await value in ports { port = value; break }

@@ -20,10 +20,10 @@ struct ConnectionsAPITests {
             "keyflow-server-\(UUID().uuidString)")
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         // HummingbirdTesting's router mode sends `Host: localhost` (so port 80).
-        let router = KeyflowServer.router(
+        let node = try KeyflowServer.node(
             vault: vault, accounts: try vault.accounts,
             flows: FlowsRegistry(transport: transport, publicURL: publicURL), binding: binding)
-        return (Application(router: router), vault)
+        return (Application(router: node.router, services: node.services), vault)
     }
 
     static let canary = "CANARY-client-secret-0123456789"

@@ -20,10 +20,10 @@ struct LoginBindingTests {
         let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
         let provider = RecordingTransport(
             json: #"{"access_token": "provider-access-token", "token_type": "Bearer", "expires_in": 3600}"#)
-        let router = KeyflowServer.router(
+        let node = try KeyflowServer.node(
             vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: provider, publicURL: .default),
             binding: .init(host: "localhost", port: 80))
-        return (Application(router: router), vault, provider)
+        return (Application(router: node.router, services: node.services), vault, provider)
     }
 
     static func addConnection(to vault: Vault) async throws -> String {

@@ -94,19 +94,42 @@ import Vault
         #expect(try await served.run("quick").status == 200)
     }
 
+    /// Runs are queued: beyond its share, a team's next run waits for a slot (it used to be
+    /// refused with 429; the limit is now enforced when a worker claims).
     @Test func aTeamCannotRunMoreThanItsShareAtOnce() async throws {
         let served = try await Served(
-            agents: ["slow": Self.sleeper(delay: "4"), "quick": Self.sleeper(delay: "0")],
+            agents: ["slow": Self.sleeper(delay: "3"), "quick": Self.sleeper(delay: "0")],
             arguments: ["--max-concurrent-runs", "1", "--max-run-seconds", "30"])
         defer { served.stop() }
+        let began = ContinuousClock.now
         async let first = served.run("slow")
-        try await Task.sleep(for: .milliseconds(1500))
+        try await Task.sleep(for: .milliseconds(1000))
+        async let second = served.run("quick")
+        try await Task.sleep(for: .milliseconds(500))
+        // While the slow run holds the team's one slot, the quick one waits in the queue.
+        let listed = String(decoding: try await served.get("/api/v1/runs").body, as: UTF8.self)
+        #expect(listed.contains(#""status":"queued""#) && listed.contains(#""status":"running""#), "\(listed)")
+        #expect(try await first.status == 200)
+        #expect(try await second.status == 200)
+        #expect(ContinuousClock.now - began >= .seconds(3))
+    }
+
+    /// The queue has a bound per team: one team cannot fill it for everyone.
+    @Test func aTeamCannotFillTheQueue() async throws {
+        let served = try await Served(
+            agents: ["slow": Self.sleeper(delay: "3"), "quick": Self.sleeper(delay: "0")],
+            arguments: ["--max-concurrent-runs", "1", "--max-queued-runs", "1", "--max-run-seconds", "30"])
+        defer { served.stop() }
+        async let first = served.run("slow")
+        try await Task.sleep(for: .milliseconds(1000))
+        async let second = served.run("quick")  // waits in the queue: the one place there is
+        try await Task.sleep(for: .milliseconds(500))
         let refused = try await served.run("quick")
         #expect(refused.status == 429, "\(refused.body)")
-        #expect(
-            refused.body.contains("too_many_runs") && refused.body.contains("--max-concurrent-runs"), "\(refused.body)")
+        #expect(refused.body.contains("too_many_runs") && refused.body.contains("--max-queued-runs"), "\(refused.body)")
         #expect(try await first.status == 200)
-        #expect(try await served.run("quick").status == 200)  // the slot came back
+        #expect(try await second.status == 200)
+        #expect(try await served.run("quick").status == 200)  // the place came back
     }
 
     @Test func theRunWallTimeFlagStopsALongRun() async throws {

@@ -56,10 +56,12 @@ struct SharedBrokerTests {
         let brokers = TeamBrokers(transport: transport)
         var limits = RunLimits.defaults
         limits.maxConcurrentRunsPerTeam = 20
-        let router = KeyflowServer.router(
+        // All 20 at once: the in-process worker takes 20, and the team may have 20 running.
+        let node = try KeyflowServer.node(
             vault: vault, accounts: try vault.accounts, flows: FlowsRegistry(transport: transport, publicURL: .default),
-            binding: .init(host: "localhost", port: 80), runLimits: limits, brokers: brokers)
-        try await Application(router: router).test(.router) { client in
+            binding: .init(host: "localhost", port: 80), runLimits: limits,
+            worker: RunWorkerConfiguration(concurrency: 20), brokers: brokers)
+        try await Application(router: node.router, services: node.services).test(.router) { client in
             let put = try await client.execute(
                 uri: "/api/v1/agents/me", method: .put, headers: ConnectionsAPITests.json,
                 body: ByteBuffer(string: Self.agent.replacingOccurrences(of: "\"ID\"", with: "\"\(id)\"")))

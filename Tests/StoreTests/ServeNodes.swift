@@ -50,7 +50,10 @@ final class ServeNodes: @unchecked Sendable {
         environment["KEYFLOW_PUBLIC_URL"] = urls[urls.count - 1]
         let process = Process()
         process.executableURL = KeyflowCLI.executable
-        process.arguments = ["serve", "--port", String(ports[index]), "--max-concurrent-runs", "400"]
+        process.arguments = [
+            "serve", "--port", String(ports[index]), "--max-concurrent-runs", "400", "--max-queued-runs", "400",
+            "--worker-concurrency", "32",
+        ]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = directory.appendingPathComponent("node-\(index).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)

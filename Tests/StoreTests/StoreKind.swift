@@ -5,7 +5,7 @@ import PostgresStore
 import Vault
 
 /// Every store protocol at once: what `keyflow serve` needs of a store.
-typealias FullStore = VaultStore & AgentStore & AccountStore
+typealias FullStore = VaultStore & AgentStore & AccountStore & RunStore
 
 /// The stores the contract runs against. PostgreSQL needs a server: `scripts/test` starts a
 /// throwaway cluster and sets `KEYFLOW_TEST_POSTGRES_ADMIN_URL`; CI also sets

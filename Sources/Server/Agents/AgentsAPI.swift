@@ -9,7 +9,7 @@ import Vault
 /// can be listed, read and restored. Another team's agent is a 404 on every route.
 struct AgentsAPI {
     let library: AgentLibrary
-    let runs: AgentRuns
+    let queue: RunQueue
     let connections: ConnectionsAPI
 
     func add(to group: RouterGroup<KeyflowRequestContext>) {
@@ -74,17 +74,19 @@ struct AgentsAPI {
                     vault: try connections.team(context)
                 ).json)
         }
+        // Synchronous: queues the run and waits for it (any worker may take it).
         group.post("agents/:name/run") { request, context in
-            let agent = try await library.load(context.parameters.get("name"), team: try context.requiredTeam())
-            let body = (try? await connections.json(request)) ?? JSONObject()
-            let timeout =
-                body["timeout"]?.numberValue.map { Duration.milliseconds(Int(min(max($0, 1), 600) * 1000)) }
-                ?? .seconds(60)
-            let result = try await runs.run(
-                agent, vault: try connections.team(context), endpoint: body["endpoint"]?.stringValue,
-                inputs: body["inputs"]?.objectValue ?? JSONObject(), timeout: timeout)
+            let vault = try connections.team(context)
+            let done = try await queue.runAndWait(
+                context.parameters.get("name"), vault: vault, startedBy: context.changedBy,
+                request: try await RunsAPI.runRequest(request, connections: connections))
             return JSONResponse.make(
-                .ok, .object(JSONObject([("output", result.output), ("trace", AgentRuns.json(result.trace))])))
+                .ok,
+                .object(
+                    JSONObject([
+                        ("output", done.record.output ?? .null), ("trace", .array(done.record.trace)),
+                        ("run", .string(done.run.id)),
+                    ])))
         }
         group.get("agents/:name/revisions") { _, context in
             let (_, revisions) = try await library.revisions(

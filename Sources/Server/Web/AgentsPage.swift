@@ -11,7 +11,7 @@ import Vault
 struct AgentsPage {
     let root: Vault
     let library: AgentLibrary
-    let runs: AgentRuns
+    let queue: RunQueue
     /// Where providers send users back (the Add dialog shows it).
     let callbacks: CallbackURLs
 
@@ -53,6 +53,7 @@ struct AgentsPage {
             let form = try await CSRF.checkedForm(request, context)
             let name = context.parameters.get("name") ?? ""
             let agent = try await library.load(name, team: try context.requiredTeam())
+            let vault = try root.forTeam(of: context)
             var inputs = JSONObject()
             // An empty box is an input not given, as when a caller leaves it out of the request.
             for (key, value) in form where key.hasPrefix("input.") && !value.isEmpty {
@@ -60,10 +61,10 @@ struct AgentsPage {
             }
             let outcome: RunView
             do {
-                let result = try await runs.run(
-                    agent, vault: try root.forTeam(of: context), endpoint: form["endpoint"], inputs: inputs,
-                    timeout: .seconds(60))
-                outcome = Self.result(result)
+                let done = try await queue.runAndWait(
+                    name, vault: vault, startedBy: context.changedBy,
+                    request: RunRequest(endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60)))
+                outcome = RunView(record: done.record, runID: done.run.id)
             } catch let error as APIError {
                 outcome = RunView(failure: error.message)
             }
@@ -143,6 +144,17 @@ struct AgentsPage {
         var statusClass: String
         var error: String
         var http: String?
+
+        /// A step as `TraceJSON` wrote it.
+        init(json: JSONValue) {
+            let object = json.objectValue ?? JSONObject()
+            componentID = object["component"]?.stringValue ?? ""
+            type = object["type"]?.stringValue ?? ""
+            status = object["status"]?.stringValue ?? ""
+            statusClass = status == "succeeded" ? "ready" : "error"
+            error = object["error"]?.stringValue ?? ""
+            http = object["http"].map { JSONWriter.string($0, pretty: true) }
+        }
     }
 
     /// A run's outcome: the output and the trace, or why it did not run.
@@ -150,14 +162,19 @@ struct AgentsPage {
         var failure: String?
         var output: String?
         var trace: [TraceRow] = []
+        /// The run's page (`/runs/ID`), when it was queued.
+        var runPath: String?
 
         init(failure: String) {
             self.failure = failure
         }
 
-        init(output: String, trace: [TraceRow]) {
-            self.output = output
-            self.trace = trace
+        /// A run's output and trace as its record keeps them. The trace was redacted by the
+        /// executor: no header values, no query values, no bodies, so no credential can show.
+        init(record: RunRecord, runID: String?) {
+            output = record.output.map { JSONWriter.string($0, pretty: true) }
+            trace = record.trace.map(TraceRow.init(json:))
+            runPath = runID.map { "/runs/" + $0 }
         }
     }
 
@@ -240,17 +257,5 @@ struct AgentsPage {
                 id: endpoint.id, endpointPath: endpoint.data["endpoint"]?.stringValue ?? endpoint.id,
                 inputs: endpoint.inputs.map { InputView(inputName: $0.name, optional: $0.optional) })
         }
-    }
-
-    /// The output and the trace. The trace is redacted by the executor: no header values,
-    /// no query values, no bodies, so no credential can show here.
-    static func result(_ result: RunResult) -> RunView {
-        let rows = result.trace.map { entry in
-            TraceRow(
-                componentID: entry.componentID, type: entry.type, status: entry.succeeded ? "succeeded" : "failed",
-                statusClass: entry.succeeded ? "ready" : "error", error: entry.error ?? "",
-                http: entry.http.map { JSONWriter.string($0, pretty: true) })
-        }
-        return RunView(output: JSONWriter.string(result.output, pretty: true), trace: rows)
     }
 }

@@ -24,6 +24,8 @@ enum Templates {
         ("error", PackageResources.error_mustache),
         ("wrong_browser", PackageResources.wrong_browser_mustache),
         ("revisions", PackageResources.revisions_mustache),
+        ("runs", PackageResources.runs_mustache),
+        ("run", PackageResources.run_mustache),
     ]
 
     /// Parsed once. A file's last newline is dropped, so a partial adds no line break of its own.

@@ -27,9 +27,9 @@ public protocol ConnectionStore: Sendable {
     /// their version again after each).
     var localWrites: LocalWriteCounter { get }
 
-    /// The master key ids the stored rows (connections and vault keys) were wrapped with.
+    /// The master key ids the stored rows (connections, vault keys and runs) were wrapped with.
     func masterKeyIDs() async throws(VaultError) -> Set<String>
-    /// Re-wraps every data key (connections and vault keys) in one transaction: all or none.
+    /// Re-wraps every data key (connections, vault keys and runs) in one transaction: all or none.
     /// `rewrap` gets each row's team, owner and wrapped key and returns the new wrapped key
     /// with its master key id.
     func rewrapAll(

@@ -10,6 +10,8 @@ import GRDB
 public final class SQLiteVaultStore: VaultStore {
     /// The writes made through this store in this process (see `LocalWriteCounter`).
     public let localWrites = LocalWriteCounter()
+    /// Runs queued, finished and cancelled through this store (see `RunStore`).
+    public let runEvents = RunEvents()
     /// Not private: the store's extensions (agents here, users and sessions in the Accounts
     /// module) live in files of their own.
     package let pool: DatabasePool
@@ -115,6 +117,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
         migrator.registerMigration("v5: logins") { db in try SQLiteVaultStore.createLoginTables(db) }
         migrator.registerMigration("v6: serve nodes") { db in try SQLiteVaultStore.createNodeTable(db) }
+        migrator.registerMigration("v7: runs") { db in try SQLiteVaultStore.createRunTables(db) }
         return migrator
     }
 
@@ -249,7 +252,12 @@ public final class SQLiteVaultStore: VaultStore {
     /// The ids of the master keys the stored rows were wrapped with.
     public func masterKeyIDs() async throws(VaultError) -> Set<String> {
         try await read { db in
-            Set(try String.fetchAll(db, sql: "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys"))
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys UNION SELECT key_id FROM runs"
+                ))
         }
     }
 
@@ -269,6 +277,12 @@ public final class SQLiteVaultStore: VaultStore {
                 try db.execute(
                     sql: "UPDATE vault_keys SET wrapped_key = ?, key_id = ? WHERE team = ? AND name = ?",
                     arguments: [wrapped, keyID, row["team"] as String, row["name"] as String])
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, team, wrapped_key FROM runs") {
+                let (wrapped, keyID) = try rewrap(row["team"], RunSeal.owner(row["id"]), row["wrapped_key"])
+                try db.execute(
+                    sql: "UPDATE runs SET wrapped_key = ?, key_id = ? WHERE id = ?",
+                    arguments: [wrapped, keyID, row["id"] as String])
             }
         }
     }

@@ -32,19 +32,19 @@ struct ServeCommand: AsyncParsableCommand {
                 "Agents the team already has are never overwritten; other teams use keyflow agents import DIR --team T."
         ))
     var agents: String?
-    // Outbound address policy (finding 15): agents and token requests of every team go out through it.
-    @Option(
-        name: .customLong("allow-network"),
-        help:
-            "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise."
-    )
-    var allowNetwork: [String] = []
+    @OptionGroup var network: NetworkOptions
     @OptionGroup(title: "Limits of each agent run") var runLimits: RunLimitOptions
-    @Option(help: "How many agent runs one team may have in progress at once; more are refused with 429.")
-    var maxConcurrentRuns: Int = RunLimits.defaults.maxConcurrentRunsPerTeam
+    @OptionGroup(title: "The run worker in this process") var workerOptions: WorkerOptions
+    @Flag(help: "Run no worker here: queued runs wait for `keyflow worker` processes (on this or other machines).")
+    var noWorker = false
+    @Option(help: "How many runs this process's worker executes at once.")
+    var workerConcurrency: Int = RunWorkerConfiguration().concurrency
+    @Option(help: "How many runs one team may have waiting in the queue; more are refused with 429.")
+    var maxQueuedRuns: Int = RunQueue.defaultMaxQueued
 
     func validate() throws {
-        guard maxConcurrentRuns >= 1 else { throw ValidationError("--max-concurrent-runs must be 1 or more") }
+        guard workerConcurrency >= 1 else { throw ValidationError("--worker-concurrency must be 1 or more") }
+        guard maxQueuedRuns >= 1 else { throw ValidationError("--max-queued-runs must be 1 or more") }
     }
 
     func run() async throws {
@@ -57,24 +57,20 @@ struct ServeCommand: AsyncParsableCommand {
                 "without users the server is single-user and binds to loopback only; add one with keyflow users add NAME --team T"
             )
         }
-        let allowed: [CIDR]
-        do {
-            allowed = try AddressPolicy.networks(
-                flags: allowNetwork, environment: ProcessInfo.processInfo.environment["KEYFLOW_ALLOW_NETWORK"])
-        } catch {
-            throw CLIError("--allow-network / KEYFLOW_ALLOW_NETWORK: \(error.description)")
-        }
-        let transport = AsyncHTTPTransport(addressPolicy: .publicOnly(allowing: allowed))
+        let transport = try network.transport()
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.serve")
         logger.logLevel = .notice
         try await importAgents(into: vault)
-        var limits = runLimits.limits
-        limits.maxConcurrentRunsPerTeam = maxConcurrentRuns
-        let app = Application(
-            router: KeyflowServer.router(
+        let worker = workerOptions.configuration(concurrency: workerConcurrency, limits: runLimits.limits)
+        let node = try VaultSession.run {
+            try KeyflowServer.node(
                 vault: vault, accounts: accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL),
-                binding: .init(host: host, port: port), runLimits: limits),
+                binding: .init(host: host, port: port), runLimits: worker.limits, worker: noWorker ? nil : worker,
+                maxQueuedRuns: maxQueuedRuns)
+        }
+        let app = Application(
+            router: node.router,
             configuration: .init(address: .hostname(host, port: port), serverName: "keyflow"),
             onServerRunning: { _ in
                 FileHandle.standardError.write(
@@ -83,7 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
         let heartbeat = ServeNodeHeartbeat(registry: vault.store)
         let services = ServiceGroup(
             configuration: .init(
-                services: [app, heartbeat], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [app, heartbeat] + node.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await services.run()
     }
 

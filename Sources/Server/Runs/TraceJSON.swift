@@ -1,0 +1,20 @@
+import Foundation
+import Runtime
+
+/// A run's trace as JSON, as the API returns it and a run's record keeps it: each component's
+/// outcome and, for HTTP steps, the redacted exchange (no header values, query values or
+/// bodies; every vault value the run rendered masked by the executor).
+enum TraceJSON {
+    static func entries(_ trace: [TraceEntry]) -> [JSONValue] {
+        trace.map { entry in
+            var object = JSONObject([
+                ("component", .string(entry.componentID)), ("type", .string(entry.type)),
+                ("title", .string(entry.title)),
+                ("status", .string(entry.succeeded ? "succeeded" : "failed")),
+                ("error", entry.error.map(JSONValue.string) ?? .null),
+            ])
+            if let http = entry.http { object["http"] = http }
+            return .object(object)
+        }
+    }
+}
