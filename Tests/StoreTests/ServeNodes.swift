@@ -14,13 +14,28 @@ final class ServeNodes: @unchecked Sendable {
     let ports: [Int]
     let directory: URL
     var processes: [Process] = []
+    /// `keyflow worker` processes on the same database.
+    var workers: [Process] = []
+    let serveArguments: [String]
+    let workerArguments: [String]
     let transport = AsyncHTTPTransport(maxResponseBytes: 1 << 20, connectionsPerHost: 256)
 
     var urls: [String] { ports.map { "http://127.0.0.1:\($0)" } }
 
-    /// Starts `count` nodes on `database` (a postgres:// URL with its password) with user `ada` of team `acme`.
-    init(database: String, count: Int = 2) async throws {
+    /// What each node is started with unless a test says otherwise.
+    static let defaultServeArguments = [
+        "--max-concurrent-runs", "400", "--max-queued-runs", "400", "--worker-concurrency", "32",
+    ]
+
+    /// Starts `count` nodes on `database` (a postgres:// URL with its password) with user `ada`
+    /// of team `acme`, and `workers` `keyflow worker` processes.
+    init(
+        database: String, count: Int = 2, serveArguments: [String] = ServeNodes.defaultServeArguments,
+        workers: Int = 0, workerArguments: [String] = []
+    ) async throws {
         self.database = database
+        self.serveArguments = serveArguments
+        self.workerArguments = workerArguments
         masterKey = Data(SecureRandom.bytes(32)).base64EncodedString()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-nodes-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -33,6 +48,21 @@ final class ServeNodes: @unchecked Sendable {
         self.token = token
         for index in 0..<count { try start(index) }
         for url in urls { try await waitUntilHealthy(url) }
+        for index in 0..<workers { try startWorker(index) }
+    }
+
+    /// Starts `keyflow worker` number `index` (again, after it was killed).
+    func startWorker(_ index: Int) throws {
+        let process = try launch(
+            ["worker"] + workerArguments, environment: Self.environment(directory, database, masterKey, 100 + index),
+            log: "worker-\(index).log")
+        if workers.count > index { workers[index] = process } else { workers.append(process) }
+    }
+
+    /// Kills worker `index` with SIGKILL: no goodbye, no lease given back.
+    func killWorker(_ index: Int) {
+        kill(workers[index].processIdentifier, SIGKILL)
+        workers[index].waitUntilExit()
     }
 
     static func environment(_ directory: URL, _ database: String, _ masterKey: String, _ index: Int) -> [String: String]
@@ -48,21 +78,27 @@ final class ServeNodes: @unchecked Sendable {
     func start(_ index: Int) throws {
         var environment = Self.environment(directory, database, masterKey, index)
         environment["KEYFLOW_PUBLIC_URL"] = urls[urls.count - 1]
+        let process = try launch(
+            ["serve", "--port", String(ports[index])] + serveArguments, environment: environment,
+            log: "node-\(index).log")
+        if processes.count > index { processes[index] = process } else { processes.append(process) }
+    }
+
+    /// Starts a `keyflow` process that writes to a log file of its own (never a pipe: a
+    /// process that outlives the test would keep it open).
+    func launch(_ arguments: [String], environment: [String: String], log name: String) throws -> Process {
         let process = Process()
         process.executableURL = KeyflowCLI.executable
-        process.arguments = [
-            "serve", "--port", String(ports[index]), "--max-concurrent-runs", "400", "--max-queued-runs", "400",
-            "--worker-concurrency", "32",
-        ]
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let log = directory.appendingPathComponent("node-\(index).log")
+        let log = directory.appendingPathComponent(name)
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        if processes.count > index { processes[index] = process } else { processes.append(process) }
+        return process
     }
 
     func waitUntilHealthy(_ url: String) async throws {
@@ -80,11 +116,10 @@ final class ServeNodes: @unchecked Sendable {
 
     /// What the nodes printed.
     func logs() -> String {
-        (0..<ports.count).map { index in
-            let text =
-                (try? String(
-                    contentsOf: directory.appendingPathComponent("node-\(index).log"), encoding: .utf8)) ?? ""
-            return "node \(index):\n\(text)"
+        let names = (0..<ports.count).map { "node-\($0)" } + (0..<workers.count).map { "worker-\($0)" }
+        return names.map { name in
+            let text = (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+            return "\(name):\n\(text)"
         }.joined(separator: "\n")
     }
 
@@ -108,8 +143,8 @@ final class ServeNodes: @unchecked Sendable {
 
     /// Stops every node (SIGTERM, then waits).
     func stop() async {
-        for process in processes where process.isRunning { process.terminate() }
-        for process in processes { process.waitUntilExit() }
+        for process in processes + workers where process.isRunning { process.terminate() }
+        for process in processes + workers { process.waitUntilExit() }
         try? await transport.shutdown()
     }
 }

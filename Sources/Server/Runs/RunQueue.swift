@@ -123,6 +123,7 @@ public struct RunQueue: Sendable {
             ("id", .string(run.id)), ("agent", .string(run.agent)),
             ("agent_version", .number(Double(run.agentVersion))), ("status", .string(run.status.rawValue)),
             ("started_by", .string(run.startedBy)), ("attempts", .number(Double(run.attempts))),
+            ("worker", run.worker.map(JSONValue.string) ?? .null),
             ("created_at", .number(run.createdAt.rounded())),
             ("started_at", run.startedAt.map { .number($0.rounded()) } ?? .null),
             ("finished_at", run.finishedAt.map { .number($0.rounded()) } ?? .null),
