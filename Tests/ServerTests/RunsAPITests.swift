@@ -1,0 +1,138 @@
+import Accounts
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OAuthCore
+import Runtime
+import Server
+import TestSupport
+import Testing
+import Vault
+
+/// Queued runs through the API and the runs page, on the embedded SQLite store with the
+/// in-process worker: queue, read, list, cancel; another team's run is a 404 everywhere; a
+/// run's inputs are sealed in the store.
+struct RunsAPITests {
+    static let bearer = AgentTeamIsolationTests.bearer
+
+    /// Polls the run until it has ended.
+    static func ended(_ client: some TestClientProtocol, _ id: String, token: String? = nil) async throws -> JSONValue {
+        for _ in 0..<200 {
+            let response = try await client.execute(
+                uri: "/api/v1/runs/\(id)", method: .get, headers: token.map(bearer) ?? [:])
+            let run = ConnectionsAPITests.json(response.body)
+            if let status = run.objectValue?["status"]?.stringValue, !["queued", "running"].contains(status) {
+                return run
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw RunNeverEnded()
+    }
+
+    struct RunNeverEnded: Error {}
+
+    static func queue(_ client: some TestClientProtocol, _ agent: String, token: String, body: String) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: "/api/v1/agents/\(agent)/runs", method: .post, headers: bearer(token), body: ByteBuffer(string: body))
+    }
+
+    @Test func aQueuedRunIsReadListedAndIsAnotherTeamsBusinessNever() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
+        let canary = "CANARY-run-input-4f9c2e"
+        try await app.test(.router) { client in
+            _ = try await AgentTeamIsolationTests.seed(client, alice: alice)
+            let queued = try await Self.queue(
+                client, "a-functions", token: alice, body: #"{"endpoint": "hash", "inputs": {"data": "\#(canary)"}}"#)
+            #expect(queued.status == .accepted)
+            let id = try #require(ConnectionsAPITests.json(queued.body).objectValue?["id"]?.stringValue)
+            #expect(queued.headers[.location] == "/api/v1/runs/\(id)")
+
+            let run = try #require(try await Self.ended(client, id, token: alice).objectValue)
+            #expect(run["status"] == .string("succeeded"), "\(run)")
+            #expect(run["started_by"] == .string("alice") && run["agent"] == .string("a-functions"))
+            #expect(run["output"] != nil && run["output"] != .null)
+            #expect((run["trace"]?.arrayValue?.count ?? 0) > 0)
+
+            let list = ConnectionsAPITests.json(
+                try await client.execute(uri: "/api/v1/runs", method: .get, headers: Self.bearer(alice)).body)
+            #expect(list.objectValue?["runs"]?.arrayValue?.first?.objectValue?["id"] == .string(id))
+            // A listing shows no inputs or outputs: only a run's own page opens its sealed record.
+            #expect(list.objectValue?["runs"]?.arrayValue?.first?.objectValue?["output"] == nil)
+
+            // Bob (team b): the run does not exist for him, on every route, nor in his list.
+            for (method, path) in [(HTTPRequest.Method.get, ""), (.post, "/cancel")] {
+                let response = try await client.execute(
+                    uri: "/api/v1/runs/\(id)\(path)", method: method, headers: Self.bearer(bob))
+                #expect(response.status == .notFound, "\(method) \(path): \(response.status)")
+                #expect(!String(buffer: response.body).contains(canary))
+            }
+            let bobsList = ConnectionsAPITests.json(
+                try await client.execute(uri: "/api/v1/runs", method: .get, headers: Self.bearer(bob)).body)
+            #expect(bobsList.objectValue?["runs"] == .array([]))
+            #expect(try await Self.queue(client, "a-functions", token: bob, body: "{}").status == .notFound)
+            // Ids that are not run ids never reach the store.
+            for bad in ["nope", "run_", "../runs", "run_AAAAAAAAAAAAAAAAAAAAAAAA"] {
+                let response = try await client.execute(
+                    uri: "/api/v1/runs/\(bad)", method: .get, headers: Self.bearer(alice))
+                #expect(response.status == .notFound, "\(bad)")
+            }
+            // Cancelling a run that has ended changes nothing.
+            let late = try await client.execute(
+                uri: "/api/v1/runs/\(id)/cancel", method: .post, headers: Self.bearer(alice))
+            #expect(ConnectionsAPITests.json(late.body).objectValue?["status"] == .string("succeeded"))
+        }
+        // The input is sealed in the vault file (and its write-ahead log).
+        for suffix in ["", "-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: vault.home.vaultPath.path + suffix))) ?? Data()
+            #expect(bytes.range(of: Data(canary.utf8)) == nil, "the input is in vault.sqlite\(suffix) in the clear")
+        }
+    }
+
+    @Test func aRunWaitingForAWorkerIsCancelledFromTheRunsPage() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-runs-\(UUID())")
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
+        // No worker in this process: the run stays queued.
+        let node = try KeyflowServer.node(
+            vault: vault, accounts: try vault.accounts,
+            flows: FlowsRegistry(transport: transport, publicURL: .default),
+            binding: .init(host: "localhost", port: 80),
+            worker: nil)
+        try await AgentsPageTests.write(
+            try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
+        try await Application(router: node.router).test(.router) { client in
+            let queued = try await client.execute(
+                uri: "/api/v1/agents/functions/runs", method: .post, headers: AgentTeamIsolationTests.json,
+                body: ByteBuffer(string: #"{"endpoint": "hash", "inputs": {"data": "x"}}"#))
+            let id = try #require(ConnectionsAPITests.json(queued.body).objectValue?["id"]?.stringValue)
+
+            let list = try await client.execute(uri: "/runs", method: .get)
+            let html = String(buffer: list.body)
+            #expect(html.contains("href=\"/runs/\(id)\"") && html.contains(">queued<"), "\(html)")
+            let page = try await client.execute(uri: "/runs/\(id)", method: .get)
+            let csrf = try #require(VaultPageTests.csrf(from: page))
+            #expect(String(buffer: page.body).contains("id=\"cancel-run\""))
+
+            // Without the page's CSRF token, nothing happens.
+            let forged = try await client.execute(
+                uri: "/runs/\(id)/cancel", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies],
+                body: ByteBuffer(string: "csrf=nope"))
+            #expect(forged.status == .forbidden)
+            let cancel = try await AgentsPageTests.post(client, "/runs/\(id)/cancel", csrf: csrf, "")
+            #expect(cancel.status == .seeOther || cancel.status == .found, "\(cancel.status)")
+            let after = String(buffer: try await client.execute(uri: "/runs/\(id)", method: .get).body)
+            #expect(after.contains("id=\"run-status\" class=\"status-pending\">cancelled"), "\(after)")
+            #expect(after.contains("cancelled before it started") && !after.contains("id=\"cancel-run\""))
+            #expect(String(buffer: try await client.execute(uri: "/runs/run_bogus", method: .get).body).contains("not"))
+        }
+    }
+}
