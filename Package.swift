@@ -146,6 +146,7 @@ let package = Package(
                 "Runtime",
                 "Accounts",
                 "Server",
+                "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

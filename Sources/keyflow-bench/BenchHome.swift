@@ -11,11 +11,18 @@ final class BenchHome: Sendable {
     let bearerID: String
     let oauth1ID: String
 
-    init(server: LocalServer) async throws {
+    /// The master key, when it is given rather than kept in the home (a shared store).
+    let masterKey: String?
+
+    /// A home over its own SQLite file, or over `store` (of team `team`) with `masterKey`.
+    init(server: LocalServer, store: (any VaultStore)? = nil, team: String = Vault.localTeam, masterKey: String? = nil)
+        async throws
+    {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "keyflow-bench-home-\(UUID().uuidString)")
-        home = KeyflowHome(directory: directory)
-        vault = try await Vault.open(home: home).vault
+        self.masterKey = masterKey
+        home = KeyflowHome(directory: directory, masterKeyFromEnvironment: masterKey)
+        vault = try await Vault.open(home: home, team: team, store: store).vault
         let base = server.baseURL
         bearerID = try await vault.add(
             kind: "custom-oauth2", name: "Bench API",
@@ -54,7 +61,11 @@ final class BenchHome: Sendable {
     }
 
     /// The environment a `keyflow` process needs to use this home.
-    var environment: [String: String] { ["KEYFLOW_HOME": directory.path] }
+    var environment: [String: String] {
+        var environment = ["KEYFLOW_HOME": directory.path]
+        if let masterKey { environment["KEYFLOW_MASTER_KEY"] = masterKey }
+        return environment
+    }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }

@@ -62,6 +62,7 @@ enum Suite: String, CaseIterable, ExpressibleByArgument, Sendable {
     case refreshStorm = "refresh-storm"
     case cold
     case serve
+    case scale
 
     func run(_ scale: Scale) async throws -> [ResultRow] {
         switch self {
@@ -72,6 +73,7 @@ enum Suite: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .refreshStorm: return try await RefreshStormSuite.run(scale)
         case .cold: return try await ColdSuite.run(scale)
         case .serve: return try await ServeSuite.run(scale)
+        case .scale: return try await ScaleSuite.run(scale)
         }
     }
 }
