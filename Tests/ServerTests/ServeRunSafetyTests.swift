@@ -14,6 +14,9 @@ import Vault
         let process: Process
         let baseURL: String
         let transport = AsyncHTTPTransport()
+        /// What the server runs with: its home, public URL and allowed networks.
+        let environment: [String: String]
+        var workers: [Process] = []
 
         init(agents: [String: String], keys: [String: String] = [:], arguments: [String] = []) async throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -28,13 +31,13 @@ import Vault
             let vault = try await Vault.open(home: home).vault
             for (name, value) in keys { try await vault.setKey(name, value: value) }
             baseURL = "http://127.0.0.1:\(port)"
+            environment = [
+                "KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:\(port)",
+                // Runs may call the test's upstream on loopback (servers refuse it otherwise).
+                "KEYFLOW_ALLOW_NETWORK": "127.0.0.0/8",
+            ]
             process = try KeyflowCLI.start(
-                ["serve", "--port", "\(port)", "--agents", agentsDirectory.path] + arguments,
-                environment: [
-                    "KEYFLOW_HOME": home.directory.path, "KEYFLOW_PUBLIC_URL": "http://127.0.0.1:\(port)",
-                    // Runs may call the test's upstream on loopback (servers refuse it otherwise).
-                    "KEYFLOW_ALLOW_NETWORK": "127.0.0.0/8",
-                ])
+                ["serve", "--port", "\(port)", "--agents", agentsDirectory.path] + arguments, environment: environment)
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
                 if let health = try? await get("/healthz"), health.status == 200 { return }
@@ -61,9 +64,16 @@ import Vault
             return (response.status, String(decoding: response.body, as: UTF8.self))
         }
 
+        /// Starts `keyflow worker` on the server's home (its SQLite file).
+        func startWorker(_ arguments: [String] = []) throws {
+            workers.append(try KeyflowCLI.start(["worker"] + arguments, environment: environment))
+        }
+
         func stop() {
+            for worker in workers where worker.isRunning { worker.terminate() }
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
+            for worker in workers { worker.waitUntilExit() }
             let transport = self.transport
             Task { try? await transport.shutdown() }
         }
@@ -112,6 +122,18 @@ import Vault
         #expect(try await first.status == 200)
         #expect(try await second.status == 200)
         #expect(ContinuousClock.now - began >= .seconds(3))
+    }
+
+    /// With SQLite too, a `keyflow worker` process beside a `serve --no-worker` executes the runs
+    /// queued through the server (it polls the file: SQLite cannot notify).
+    @Test func aWorkerProcessOnTheSameSQLiteFileExecutesTheServersRuns() async throws {
+        let served = try await Served(agents: ["quick": Self.sleeper(delay: "0")], arguments: ["--no-worker"])
+        defer { served.stop() }
+        try served.startWorker()
+        let answered = try await served.run("quick")
+        #expect(answered.status == 200, "\(answered.body)")
+        let listed = String(decoding: try await served.get("/api/v1/runs").body, as: UTF8.self)
+        #expect(listed.contains(#""status":"succeeded""#) && listed.contains(#""worker":""#), "\(listed)")
     }
 
     /// The queue has a bound per team: one team cannot fill it for everyone.

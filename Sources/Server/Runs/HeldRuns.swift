@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Vault
 
@@ -8,10 +9,14 @@ final class HeldRuns: Sendable {
     enum Stop: Sendable, Equatable {
         case cancelRequested
         case leaseLost
+        /// It ran past its deadline without stopping: the worker ended it and let it go.
+        case overdue
     }
 
     private struct Entry {
         let runID: String
+        /// When the worker gives up waiting for it (its wall-time limit, and then some).
+        let deadline: ContinuousClock.Instant
         var task: Task<Void, Never>?
         var stop: Stop?
     }
@@ -21,8 +26,23 @@ final class HeldRuns: Sendable {
     var count: Int { entries.withLock { $0.count } }
     var claims: [String] { entries.withLock { Array($0.keys) } }
 
-    func add(claim: String, runID: String) {
-        entries.withLock { $0[claim] = Entry(runID: runID) }
+    /// Whether the run of `claim` is still this worker's to record.
+    func holds(_ claim: String) -> Bool { entries.withLock { $0[claim] != nil } }
+
+    func add(claim: String, runID: String, deadline: ContinuousClock.Instant) {
+        entries.withLock { $0[claim] = Entry(runID: runID, deadline: deadline) }
+    }
+
+    /// The runs past their deadline, marked `overdue` and removed: the worker records them as
+    /// failed and stops waiting for them.
+    func takeOverdue(now: ContinuousClock.Instant) -> [(claim: String, runID: String)] {
+        let overdue = entries.withLock { entries -> [(String, String, Task<Void, Never>?)] in
+            let late = entries.filter { $0.value.deadline < now }
+            for claim in late.keys { entries.removeValue(forKey: claim) }
+            return late.map { ($0.key, $0.value.runID, $0.value.task) }
+        }
+        for (_, _, task) in overdue { task?.cancel() }
+        return overdue.map { ($0.0, $0.1) }
     }
 
     /// The run's task, once started; stopped at once if a stop came first.

@@ -87,7 +87,10 @@ public final class RunWorker: Service, Sendable {
     }
 
     private func start(_ run: StoredRun, claim: String) {
-        held.add(claim: claim, runID: run.id)
+        // A run stops at its wall-time limit; one that does not (a step that ignores
+        // cancellation) is failed `overdueGrace` later, so that no run stays `running` for ever.
+        held.add(
+            claim: claim, runID: run.id, deadline: .now + configuration.limits.wallTime + configuration.overdueGrace)
         let task = Task {
             await self.execute(run, claim: claim)
             self.held.remove(claim: claim)
@@ -115,6 +118,16 @@ public final class RunWorker: Service, Sendable {
         let every = configuration.lease / 3
         var lastPurge = Double(0)
         while !Task.isCancelled {
+            for (claim, runID) in held.takeOverdue(now: .now) {
+                logger.error("run \(runID) did not stop at its wall-time limit; it is failed and let go")
+                let ending = RunEnding(
+                    status: .failed, failure: "timeout",
+                    reason: "the run did not stop at its wall-time limit "
+                        + "(\(Int(SafeNumbers.seconds(of: configuration.limits.wallTime))) s); its worker gave up on it",
+                    result: nil, at: Self.now)
+                Task { await self.record(ending, of: runID, claim: claim) }
+                wake.signal()
+            }
             let claims = held.claims
             do {
                 let renewal = try await runs.renewLeases(
@@ -174,7 +187,8 @@ public final class RunWorker: Service, Sendable {
             ending = recorded
         }
         // Not in this task: a cancelled run's task would cancel the write too.
-        await Task { await self.record(ending, of: run, claim: claim) }.value
+        guard held.holds(claim) else { return }  // overdue: already recorded as failed
+        await Task { await self.record(ending, of: run.id, claim: claim) }.value
     }
 
     /// Executes the run; throws `RunFailure`.
@@ -241,20 +255,20 @@ public final class RunWorker: Service, Sendable {
     /// (its lease renewed) meanwhile, so nobody takes it over. Gives up when the claim is no
     /// longer this worker's, or after two minutes; then the run's lease runs out and recovery
     /// decides.
-    private func record(_ ending: RunEnding, of run: StoredRun, claim: String) async {
+    private func record(_ ending: RunEnding, of runID: String, claim: String) async {
         var delay = Duration.milliseconds(100)
         let giveUp = ContinuousClock.now + .seconds(120)
         while true {
             do {
-                if try await runs.finishRun(id: run.id, claim: claim, ending: ending) {
-                    logger.debug("run \(run.id) of team \(run.team): \(ending.status.rawValue)")
+                if try await runs.finishRun(id: runID, claim: claim, ending: ending) {
+                    logger.debug("run \(runID): \(ending.status.rawValue)")
                 } else {
-                    logger.notice("run \(run.id): no longer held by this worker; its ending was not recorded")
+                    logger.notice("run \(runID): no longer held by this worker; its ending was not recorded")
                 }
                 return
             } catch {
                 guard ContinuousClock.now < giveUp, held.stopReason(claim: claim) != .leaseLost else {
-                    logger.error("run \(run.id): cannot record its ending: \(error)")
+                    logger.error("run \(runID): cannot record its ending: \(error)")
                     return
                 }
                 try? await Task.sleep(for: delay)

@@ -18,6 +18,9 @@ public struct RunWorkerConfiguration: Sendable {
     public var pollInterval: Duration
     /// The limits of each run; `maxConcurrentRunsPerTeam` is enforced when claiming.
     public var limits: RunLimits
+    /// How long past its wall-time limit a run may go (a step that ignores cancellation)
+    /// before its worker fails it and stops waiting for it.
+    public var overdueGrace: Duration = .seconds(60)
 
     /// The defaults: 4 at once, 30 s leases, 3 attempts, 7 days of history, a poll every 2 s.
     public init(
