@@ -83,6 +83,14 @@ struct RunsAPITests {
                     uri: "/api/v1/runs/\(bad)", method: .get, headers: Self.bearer(alice))
                 #expect(response.status == .notFound, "\(bad)")
             }
+            // The synchronous endpoint queues and waits; it answers with the run's id and
+            // leaves no waiter behind.
+            let sync = try await client.execute(
+                uri: "/api/v1/agents/a-functions/run", method: .post, headers: Self.bearer(alice),
+                body: ByteBuffer(string: #"{"endpoint": "hash", "inputs": {"data": "Hello World"}}"#))
+            #expect(sync.status == .ok && String(buffer: sync.body).contains("b10a8db164e0754105b7a99be72e3fe5"))
+            #expect(ConnectionsAPITests.json(sync.body).objectValue?["run"]?.stringValue?.hasPrefix("run_") == true)
+            #expect((vault.store as? any RunStore)?.runEvents.waiterCount == 0)
             // Cancelling a run that has ended changes nothing.
             let late = try await client.execute(
                 uri: "/api/v1/runs/\(id)/cancel", method: .post, headers: Self.bearer(alice))

@@ -18,7 +18,7 @@ public struct RunQueue: Sendable {
     /// A queue over `store`, for the agents of `library`.
     public init(
         store: any RunStore, library: AgentLibrary, maxQueuedPerTeam: Int = RunQueue.defaultMaxQueued,
-        pollInterval: Duration = .milliseconds(250)
+        pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
         self.library = library
@@ -54,10 +54,14 @@ public struct RunQueue: Sendable {
     func wait(for run: StoredRun, timeout: Duration) async throws -> StoredRun {
         let deadline = ContinuousClock.now + timeout
         var latest = run
+        // The event wakes the waiter at once; the looks at the store in between (for a run
+        // ended where no event reaches this process) start often and slow down to `pollInterval`,
+        // so a thousand waiters do not read the store a thousand times a tick.
+        var interval = min(pollInterval, .milliseconds(50))
         while !latest.status.isFinished {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { break }
-            try await store.runEvents.waitForFinish(of: run.id, timeout: min(left, pollInterval)) {
+            try await store.runEvents.waitForFinish(of: run.id, timeout: min(left, interval)) {
                 guard let current = try await store.run(id: run.id, team: run.team) else {
                     throw APIError(.notFound, "not_found", "run \(run.id) does not exist")
                 }
@@ -65,6 +69,7 @@ public struct RunQueue: Sendable {
                 return current.status.isFinished
             }
             if let current = try await store.run(id: run.id, team: run.team) { latest = current }
+            interval = min(interval * 2, pollInterval)
         }
         return latest
     }

@@ -44,7 +44,12 @@ public final class RunEvents: Sendable {
         of id: String, timeout: Duration, check: () async throws -> Bool
     ) async rethrows {
         let ticket = waiters.withLock { $0.register(id) }
-        if try await check() {
+        let done: Bool
+        do { done = try await check() } catch {
+            waiters.withLock { $0.remove(ticket) }
+            throw error
+        }
+        if done {
             waiters.withLock { $0.remove(ticket) }
             return
         }
@@ -58,6 +63,9 @@ public final class RunEvents: Sendable {
         }
         timer.cancel()
     }
+
+    /// How many waiters are registered (for tests: none may be left behind).
+    public var waiterCount: Int { waiters.withLock { $0.runs.count } }
 
     /// Who waits for which run: a ticket fired before its continuation arrived is remembered.
     private struct Waiters {

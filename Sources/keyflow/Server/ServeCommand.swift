@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
             API takes Authorization: Bearer <token>, and each user sees the connections of their team.
             Requests it makes for agents and logins never connect to loopback, private, link-local or
             other internal addresses (checked on the resolved address) unless --allow-network allows them.
+            Agent runs are queued in the store; a worker in this process executes them unless
+            --no-worker (then `keyflow worker` processes do, on any machine sharing the store).
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
