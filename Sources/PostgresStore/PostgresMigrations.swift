@@ -183,6 +183,40 @@ public enum PostgresMigrations {
                 "CREATE INDEX runs_queued ON runs(created_at, id) WHERE status = 'queued'",
                 "CREATE INDEX runs_team ON runs(team, status, created_at)",
                 "CREATE INDEX runs_claim ON runs(claim)",
+                // A claim in one round trip (see PostgresVaultStore+Runs.swift). In a volatile
+                // PL/pgSQL function each statement takes a new snapshot, so the count after the
+                // team's lock sees every claim committed before it.
+                """
+                CREATE FUNCTION keyflow_claim_run(
+                    p_worker TEXT, p_claim TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION,
+                    p_limit BIGINT
+                ) RETURNS SETOF runs LANGUAGE plpgsql VOLATILE AS $$
+                DECLARE
+                    candidate RECORD;
+                    full_teams TEXT[] := '{}';
+                    running BIGINT;
+                BEGIN
+                    FOR attempt IN 1..8 LOOP
+                        SELECT id, team INTO candidate FROM runs AS queued
+                        WHERE status = 'queued' AND NOT (team = ANY(full_teams))
+                          AND (SELECT count(*) FROM runs AS busy
+                               WHERE busy.team = queued.team AND busy.status = 'running') < p_limit
+                        ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED;
+                        IF NOT FOUND THEN RETURN; END IF;
+                        PERFORM pg_advisory_xact_lock(hashtextextended('keyflow-runs:' || candidate.team, 0));
+                        SELECT count(*) INTO running FROM runs WHERE team = candidate.team AND status = 'running';
+                        IF running < p_limit THEN
+                            RETURN QUERY UPDATE runs SET status = 'running', attempts = attempts + 1,
+                                worker = p_worker, claim = p_claim, lease_until = p_lease_until,
+                                started_at = p_now, unsafe_request = NULL
+                            WHERE id = candidate.id RETURNING *;
+                            RETURN;
+                        END IF;
+                        full_teams := full_teams || candidate.team;
+                    END LOOP;
+                END
+                $$
+                """,
             ]),
     ]
 

@@ -5,87 +5,46 @@ import Vault
 /// The run queue on PostgreSQL, shared by every node. Workers claim with `FOR UPDATE SKIP
 /// LOCKED`, so claims on several nodes never wait for each other nor take the same run; the
 /// per-team limit is counted under an advisory lock on the team, so two nodes claiming for
-/// one team at once cannot both take its last slot. Each change announces itself with
+/// one team at once cannot both take its last slot. A run's hot path (queue, claim, finish)
+/// is one statement each: on a busy worker, round trips are what the CPU goes to. Each change announces itself with
 /// `pg_notify` on `keyflow_runs` (delivered when its transaction commits), which
 /// `watchRunEvents` relays into `runEvents` on every node.
 extension PostgresVaultStore: RunStore {
     /// The NOTIFY channel.
     static let runChannel = "keyflow_runs"
 
-    /// Queues the run unless its team has `maxQueuedPerTeam` queued already.
+    /// Queues the run unless its team has `maxQueuedPerTeam` queued already, in one statement
+    /// that also notifies. (Two nodes queuing at once may both pass at the bound minus one: it
+    /// keeps one team from filling the queue, it is not an exact count.)
     public func enqueueRun(_ run: StoredRun, maxQueuedPerTeam: Int) async throws(VaultError) -> Bool {
-        let added = try await transaction { db -> Bool in
-            // Counting and inserting under the team's lock: two nodes cannot both add the last one.
-            try await self.lockTeam(run.team, on: db)
-            let queued =
-                try await self.rows(
-                    "SELECT COUNT(*) AS queued FROM runs WHERE team = \(run.team) AND status = 'queued'", on: db
-                ).first.map { try $0["queued"].decode(Int.self) } ?? 0
-            guard queued < maxQueuedPerTeam else { return false }
-            try await self.execute(
+        let added =
+            try await execute(
                 """
-                INSERT INTO runs (id, team, agent, agent_version, started_by, status, key_id, wrapped_key,
-                    request, attempts, cancel_requested, created_at)
-                VALUES (\(run.id), \(run.team), \(run.agent), \(run.agentVersion), \(run.startedBy), 'queued',
-                    \(run.keyID), \(run.wrappedKey), \(run.request), 0, 0, \(run.createdAt))
-                """, on: db)
-            try await self.notify("queued", on: db)
-            return true
-        }
+                WITH added AS (
+                    INSERT INTO runs (id, team, agent, agent_version, started_by, status, key_id, wrapped_key,
+                        request, attempts, cancel_requested, created_at)
+                    SELECT \(run.id), \(run.team), \(run.agent), \(run.agentVersion), \(run.startedBy), 'queued',
+                        \(run.keyID), \(run.wrappedKey), \(run.request), 0, 0, \(run.createdAt)
+                    WHERE (SELECT COUNT(*) FROM runs WHERE team = \(run.team) AND status = 'queued') < \(maxQueuedPerTeam)
+                    RETURNING 1
+                )
+                SELECT pg_notify(\(Self.runChannel), 'queued') FROM added
+                """) == 1
         if added { runEvents.post(.queued) }
         return added
     }
 
-    /// Claims the oldest queued run of a team under its limit; see the type's comment.
+    /// Claims the oldest queued run of a team under its limit, in one round trip:
+    /// `keyflow_claim_run` (`PostgresMigrations`, step 6) takes the candidate with `FOR UPDATE
+    /// SKIP LOCKED`, then the team's advisory lock, counts the team's running runs again, and
+    /// claims it or tries the next team.
     public func claimRun(_ claim: RunClaim) async throws(VaultError) -> StoredRun? {
-        // A candidate whose team filled up meanwhile is let go and the next one tried; each
-        // try excludes that team, so this ends quickly. The bound keeps a pathological queue
-        // from holding a worker: it claims on its next wake-up.
-        for _ in 0..<8 {
-            let outcome = try await transaction { db -> ClaimOutcome in
-                guard
-                    let candidate = try await self.rows(
-                        """
-                        SELECT id, team FROM runs AS queued WHERE status = 'queued'
-                        AND (SELECT COUNT(*) FROM runs AS busy WHERE busy.team = queued.team
-                             AND busy.status = 'running') < \(claim.maxRunningPerTeam)
-                        ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
-                        """, on: db
-                    ).first
-                else { return .none }
-                let id = try candidate["id"].decode(String.self)
-                let team = try candidate["team"].decode(String.self)
-                // The count above may miss a claim for the same team not yet committed; under
-                // the team's lock it is exact.
-                try await self.lockTeam(team, on: db)
-                let running =
-                    try await self.rows(
-                        "SELECT COUNT(*) AS running FROM runs WHERE team = \(team) AND status = 'running'", on: db
-                    ).first.map { try $0["running"].decode(Int.self) } ?? 0
-                guard running < claim.maxRunningPerTeam else { return .teamFull }
-                let claimed = try await self.rows(
-                    """
-                    UPDATE runs SET status = 'running', attempts = attempts + 1, worker = \(claim.worker),
-                        claim = \(claim.token), lease_until = \(claim.leaseUntil), started_at = \(claim.now),
-                        unsafe_request = NULL
-                    WHERE id = \(id) RETURNING *
-                    """, on: db
-                ).first.map(Self.storedRun)
-                return claimed.map(ClaimOutcome.claimed) ?? .none
-            }
-            switch outcome {
-            case .claimed(let run): return run
-            case .none: return nil
-            case .teamFull: continue
-            }
-        }
-        return nil
-    }
-
-    private enum ClaimOutcome: Sendable {
-        case claimed(StoredRun)
-        case teamFull
-        case none
+        try await rows(
+            """
+            SELECT * FROM keyflow_claim_run(\(claim.worker), \(claim.token), \(claim.now), \(claim.leaseUntil),
+                \(Int64(clamping: claim.maxRunningPerTeam)))
+            """, Self.storedRun
+        ).first
     }
 
     /// Extends the worker's leases; reports the claims it lost and the cancels asked for.
@@ -116,18 +75,19 @@ extension PostgresVaultStore: RunStore {
             """) == 1
     }
 
-    /// Records the ending, if the claim still holds the run.
+    /// Records the ending, if the claim still holds the run, and announces it: one statement.
     public func finishRun(id: String, claim: String, ending: RunEnding) async throws(VaultError) -> Bool {
-        let finished = try await transaction { db -> Bool in
-            let changed = try await self.execute(
+        let finished =
+            try await execute(
                 """
-                UPDATE runs SET status = \(ending.status.rawValue), failure = \(ending.failure),
-                    reason = \(ending.reason), result = \(ending.result), finished_at = \(ending.at), lease_until = NULL
-                WHERE id = \(id) AND claim = \(claim) AND status = 'running' RETURNING 1
-                """, on: db)
-            if changed == 1 { try await self.notify("finished:" + id, on: db) }
-            return changed == 1
-        }
+                WITH done AS (
+                    UPDATE runs SET status = \(ending.status.rawValue), failure = \(ending.failure),
+                        reason = \(ending.reason), result = \(ending.result), finished_at = \(ending.at),
+                        lease_until = NULL
+                    WHERE id = \(id) AND claim = \(claim) AND status = 'running' RETURNING id
+                )
+                SELECT pg_notify(\(Self.runChannel), 'finished:' || id) FROM done
+                """) == 1
         if finished { runEvents.post(.finished(id)) }
         return finished
     }
@@ -275,11 +235,6 @@ extension PostgresVaultStore: RunStore {
 
     private func notify(_ payload: String, on db: PostgresConnection) async throws {
         try await execute("SELECT pg_notify(\(Self.runChannel), \(payload))", on: db)
-    }
-
-    /// A transaction-scoped advisory lock on the team (its name hashed into the lock key).
-    private func lockTeam(_ team: String, on db: PostgresConnection) async throws {
-        try await execute("SELECT pg_advisory_xact_lock(hashtextextended(\("keyflow-runs:" + team), 0))", on: db)
     }
 
     static func storedRun(_ row: PostgresRandomAccessRow) throws -> StoredRun {

@@ -186,33 +186,6 @@ public final class PostgresVaultStore: VaultStore, Sendable {
         try await withConnection { connection in try await self.execute(try query(), on: connection) }
     }
 
-    /// Runs one statement, and fails as soon as its connection closes. A statement that was in
-    /// flight when the server closed the connection (a restart) never completes in postgres-nio
-    /// 1.33, and a caller waiting for it would wait for ever: a worker's run, and with it the
-    /// worker's shutdown, hung that way in `PostgresRestartTests`. The statement's task is left
-    /// behind when that happens; it holds nothing of ours.
-    static func untilClosed<T: Sendable>(
-        _ connection: PostgresConnection, _ statement: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        let outcome = StatementOutcome<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            outcome.attach(continuation)
-            let work = Task {
-                do { outcome.finish(.success(try await statement())) } catch { outcome.finish(.failure(error)) }
-            }
-            Task {
-                while !outcome.isFinished {
-                    if connection.isClosed {
-                        outcome.finish(.failure(VaultError.storage(Self.connectionLost)))
-                        work.cancel()
-                        return
-                    }
-                    try? await Task.sleep(for: .milliseconds(250))
-                }
-            }
-        }
-    }
-
     static let connectionLost = "the connection to PostgreSQL was lost (the server restarted or the network failed)"
 
     /// Throws instead of sending a statement on a connection the server has closed (which
@@ -251,36 +224,5 @@ public final class PostgresVaultStore: VaultStore, Sendable {
                 "PostgreSQL: the connection pool could not open a connection (the server is unreachable or refuses it)"
         }
         return String(describing: error)
-    }
-}
-
-/// The first outcome of a statement or of its connection closing; later ones are dropped.
-final class StatementOutcome<T: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        var result: Result<T, any Error>?
-    }
-
-    private let state = Mutex(State())
-
-    var isFinished: Bool { state.withLock { $0.result != nil } }
-
-    func attach(_ continuation: CheckedContinuation<T, any Error>) {
-        let ready = state.withLock { state -> Result<T, any Error>? in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
-        }
-        if let ready { continuation.resume(with: ready) }
-    }
-
-    func finish(_ result: Result<T, any Error>) {
-        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.continuation = nil }
-            return state.continuation
-        }
-        continuation?.resume(with: result)
     }
 }

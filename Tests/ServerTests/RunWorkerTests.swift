@@ -54,7 +54,9 @@ struct RunWorkerTests {
     {
         var limits = RunLimits.defaults
         limits.wallTime = wallTime
-        var configuration = RunWorkerConfiguration(lease: .seconds(3), pollInterval: .milliseconds(100), limits: limits)
+        // A long lease: on a machine busy with other tests, a short one can run out under a live worker.
+        var configuration = RunWorkerConfiguration(
+            lease: .seconds(15), pollInterval: .milliseconds(100), limits: limits)
         configuration.overdueGrace = .milliseconds(500)
         return RunWorker(
             root: vault, runs: store, agents: store, transport: transport,
@@ -62,7 +64,7 @@ struct RunWorkerTests {
     }
 
     static func waitForEnd(_ id: String, _ store: SQLiteVaultStore, team: String) async throws -> StoredRun {
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             if let run = try await store.run(id: id, team: team), run.status.isFinished { return run }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -10,11 +10,11 @@ import Vault
 /// restarted database, never repeat a request that may have taken effect, and can be cancelled.
 @Suite(.serialized, .enabled(if: StoreKind.available.contains(.postgres)))
 struct WorkerNodesTests {
-    /// Two `serve --no-worker` nodes and two workers whose leases run out after 2 s.
+    /// Two `serve --no-worker` nodes and two workers whose leases run out after 4 s.
     static func nodes(database: String) async throws -> ServeNodes {
         try await ServeNodes(
             database: database, serveArguments: ["--no-worker"], workers: 2,
-            workerArguments: ["--lease", "2", "--concurrency", "4"])
+            workerArguments: ["--lease", "4", "--concurrency", "4"])
     }
 
     /// Endpoint → FSleep(`delay` s) → APICall (`method` to `url`, with `connection` if given) → output.
@@ -188,7 +188,7 @@ struct WorkerNodesTests {
             let failure = ended["failure"] as? [String: Any]
             #expect(failure?["code"] as? String == "worker_lost", "\(ended)")
             #expect((failure?["message"] as? String)?.contains("POST \(upstream.baseURL)/post") == true, "\(ended)")
-            try await Task.sleep(for: .seconds(3))  // more than a lease: nobody sends it again
+            try await Task.sleep(for: .seconds(5))  // more than a lease: nobody sends it again
             #expect(posts.count == 1)
         } catch {
             Issue.record("\(error)\n\(nodes.logs())")
