@@ -93,6 +93,9 @@ struct RunWorkerTests {
         defer { working.cancel() }
         let ended = try await Self.waitForEnd(run.id, store, team: vault.team)
         #expect(ended.status == .failed && ended.failure == "timeout", "\(ended)")
-        #expect(ended.reason?.contains("--max-run-seconds") == true, "\(ended.reason ?? "")")
+        #expect(ended.reason == "the run took longer than its wall-time limit", "\(ended.reason ?? "")")
+        // The full message, naming the flag, is in the sealed record.
+        let record = String(decoding: try #require(try vault.openResult(of: ended)), as: UTF8.self)
+        #expect(record.contains("--max-run-seconds"), "\(record)")
     }
 }

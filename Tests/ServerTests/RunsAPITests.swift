@@ -40,6 +40,7 @@ struct RunsAPITests {
     }
 
     @Test func aQueuedRunIsReadListedAndIsAnotherTeamsBusinessNever() async throws {
+        // (The canary is in an input and in an endpoint's name; neither may be stored in the clear.)
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
         let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
@@ -91,6 +92,18 @@ struct RunsAPITests {
             #expect(sync.status == .ok && String(buffer: sync.body).contains("b10a8db164e0754105b7a99be72e3fe5"))
             #expect(ConnectionsAPITests.json(sync.body).objectValue?["run"]?.stringValue?.hasPrefix("run_") == true)
             #expect((vault.store as? any RunStore)?.runEvents.waiterCount == 0)
+            // A failure can quote the caller's data (here the endpoint's name): the full message
+            // is sealed in the run's record; the row and the listing have only a summary.
+            let failing = try await Self.queue(
+                client, "a-functions", token: alice, body: #"{"endpoint": "\#(canary)-endpoint", "inputs": {}}"#)
+            let failingID = try #require(ConnectionsAPITests.json(failing.body).objectValue?["id"]?.stringValue)
+            let failed = try #require(try await Self.ended(client, failingID, token: alice).objectValue)
+            let failure = failed["failure"]?.objectValue
+            #expect(failure?["code"] == .string("run_failed"), "\(failed)")
+            #expect(failure?["message"]?.stringValue?.contains("\(canary)-endpoint") == true, "\(failed)")
+            let listedFailure = String(
+                buffer: try await client.execute(uri: "/api/v1/runs", method: .get, headers: Self.bearer(alice)).body)
+            #expect(listedFailure.contains("a step of the run failed") && !listedFailure.contains(canary))
             // Cancelling a run that has ended changes nothing.
             let late = try await client.execute(
                 uri: "/api/v1/runs/\(id)/cancel", method: .post, headers: Self.bearer(alice))

@@ -26,6 +26,21 @@ struct RunFailure: Error, Sendable, Equatable {
         }
     }
 
+    /// The failure in words that quote nothing of the run's own data: what the store keeps in
+    /// the clear (listings show it); the full message is sealed in the run's record.
+    static func summary(of code: String) -> String {
+        switch code {
+        case "invalid_agent": return "the agent does not validate"
+        case "agent_missing": return "the agent's revision no longer exists"
+        case "preflight": return "pre-flight failed: a connection the agent uses is not ready"
+        case "store_unavailable": return "the store could not be reached"
+        case "timeout": return "the run took longer than its wall-time limit"
+        case "run_limit": return "the run went over one of its limits"
+        case "cancelled": return "cancelled while it ran"
+        default: return "a step of the run failed"
+        }
+    }
+
     /// The HTTP status the synchronous run endpoint answers with.
     static func status(of code: String) -> HTTPResponse.Status {
         switch code {

@@ -37,26 +37,35 @@ struct RunRequest: Sendable, Equatable {
     }
 }
 
-/// What a finished run keeps, sealed: its output (nil when it failed) and its redacted trace.
+/// What a finished run keeps, sealed: its output (nil when it failed), its redacted trace, and
+/// why it failed in full. An error can quote what the caller sent (an endpoint's name, an
+/// input), so only a summary of it is stored in the clear (`RunFailure.summary`).
 struct RunRecord: Sendable {
     var output: JSONValue?
     var trace: [JSONValue]
+    var error: String?
 
     var bytes: Data {
         Data(
             JSONWriter.string(
-                .object(JSONObject([("output", output ?? .null), ("trace", .array(trace))]))
+                .object(
+                    JSONObject([
+                        ("output", output ?? .null), ("trace", .array(trace)),
+                        ("error", error.map(JSONValue.string) ?? .null),
+                    ]))
             ).utf8)
     }
 
-    init(output: JSONValue?, trace: [JSONValue]) {
+    init(output: JSONValue?, trace: [JSONValue], error: String? = nil) {
         self.output = output
         self.trace = trace
+        self.error = error
     }
 
     init?(bytes: Data) {
         guard let object = (try? JSONParser.parse(Array(bytes)))?.objectValue else { return nil }
         output = object["output"]
         trace = object["trace"]?.arrayValue ?? []
+        error = object["error"]?.stringValue
     }
 }

@@ -94,7 +94,8 @@ public struct RunQueue: Sendable {
         let record = try vault.openResult(of: run).flatMap(RunRecord.init(bytes:))
         guard run.status == .succeeded else {
             let code = run.failure ?? "run_failed"
-            throw APIError(RunFailure.status(of: code), code, run.reason ?? "the run \(run.status.rawValue)")
+            throw APIError(
+                RunFailure.status(of: code), code, record?.error ?? run.reason ?? "the run \(run.status.rawValue)")
         }
         return (run, record ?? RunRecord(output: nil, trace: []))
     }
@@ -144,6 +145,10 @@ public struct RunQueue: Sendable {
             let record = try vault.openResult(of: run).flatMap(RunRecord.init(bytes:))
             object["output"] = record?.output ?? .null
             object["trace"] = .array(record?.trace ?? [])
+            // The failure in full, from the sealed record (the listing has only its summary).
+            if let code = run.failure, let error = record?.error {
+                object["failure"] = .object(JSONObject([("code", .string(code)), ("message", .string(error))]))
+            }
         }
         return .object(object)
     }

@@ -178,12 +178,15 @@ public final class RunWorker: Service, Sendable {
         case .failure(let failure):
             if held.stopReason(claim: claim) == .leaseLost { return }  // another worker has it now
             let cancelled = held.stopReason(claim: claim) == .cancelRequested || failure.code == "cancelled"
+            let code = cancelled ? "cancelled" : failure.code
             var recorded = Self.ending(
                 cancelled ? .cancelled : .failed,
-                record: RunRecord(output: nil, trace: TraceJSON.entries(trace.entries)),
+                record: RunRecord(
+                    output: nil, trace: TraceJSON.entries(trace.entries),
+                    error: cancelled ? RunFailure.summary(of: code) : failure.reason),
                 of: run, vault: vault)
-            recorded.failure = cancelled ? "cancelled" : failure.code
-            recorded.reason = cancelled ? "cancelled while it ran" : failure.reason
+            recorded.failure = code
+            recorded.reason = RunFailure.summary(of: code)
             ending = recorded
         }
         // Not in this task: a cancelled run's task would cancel the write too.

@@ -123,7 +123,7 @@ struct RunsPage {
             cancellable = !run.status.isFinished && !run.cancelRequested
             self.csrf = csrf
             failureCode = run.failure
-            failure = run.failure.map { _ in run.reason ?? "" }
+            failure = run.failure.map { _ in record?.error ?? run.reason ?? "" }
             output = record?.output.map { JSONWriter.string($0, pretty: true) }
             trace = record?.trace.map(AgentsPage.TraceRow.init(json:)) ?? []
             hasTrace = !trace.isEmpty
