@@ -94,6 +94,21 @@ struct RunLimitsCLITests {
         #expect(result.status == 2, "\(arguments): status \(result.status): \(result.stderr)")
     }
 
+    /// A worker's flags are checked before it opens anything: bad values are bad input (2)
+    /// and the message names the flag.
+    @Test(arguments: [
+        (["--lease", "0"], "--lease"), (["--lease", "nan"], "--lease"), (["--max-attempts", "0"], "--max-attempts"),
+        (["--run-retention-days", "1e300"], "--run-retention-days"), (["--concurrency", "0"], "--concurrency"),
+        (["--max-concurrent-runs", "0"], "--max-concurrent-runs"),
+    ])
+    func badWorkerValuesAreBadInput(arguments: [String], flag: String) throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-worker-\(UUID().uuidString)")
+        let result = try KeyflowCLI.run(["worker"] + arguments, environment: ["KEYFLOW_HOME": home.path])
+        #expect(result.status == 2, "\(arguments): status \(result.status): \(result.stderr)")
+        #expect(result.stderr.contains(flag), "\(arguments): \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home.path), "the worker opened the vault for bad input")
+    }
+
     static func itemsFile() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "keyflow-items-\(UUID().uuidString).json"
