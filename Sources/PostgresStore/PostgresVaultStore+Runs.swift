@@ -47,6 +47,13 @@ extension PostgresVaultStore: RunStore {
         ).first
     }
 
+    /// The status of the team's run.
+    public func runStatus(id: String, team: String) async throws(VaultError) -> RunStatus? {
+        try await rows("SELECT status FROM runs WHERE id = \(id) AND team = \(team)") { row in
+            RunStatus(rawValue: try row["status"].decode(String.self)) ?? .failed
+        }.first
+    }
+
     /// Extends the worker's leases; reports the claims it lost and the cancels asked for.
     public func renewLeases(worker: String, claims: [String], until: Double) async throws(VaultError)
         -> LeaseRenewal

@@ -89,6 +89,21 @@ struct RunStoreContractTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func aBatchOfClaimsTakesOneRunEachWithinTheTeamLimit(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        for (id, team, time) in [("a1", "a", 1.0), ("a2", "a", 2.0), ("b1", "b", 3.0)] {
+            _ = try await store.enqueueRun(Self.run(id, team: team, at: time), maxQueuedPerTeam: 10)
+        }
+        let claims = (0..<4).map { _ in Self.claim("w", limit: 1) }
+        let claimed = try await store.claimRuns(claims)
+        // Team a may have one running: a1 and b1 are taken, a2 waits; each has its own claim.
+        #expect(claimed.map(\.id) == ["a1", "b1"])
+        #expect(claimed.map(\.claim) == [claims[0].token, claims[1].token])
+        #expect(try await store.runStatus(id: "a2", team: "a") == .queued)
+        #expect(try await store.runStatus(id: "a2", team: "b") == nil)
+    }
+
+    @Test(arguments: StoreKind.available)
     func lostRunsAreRequeuedOrEndedByTheRules(kind: StoreKind) async throws {
         let store = try await kind.make().store
         for id in ["plain", "posted", "tired", "cancel"] {

@@ -61,16 +61,20 @@ public struct RunQueue: Sendable {
         while !latest.status.isFinished {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { break }
+            // A look reads the status alone; the whole row once, at the end.
+            var ended = false
             try await store.runEvents.waitForFinish(of: run.id, timeout: min(left, interval)) {
-                guard let current = try await store.run(id: run.id, team: run.team) else {
+                guard let status = try await store.runStatus(id: run.id, team: run.team) else {
                     throw APIError(.notFound, "not_found", "run \(run.id) does not exist")
                 }
-                latest = current
-                return current.status.isFinished
+                ended = status.isFinished
+                return ended
             }
-            if let current = try await store.run(id: run.id, team: run.team) { latest = current }
+            if !ended, let status = try await store.runStatus(id: run.id, team: run.team) { ended = status.isFinished }
+            if ended { break }
             interval = min(interval * 2, pollInterval)
         }
+        if let current = try await store.run(id: run.id, team: run.team) { latest = current }
         return latest
     }
 

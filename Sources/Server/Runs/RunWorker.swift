@@ -69,18 +69,22 @@ public final class RunWorker: Service, Sendable {
 
     private func claimLoop() async {
         while !isStopping {
+            // Every free slot at once: one round trip (one transaction on SQLite) fills them.
             while held.count < configuration.concurrency, !isStopping {
-                let claim = RunClaim(
-                    worker: configuration.id, token: UUID().uuidString, now: Self.now,
-                    leaseUntil: Self.now + SafeNumbers.seconds(of: configuration.lease),
-                    maxRunningPerTeam: configuration.limits.maxConcurrentRunsPerTeam)
-                let claimed: StoredRun?
-                do { claimed = try await runs.claimRun(claim) } catch {
+                let now = Self.now
+                let claims = (0..<(configuration.concurrency - held.count)).map { _ in
+                    RunClaim(
+                        worker: configuration.id, token: UUID().uuidString, now: now,
+                        leaseUntil: now + SafeNumbers.seconds(of: configuration.lease),
+                        maxRunningPerTeam: configuration.limits.maxConcurrentRunsPerTeam)
+                }
+                let claimed: [StoredRun]
+                do { claimed = try await runs.claimRuns(claims) } catch {
                     logger.warning("cannot claim a run: \(error)")
                     break
                 }
-                guard let run = claimed else { break }
-                start(run, claim: claim.token)
+                for run in claimed { start(run, claim: run.claim ?? "") }
+                if claimed.count < claims.count { break }
             }
             await wake.wait(upTo: configuration.pollInterval)
         }

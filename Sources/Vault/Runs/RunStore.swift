@@ -18,6 +18,13 @@ public protocol RunStore: Sendable {
     /// workers claiming at once never get the same run.
     func claimRun(_ claim: RunClaim) async throws(VaultError) -> StoredRun?
 
+    /// Claims up to one run per claim in `claims` (each with its own token), oldest first, by
+    /// the same rules as `claimRun`; stops at the first claim that finds nothing.
+    func claimRuns(_ claims: [RunClaim]) async throws(VaultError) -> [StoredRun]
+
+    /// The status of the team's run, nil when it has none: the cheap look a waiter takes.
+    func runStatus(id: String, team: String) async throws(VaultError) -> RunStatus?
+
     /// Extends the leases of the runs `worker` holds under `claims`; says which were lost and
     /// which someone asked to cancel.
     func renewLeases(worker: String, claims: [String], until: Double) async throws(VaultError) -> LeaseRenewal
@@ -56,4 +63,16 @@ public protocol RunStore: Sendable {
     /// Starts relaying what other processes announce into `runEvents` (PostgreSQL's LISTEN);
     /// does nothing where they cannot announce (SQLite: its workers poll). Idempotent.
     func watchRunEvents()
+}
+
+extension RunStore {
+    /// One claim after the other (a store that can do them in one transaction does).
+    public func claimRuns(_ claims: [RunClaim]) async throws(VaultError) -> [StoredRun] {
+        var claimed: [StoredRun] = []
+        for claim in claims {
+            guard let run = try await claimRun(claim) else { break }
+            claimed.append(run)
+        }
+        return claimed
+    }
 }

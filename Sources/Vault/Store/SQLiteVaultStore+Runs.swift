@@ -63,23 +63,49 @@ extension SQLiteVaultStore: RunStore {
 
     /// Claims the oldest queued run of a team under its limit, in one write transaction.
     public func claimRun(_ claim: RunClaim) async throws(VaultError) -> StoredRun? {
-        try await write { db in
-            guard
-                let id = try String.fetchOne(
-                    db,
+        try await claimRuns([claim]).first
+    }
+
+    /// Claims up to one run per claim in one write transaction: a worker with many free slots
+    /// fills them with one commit. Each claim counts the runs the ones before it took.
+    public func claimRuns(_ claims: [RunClaim]) async throws(VaultError) -> [StoredRun] {
+        guard !claims.isEmpty else { return [] }
+        return try await write { db in
+            var claimed: [StoredRun] = []
+            for claim in claims {
+                guard
+                    let id = try String.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT id FROM runs AS queued WHERE status = 'queued'
+                                AND (SELECT COUNT(*) FROM runs AS busy
+                                     WHERE busy.team = queued.team AND busy.status = 'running') < ?
+                                ORDER BY created_at, id LIMIT 1
+                                """), arguments: [claim.maxRunningPerTeam])
+                else { break }
+                try db.cachedStatement(
                     sql: """
-                        SELECT id FROM runs AS queued WHERE status = 'queued'
-                        AND (SELECT COUNT(*) FROM runs AS busy WHERE busy.team = queued.team AND busy.status = 'running') < ?
-                        ORDER BY created_at, id LIMIT 1
-                        """, arguments: [claim.maxRunningPerTeam])
-            else { return nil }
-            try db.execute(
-                sql: """
-                    UPDATE runs SET status = 'running', attempts = attempts + 1, worker = ?, claim = ?,
-                        lease_until = ?, started_at = ?, unsafe_request = NULL
-                    WHERE id = ?
-                    """, arguments: [claim.worker, claim.token, claim.leaseUntil, claim.now, id])
-            return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.storedRun)
+                        UPDATE runs SET status = 'running', attempts = attempts + 1, worker = ?, claim = ?,
+                            lease_until = ?, started_at = ?, unsafe_request = NULL
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [claim.worker, claim.token, claim.leaseUntil, claim.now, id])
+                if let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id])
+                {
+                    claimed.append(Self.storedRun(row))
+                }
+            }
+            return claimed
+        }
+    }
+
+    /// The status of the team's run.
+    public func runStatus(id: String, team: String) async throws(VaultError) -> RunStatus? {
+        try await read { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT status FROM runs WHERE id = ? AND team = ?"), arguments: [id, team]
+            ).map { RunStatus(rawValue: $0) ?? .failed }
         }
     }
 
@@ -121,11 +147,12 @@ extension SQLiteVaultStore: RunStore {
     /// Records the ending, if the claim still holds the run.
     public func finishRun(id: String, claim: String, ending: RunEnding) async throws(VaultError) -> Bool {
         let finished: Bool = try await write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE runs SET status = ?, failure = ?, reason = ?, result = ?, finished_at = ?, lease_until = NULL
                     WHERE id = ? AND claim = ? AND status = 'running'
-                    """,
+                    """
+            ).execute(
                 arguments: [ending.status.rawValue, ending.failure, ending.reason, ending.result, ending.at, id, claim])
             return db.changesCount == 1
         }
@@ -157,8 +184,9 @@ extension SQLiteVaultStore: RunStore {
     /// The team's run with this id.
     public func run(id: String, team: String) async throws(VaultError) -> StoredRun? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND team = ?", arguments: [id, team])
-                .map(Self.storedRun)
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ? AND team = ?"), arguments: [id, team]
+            ).map(Self.storedRun)
         }
     }
 
