@@ -23,6 +23,7 @@ public final class RunWorker: Service, Sendable {
     private let held = HeldRuns()
     private let wake = WakeSignal()
     private let stopping = Atomic<Bool>(false)
+    private let claims = Atomic<Int>(0)
 
     /// A worker for the teams of `root`'s store, sending through `transport`, with `brokers`
     /// (the server's, when it runs in `keyflow serve`, so the API and the runs share them).
@@ -72,9 +73,11 @@ public final class RunWorker: Service, Sendable {
             // Every free slot at once: one round trip (one transaction on SQLite) fills them.
             while held.count < configuration.concurrency, !isStopping {
                 let now = Self.now
-                let claims = (0..<(configuration.concurrency - held.count)).map { _ in
+                // At most 32 per round trip, so a worker with a thousand free slots does not
+                // build a thousand claims for a queue of one.
+                let claims = (0..<min(configuration.concurrency - held.count, 32)).map { _ in
                     RunClaim(
-                        worker: configuration.id, token: UUID().uuidString, now: now,
+                        worker: configuration.id, token: nextClaimToken(), now: now,
                         leaseUntil: now + SafeNumbers.seconds(of: configuration.lease),
                         maxRunningPerTeam: configuration.limits.maxConcurrentRunsPerTeam)
                 }
@@ -88,6 +91,12 @@ public final class RunWorker: Service, Sendable {
             }
             await wake.wait(upTo: configuration.pollInterval)
         }
+    }
+
+    /// A claim token unique to this claim: the worker's id (host, pid and a random suffix) and
+    /// a count. It only has to tell this worker's claims apart from everyone else's.
+    private func nextClaimToken() -> String {
+        configuration.id + "#" + String(claims.wrappingAdd(1, ordering: .relaxed).newValue)
     }
 
     private func start(_ run: StoredRun, claim: String) {

@@ -39,7 +39,7 @@ public struct RunWorkerConfiguration: Sendable {
 
     /// `host:pid:xxxx`, unique per process start.
     public static func newID() -> String {
-        let suffix = String(UInt16.random(in: .min ... .max), radix: 16)
+        let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
         return "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
     }
 }
