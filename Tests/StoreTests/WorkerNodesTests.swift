@@ -17,35 +17,41 @@ struct WorkerNodesTests {
             workerArguments: ["--lease", "4", "--concurrency", "4"])
     }
 
-    /// Endpoint → FSleep(`delay` s) → APICall (`method` to `url`, with `connection` if given) → output.
-    static func agent(delay: String, method: String = "GET", url: String, connection: String? = nil) -> String {
+    static let endpoint =
+        #"{"id":"E","name":"APIEndpoint","data":{"endpoint":"go"},"outputs":[{"name":"body","index":0,"default":true}]}"#
+    static let output =
+        #"{"id":"O","name":"APIOutput","data":{"format":"minimal"},"inputs":[{"name":"c","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#
+
+    static func sleep(_ delay: String) -> String {
+        #"{"id":"S","name":"FSleep","data":{"delay":"\#(delay)"},"inputs":[{"name":"Input","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#
+    }
+
+    static func call(_ method: String, _ url: String, connection: String? = nil) -> String {
         let oauth = connection.map { #","oauth_con_id":"\#($0)""# } ?? ""
-        let components = [
-            #"{"id":"E","name":"APIEndpoint","data":{"endpoint":"go"},"outputs":[{"name":"body","index":0,"default":true}]}"#,
-            #"{"id":"S","name":"FSleep","data":{"delay":"\#(delay)"},"inputs":[{"name":"Input","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#,
-            #"{"id":"A","name":"APICall","title":"Call","data":{"method":"\#(method)","url":"\#(url)"\#(oauth)},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true}]}"#,
-            #"{"id":"O","name":"APIOutput","data":{"format":"minimal"},"inputs":[{"name":"c","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#,
-        ]
-        let links = [("E", "S"), ("S", "A"), ("A", "O")].map { source, target in
+        return
+            #"{"id":"A","name":"APICall","title":"Call","data":{"method":"\#(method)","url":"\#(url)"\#(oauth)},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true}]}"#
+    }
+
+    /// The components in a line, each one's first output into the next one's first input.
+    static func chain(_ components: [String]) -> String {
+        let ids = components.compactMap { component in
+            component.range(of: #""id":""#).map { String(component[$0.upperBound...].prefix { $0 != "\"" }) }
+        }
+        let links = zip(ids, ids.dropFirst()).map { source, target in
             #"{"sourceId":"\#(source)","sourceIndex":0,"targetId":"\#(target)","targetIndex":0}"#
         }
         return
             #"{"components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
     }
 
+    /// Endpoint → FSleep(`delay` s) → APICall (`method` to `url`, with `connection` if given) → output.
+    static func agent(delay: String, method: String = "GET", url: String, connection: String? = nil) -> String {
+        chain([endpoint, sleep(delay), call(method, url, connection: connection), output])
+    }
+
     /// Endpoint → APICall POST `url` → FSleep(`delay` s) → output: the POST goes out first.
     static func postThenSleep(url: String, delay: String) -> String {
-        let components = [
-            #"{"id":"E","name":"APIEndpoint","data":{"endpoint":"go"},"outputs":[{"name":"body","index":0,"default":true}]}"#,
-            #"{"id":"A","name":"APICall","title":"Post","data":{"method":"POST","url":"\#(url)"},"inputs":[{"name":"trigger","index":0,"optional":true}],"outputs":[{"name":"Response","index":0,"default":true}]}"#,
-            #"{"id":"S","name":"FSleep","data":{"delay":"\#(delay)"},"inputs":[{"name":"Input","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#,
-            #"{"id":"O","name":"APIOutput","data":{"format":"minimal"},"inputs":[{"name":"c","index":0}],"outputs":[{"name":"Output","index":0,"default":true}]}"#,
-        ]
-        let links = [("E", "A"), ("A", "S"), ("S", "O")].map { source, target in
-            #"{"sourceId":"\#(source)","sourceIndex":0,"targetId":"\#(target)","targetIndex":0}"#
-        }
-        return
-            #"{"components":[\#(components.joined(separator: ","))],"connections":[\#(links.joined(separator: ","))]}"#
+        chain([endpoint, call("POST", url), sleep(delay), output])
     }
 
     static func object(_ response: HTTPTransportResponse) throws -> [String: Any] {
