@@ -70,8 +70,7 @@ public struct RunQueue: Sendable {
                 ended = status.isFinished
                 return ended
             }
-            if !ended, let status = try await store.runStatus(id: run.id, team: run.team) { ended = status.isFinished }
-            if ended { break }
+            if ended { break }  // else woken by the event or the interval: the next check looks
             interval = min(interval * 2, pollInterval)
         }
         if let current = try await store.run(id: run.id, team: run.team) { latest = current }
