@@ -49,15 +49,17 @@ struct RunWorkerTests {
         return run
     }
 
-    static func worker(_ vault: Vault, _ store: SQLiteVaultStore, transport: any HTTPTransport, wallTime: Duration)
-        -> RunWorker
-    {
+    /// A worker whose runs stop at `wallTime`, and which gives up on one `overdueGrace` later.
+    static func worker(
+        _ vault: Vault, _ store: SQLiteVaultStore, transport: any HTTPTransport, wallTime: Duration,
+        overdueGrace: Duration = .seconds(60)
+    ) -> RunWorker {
         var limits = RunLimits.defaults
         limits.wallTime = wallTime
         // A long lease: on a machine busy with other tests, a short one can run out under a live worker.
         var configuration = RunWorkerConfiguration(
             lease: .seconds(15), pollInterval: .milliseconds(100), limits: limits)
-        configuration.overdueGrace = .milliseconds(500)
+        configuration.overdueGrace = overdueGrace
         return RunWorker(
             root: vault, runs: store, agents: store, transport: transport,
             brokers: TeamBrokers(transport: transport), configuration: configuration)
@@ -74,7 +76,8 @@ struct RunWorkerTests {
     @Test func aRunThatWillNotStopIsFailedAndLetGo() async throws {
         let (vault, store, agent) = try await Self.setUp()
         let run = try await Self.enqueue(vault, store, agent)
-        let worker = Self.worker(vault, store, transport: Unresponsive(), wallTime: .milliseconds(300))
+        let worker = Self.worker(
+            vault, store, transport: Unresponsive(), wallTime: .milliseconds(300), overdueGrace: .milliseconds(500))
         let working = Task { try await worker.run() }
         defer { working.cancel() }
         let ended = try await Self.waitForEnd(run.id, store, team: vault.team)

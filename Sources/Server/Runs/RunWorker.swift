@@ -136,7 +136,7 @@ public final class RunWorker: Service, Sendable {
                 let ending = RunEnding(
                     status: .failed, failure: "timeout",
                     reason: "the run did not stop at its wall-time limit "
-                        + "(\(Int(SafeNumbers.seconds(of: configuration.limits.wallTime))) s); its worker gave up on it",
+                        + "(\(configuration.limits.wallTime)); its worker gave up on it",
                     result: nil, at: Self.now)
                 Task { await self.record(ending, of: runID, claim: claim) }
                 wake.signal()
