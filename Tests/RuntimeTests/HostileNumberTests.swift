@@ -89,7 +89,9 @@ struct HostileNumberTests {
 
     @Test(arguments: ["NaN", "Infinity", "-Infinity", "1e999", "nan", "inf"])
     func numberAndIntegerInputsRefuseNonFiniteValues(text: String) async throws {
-        for type in ["Number", "Integer"] {
+        // An Integer reads text as JavaScript's parseInt does (SRE): "1e999" is 1, its digits
+        // before the "e" (InputTypingTests), so only Number sees it as out of range.
+        for type in text == "1e999" ? ["Number"] : ["Number", "Integer"] {
             let agent = try AgentLoader.parse(
                 Array(
                     #"""

@@ -268,7 +268,10 @@ struct Run: Sendable {
         guard let runner = agent.runners[component.id] else {
             throw ComponentError(message: "no runner for \(component.type)")
         }
-        return try await runner.run(inputs, context: environment.context(for: component, budget: budget))
+        // Every component's declared input types apply, to received values and defaults
+        // alike (SRE's Component.process); the endpoint types the request itself.
+        let typed = component.type == "APIEndpoint" ? inputs : try TypeCoercion.coerceDeclared(inputs, of: component)
+        return try await runner.run(typed, context: environment.context(for: component, budget: budget))
     }
 
     /// ForEach: the branch behind `Loop` runs once per item, one item after another; the
