@@ -54,6 +54,23 @@ struct AgentValidatorTests {
         #expect(AgentValidator.validate(agent).filter(\.isUnsupported).count == 1)
     }
 
+    /// A type that cannot run is named once, at its first component, with the others of its
+    /// type; each type says why.
+    @Test func eachUnsupportedTypeIsNamedOnceWithWhy() throws {
+        let agent = try Self.agent(
+            #"""
+            {"components": [
+              {"id": "A", "name": "GenAILLM", "data": {}}, {"id": "B", "name": "Async", "data": {}},
+              {"id": "C", "name": "GenAILLM", "data": {}}, {"id": "D", "name": "GenAILLM", "data": {}}]}
+            """#)
+        let unsupported = AgentValidator.validate(agent).filter(\.isUnsupported).map(\.description)
+        #expect(
+            unsupported == [
+                "components[0].name (A): GenAILLM is not supported: it calls an LLM or model provider, which Keyflow does not run (also C, D)",
+                "components[1].name (B): Async is not supported: it is one of SRE's flow components, which Keyflow does not run yet",
+            ], "\(unsupported)")
+    }
+
     @Test func variablesSatisfyTemplates() throws {
         let agent = try Self.agent(
             #"""

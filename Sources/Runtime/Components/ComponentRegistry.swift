@@ -56,11 +56,13 @@ public enum ComponentRegistry {
             "WebSearch", "WebScrape", "TavilyWebSearch", "ScrapflyWebScrape", "DataSourceIndexer", "DataSourceLookup",
             "DataSourceCleaner", "FileStore", "MemoryWriteInput", "MemoryReadInput", "MemoryWriteKeyVal",
             "MemoryReadKeyVal",
-            "MemoryDeleteKeyVal", "ZapierAction", "GPTPlugin", "AgentPlugin", "ComputerUse", "MCPClient", "Async",
-            "Await",
+            "MemoryDeleteKeyVal", "ZapierAction", "GPTPlugin", "ComputerUse", "MCPClient",
             "Redirect", "Sleep", "OpenAPI", "ZoomInfo", "Scheduler",
         ] {
             reasons[type] = "it depends on SmythOS platform services"
+        }
+        for type in ["Async", "Await", "AgentPlugin"] {
+            reasons[type] = "it is one of SRE's flow components, which Keyflow does not run yet"
         }
         return reasons
     }()

@@ -27,12 +27,18 @@ public enum AgentValidator {
         }
         func componentWithID(_ id: String) -> Component? { firstByID[id].map { agent.components[$0] } }
 
-        // Types and configuration.
+        // Types and configuration. A type that cannot run is reported once, at its first
+        // component, naming the others of that type.
+        var unsupportedSeen = Set<String>()
         for component in agent.components {
             if let reason = ComponentRegistry.unsupported[component.type] {
-                issue(
-                    component, "\(component.jsonPath).name", "\(component.type) is not supported: \(reason)",
-                    unsupported: true)
+                if unsupportedSeen.insert(component.type).inserted {
+                    let others = agent.components.filter { $0.type == component.type && $0.id != component.id }
+                    let also = others.isEmpty ? "" : " (also \(others.map(\.id).joined(separator: ", ")))"
+                    issue(
+                        component, "\(component.jsonPath).name",
+                        "\(component.type) is not supported: \(reason)\(also)", unsupported: true)
+                }
                 continue
             }
             guard let spec = ComponentRegistry.specs[component.type] else {
