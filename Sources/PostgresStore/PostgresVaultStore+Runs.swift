@@ -54,6 +54,22 @@ extension PostgresVaultStore: RunStore {
         }.first
     }
 
+    /// Requeues the worker's running runs it does not hold (claims whose answer was lost).
+    public func releaseUnheldRuns(worker: String, holding claims: [String]) async throws(VaultError) -> Int {
+        let released = try await execute(
+            """
+            WITH released AS (
+                UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL,
+                    started_at = NULL, attempts = GREATEST(attempts - 1, 0)
+                WHERE worker = \(worker) AND status = 'running' AND NOT (claim = ANY(\(claims)))
+                RETURNING 1
+            )
+            SELECT pg_notify(\(Self.runChannel), 'queued') FROM released
+            """)
+        if released > 0 { runEvents.post(.queued) }
+        return released
+    }
+
     /// Extends the worker's leases; reports the claims it lost and the cancels asked for.
     public func renewLeases(worker: String, claims: [String], until: Double) async throws(VaultError)
         -> LeaseRenewal

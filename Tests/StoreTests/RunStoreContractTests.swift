@@ -104,6 +104,24 @@ struct RunStoreContractTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func aWorkerPutsBackTheClaimsWhoseAnswerItLost(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        for (id, time) in [("held", 1.0), ("lost", 2.0), ("other", 3.0)] {
+            _ = try await store.enqueueRun(Self.run(id, at: time), maxQueuedPerTeam: 10)
+        }
+        let held = Self.claim("w1")
+        let lost = Self.claim("w1")
+        #expect(try await store.claimRun(held)?.id == "held")
+        #expect(try await store.claimRun(lost)?.id == "lost")  // as if its answer never came back
+        #expect(try await store.claimRun(Self.claim("w2"))?.id == "other")
+        #expect(try await store.releaseUnheldRuns(worker: "w1", holding: [held.token]) == 1)
+        let released = try #require(try await store.run(id: "lost", team: "a"))
+        #expect(released.status == .queued && released.attempts == 0 && released.worker == nil)
+        #expect(try await store.runStatus(id: "held", team: "a") == .running)
+        #expect(try await store.runStatus(id: "other", team: "a") == .running)  // another worker's
+    }
+
+    @Test(arguments: StoreKind.available)
     func lostRunsAreRequeuedOrEndedByTheRules(kind: StoreKind) async throws {
         let store = try await kind.make().store
         for id in ["plain", "posted", "tired", "cancel"] {

@@ -169,10 +169,27 @@ struct PostgresRestartTests {
             print(
                 "PostgresRestartTests: \(responses.count) runs, \(failed.count) failed during the restart: \(reasons)")
         } catch {
-            Issue.record("\(error)\n\(nodes.logs())")
+            Issue.record("\(error)\n\(await Self.runRows(nodes))\n\(nodes.logs())")
         }
         await nodes.stop()
         peer.stop()
+    }
+
+    /// The runs not yet ended, as the database has them: what a failure needs to be read.
+    static func runRows(_ nodes: ServeNodes) async -> String {
+        guard let (vault, store) = try? await nodes.vault() else { return "(the database cannot be read)" }
+        defer { store.close() }
+        _ = vault
+        let rows =
+            (try? await store.rows(
+                "SELECT id, status, worker, attempts, lease_until, created_at, started_at FROM runs WHERE status IN ('queued', 'running')"
+            ) { row in
+                "\(try row["id"].decode(String.self)) \(try row["status"].decode(String.self)) "
+                    + "\(try row["worker"].decode(String?.self) ?? "-") attempt \(try row["attempts"].decode(Int.self)) "
+                    + "lease \(try row["lease_until"].decode(Double?.self) ?? 0) created \(try row["created_at"].decode(Double.self)) "
+                    + "started \(try row["started_at"].decode(Double?.self) ?? 0)"
+            }) ?? ["(the query failed)"]
+        return "runs not ended at \(Date().timeIntervalSince1970): \(rows.count)\n" + rows.joined(separator: "\n")
     }
 }
 

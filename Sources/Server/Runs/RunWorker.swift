@@ -69,7 +69,21 @@ public final class RunWorker: Service, Sendable {
     // MARK: - Claiming
 
     private func claimLoop() async {
+        // Set when a claim failed: the database may have committed it without the answer
+        // reaching this worker (a restart), leaving runs `running` that nobody executes
+        // until their lease runs out. They are put back first, before the next claim.
+        var mayHaveLostClaims = false
         while !isStopping {
+            if mayHaveLostClaims {
+                do {
+                    let released = try await runs.releaseUnheldRuns(worker: configuration.id, holding: held.claims)
+                    if released > 0 { logger.notice("put back \(released) runs whose claim's answer was lost") }
+                    mayHaveLostClaims = false
+                } catch {
+                    await wake.wait(upTo: configuration.pollInterval)
+                    continue
+                }
+            }
             // Every free slot at once: one round trip (one transaction on SQLite) fills them.
             while held.count < configuration.concurrency, !isStopping {
                 let now = Self.now
@@ -84,6 +98,7 @@ public final class RunWorker: Service, Sendable {
                 let claimed: [StoredRun]
                 do { claimed = try await runs.claimRuns(claims) } catch {
                     logger.warning("cannot claim a run: \(error)")
+                    mayHaveLostClaims = true
                     break
                 }
                 for run in claimed { start(run, claim: run.claim ?? "") }

@@ -25,6 +25,12 @@ public protocol RunStore: Sendable {
     /// The status of the team's run, nil when it has none: the cheap look a waiter takes.
     func runStatus(id: String, team: String) async throws(VaultError) -> RunStatus?
 
+    /// Puts back in the queue the runs claimed by `worker` under any claim other than
+    /// `holding`: claims whose answer was lost (the connection dropped after the database had
+    /// committed them), which the worker never started. Their attempt is not counted. Only
+    /// the worker's own claim loop calls it, between claims, so no claim is in flight.
+    func releaseUnheldRuns(worker: String, holding claims: [String]) async throws(VaultError) -> Int
+
     /// Extends the leases of the runs `worker` holds under `claims`; says which were lost and
     /// which someone asked to cancel.
     func renewLeases(worker: String, claims: [String], until: Double) async throws(VaultError) -> LeaseRenewal

@@ -109,6 +109,28 @@ extension SQLiteVaultStore: RunStore {
         }
     }
 
+    /// Requeues the worker's running runs it does not hold (claims whose answer was lost).
+    public func releaseUnheldRuns(worker: String, holding claims: [String]) async throws(VaultError) -> Int {
+        let released: Int = try await write { db in
+            let held = Set(claims)
+            var released = 0
+            for row in try Row.fetchAll(
+                db, sql: "SELECT id, claim FROM runs WHERE worker = ? AND status = 'running'", arguments: [worker])
+            where !held.contains(row["claim"] as String? ?? "") {
+                try db.execute(
+                    sql: """
+                        UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL,
+                            started_at = NULL, attempts = MAX(attempts - 1, 0)
+                        WHERE id = ?
+                        """, arguments: [row["id"] as String])
+                released += 1
+            }
+            return released
+        }
+        if released > 0 { runEvents.post(.queued) }
+        return released
+    }
+
     /// Extends the worker's leases; reports the claims it lost and the cancels asked for.
     public func renewLeases(worker: String, claims: [String], until: Double) async throws(VaultError)
         -> LeaseRenewal
