@@ -59,6 +59,22 @@ final class ServeNodes: @unchecked Sendable {
         if workers.count > index { workers[index] = process } else { workers.append(process) }
     }
 
+    /// Waits until every worker has opened the store and said so in its log (a worker still
+    /// starting on a busy machine would leave its share of a batch to the others).
+    func waitForWorkers() async throws {
+        for _ in 0..<300 {
+            let started = (0..<workers.count).filter { index in
+                let log =
+                    (try? String(
+                        contentsOf: directory.appendingPathComponent("worker-\(index).log"), encoding: .utf8)) ?? ""
+                return log.contains("keyflow worker ")
+            }
+            if started.count == workers.count { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestStoreError("the workers did not start: \(logs())")
+    }
+
     /// Kills worker `index` with SIGKILL: no goodbye, no lease given back.
     func killWorker(_ index: Int) {
         kill(workers[index].processIdentifier, SIGKILL)

@@ -12,9 +12,11 @@ import Vault
 struct WorkerNodesTests {
     /// Two `serve --no-worker` nodes and two workers whose leases run out after 4 s.
     static func nodes(database: String) async throws -> ServeNodes {
-        try await ServeNodes(
+        let nodes = try await ServeNodes(
             database: database, serveArguments: ["--no-worker"], workers: 2,
             workerArguments: ["--lease", "4", "--concurrency", "4"])
+        try await nodes.waitForWorkers()
+        return nodes
     }
 
     static let endpoint =
