@@ -7,20 +7,22 @@ final class WakeSignal: Sendable {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
         var generation = 0
+
+        /// The sleeper to resume now, or, when nobody sleeps yet, a wake-up left for the next wait.
+        mutating func wakeUp() -> CheckedContinuation<Void, Never>? {
+            guard let waiter else {
+                pending = true
+                return nil
+            }
+            self.waiter = nil
+            return waiter
+        }
     }
 
     private let state = Mutex(State())
 
     func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter else {
-                state.pending = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
+        state.withLock { $0.wakeUp() }?.resume()
     }
 
     /// Returns at the next signal (or at once if one came since the last wait), or after `timeout`.
@@ -36,17 +38,8 @@ final class WakeSignal: Sendable {
         guard let generation else { return }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
-            let waiter = self?.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard state.generation == generation else { return nil }
-                // Not yet asleep: the wait finds this and returns at once.
-                guard let waiter = state.waiter else {
-                    state.pending = true
-                    return nil
-                }
-                state.waiter = nil
-                return waiter
-            }
-            waiter?.resume()
+            // Only this wait's timer counts; not yet asleep, the wait finds it pending.
+            self?.state.withLock { state in state.generation == generation ? state.wakeUp() : nil }?.resume()
         }
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
