@@ -116,6 +116,48 @@ struct RunsAPITests {
         }
     }
 
+    /// A web page of another origin can neither queue a run nor cancel one: the request
+    /// boundary refuses it on the new API routes and on the runs page's form.
+    @Test func aForeignPageCannotQueueOrCancelARun() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-runs-\(UUID())")
+        let vault = try await Vault.open(home: KeyflowHome(directory: directory)).vault
+        let node = try KeyflowServer.node(
+            vault: vault, accounts: try vault.accounts,
+            flows: FlowsRegistry(transport: transport, publicURL: .default),
+            binding: .init(host: "localhost", port: 80),
+            worker: nil)
+        try await AgentsPageTests.write(
+            try Repository.text("fixtures/smythos-agents/functions-components.smyth"), as: "functions", in: vault)
+        try await Application(router: node.router).test(.router) { client in
+            var foreign = AgentTeamIsolationTests.json
+            foreign[.origin] = "https://evil.example"
+            let queued = try await client.execute(
+                uri: "/api/v1/agents/functions/runs", method: .post, headers: foreign, body: ByteBuffer(string: "{}"))
+            #expect(queued.status == .forbidden)
+            let store = try #require(vault.store as? any RunStore)
+            #expect(try await store.runs(team: vault.team, limit: 10, before: nil).isEmpty)
+
+            let mine = try await client.execute(
+                uri: "/api/v1/agents/functions/runs", method: .post, headers: AgentTeamIsolationTests.json,
+                body: ByteBuffer(string: "{}"))
+            let id = try #require(ConnectionsAPITests.json(mine.body).objectValue?["id"]?.stringValue)
+            let apiCancel = try await client.execute(uri: "/api/v1/runs/\(id)/cancel", method: .post, headers: foreign)
+            #expect(apiCancel.status == .forbidden)
+            let page = try await client.execute(uri: "/runs/\(id)", method: .get)
+            let csrf = try #require(VaultPageTests.csrf(from: page))
+            let formCancel = try await client.execute(
+                uri: "/runs/\(id)/cancel", method: .post,
+                headers: [
+                    .contentType: "application/x-www-form-urlencoded", .cookie: csrf.cookies,
+                    .origin: "https://evil.example",
+                ], body: ByteBuffer(string: "csrf=\(csrf.csrf)"))
+            #expect(formCancel.status == .forbidden)
+            #expect(try await store.runStatus(id: id, team: vault.team) == .queued)
+        }
+    }
+
     @Test func aRunWaitingForAWorkerIsCancelledFromTheRunsPage() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
