@@ -38,6 +38,9 @@ public enum ComponentRegistry {
         "LogicAtLeast": Spec(required: ["minSetInputs"]), "LogicAtMost": Spec(required: ["maxSetInputs"]),
         "ForEach": Spec(enums: ["format": ["full", "minimal", "results-array"]]),
         "Note": Spec(),
+        "Async": Spec(), "Await": Spec(), "AgentPlugin": Spec(),
+        // On the Echo test model only; `unsupportedReason` turns the others away first.
+        "PromptGenerator": Spec(), "LLMPrompt": Spec(),
     ]
 
     /// SmythOS types this runtime knows and does not run, with why.
@@ -47,7 +50,7 @@ public enum ComponentRegistry {
             "GenAILLM", "LLMAssistant", "PromptGenerator", "Classifier", "VisionLLM", "MultimodalLLM", "ImageGenerator",
             "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "LLMPrompt", "OpenAIAssistant",
         ] {
-            reasons[type] = "it calls an LLM or model provider, which Keyflow does not run"
+            reasons[type] = "it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model)"
         }
         for type in ["Code", "ServerlessCode", "ECMASandbox", "JavaScript"] {
             reasons[type] = "it runs user code, which needs a sandbox Keyflow does not have"
@@ -61,11 +64,15 @@ public enum ComponentRegistry {
         ] {
             reasons[type] = "it depends on SmythOS platform services"
         }
-        for type in ["Async", "Await", "AgentPlugin"] {
-            reasons[type] = "it is one of SRE's flow components, which Keyflow does not run yet"
-        }
         return reasons
     }()
+
+    /// Why `component` cannot run, nil when it can. An LLM step runs only on SRE's `Echo` test
+    /// model, which answers with the prompt and calls no provider.
+    public static func unsupportedReason(_ component: Component) -> String? {
+        if PromptStep.types.contains(component.type), PromptStep.isEcho(component) { return nil }
+        return unsupported[component.type]
+    }
 
     /// Builds the runner of a supported component; `connectionID` is the vault connection an
     /// APICall's OAuth section resolved to.
@@ -83,8 +90,28 @@ public enum ComponentRegistry {
         case "LogicAND", "LogicOR", "LogicXOR", "LogicAtLeast", "LogicAtMost": return Logic(component)
         case "ForEach": return ForEach(component)
         case "Note": return NoteComponent()
-        default: throw ComponentError(message: "\(component.type) is not supported")
+        case "Async": return AsyncStep()
+        case _ where PromptStep.types.contains(component.type) && PromptStep.isEcho(component):
+            return try PromptStep(component)
+        case "Await": return try AwaitStep(component)
+        case "AgentPlugin": return try AgentPluginStep(component)
+        default:
+            // Validation refuses a run that can reach it; one that cannot never runs it.
+            guard let reason = unsupportedReason(component) else {
+                throw ComponentError(message: "\(component.type) is not supported")
+            }
+            return UnsupportedStep(type: component.type, reason: reason)
         }
+    }
+}
+
+/// A component of a type Keyflow cannot run, behind an endpoint the run did not start from.
+struct UnsupportedStep: ComponentRunner {
+    let type: String
+    let reason: String
+
+    func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
+        throw ComponentError(message: "\(type) is not supported: \(reason)")
     }
 }
 

@@ -38,21 +38,15 @@ public struct Executor: Sendable {
             return value
         }
         let clock = ContinuousClock()
+        let jobs = BackgroundJobs()
         let run = Run(
             executor: self, environment: environment, observer: observer, clock: clock, started: clock.now,
-            budget: budget, redactor: redactor)
+            budget: budget, redactor: redactor, jobs: jobs, scope: nil,
+            callers: [context.agents?.root ?? AgentInspection.agentID(of: agent.agent)])
         let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
-        let agent = self.agent
         let wallTime = min(limits.wallTime, RunLimits.longestDuration)
         let race: WallClockRace = await withTaskGroup(of: WallClockRace.self) { group in
-            group.addTask {
-                var state = RunState(agent: agent)
-                let outcome = await run.drive(&state, launching: initial, endsAtAPIOutput: true)
-                if case .quiet = outcome.ending, !Task.isCancelled {
-                    return .finished(outcome, lastOutputs: state.lastOutputs())
-                }
-                return .finished(outcome, lastOutputs: nil)
-            }
+            group.addTask { await run.mainFlowAndJobs(from: initial) }
             group.addTask {
                 do { try await Task.sleep(for: wallTime) } catch { return .timerCancelled }
                 // Read now: once the run is cancelled, nothing is running any more.
@@ -79,10 +73,11 @@ public struct Executor: Sendable {
         case .finished(let outcome, let lastOutputs):
             switch outcome.ending {
             case .failed(let error): throw redactor.redact(error)
-            case .output(let output): return RunResult(output: redactor.redact(output), trace: outcome.trace)
+            case .output(let output):
+                return RunResult(output: redactor.redact(output), trace: outcome.trace + jobs.nestedTrace)
             case .quiet:
                 guard let lastOutputs else { throw .cancelled }
-                return RunResult(output: redactor.redact(lastOutputs), trace: outcome.trace)
+                return RunResult(output: redactor.redact(lastOutputs), trace: outcome.trace + jobs.nestedTrace)
             }
         }
     }
@@ -133,6 +128,12 @@ struct Run: Sendable {
     let started: ContinuousClock.Instant
     let budget: RunBudget
     let redactor: VaultValueRedactor
+    /// The jobs of the whole run, and the trace of what ran outside its main flow.
+    let jobs: BackgroundJobs
+    /// Where this part of the run happens, for the trace: nil in the agent's own flow.
+    let scope: String?
+    /// The agents on the way here, the run's own first: an AgentPlugin's cycle check.
+    let callers: [String]
 
     enum Ending: Sendable {
         case output(JSONValue)
@@ -202,7 +203,7 @@ struct Run: Sendable {
 
             /// Records a finished component and launches what it made ready; an ending stops the run.
             func finish(_ finished: Executor.Finished) -> Ending? {
-                let entry = TraceEntry(finished, redactor: redactor)
+                let entry = TraceEntry(finished, redactor: redactor, scope: scope)
                 trace.append(entry)
                 observer?(entry)
                 switch finished.result {
@@ -271,7 +272,11 @@ struct Run: Sendable {
         // Every component's declared input types apply, to received values and defaults
         // alike (SRE's Component.process); the endpoint types the request itself.
         let typed = component.type == "APIEndpoint" ? inputs : try TypeCoercion.coerceDeclared(inputs, of: component)
-        return try await runner.run(typed, context: environment.context(for: component, budget: budget))
+        switch component.type {
+        case "Async": return [AsyncStep.jobIDOutput: .string(startJob(component, inputs: typed))]
+        case "AgentPlugin": return try await callAgent(component, runner: runner, inputs: typed)
+        default: return try await runner.run(typed, context: environment.context(for: component, budget: budget, jobs: jobs))
+        }
     }
 
     /// ForEach: the branch behind `Loop` runs once per item, one item after another; the

@@ -11,8 +11,14 @@ public struct PreparedAgent: Sendable {
     let routes: [String: [Route]]
     /// The inputs that some connection feeds (one set for the agent, not one per component).
     let connectedInputs: Set<InputKey>
-    /// Per ForEach, the components reachable from its `Loop` output: the branch run per item.
+    /// Per ForEach, the components reachable from its `Loop` output: the branch run per item
+    /// (an Async's job is not part of it).
     let loopBodies: [String: Set<String>]
+    /// Per Async, the components of the job it starts: everything reachable from its outputs
+    /// other than `JobID` (SRE forks the agent from there).
+    let jobBodies: [String: Set<String>]
+    /// The components that run only inside jobs (SRE tags them `async`): the main flow skips them.
+    let background: Set<String>
 
     /// Indexes `agent`'s components and connections for the executor; `timeouts` are per component id.
     public init(agent: Agent, runners: [String: any ComponentRunner], timeouts: [String: Duration] = [:]) {
@@ -36,18 +42,42 @@ public struct PreparedAgent: Sendable {
         }
         connectedInputs = connected
         self.routes = routes
+        let outgoing = self.outgoing
+        /// The components reachable from `starts`, not following the links `skip` names.
+        func reachable(from starts: [String], skip: (Link) -> Bool) -> Set<String> {
+            var found = Set<String>()
+            var queue = starts
+            while let next = queue.popLast() {
+                guard found.insert(next).inserted else { continue }
+                queue += (outgoing[next] ?? []).filter { !skip($0) }.map(\.targetID)
+            }
+            return found
+        }
+        func isAsync(_ id: String) -> Bool { components[id]?.type == "Async" }
+        func isJobID(_ link: Link) -> Bool { components[link.sourceID]?.output(link.source)?.name == AsyncStep.jobIDOutput }
+        /// Targets of an Async's outputs other than JobID: where its job starts.
+        func jobStarts(_ id: String) -> [String] {
+            (outgoing[id] ?? []).filter { !isJobID($0) }.map(\.targetID)
+        }
         var bodies: [String: Set<String>] = [:]
         for component in agent.components where component.type == "ForEach" {
-            var body = Set<String>()
-            var queue = (outgoing[component.id] ?? []).filter { component.output($0.source)?.name == "Loop" }.map(
+            let starts = (outgoing[component.id] ?? []).filter { component.output($0.source)?.name == "Loop" }.map(
                 \.targetID)
-            while let next = queue.popLast() {
-                guard next != component.id, body.insert(next).inserted else { continue }
-                queue += (outgoing[next] ?? []).map(\.targetID)
-            }
+            // Not through the ForEach itself (a loop back to it), nor into an Async's job.
+            var body = reachable(from: starts) { $0.sourceID == component.id || (isAsync($0.sourceID) && !isJobID($0)) }
+            body.remove(component.id)
             bodies[component.id] = body
         }
         loopBodies = bodies
+        var jobs: [String: Set<String>] = [:]
+        var background = Set<String>()
+        for component in agent.components where component.type == "Async" {
+            jobs[component.id] = reachable(from: jobStarts(component.id)) { _ in false }
+            // SRE's tagging: from the Async's other outputs on, never through an Async's JobID.
+            background.formUnion(reachable(from: jobStarts(component.id)) { isAsync($0.sourceID) && isJobID($0) })
+        }
+        jobBodies = jobs
+        self.background = background
     }
 
     /// An input of a component, by their names.

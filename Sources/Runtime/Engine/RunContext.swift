@@ -15,6 +15,8 @@ public struct RunContext: Sendable {
     public let component: Component
     /// The run's limits and what it has used of them; nil outside a run (a runner tested alone).
     var budget: RunBudget?
+    /// The jobs the run's Async components started, for Await; nil outside a run.
+    var jobs: BackgroundJobs?
 
     /// A context for running `component` with these variables, keys and network.
     public init(

@@ -13,6 +13,8 @@ public struct RunEnvironment: Sendable {
     public var http: (any HTTPTransport)?
     /// The team's token broker, shared by every run of the process.
     public var broker: TokenBroker?
+    /// The agents an AgentPlugin may call (nil: none).
+    public var agents: AgentCalls?
 
     /// An environment with these variables, keys, network and broker.
     public init(
@@ -25,9 +27,10 @@ public struct RunEnvironment: Sendable {
         self.broker = broker
     }
 
-    func context(for component: Component, budget: RunBudget) -> RunContext {
+    func context(for component: Component, budget: RunBudget, jobs: BackgroundJobs) -> RunContext {
         var context = RunContext(variables: variables, keys: keys, http: http, broker: broker, component: component)
         context.budget = budget
+        context.jobs = jobs
         return context
     }
 }

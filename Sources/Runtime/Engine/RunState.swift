@@ -9,12 +9,15 @@ struct RunState {
     var touched: [String] = []
     var outputsByComponent: [(String, [String: JSONValue])] = []
 
-    /// Inside a ForEach, only the loop body's components may run.
+    /// Inside a ForEach or a job, only the loop body's or the job's components may run.
     let allowed: Set<String>?
+    /// Components that never run here: in an agent's main flow, the branches Async starts as jobs.
+    let excluded: Set<String>
 
-    init(agent: PreparedAgent, restrictedTo allowed: Set<String>? = nil) {
+    init(agent: PreparedAgent, restrictedTo allowed: Set<String>? = nil, excluding excluded: Set<String> = []) {
         self.agent = agent
         self.allowed = allowed
+        self.excluded = excluded
     }
 
     /// Sends a finished component's outputs along its connections. A path output
@@ -24,7 +27,7 @@ struct RunState {
     mutating func deliver(_ outputs: [String: JSONValue], from component: Component) {
         outputsByComponent.append((component.id, outputs))
         for route in agent.routes[component.id] ?? [] {
-            guard allowed?.contains(route.targetID) ?? true,
+            guard allowed?.contains(route.targetID) ?? true, !excluded.contains(route.targetID),
                 let value = Self.value(of: route.port, in: outputs, component: component)
             else { continue }
             Self.merge(value, into: &arrived[route.targetID, default: [:]][route.input])

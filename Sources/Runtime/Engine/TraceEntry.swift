@@ -23,12 +23,16 @@ public struct TraceEntry: Sendable {
     /// For HTTP steps: the request and response, redacted (no query values, header values
     /// or bodies).
     public let http: JSONValue?
+    /// Where the component ran when not in the agent's own flow: `job ID` for an Async's
+    /// job, `agent NAME` for an agent an AgentPlugin called.
+    public let scope: String?
 
     /// The output key under which a component hands its trace details to the engine.
     static let key = "_trace"
 
     /// The entry of a finished component, with every vault value the run rendered masked.
-    init(_ finished: Executor.Finished, redactor: VaultValueRedactor) {
+    init(_ finished: Executor.Finished, redactor: VaultValueRedactor, scope: String?) {
+        self.scope = scope
         componentID = finished.component.id
         type = finished.component.type
         title = finished.component.title

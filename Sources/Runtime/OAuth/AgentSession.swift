@@ -28,10 +28,11 @@ public struct AgentSession: Sendable {
     /// `broker` is the team's token broker, which hands out credentials and holds the vault;
     /// a server passes the one it keeps for the team, so every run shares its cache and its
     /// single refresh. The APICalls' responses are read up to `limits.maxResponseBytes`.
+    /// `agents` are the agents its AgentPlugins may call; `name` is this agent's name among them.
     public static func make(
         agent: Agent, broker: TokenBroker?, transport: any HTTPTransport,
         login: (@Sendable (Connection) async throws -> Void)?,
-        limits: RunLimits = .defaults
+        limits: RunLimits = .defaults, agents: (any AgentDirectory)? = nil, name: String? = nil
     ) async throws -> AgentSession {
         var resolution = Preflight.Resolution()
         let vault = broker?.vault
@@ -46,12 +47,19 @@ public struct AgentSession: Sendable {
                 VaultKeySnapshot()
             }
         let network = ResponseSizeLimit(base: transport, maxResponseBytes: limits.maxResponseBytes)
-        return AgentSession(
-            prepared: prepared,
-            environment: RunEnvironment(
-                variables: agent.variables, keys: { try snapshot.value($0) }, http: network,
-                broker: broker),
-            resolution: resolution)
+        var environment = RunEnvironment(
+            variables: agent.variables, keys: { try snapshot.value($0) }, http: network, broker: broker)
+        if let agents {
+            // An agent it calls is made ready like this one: same vault, network, login and limits.
+            environment.agents = AgentCalls(
+                directory: agents, root: name ?? AgentInspection.agentID(of: agent),
+                session: { called in
+                    try await make(
+                        agent: called, broker: broker, transport: transport, login: login, limits: limits,
+                        agents: agents)
+                })
+        }
+        return AgentSession(prepared: prepared, environment: environment, resolution: resolution)
     }
 
     /// Every vault key the agent's strings name: its document, variables and components' data.

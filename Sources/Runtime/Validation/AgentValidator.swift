@@ -3,6 +3,32 @@
 public enum AgentValidator {
     /// Every problem of `agent`; empty when it can run.
     public static func validate(_ agent: Agent) -> [ValidationIssue] {
+        validate(agent, considering: nil)
+    }
+
+    /// The problems that stop a run from `endpoint` (its name or id; nil for the agent's only
+    /// one): every problem, except that a component of a type Keyflow cannot run matters only
+    /// when the run can reach it. An agent with an LLM step behind one endpoint still runs
+    /// from its others.
+    public static func validate(_ agent: Agent, forRunFrom endpoint: String?) -> [ValidationIssue] {
+        let endpoints = agent.components.filter { $0.type == "APIEndpoint" }
+        let start =
+            endpoint.map { name in endpoints.first { $0.data["endpoint"]?.stringValue == name || $0.id == name } }
+            ?? (endpoints.count == 1 ? endpoints.first : nil)
+        guard let start else { return validate(agent, considering: nil) }
+        var outgoing: [String: [String]] = [:]
+        for link in agent.links { outgoing[link.sourceID, default: []].append(link.targetID) }
+        var reached = Set<String>()
+        var queue = [start.id]
+        while let next = queue.popLast() {
+            guard reached.insert(next).inserted else { continue }
+            queue += outgoing[next] ?? []
+        }
+        return validate(agent, considering: reached)
+    }
+
+    /// `considering`: the components whose type must be runnable (nil: all of them).
+    private static func validate(_ agent: Agent, considering reached: Set<String>?) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         let prefix = agent.isWrapped ? "data." : ""
         func issue(_ component: Component?, _ path: String, _ message: String, unsupported: Bool = false) {
@@ -31,9 +57,12 @@ public enum AgentValidator {
         // component, naming the others of that type.
         var unsupportedSeen = Set<String>()
         for component in agent.components {
-            if let reason = ComponentRegistry.unsupported[component.type] {
-                if unsupportedSeen.insert(component.type).inserted {
-                    let others = agent.components.filter { $0.type == component.type && $0.id != component.id }
+            if let reason = ComponentRegistry.unsupportedReason(component) {
+                if reached?.contains(component.id) ?? true, unsupportedSeen.insert(component.type).inserted {
+                    let others = agent.components.filter {
+                        $0.type == component.type && $0.id != component.id && ComponentRegistry.unsupportedReason($0) != nil
+                            && reached?.contains($0.id) ?? true
+                    }
                     let also = others.isEmpty ? "" : " (also \(others.map(\.id).joined(separator: ", ")))"
                     issue(
                         component, "\(component.jsonPath).name",
@@ -151,6 +180,14 @@ public enum AgentValidator {
                     component, "\(component.jsonPath).data.url", "the URL must start with http:// or https://", false)
             }
             checkURLOrigin(component, report: report)
+        case "Await":
+            do { _ = try AwaitStep(component) } catch {
+                report(component, "\(component.jsonPath).data", String(describing: error), false)
+            }
+        case "AgentPlugin":
+            do { _ = try AgentPluginStep(component) } catch {
+                report(component, "\(component.jsonPath).data.agentId", String(describing: error), false)
+            }
         default:
             break
         }

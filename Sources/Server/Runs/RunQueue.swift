@@ -34,7 +34,7 @@ public struct RunQueue: Sendable {
     /// here, before it takes a place in the queue.
     func enqueue(_ name: String?, vault: Vault, startedBy: String, request: RunRequest) async throws -> StoredRun {
         let stored = try await library.stored(name, team: vault.team)
-        let issues = AgentValidator.validate(try AgentLibrary.agent(from: stored))
+        let issues = AgentValidator.validate(try AgentLibrary.agent(from: stored), forRunFrom: request.endpoint)
         guard issues.isEmpty else {
             throw APIError(.unprocessableContent, "invalid_agent", issues.map(\.description).joined(separator: "; "))
         }

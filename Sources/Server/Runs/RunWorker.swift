@@ -241,7 +241,7 @@ public final class RunWorker: Service, Sendable {
         do { agent = try AgentLibrary.parse(Array(stored.body), name: stored.name) } catch {
             throw RunFailure("invalid_agent", error.description)
         }
-        let issues = AgentValidator.validate(agent)
+        let issues = AgentValidator.validate(agent, forRunFrom: request.endpoint)
         guard issues.isEmpty else {
             throw RunFailure("invalid_agent", issues.map(\.description).joined(separator: "; "))
         }
@@ -251,7 +251,7 @@ public final class RunWorker: Service, Sendable {
             session = try await AgentSession.make(
                 agent: agent, broker: brokers.broker(for: vault),
                 transport: UnsafeRequestJournal(base: transport, store: runs, runID: run.id, claim: claim),
-                login: nil, limits: limits)
+                login: nil, limits: limits, agents: TeamAgentDirectory(store: agents, team: run.team), name: run.agent)
         } catch let error as PreflightError {
             let message = error.problems.map(\.description).joined(separator: "; ")
             throw RunFailure(error.storeUnavailable ? "store_unavailable" : "preflight", message)

@@ -20,6 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Fail instead of waiting for a login when a connection needs one.") var nonInteractive = false
     @Flag(help: "Rewrite the file to reference Add New connections by id (a backup is kept).") var save = false
     @Flag(help: "Do not print progress lines on standard error.") var quiet = false
+    @Option(help: "The folder of the agents its AgentPlugins call (default: the agent file's folder).") var agents:
+        String?
     @OptionGroup(title: "Limits of the run") var runLimits: RunLimitOptions
 
     func validate() throws {
@@ -31,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
-        let issues = AgentValidator.validate(loaded)
+        let issues = AgentValidator.validate(loaded, forRunFrom: endpoint)
         if !issues.isEmpty { throw CLIError(issues.map { "\(agent): \($0)" }.joined(separator: "\n")) }
         var runInputs = JSONObject()
         if let inputJson {
@@ -62,7 +64,9 @@ struct RunCommand: AsyncParsableCommand {
         do {
             session = try await AgentSession.make(
                 agent: loaded, broker: vault.map { TokenBroker(vault: $0, transport: transport) },
-                transport: transport, login: login, limits: limits)
+                transport: transport, login: login, limits: limits,
+                agents: AgentFolder(path: agents ?? URL(fileURLWithPath: agent).deletingLastPathComponent().path),
+                name: AgentFolder.name(ofFile: agent))
         } catch let error as PreflightError {
             let lines = error.problems.map { "  - \($0)" }.joined(separator: "\n")
             throw CommandFailure("pre-flight: \(agent) cannot run yet, nothing was sent:\n" + lines)
@@ -157,7 +161,7 @@ enum TraceFile {
                         ("duration_ms", .number((milliseconds(entry.duration) * 1000).rounded() / 1000)),
                         ("inputs", .array(entry.inputNames.map(JSONValue.string))),
                         ("error", entry.error.map(JSONValue.string) ?? .null),
-                        ("http", entry.http ?? .null),
+                        ("http", entry.http ?? .null), ("scope", entry.scope.map(JSONValue.string) ?? .null),
                     ]))
             })
         guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.string(json, pretty: true).utf8))

@@ -1,0 +1,23 @@
+import OAuthCore
+import Vault
+
+/// Where an AgentPlugin finds the agent it calls: the team's agents under `keyflow serve`,
+/// the agent files of a folder under `keyflow run`.
+public protocol AgentDirectory: Sendable {
+    /// The agent `reference` names (the agent's `id` or its name), with the name it is known
+    /// by here; nil when there is none.
+    func agent(_ reference: String) async throws -> (name: String, agent: Agent)?
+}
+
+/// What a run needs to call other agents: where to find them, the name of the agent it
+/// started with (the first link of the chain a cycle is looked for in), and how an agent
+/// is made ready, the same way as the run's own (pre-flight on the same vault, the same
+/// network and limits).
+public struct AgentCalls: Sendable {
+    public let directory: any AgentDirectory
+    public let root: String
+    let session: @Sendable (Agent) async throws -> AgentSession
+
+    /// How deep agents may call agents: the run's own agent is depth 1.
+    public static let maxDepth = 8
+}
