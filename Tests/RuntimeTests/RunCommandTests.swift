@@ -32,6 +32,8 @@ struct RunCommandTests {
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!process.isRunning)
+        // Foundation can report the process ended before it has read its status.
+        if !process.isRunning { process.waitUntilExit() }
         #expect(process.terminationStatus == 130)
     }
 
@@ -73,5 +75,22 @@ struct RunCommandTests {
         #expect(result.stdout.contains("components[0].name (A “LLM”): GenAILLM is not supported"))
         #expect(result.stdout.contains("1 problem (1 unsupported component type)"))
         #expect(try KeyflowCLI.run(["validate", "/nonexistent.smyth"]).status == 1)
+    }
+
+    /// `keyflow run FILE` finds the agents an AgentPlugin calls next to FILE, or in `--agents DIR`;
+    /// without them the plugin's failure names the agent it looked for.
+    @Test func anAgentPluginFindsItsAgentNextToTheFileOrInAgentsDir() throws {
+        let alone = FileManager.default.temporaryDirectory.appendingPathComponent("kf-alone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: alone) }
+        let parent = alone.appendingPathComponent("parent-agent.smyth")
+        try FileManager.default.copyItem(at: Repository.url("conformance/sre/agents/parent-agent.smyth"), to: parent)
+        let arguments = ["run", parent.path, "--endpoint", "ask", "--input", "question=hi", "--quiet"]
+        let missing = try KeyflowCLI.run(arguments)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("agent clp1tl4tx00129tq5owb0kfxh was not found (by id or by name)"), "\(missing.stderr)")
+        let found = try KeyflowCLI.run(arguments + ["--agents", Repository.url("conformance/sre/agents").path])
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(found.stdout.contains("Tell the user that the system is busy"))
     }
 }

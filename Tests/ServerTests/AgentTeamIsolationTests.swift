@@ -49,6 +49,52 @@ struct AgentTeamIsolationTests {
         return ConnectionsAPITests.json(response.body)
     }
 
+    /// An agent whose Echo step answers `text`; `id` is its Studio id.
+    static func echoing(_ text: String, id: String) -> String {
+        #"{"id": "\#(id)", "components": [{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "inputs": [{"name": "q", "index": 0}], "outputs": [{"name": "body", "index": 0, "default": true}]}, {"id": "P", "name": "PromptGenerator", "data": {"model": "Echo", "prompt": "\#(text)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Reply", "index": 0, "default": true}]}], "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "P", "targetIndex": 0}]}"#
+    }
+
+    /// An agent whose AgentPlugin calls `reference`; its `_error` branch answers the error.
+    static func calling(_ reference: String) -> String {
+        #"{"components": [{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "inputs": [{"name": "q", "index": 0}], "outputs": [{"name": "body", "index": 0, "default": true}, {"name": "body.q", "index": 1}]}, {"id": "P", "name": "AgentPlugin", "data": {"agentId": "\#(reference)"}, "inputs": [{"name": "Prompt", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}, {"name": "_error", "index": 1}]}, {"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [{"name": "response", "index": 0, "optional": true}, {"name": "error", "index": 1, "optional": true}], "outputs": [{"name": "Output", "index": 0, "default": true}]}], "connections": [{"sourceId": "E", "sourceIndex": 1, "targetId": "P", "targetIndex": 0}, {"sourceId": "P", "sourceIndex": 0, "targetId": "O", "targetIndex": 0}, {"sourceId": "P", "sourceIndex": 1, "targetId": "O", "targetIndex": 1}]}"#
+    }
+
+    /// An AgentPlugin finds only its own team's agents, by name or by id: team B's agent is
+    /// "not found" to team A, exactly like a missing one, while A's own agent answers.
+    @Test func anAgentPluginCallsOnlyItsTeamsAgents() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
+        try await app.test(.router) { client in
+            func put(_ name: String, _ body: String, _ token: String) async throws {
+                let response = try await client.execute(
+                    uri: "/api/v1/agents/\(name)", method: .put, headers: Self.bearer(token), body: ByteBuffer(string: body))
+                #expect(response.status == .created)
+            }
+            try await put("b-secret", Self.echoing("CANARY-team-b", id: "clp-b-secret"), bob)
+            try await put("a-own", Self.echoing("team a answers", id: "clp-a-own"), alice)
+            for (name, reference) in [("by-name", "b-secret"), ("by-id", "clp-b-secret"), ("own", "clp-a-own")] {
+                try await put(name, Self.calling(reference), alice)
+            }
+            func run(_ name: String) async throws -> String {
+                let response = try await client.execute(
+                    uri: "/api/v1/agents/\(name)/run", method: .post, headers: Self.bearer(alice),
+                    body: ByteBuffer(string: #"{"inputs": {"q": "hi"}}"#))
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            for name in ["by-name", "by-id"] {
+                let body = try await run(name)
+                #expect(!body.contains("CANARY-team-b"), "\(body)")
+                #expect(body.contains("was not found (by id or by name)"), "\(body)")
+            }
+            let own = try await run("own")
+            #expect(own.contains("team a answers"), "\(own)")
+        }
+    }
+
     @Test func anotherTeamsAgentIsA404OnEveryAPIRoute() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }
