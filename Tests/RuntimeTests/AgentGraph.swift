@@ -14,7 +14,8 @@ struct AgentGraph {
     }
 
     /// A component; outputs with a dot in their name are path outputs (not default).
-    mutating func add(_ id: String, _ type: String, data: String = "{}", inputs: [String] = [], outputs: [String] = []) {
+    mutating func add(_ id: String, _ type: String, data: String = "{}", inputs: [String] = [], outputs: [String] = [])
+    {
         let inputPorts = inputs.enumerated().map { #"{"name": "\#($1)", "index": \#($0), "type": "Any"}"# }
         let outputPorts = outputs.enumerated().map {
             #"{"name": "\#($1)", "index": \#($0), "default": \#($1.contains(".") ? "false" : "true")}"#
@@ -26,7 +27,9 @@ struct AgentGraph {
 
     /// A connection from `source`'s output `output` to `target`'s input `input`.
     mutating func link(_ source: String, _ output: String, to target: String, _ input: String) {
-        links.append(#"{"sourceId": "\#(source)", "sourceIndex": "\#(output)", "targetId": "\#(target)", "targetIndex": "\#(input)"}"#)
+        links.append(
+            #"{"sourceId": "\#(source)", "sourceIndex": "\#(output)", "targetId": "\#(target)", "targetIndex": "\#(input)"}"#
+        )
     }
 
     func agent(source: String = "graph.smyth") throws -> Agent {

@@ -1,6 +1,7 @@
 import Foundation
 import OAuthCore
 import Runtime
+import Synchronization
 import TestSupport
 import Testing
 
@@ -96,7 +97,8 @@ import Testing
 
     /// The called agent's failure is the AgentPlugin's: its `_error` branch gets it.
     @Test func aMissingAgentGoesToTheErrorBranch() async throws {
-        let result = try await Self.run(try Self.calling("ghost", catching: true), named: "root", in: [:], q: .string("x"))
+        let result = try await Self.run(
+            try Self.calling("ghost", catching: true), named: "root", in: [:], q: .string("x"))
         #expect(result.output["error"]?["message"] == .string("agent ghost was not found (by id or by name)"))
     }
 
@@ -109,5 +111,37 @@ import Testing
             try Self.calling("two", catching: true), named: "root", in: ["two": try graph.agent()], q: .string("x"))
         let message = result.output["error"]?["message"]?.stringValue ?? ""
         #expect(message.contains("agent two's endpoint two takes the inputs a, b"), "\(message)")
+    }
+
+    /// Agents by name that count how often they are looked up.
+    final class CountingDirectory: AgentDirectory {
+        let agents: [String: Agent]
+        let lookups = Mutex(0)
+        init(_ agents: [String: Agent]) { self.agents = agents }
+        func agent(_ reference: String) async throws -> (name: String, agent: Agent)? {
+            lookups.withLock { $0 += 1 }
+            return agents[reference].map { (reference, $0) }
+        }
+    }
+
+    /// A loop that calls an agent per item looks it up (and checks and prepares it) once per run.
+    @Test func anAgentCalledInALoopIsMadeReadyOncePerRun() async throws {
+        var graph = AgentGraph()
+        graph.endpoint("E", "go", inputs: ["q"])
+        graph.add("L", "ForEach", data: #"{"format": "minimal"}"#, inputs: ["Input"], outputs: ["Loop", "Result"])
+        graph.add("P", "AgentPlugin", data: #"{"agentId": "answering"}"#, inputs: ["Prompt"], outputs: ["Response"])
+        graph.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["all"], outputs: ["Output"])
+        graph.link("E", "body.q", to: "L", "Input")
+        graph.link("L", "Loop", to: "P", "Prompt")
+        graph.link("L", "Result", to: "O", "all")
+        let directory = CountingDirectory(["answering": try Self.answering()])
+        let session = try await AgentSession.make(
+            agent: try graph.agent(), broker: nil, transport: RecordingTransport(json: "{}"), login: nil,
+            agents: directory, name: "root")
+        let result = try await Executor(agent: session.prepared).run(
+            endpoint: nil, inputs: JSONObject([("q", .string("a,b,c"))]), context: session.environment)
+        let answers = result.output["all"]?.arrayValue?.map { $0["Response"]?["body"]?["question"] }
+        #expect(answers == [.string("a"), .string("b"), .string("c")], "\(result.output)")
+        #expect(directory.lookups.withLock { $0 } == 1)
     }
 }

@@ -70,7 +70,9 @@ import Testing
         var graph = AgentGraph()
         graph.endpoint("E", "go", inputs: ["prompt"])
         graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
-        graph.add("P", "PromptGenerator", data: #"{"model": "Echo", "prompt": "{{Input}}"}"#, inputs: ["Input"], outputs: ["Reply"])
+        graph.add(
+            "P", "PromptGenerator", data: #"{"model": "Echo", "prompt": "{{Input}}"}"#, inputs: ["Input"],
+            outputs: ["Reply"])
         graph.link("E", "body.prompt", to: "A", "prompt")
         graph.link("A", "prompt", to: "P", "Input")
         let result = try await Self.run(try graph.agent(), inputs: [("prompt", .string("Hello"))])
@@ -105,7 +107,8 @@ import Testing
         var limits = RunLimits.defaults
         limits.wallTime = .seconds(1)
         do {
-            _ = try await Self.run(try Self.awaitedJob(sleep: "30", maxTime: "1"), inputs: [("x", .string("a"))], limits: limits)
+            _ = try await Self.run(
+                try Self.awaitedJob(sleep: "30", maxTime: "1"), inputs: [("x", .string("a"))], limits: limits)
             Issue.record("the run ended within its wall time")
         } catch let error as RunError {
             guard case .limitExceeded(let limit, _, _) = error else { Issue.record("\(error)"); return }
@@ -139,7 +142,8 @@ import Testing
 
     @Test func awaitSettingsOutOfRangeAreRefusedWhereTheyAre() throws {
         var graph = AgentGraph()
-        graph.add("W", "Await", data: #"{"jobs_count": "500", "max_time": "1"}"#, inputs: ["Jobs"], outputs: ["Results"])
+        graph.add(
+            "W", "Await", data: #"{"jobs_count": "500", "max_time": "1"}"#, inputs: ["Jobs"], outputs: ["Results"])
         let issues = AgentValidator.validate(try graph.agent()).map(\.description)
         #expect(issues == [#"components[0].data (W): jobs_count must be a whole number from 1 to 100, got "500""#])
     }

@@ -88,7 +88,9 @@ struct RunCommandTests {
         let arguments = ["run", parent.path, "--endpoint", "ask", "--input", "question=hi", "--quiet"]
         let missing = try KeyflowCLI.run(arguments)
         #expect(missing.status == 1)
-        #expect(missing.stderr.contains("agent clp1tl4tx00129tq5owb0kfxh was not found (by id or by name)"), "\(missing.stderr)")
+        #expect(
+            missing.stderr.contains("agent clp1tl4tx00129tq5owb0kfxh was not found (by id or by name)"),
+            "\(missing.stderr)")
         let found = try KeyflowCLI.run(arguments + ["--agents", Repository.url("conformance/sre/agents").path])
         #expect(found.status == 0, "\(found.stderr)")
         #expect(found.stdout.contains("Tell the user that the system is busy"))

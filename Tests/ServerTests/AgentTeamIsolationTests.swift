@@ -70,7 +70,8 @@ struct AgentTeamIsolationTests {
         try await app.test(.router) { client in
             func put(_ name: String, _ body: String, _ token: String) async throws {
                 let response = try await client.execute(
-                    uri: "/api/v1/agents/\(name)", method: .put, headers: Self.bearer(token), body: ByteBuffer(string: body))
+                    uri: "/api/v1/agents/\(name)", method: .put, headers: Self.bearer(token),
+                    body: ByteBuffer(string: body))
                 #expect(response.status == .created)
             }
             try await put("b-secret", Self.echoing("CANARY-team-b", id: "clp-b-secret"), bob)

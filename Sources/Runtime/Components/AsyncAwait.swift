@@ -34,7 +34,8 @@ struct AwaitStep: ComponentRunner {
             number <= Double(range.upperBound)
         else {
             throw ComponentError(
-                message: "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+                message:
+                    "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
         }
         return Int(number)
     }

@@ -50,7 +50,8 @@ public enum ComponentRegistry {
             "GenAILLM", "LLMAssistant", "PromptGenerator", "Classifier", "VisionLLM", "MultimodalLLM", "ImageGenerator",
             "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "LLMPrompt", "OpenAIAssistant",
         ] {
-            reasons[type] = "it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model)"
+            reasons[type] =
+                "it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model)"
         }
         for type in ["Code", "ServerlessCode", "ECMASandbox", "JavaScript"] {
             reasons[type] = "it runs user code, which needs a sandbox Keyflow does not have"

@@ -1,4 +1,5 @@
 import OAuthCore
+import Synchronization
 import Vault
 
 /// Where an AgentPlugin finds the agent it calls: the team's agents under `keyflow serve`,
@@ -17,6 +18,21 @@ public struct AgentCalls: Sendable {
     public let directory: any AgentDirectory
     public let root: String
     let session: @Sendable (Agent) async throws -> AgentSession
+    /// The agents already made ready in this run, by the reference that named them: a loop
+    /// that calls an agent 1,000 times looks it up, checks and prepares it once.
+    let ready: ReadyAgents
+
+    final class ReadyAgents: Sendable {
+        private let byReference = Mutex<[String: (name: String, session: AgentSession)]>([:])
+
+        func get(_ reference: String) -> (name: String, session: AgentSession)? {
+            byReference.withLock { $0[reference] }
+        }
+
+        func set(_ reference: String, _ value: (name: String, session: AgentSession)) {
+            byReference.withLock { $0[reference] = value }
+        }
+    }
 
     /// How deep agents may call agents: the run's own agent is depth 1.
     public static let maxDepth = 8

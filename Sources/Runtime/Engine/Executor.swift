@@ -275,7 +275,8 @@ struct Run: Sendable {
         switch component.type {
         case "Async": return [AsyncStep.jobIDOutput: .string(startJob(component, inputs: typed))]
         case "AgentPlugin": return try await callAgent(component, runner: runner, inputs: typed)
-        default: return try await runner.run(typed, context: environment.context(for: component, budget: budget, jobs: jobs))
+        default:
+            return try await runner.run(typed, context: environment.context(for: component, budget: budget, jobs: jobs))
         }
     }
 

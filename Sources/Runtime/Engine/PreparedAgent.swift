@@ -54,7 +54,9 @@ public struct PreparedAgent: Sendable {
             return found
         }
         func isAsync(_ id: String) -> Bool { components[id]?.type == "Async" }
-        func isJobID(_ link: Link) -> Bool { components[link.sourceID]?.output(link.source)?.name == AsyncStep.jobIDOutput }
+        func isJobID(_ link: Link) -> Bool {
+            components[link.sourceID]?.output(link.source)?.name == AsyncStep.jobIDOutput
+        }
         /// Targets of an Async's outputs other than JobID: where its job starts.
         func jobStarts(_ id: String) -> [String] {
             (outgoing[id] ?? []).filter { !isJobID($0) }.map(\.targetID)

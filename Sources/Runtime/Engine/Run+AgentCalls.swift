@@ -4,19 +4,22 @@ extension Run {
     func callAgent(_ component: Component, runner: any ComponentRunner, inputs: [String: JSONValue]) async throws
         -> [String: JSONValue]
     {
-        guard let plugin = runner as? AgentPluginStep else { throw ComponentError(message: "no runner for AgentPlugin") }
+        guard let plugin = runner as? AgentPluginStep else {
+            throw ComponentError(message: "no runner for AgentPlugin")
+        }
         guard let calls = environment.agents else {
             throw ComponentError(
                 message:
                     "it calls agent \(plugin.reference), and no agents are available to call here: run it with "
-                    + "keyflow serve (the team's agents), or with keyflow run next to the agent's file or with --agents DIR")
+                    + "keyflow serve (the team's agents), or with keyflow run next to the agent's file or with --agents DIR"
+            )
         }
-        guard let (name, called) = try await calls.directory.agent(plugin.reference) else {
-            throw ComponentError(message: "agent \(plugin.reference) was not found (by id or by name)")
-        }
+        let (name, session) = try await ready(plugin, calls: calls)
         if let first = callers.firstIndex(of: name) {
             throw ComponentError(
-                message: "calling agent \(name) would make a cycle: \((callers[first...] + [name]).joined(separator: " → "))")
+                message:
+                    "calling agent \(name) would make a cycle: \((callers[first...] + [name]).joined(separator: " → "))"
+            )
         }
         guard callers.count < AgentCalls.maxDepth else {
             throw ComponentError(
@@ -24,12 +27,6 @@ extension Run {
                     "calling agent \(name) would nest agents \(callers.count + 1) deep, over the limit of "
                     + "\(AgentCalls.maxDepth): \((callers + [name]).joined(separator: " → "))")
         }
-        let issues = AgentValidator.validate(called, forRunFrom: plugin.endpoint)
-        guard issues.isEmpty else {
-            throw ComponentError(
-                message: "agent \(name) cannot run: \(issues.map(\.description).joined(separator: "; "))")
-        }
-        let session = try await calls.session(called)
         var executor = Executor(agent: session.prepared)
         executor.componentTimeout = self.executor.componentTimeout
         executor.limits = self.executor.limits
@@ -64,5 +61,24 @@ extension Run {
             if case .limitExceeded = error { throw error }
             throw ComponentError(message: "agent \(name) failed: \(error.description)")
         }
+    }
+
+    /// The agent `plugin` names, checked and made ready (once per run and reference).
+    private func ready(_ plugin: AgentPluginStep, calls: AgentCalls) async throws -> (
+        name: String, session: AgentSession
+    ) {
+        let key = plugin.reference + "\u{0}" + (plugin.endpoint ?? "")
+        if let known = calls.ready.get(key) { return known }
+        guard let (name, called) = try await calls.directory.agent(plugin.reference) else {
+            throw ComponentError(message: "agent \(plugin.reference) was not found (by id or by name)")
+        }
+        let issues = AgentValidator.validate(called, forRunFrom: plugin.endpoint)
+        guard issues.isEmpty else {
+            throw ComponentError(
+                message: "agent \(name) cannot run: \(issues.map(\.description).joined(separator: "; "))")
+        }
+        let made = (name, try await calls.session(called))
+        calls.ready.set(key, made)
+        return made
     }
 }

@@ -34,6 +34,18 @@ public struct AgentSession: Sendable {
         login: (@Sendable (Connection) async throws -> Void)?,
         limits: RunLimits = .defaults, agents: (any AgentDirectory)? = nil, name: String? = nil
     ) async throws -> AgentSession {
+        try await make(
+            agent: agent, broker: broker, transport: transport, login: login, limits: limits, agents: agents,
+            name: name,
+            ready: AgentCalls.ReadyAgents())
+    }
+
+    /// `ready`: the agents the run has made ready so far, shared by every agent it calls.
+    static func make(
+        agent: Agent, broker: TokenBroker?, transport: any HTTPTransport,
+        login: (@Sendable (Connection) async throws -> Void)?, limits: RunLimits, agents: (any AgentDirectory)?,
+        name: String?, ready: AgentCalls.ReadyAgents
+    ) async throws -> AgentSession {
         var resolution = Preflight.Resolution()
         let vault = broker?.vault
         if let broker {
@@ -56,8 +68,8 @@ public struct AgentSession: Sendable {
                 session: { called in
                     try await make(
                         agent: called, broker: broker, transport: transport, login: login, limits: limits,
-                        agents: agents)
-                })
+                        agents: agents, name: nil, ready: ready)
+                }, ready: ready)
         }
         return AgentSession(prepared: prepared, environment: environment, resolution: resolution)
     }

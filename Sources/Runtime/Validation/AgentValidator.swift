@@ -60,7 +60,8 @@ public enum AgentValidator {
             if let reason = ComponentRegistry.unsupportedReason(component) {
                 if reached?.contains(component.id) ?? true, unsupportedSeen.insert(component.type).inserted {
                     let others = agent.components.filter {
-                        $0.type == component.type && $0.id != component.id && ComponentRegistry.unsupportedReason($0) != nil
+                        $0.type == component.type && $0.id != component.id
+                            && ComponentRegistry.unsupportedReason($0) != nil
                             && reached?.contains($0.id) ?? true
                     }
                     let also = others.isEmpty ? "" : " (also \(others.map(\.id).joined(separator: ", ")))"
