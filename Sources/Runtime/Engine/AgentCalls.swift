@@ -15,7 +15,9 @@ public protocol AgentDirectory: Sendable {
 /// is made ready, the same way as the run's own (pre-flight on the same vault, the same
 /// network and limits).
 public struct AgentCalls: Sendable {
+    /// Where the agents are found.
     public let directory: any AgentDirectory
+    /// The name of the agent the run started with, as the directory knows it.
     public let root: String
     let session: @Sendable (Agent) async throws -> AgentSession
     /// The agents already made ready in this run, by the reference that named them: a loop

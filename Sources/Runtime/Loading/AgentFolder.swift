@@ -5,9 +5,11 @@ import Synchronization
 /// (not in sub-folders), found by the agent's `id`, then its `name`, then the file's name
 /// without `.smyth`. Each file is read once per folder value, when first needed.
 public final class AgentFolder: AgentDirectory {
+    /// The folder.
     public let path: String
     private let index = Mutex<[(file: String, agent: Agent)]?>(nil)
 
+    /// The agents of the folder at `path`.
     public init(path: String) {
         self.path = path
     }
@@ -17,6 +19,7 @@ public final class AgentFolder: AgentDirectory {
         URL(fileURLWithPath: file).lastPathComponent
     }
 
+    /// The agent whose `id`, `name` or file name is `reference`; an error when several match.
     public func agent(_ reference: String) async throws -> (name: String, agent: Agent)? {
         let agents = try loaded()
         for matches in [
