@@ -54,12 +54,38 @@ extension PostgresVaultStore: RunStore {
         }.first
     }
 
+    /// The run's status and whether its result is recorded.
+    public func runProgress(id: String, team: String) async throws(VaultError) -> RunProgress? {
+        try await rows(
+            "SELECT status, result IS NOT NULL AS answered FROM runs WHERE id = \(id) AND team = \(team)"
+        ) { row in
+            RunProgress(
+                status: RunStatus(rawValue: try row["status"].decode(String.self)) ?? .failed,
+                answered: try row["answered"].decode(Bool.self))
+        }.first
+    }
+
+    /// Records a running run's answer under its claim, and announces it.
+    public func answerRun(id: String, claim: String, result: Data) async throws(VaultError) -> Bool {
+        let answered =
+            try await execute(
+                """
+                WITH done AS (
+                    UPDATE runs SET result = \(result)
+                    WHERE id = \(id) AND claim = \(claim) AND status = 'running' RETURNING id
+                )
+                SELECT pg_notify(\(Self.runChannel), 'answered:' || id) FROM done
+                """) == 1
+        if answered { runEvents.post(.answered(id)) }
+        return answered
+    }
+
     /// Requeues the worker's running runs it does not hold (claims whose answer was lost).
     public func releaseUnheldRuns(worker: String, holding claims: [String]) async throws(VaultError) -> Int {
         let released = try await execute(
             """
             WITH released AS (
-                UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL,
+                UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL, result = NULL,
                     started_at = NULL, attempts = GREATEST(attempts - 1, 0)
                 WHERE worker = \(worker) AND status = 'running' AND NOT (claim = ANY(\(claims)))
                 RETURNING 1
@@ -185,7 +211,7 @@ extension PostgresVaultStore: RunStore {
                 case .requeue:
                     try await self.execute(
                         """
-                        UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL
+                        UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL, result = NULL
                         WHERE id = \(run.id)
                         """, on: db)
                     recovered.requeued.append(run.id)
@@ -252,6 +278,7 @@ extension PostgresVaultStore: RunStore {
     /// The event a NOTIFY payload announces; anything unknown wakes the workers.
     static func event(_ payload: String) -> RunEvents.Event {
         if payload.hasPrefix("finished:") { return .finished(String(payload.dropFirst(9))) }
+        if payload.hasPrefix("answered:") { return .answered(String(payload.dropFirst(9))) }
         if payload.hasPrefix("cancel:") { return .cancelRequested(String(payload.dropFirst(7))) }
         return .queued
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Runtime
+import Synchronization
 import Testing
 
 /// Async and Await with SRE's semantics: the branch behind an Async's outputs runs as a job
@@ -146,5 +147,27 @@ import Testing
             "W", "Await", data: #"{"jobs_count": "500", "max_time": "1"}"#, inputs: ["Jobs"], outputs: ["Results"])
         let issues = AgentValidator.validate(try graph.agent()).map(\.description)
         #expect(issues == [#"components[0].data (W): jobs_count must be a whole number from 1 to 100, got "500""#])
+    }
+
+    /// The flow's answer is heard as soon as the flow has it, while its job still runs; the
+    /// run returns the same output once the job has ended.
+    @Test func theAnswerComesBeforeTheJobEnds() async throws {
+        var graph = AgentGraph()
+        graph.endpoint("E", "go", inputs: ["prompt"])
+        graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
+        graph.add("S", "FSleep", data: #"{"delay": "2"}"#, inputs: ["Input"], outputs: ["Output"])
+        graph.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["job"], outputs: ["Output"])
+        graph.link("E", "body.prompt", to: "A", "prompt")
+        graph.link("A", "prompt", to: "S", "Input")
+        graph.link("A", "JobID", to: "O", "job")
+        let heard = Mutex<[Executor.Answer]>([])
+        let result = try await Executor(agent: try AgentPreparer.prepare(try graph.agent())).run(
+            endpoint: nil, inputs: JSONObject([("prompt", .string("x"))]), context: RunEnvironment(),
+            answered: { answer in heard.withLock { $0.append(answer) } })
+        let answers = heard.withLock { $0 }
+        #expect(answers.count == 1)
+        #expect(answers.first?.runningJobs == 1)
+        #expect(answers.first?.output == result.output)
+        #expect(result.trace.contains { $0.componentID == "S" && $0.scope != nil && $0.succeeded })
     }
 }

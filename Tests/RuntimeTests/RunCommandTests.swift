@@ -95,4 +95,36 @@ struct RunCommandTests {
         #expect(found.status == 0, "\(found.stderr)")
         #expect(found.stdout.contains("Tell the user that the system is busy"))
     }
+
+    /// `keyflow run` prints the answer when the flow has it; the process ends when the run's
+    /// Async job has (here a 4 s sleep).
+    @Test func theAnswerIsPrintedBeforeTheAsyncJobEnds() throws {
+        var graph = AgentGraph()
+        graph.endpoint("E", "go", inputs: ["prompt"])
+        graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
+        graph.add("S", "FSleep", data: #"{"delay": "4"}"#, inputs: ["Input"], outputs: ["Output"])
+        graph.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["job"], outputs: ["Output"])
+        graph.link("E", "body.prompt", to: "A", "prompt")
+        graph.link("A", "prompt", to: "S", "Input")
+        graph.link("A", "JobID", to: "O", "job")
+        let file = try Self.write(JSONWriter.string(try graph.agent().document))
+        let process = Process()
+        process.executableURL = KeyflowCLI.executable
+        process.arguments = ["run", file, "--input", "prompt=hi", "--quiet"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var printed = Data()
+        while !String(decoding: printed, as: UTF8.self).contains("}") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += chunk
+        }
+        #expect(process.isRunning, "the answer came only when the job had ended")
+        #expect(String(decoding: printed, as: UTF8.self).contains(#""job": "A-"#))
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(out.fileHandleForReading.readDataToEndOfFile().isEmpty)  // printed once
+    }
 }

@@ -116,6 +116,45 @@ struct RunsAPITests {
         }
     }
 
+    /// An agent whose flow answers at once while its Async job sleeps `seconds` (no Await):
+    /// SRE's "no-await-async".
+    static func answeringBeforeItsJob(seconds: Int) -> String {
+        #"{"components": [{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "inputs": [{"name": "prompt", "index": 0}], "outputs": [{"name": "body", "index": 0, "default": true}, {"name": "body.prompt", "index": 1}]}, {"id": "A", "name": "Async", "data": {}, "inputs": [{"name": "prompt", "index": 0}], "outputs": [{"name": "JobID", "index": 0, "default": true}, {"name": "prompt", "index": 1}]}, {"id": "S", "name": "FSleep", "data": {"delay": "\#(seconds)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}, {"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [{"name": "job", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}], "connections": [{"sourceId": "E", "sourceIndex": 1, "targetId": "A", "targetIndex": 0}, {"sourceId": "A", "sourceIndex": 1, "targetId": "S", "targetIndex": 0}, {"sourceId": "A", "sourceIndex": 0, "targetId": "O", "targetIndex": 0}]}"#
+    }
+
+    /// The synchronous endpoint answers when the agent's flow does, as SRE does, while the
+    /// run's Async job goes on: the run is still running when the answer arrives, and its
+    /// row ends `succeeded` with the job's steps in its trace.
+    @Test func theSynchronousAnswerDoesNotWaitForAsyncJobs() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        try await app.test(.router) { client in
+            let put = try await client.execute(
+                uri: "/api/v1/agents/no-await", method: .put, headers: Self.bearer(alice),
+                body: ByteBuffer(string: Self.answeringBeforeItsJob(seconds: 4)))
+            #expect(put.status == .created)
+            let sync = try await client.execute(
+                uri: "/api/v1/agents/no-await/run", method: .post, headers: Self.bearer(alice),
+                body: ByteBuffer(string: #"{"inputs": {"prompt": "hi"}}"#))
+            #expect(sync.status == .ok, "\(String(buffer: sync.body))")
+            let answer = ConnectionsAPITests.json(sync.body)
+            let job = try #require(answer["output"]?["job"]?.stringValue)
+            #expect(job.hasPrefix("A-"))
+            let id = try #require(answer["run"]?.stringValue)
+            let now = ConnectionsAPITests.json(
+                try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: Self.bearer(alice)).body)
+            #expect(now["status"] == .string("running"), "the answer waited for the 4 s job: \(now)")
+            #expect(now["output"]?["job"] == .string(job))
+            let ended = try await Self.ended(client, id, token: alice)
+            #expect(ended["status"] == .string("succeeded"))
+            #expect(ended["output"]?["job"] == .string(job))
+            let steps = ended["trace"]?.arrayValue ?? []
+            #expect(steps.contains { $0["component"] == .string("S") && $0["scope"] == .string("job \(job)") })
+        }
+    }
+
     /// A web page of another origin can neither queue a run nor cancel one: the request
     /// boundary refuses it on the new API routes and on the runs page's form.
     @Test func aForeignPageCannotQueueOrCancelARun() async throws {

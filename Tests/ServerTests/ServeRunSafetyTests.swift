@@ -113,9 +113,9 @@ import Vault
         defer { served.stop() }
         let began = ContinuousClock.now
         async let first = served.run("slow")
-        try await Task.sleep(for: .milliseconds(1000))
+        try await Self.until(served, #""status":"running""#)
         async let second = served.run("quick")
-        try await Task.sleep(for: .milliseconds(500))
+        try await Self.until(served, #""status":"queued""#)
         // While the slow run holds the team's one slot, the quick one waits in the queue.
         let listed = String(decoding: try await served.get("/api/v1/runs").body, as: UTF8.self)
         #expect(listed.contains(#""status":"queued""#) && listed.contains(#""status":"running""#), "\(listed)")
@@ -136,6 +136,16 @@ import Vault
         #expect(listed.contains(#""status":"succeeded""#) && listed.contains(#""worker":""#), "\(listed)")
     }
 
+    /// Waits (up to 30 s) until the team's run listing shows `text`: on a loaded machine a run
+    /// can take a while to be queued or claimed.
+    static func until(_ served: Served, _ text: String) async throws {
+        for _ in 0..<300 {
+            if String(decoding: try await served.get("/api/v1/runs").body, as: UTF8.self).contains(text) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the runs never showed \(text)")
+    }
+
     /// The queue has a bound per team: one team cannot fill it for everyone.
     @Test func aTeamCannotFillTheQueue() async throws {
         let served = try await Served(
@@ -143,9 +153,9 @@ import Vault
             arguments: ["--max-concurrent-runs", "1", "--max-queued-runs", "1", "--max-run-seconds", "30"])
         defer { served.stop() }
         async let first = served.run("slow")
-        try await Task.sleep(for: .milliseconds(1000))
+        try await Self.until(served, #""status":"running""#)
         async let second = served.run("quick")  // waits in the queue: the one place there is
-        try await Task.sleep(for: .milliseconds(500))
+        try await Self.until(served, #""status":"queued""#)
         let refused = try await served.run("quick")
         #expect(refused.status == 429, "\(refused.body)")
         #expect(refused.body.contains("too_many_runs") && refused.body.contains("--max-queued-runs"), "\(refused.body)")

@@ -199,6 +199,37 @@ struct RunStoreContractTests {
         #expect(try await store.runs(team: "a", limit: 10, before: nil).map(\.id) == ["waiting", "new"])
     }
 
+    /// A running run's flow can answer before its Async jobs end: the answer is stored under
+    /// the claim, a waiter hears it, the ending replaces it, and a requeued run loses it.
+    @Test(arguments: StoreKind.available)
+    func aRunningRunAnswersUnderItsClaimAndTheEndingReplacesIt(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        _ = try await store.enqueueRun(Self.run("r1", at: 1), maxQueuedPerTeam: 10)
+        #expect(try await store.runProgress(id: "r1", team: "a") == RunProgress(status: .queued, answered: false))
+        #expect(try await !store.answerRun(id: "r1", claim: "nobody's", result: Data([7])))  // queued: no claim
+        let claim = Self.claim("w1", now: 100)
+        _ = try #require(try await store.claimRun(claim))
+        let events = store.runEvents.stream()
+        #expect(try await !store.answerRun(id: "r1", claim: "another claim", result: Data([7])))
+        #expect(try await store.answerRun(id: "r1", claim: claim.token, result: Data([7])))
+        var iterator = events.makeAsyncIterator()
+        #expect(await iterator.next() == .answered("r1"))
+        #expect(try await store.runProgress(id: "r1", team: "a") == RunProgress(status: .running, answered: true))
+        #expect(try await store.runProgress(id: "r1", team: "b") == nil)  // another team's run looks missing
+        #expect(try await store.run(id: "r1", team: "a")?.result == Data([7]))
+        // The lease runs out: requeued, the answer of the lost attempt is gone.
+        _ = try await store.recoverLostRuns(now: 200, maxAttempts: 3)
+        #expect(try await store.runProgress(id: "r1", team: "a") == RunProgress(status: .queued, answered: false))
+        let second = Self.claim("w2", now: 300)
+        _ = try #require(try await store.claimRun(second))
+        #expect(try await store.answerRun(id: "r1", claim: second.token, result: Data([8])))
+        #expect(
+            try await store.finishRun(
+                id: "r1", claim: second.token, ending: RunEnding(status: .succeeded, result: Data([9]), at: 310)))
+        #expect(try await !store.answerRun(id: "r1", claim: second.token, result: Data([8])))  // ended already
+        #expect(try await store.run(id: "r1", team: "a")?.result == Data([9]))
+    }
+
     @Test(arguments: StoreKind.available)
     func anotherNodeHearsOfQueuedAndFinishedRuns(kind: StoreKind) async throws {
         guard kind == .postgres else { return }  // SQLite's other processes poll
@@ -219,6 +250,7 @@ struct RunStoreContractTests {
         _ = try await setup.store.enqueueRun(Self.run("r1", at: 1), maxQueuedPerTeam: 10)
         let claim = Self.claim("w")
         _ = try await setup.store.claimRun(claim)
+        _ = try await setup.store.answerRun(id: "r1", claim: claim.token, result: Data([1]))
         _ = try await setup.store.finishRun(
             id: "r1", claim: claim.token, ending: RunEnding(status: .succeeded, result: nil, at: 2))
         let timeout = Task {
@@ -227,7 +259,7 @@ struct RunStoreContractTests {
         }
         let seen = await heard.value
         timeout.cancel()
-        #expect(seen.contains(.queued) && seen.contains(.finished("r1")), "\(seen)")
+        #expect(seen.contains(.queued) && seen.contains(.answered("r1")) && seen.contains(.finished("r1")), "\(seen)")
     }
 
     @Test(arguments: StoreKind.available)

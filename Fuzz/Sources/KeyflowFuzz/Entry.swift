@@ -14,6 +14,7 @@ nonisolated(unsafe) let targets: [String: ([UInt8]) -> Void] = [
     "oauth-section": OAuthSectionTarget.run,
     "form-encoding": FormEncodingTarget.run,
     "request-url": RequestURLTarget.run,
+    "typing": TypingTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (([UInt8]) -> Void)?

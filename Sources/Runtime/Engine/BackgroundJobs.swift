@@ -78,6 +78,9 @@ final class BackgroundJobs: Sendable {
     /// What ran in jobs and called agents, in the order each of them ended.
     var nestedTrace: [TraceEntry] { nested.withLock { $0 } }
 
+    /// How many jobs have started and not ended.
+    var running: Int { state.withLock { $0.active } }
+
     /// The job `id` as it is now; nil for an id this run never started.
     func job(_ id: String) -> Job? {
         state.withLock { $0.jobs[id] }

@@ -21,9 +21,11 @@ public struct Executor: Sendable {
     }
 
     /// Runs from the endpoint named `endpoint` (or the only one) with `inputs`, within `limits`.
+    /// `answered` hears the result as soon as the agent's flow has it, while Async jobs may
+    /// still be running (the run, and this call, end when they have).
     public func run(
         endpoint: String?, inputs: JSONObject, context: RunEnvironment,
-        observer: (@Sendable (TraceEntry) -> Void)? = nil
+        observer: (@Sendable (TraceEntry) -> Void)? = nil, answered: (@Sendable (Answer) -> Void)? = nil
     ) async throws(RunError) -> RunResult {
         let start = try agent.endpoint(named: endpoint)
         let budget = RunBudget(limits: limits)
@@ -46,7 +48,7 @@ public struct Executor: Sendable {
         let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
         let wallTime = min(limits.wallTime, RunLimits.longestDuration)
         let race: WallClockRace = await withTaskGroup(of: WallClockRace.self) { group in
-            group.addTask { await run.mainFlowAndJobs(from: initial) }
+            group.addTask { await run.mainFlowAndJobs(from: initial, answered: answered) }
             group.addTask {
                 do { try await Task.sleep(for: wallTime) } catch { return .timerCancelled }
                 // Read now: once the run is cancelled, nothing is running any more.
@@ -80,6 +82,14 @@ public struct Executor: Sendable {
                 return RunResult(output: redactor.redact(lastOutputs), trace: outcome.trace + jobs.nestedTrace)
             }
         }
+    }
+
+    /// The result of a run's flow, before its Async jobs have ended.
+    public struct Answer: Sendable {
+        /// The result, as the run will return it.
+        public let output: JSONValue
+        /// How many jobs were still running.
+        public let runningJobs: Int
     }
 
     /// Which came first: the run's end or its wall-time limit.
@@ -139,6 +149,12 @@ struct Run: Sendable {
         case output(JSONValue)
         case quiet
         case failed(RunError)
+
+        /// An APIOutput's result.
+        var output: JSONValue? {
+            if case .output(let value) = self { return value }
+            return nil
+        }
     }
 
     struct Outcome: Sendable {

@@ -4,20 +4,25 @@ extension Run {
     /// The run's main flow, and every job it starts, as children of one task group: the run
     /// ends when the main flow has ended and so has every job. When the main flow fails, the
     /// jobs still running are cancelled: the run is over.
-    func mainFlowAndJobs(from initial: [(Component, [String: JSONValue])]) async -> Executor.WallClockRace {
+    func mainFlowAndJobs(
+        from initial: [(Component, [String: JSONValue])], answered: (@Sendable (Executor.Answer) -> Void)?
+    ) async -> Executor.WallClockRace {
         let agent = self.agent
         let jobs = self.jobs
+        let redactor = self.redactor
         let main: Executor.WallClockRace? = await withTaskGroup(of: Executor.WallClockRace?.self) { tasks in
             tasks.addTask {
                 var state = RunState(agent: agent, excluding: agent.background)
                 let outcome = await drive(&state, launching: initial, endsAtAPIOutput: true)
                 var failed = false
                 if case .failed = outcome.ending { failed = true }
-                jobs.mainEnded(failed: failed)
-                if case .quiet = outcome.ending, !Task.isCancelled {
-                    return .finished(outcome, lastOutputs: state.lastOutputs())
+                var lastOutputs: JSONValue?
+                if case .quiet = outcome.ending, !Task.isCancelled { lastOutputs = state.lastOutputs() }
+                if let answered, !failed, let output = outcome.ending.output ?? lastOutputs {
+                    answered(Executor.Answer(output: redactor.redact(output), runningJobs: jobs.running))
                 }
-                return .finished(outcome, lastOutputs: nil)
+                jobs.mainEnded(failed: failed)
+                return .finished(outcome, lastOutputs: lastOutputs)
             }
             // Ends when the main flow and every job have ended, the main flow failed, or the
             // run was cancelled.

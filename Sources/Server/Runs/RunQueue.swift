@@ -50,7 +50,8 @@ public struct RunQueue: Sendable {
         return run
     }
 
-    /// Waits until the run has ended or `timeout` has passed; returns it as it is then.
+    /// Waits until the run has its answer (it ended, or its flow answered while Async jobs go
+    /// on) or `timeout` has passed; returns it as it is then.
     func wait(for run: StoredRun, timeout: Duration) async throws -> StoredRun {
         let deadline = ContinuousClock.now + timeout
         var latest = run
@@ -58,16 +59,16 @@ public struct RunQueue: Sendable {
         // ended where no event reaches this process) start often and slow down to `pollInterval`,
         // so a thousand waiters do not read the store a thousand times a tick.
         var interval = min(pollInterval, .milliseconds(50))
-        while !latest.status.isFinished {
+        while !latest.status.isFinished && latest.result == nil {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { break }
             // A look reads the status alone; the whole row once, at the end.
             var ended = false
             try await store.runEvents.waitForFinish(of: run.id, timeout: min(left, interval)) {
-                guard let status = try await store.runStatus(id: run.id, team: run.team) else {
+                guard let progress = try await store.runProgress(id: run.id, team: run.team) else {
                     throw APIError(.notFound, "not_found", "run \(run.id) does not exist")
                 }
-                ended = status.isFinished
+                ended = progress.status.isFinished || progress.answered
                 return ended
             }
             if ended { break }  // else woken by the event or the interval: the next check looks
@@ -87,6 +88,10 @@ public struct RunQueue: Sendable {
         // The worker's wall-time limit starts when it claims the run; a little longer here
         // lets a run that waited briefly in the queue still answer.
         let run = try await wait(for: queued, timeout: request.timeout + .seconds(5))
+        // A running run with a result has answered: its Async jobs go on, and its row says how they end.
+        if run.status == .running, let record = try vault.openResult(of: run).flatMap(RunRecord.init(bytes:)) {
+            return (run, record)
+        }
         if !run.status.isFinished {
             _ = try await store.cancelRun(id: run.id, team: run.team, at: Date().timeIntervalSince1970)
             throw APIError(

@@ -133,7 +133,7 @@ public final class RunWorker: Service, Sendable {
             switch event {
             case .queued: wake.signal()
             case .cancelRequested(let id): held.stop(runID: id, because: .cancelRequested)
-            case .finished: break
+            case .finished, .answered: break
             }
         }
     }
@@ -268,7 +268,18 @@ public final class RunWorker: Service, Sendable {
             result = .success(
                 try await executor.run(
                     endpoint: request.endpoint, inputs: request.inputs, context: session.environment,
-                    observer: { entry in trace.append(entry) }))
+                    observer: { entry in trace.append(entry) },
+                    answered: { answer in
+                        // Async jobs still run: the answer is recorded now, for a caller waiting on it.
+                        guard answer.runningJobs > 0 else { return }
+                        let record = RunRecord(output: answer.output, trace: TraceJSON.entries(trace.entries))
+                        guard let sealed = try? vault.sealResult(record.bytes, of: run) else { return }
+                        Task { [runs = self.runs, logger = self.logger] in
+                            do { _ = try await runs.answerRun(id: run.id, claim: claim, result: sealed) } catch {
+                                logger.notice("run \(run.id): its answer was not recorded before its end: \(error)")
+                            }
+                        }
+                    }))
         } catch {
             result = .failure(error)
         }

@@ -13,6 +13,8 @@ public final class RunEvents: Sendable {
         case queued
         /// The run ended.
         case finished(String)
+        /// The run's flow answered; its Async jobs still run.
+        case answered(String)
         /// Someone asked to cancel the running run.
         case cancelRequested(String)
     }
@@ -32,12 +34,14 @@ public final class RunEvents: Sendable {
     public func post(_ event: Event) {
         let continuations = listeners.withLock { Array($0.continuations.values) }
         for continuation in continuations { continuation.yield(event) }
-        if case .finished(let id) = event {
+        switch event {
+        case .finished(let id), .answered(let id):
             for continuation in waiters.withLock({ $0.fire(id) }) { continuation.resume() }
+        case .queued, .cancelRequested: break
         }
     }
 
-    /// Waits until `id` is announced finished or `timeout` has passed, whichever is first.
+    /// Waits until `id` is announced finished (or answered) or `timeout` has passed, whichever is first.
     /// `check` runs after the waiter is registered (so an ending announced meanwhile is not
     /// missed) and ends the wait at once when it returns true: it reads the store.
     public func waitForFinish(

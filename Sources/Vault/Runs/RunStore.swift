@@ -39,6 +39,15 @@ public protocol RunStore: Sendable {
     /// a GET or HEAD. False when the claim is no longer the run's (the request must not go).
     func recordUnsafeRequest(runID: String, claim: String, request: String) async throws(VaultError) -> Bool
 
+    /// Records the run's answer (its sealed result) while it is still running, its Async jobs
+    /// still at work, if `claim` still holds it: a synchronous caller gets it at once, and the
+    /// ending replaces it. False (nothing written) when the claim is no longer the run's.
+    func answerRun(id: String, claim: String, result: Data) async throws(VaultError) -> Bool
+
+    /// The status of the team's run and whether it has its answer, nil when the team has no
+    /// such run: what a synchronous caller waits for.
+    func runProgress(id: String, team: String) async throws(VaultError) -> RunProgress?
+
     /// Records how the run ended, if `claim` still holds it; false (nothing written) otherwise.
     func finishRun(id: String, claim: String, ending: RunEnding) async throws(VaultError) -> Bool
 

@@ -153,3 +153,18 @@ public struct RecoveredRuns: Sendable, Equatable {
     /// Whether anything changed.
     public var isEmpty: Bool { requeued.isEmpty && failed.isEmpty && cancelled.isEmpty }
 }
+
+/// How far a run has come: its status, and whether it has its answer (an ended run, or a
+/// running one whose flow answered while its Async jobs go on).
+public struct RunProgress: Sendable, Equatable {
+    /// The run's status.
+    public var status: RunStatus
+    /// Whether the run's result is recorded.
+    public var answered: Bool
+
+    /// A run with this status, answered or not.
+    public init(status: RunStatus, answered: Bool) {
+        self.status = status
+        self.answered = answered
+    }
+}

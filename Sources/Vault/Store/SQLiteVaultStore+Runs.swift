@@ -109,6 +109,30 @@ extension SQLiteVaultStore: RunStore {
         }
     }
 
+    /// The run's status and whether its result is recorded.
+    public func runProgress(id: String, team: String) async throws(VaultError) -> RunProgress? {
+        try await read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT status, result IS NOT NULL AS answered FROM runs WHERE id = ? AND team = ?"),
+                arguments: [id, team]
+            ).map { row in
+                RunProgress(status: RunStatus(rawValue: row["status"]) ?? .failed, answered: row["answered"])
+            }
+        }
+    }
+
+    /// Records a running run's answer under its claim.
+    public func answerRun(id: String, claim: String, result: Data) async throws(VaultError) -> Bool {
+        let answered: Bool = try await write { db in
+            try db.cachedStatement(sql: "UPDATE runs SET result = ? WHERE id = ? AND claim = ? AND status = 'running'")
+                .execute(arguments: [result, id, claim])
+            return db.changesCount == 1
+        }
+        if answered { runEvents.post(.answered(id)) }
+        return answered
+    }
+
     /// Requeues the worker's running runs it does not hold (claims whose answer was lost).
     public func releaseUnheldRuns(worker: String, holding claims: [String]) async throws(VaultError) -> Int {
         let released: Int = try await write { db in
@@ -119,7 +143,7 @@ extension SQLiteVaultStore: RunStore {
             where !held.contains(row["claim"] as String? ?? "") {
                 try db.execute(
                     sql: """
-                        UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL,
+                        UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL, result = NULL,
                             started_at = NULL, attempts = MAX(attempts - 1, 0)
                         WHERE id = ?
                         """, arguments: [row["id"] as String])
@@ -252,7 +276,7 @@ extension SQLiteVaultStore: RunStore {
                 case .requeue:
                     try db.execute(
                         sql: """
-                            UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL
+                            UPDATE runs SET status = 'queued', worker = NULL, claim = NULL, lease_until = NULL, result = NULL
                             WHERE id = ?
                             """, arguments: [run.id])
                     recovered.requeued.append(run.id)

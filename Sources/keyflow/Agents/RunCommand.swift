@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OAuthCore
 import Runtime
+import Synchronization
 import Vault
 
 /// `keyflow run AGENT`: validates, resolves every OAuth section, runs, prints the result.
@@ -81,6 +82,7 @@ struct RunCommand: AsyncParsableCommand {
         let prepared = session.prepared
         let environment = session.environment
         let progress = Progress(enabled: !quiet && isatty(2) == 1)
+        let printer = ResultPrinter()
         let endpoint = self.endpoint
         let runTask = Task { () -> Result<RunResult, RunError> in
             do throws(RunError) {
@@ -89,7 +91,17 @@ struct RunCommand: AsyncParsableCommand {
                 return .success(
                     try await executor.run(
                         endpoint: endpoint, inputs: runInputs, context: environment,
-                        observer: { progress.report($0) }))
+                        observer: { progress.report($0) },
+                        answered: { answer in
+                            // The result goes out as soon as the flow has it, as SRE answers;
+                            // Async jobs still running end the run (and this process) later.
+                            printer.print(answer.output)
+                            progress.note(
+                                answer.runningJobs == 0
+                                    ? nil
+                                    : "the agent answered; \(answer.runningJobs) Async job(s) still running, "
+                                        + "the run ends when they do (Ctrl-C cancels them)")
+                        }))
             } catch {
                 return .failure(error)
             }
@@ -114,7 +126,21 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(error.description)
         }
         if let trace { try TraceFile.write(result.trace, to: trace) }
-        print(JSONWriter.string(result.output, pretty: true))
+        printer.print(result.output)
+    }
+}
+
+/// Prints a run's result once: when the flow answers, or at the end.
+final class ResultPrinter: Sendable {
+    private let printed = Mutex(false)
+
+    func print(_ output: JSONValue) {
+        let first = printed.withLock { printed in
+            defer { printed = true }
+            return !printed
+        }
+        guard first else { return }
+        FileHandle.standardOutput.write(Data((JSONWriter.string(output, pretty: true) + "\n").utf8))
     }
 }
 
@@ -141,6 +167,12 @@ struct Progress: Sendable {
             "\(entry.succeeded ? "✓" : "✗") \(entry.componentID) \(entry.type)\(title) \(milliseconds) ms"
             + (entry.error.map { ": \($0)" } ?? "")
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// A line of its own, when there is one to say.
+    func note(_ text: String?) {
+        guard enabled, let text else { return }
+        FileHandle.standardError.write(Data(("… " + text + "\n").utf8))
     }
 }
 
