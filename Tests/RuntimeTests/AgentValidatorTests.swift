@@ -119,7 +119,13 @@ struct AgentValidatorTests {
             #"{"components": [\#(components.joined(separator: ","))], "connections": [\#(connections.joined(separator: ","))]}"#
         )
         #expect(AgentValidator.validate(agent).isEmpty)
-        let result = try await runAgent(agent, inputs: [("v", .number(7))])
+        // The wall-time limit is not under test: 10,000 waiting steps took over 50 s of it on a
+        // loaded 2-core CI machine (1 s alone).
+        var executor = Executor(agent: try AgentPreparer.prepare(agent))
+        executor.limits.wallTime = .seconds(600)
+        let result = try await executor.run(
+            endpoint: nil, inputs: JSONObject([("v", .number(7))]), context: RunEnvironment()
+        ).output
         #expect(result["id"] == .string("C9999"))
         #expect(result.result("Output")?["v"] == .number(7))
     }

@@ -98,7 +98,7 @@ struct RunCommandTests {
 
     /// `keyflow run` prints the answer when the flow has it; the process ends when the run's
     /// Async job has (here a 4 s sleep).
-    @Test func theAnswerIsPrintedBeforeTheAsyncJobEnds() throws {
+    @Test func theAnswerIsPrintedBeforeTheAsyncJobEnds() async throws {
         var graph = AgentGraph()
         graph.endpoint("E", "go", inputs: ["prompt"])
         graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
@@ -108,23 +108,28 @@ struct RunCommandTests {
         graph.link("A", "prompt", to: "S", "Input")
         graph.link("A", "JobID", to: "O", "job")
         let file = try Self.write(JSONWriter.string(try graph.agent().document))
-        let process = Process()
-        process.executableURL = KeyflowCLI.executable
-        process.arguments = ["run", file, "--input", "prompt=hi", "--quiet"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var printed = Data()
-        while !String(decoding: printed, as: UTF8.self).contains("}") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed += chunk
+        let (printed, runningWhenPrinted, status, rest) = try await blockingWork {
+            let process = Process()
+            process.executableURL = KeyflowCLI.executable
+            process.arguments = ["run", file, "--input", "prompt=hi", "--quiet"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var printed = Data()
+            while !String(decoding: printed, as: UTF8.self).contains("}") {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                printed += chunk
+            }
+            let running = process.isRunning
+            let rest = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (String(decoding: printed, as: UTF8.self), running, process.terminationStatus, rest)
         }
-        #expect(process.isRunning, "the answer came only when the job had ended")
-        #expect(String(decoding: printed, as: UTF8.self).contains(#""job": "A-"#))
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(out.fileHandleForReading.readDataToEndOfFile().isEmpty)  // printed once
+        #expect(runningWhenPrinted, "the answer came only when the job had ended")
+        #expect(printed.contains(#""job": "A-"#))
+        #expect(status == 0)
+        #expect(rest.isEmpty)  // printed once
     }
 }

@@ -27,7 +27,7 @@ import Testing
     }
 
     /// One case at a time: some check how long a run takes, and the Async cases sleep 30 s anyway.
-    @Test(.serialized, arguments: cases) func caseBehavesAsListed(_ testCase: Case) throws {
+    @Test(.serialized, arguments: cases) func caseBehavesAsListed(_ testCase: Case) async throws {
         let json = testCase.json
         let agent = try #require(json["agent"]?.stringValue)
         let endpoint = try #require(json["endpoint"]?.stringValue)
@@ -39,7 +39,7 @@ import Testing
             environment[key] = value.stringValue
         }
         let started = Date()
-        let result = try KeyflowCLI.run(
+        let result = try await KeyflowCLI.runAsync(
             [
                 "run", Repository.url("conformance/sre/agents/\(agent)").path, "--endpoint", endpoint,
                 "--input-json", inputs.path, "--quiet",

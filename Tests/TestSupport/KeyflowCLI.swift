@@ -59,3 +59,19 @@ extension KeyflowCLI {
         return process
     }
 }
+
+/// Runs `body`, which blocks (waits for a process, reads a pipe), on a thread of its own
+/// instead of one of Swift's few cooperative threads: on a 2-core machine a test blocking one
+/// of them for 30 s starves every other test running beside it.
+public func blockingWork<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+extension KeyflowCLI {
+    /// `run`, off the cooperative threads (see `blockingWork`).
+    public static func runAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await blockingWork { try run(arguments, environment: environment) }
+    }
+}

@@ -19,6 +19,8 @@ public struct PreparedAgent: Sendable {
     let jobBodies: [String: Set<String>]
     /// The components that run only inside jobs (SRE tags them `async`): the main flow skips them.
     let background: Set<String>
+    /// Whether a run can start Async jobs: it has an Async, or an AgentPlugin whose agent may.
+    let mayStartJobs: Bool
 
     /// Indexes `agent`'s components and connections for the executor; `timeouts` are per component id.
     public init(agent: Agent, runners: [String: any ComponentRunner], timeouts: [String: Duration] = [:]) {
@@ -80,6 +82,7 @@ public struct PreparedAgent: Sendable {
         }
         jobBodies = jobs
         self.background = background
+        mayStartJobs = !jobs.isEmpty || agent.components.contains { $0.type == "AgentPlugin" }
     }
 
     /// An input of a component, by their names.

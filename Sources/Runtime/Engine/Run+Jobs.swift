@@ -10,20 +10,24 @@ extension Run {
         let agent = self.agent
         let jobs = self.jobs
         let redactor = self.redactor
-        let main: Executor.WallClockRace? = await withTaskGroup(of: Executor.WallClockRace?.self) { tasks in
-            tasks.addTask {
-                var state = RunState(agent: agent, excluding: agent.background)
-                let outcome = await drive(&state, launching: initial, endsAtAPIOutput: true)
-                var failed = false
-                if case .failed = outcome.ending { failed = true }
-                var lastOutputs: JSONValue?
-                if case .quiet = outcome.ending, !Task.isCancelled { lastOutputs = state.lastOutputs() }
-                if let answered, !failed, let output = outcome.ending.output ?? lastOutputs {
-                    answered(Executor.Answer(output: redactor.redact(output), runningJobs: jobs.running))
-                }
-                jobs.mainEnded(failed: failed)
-                return .finished(outcome, lastOutputs: lastOutputs)
+        /// The agent's flow, told to `answered` when it has the result.
+        @Sendable func mainFlow() async -> Executor.WallClockRace {
+            var state = RunState(agent: agent, excluding: agent.background)
+            let outcome = await drive(&state, launching: initial, endsAtAPIOutput: true)
+            var failed = false
+            if case .failed = outcome.ending { failed = true }
+            var lastOutputs: JSONValue?
+            if case .quiet = outcome.ending, !Task.isCancelled { lastOutputs = state.lastOutputs() }
+            if let answered, !failed, let output = outcome.ending.output ?? lastOutputs {
+                answered(Executor.Answer(output: redactor.redact(output), runningJobs: jobs.running))
             }
+            jobs.mainEnded(failed: failed)
+            return .finished(outcome, lastOutputs: lastOutputs)
+        }
+        // Most agents start no job: their flow runs alone, without the job board's task group.
+        guard agent.mayStartJobs else { return await mainFlow() }
+        let main: Executor.WallClockRace? = await withTaskGroup(of: Executor.WallClockRace?.self) { tasks in
+            tasks.addTask { await mainFlow() }
             // Ends when the main flow and every job have ended, the main flow failed, or the
             // run was cancelled.
             for await launch in jobs.launches {
