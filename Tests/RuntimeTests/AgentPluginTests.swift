@@ -144,4 +144,23 @@ import Testing
         #expect(answers == [.string("a"), .string("b"), .string("c")], "\(result.output)")
         #expect(directory.lookups.withLock { $0 } == 1)
     }
+
+    /// The component's other outputs are the fields of the called agent's APIOutput, by name.
+    @Test func theComponentsOutputsAreTheCalledAgentsFields() async throws {
+        var called = AgentGraph()
+        called.endpoint("E", "ask", inputs: ["question"])
+        called.add("O", "APIOutput", data: #"{"format": "full"}"#, inputs: ["answer", "asked"], outputs: ["Output"])
+        called.link("E", "body.question", to: "O", "answer")
+        called.link("E", "body.question", to: "O", "asked")
+        var caller = AgentGraph()
+        caller.endpoint("E", "go", inputs: ["q"])
+        caller.add(
+            "P", "AgentPlugin", data: #"{"agentId": "called"}"#, inputs: ["Prompt"], outputs: ["Response", "answer"])
+        caller.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["got"], outputs: ["Output"])
+        caller.link("E", "body.q", to: "P", "Prompt")
+        caller.link("P", "answer", to: "O", "got")
+        let result = try await Self.run(
+            try caller.agent(), named: "root", in: ["called": try called.agent()], q: .string("42?"))
+        #expect(result.output["got"] == .string("42?"), "\(result.output)")
+    }
 }

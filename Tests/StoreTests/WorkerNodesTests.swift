@@ -14,7 +14,9 @@ struct WorkerNodesTests {
     static func nodes(database: String) async throws -> ServeNodes {
         let nodes = try await ServeNodes(
             database: database, serveArguments: ["--no-worker"], workers: 2,
-            workerArguments: ["--lease", "4", "--concurrency", "4"])
+            // The team may run 8 at once, so neither worker (4 slots each) can take a whole
+            // batch: with the default 4, one worker could claim every run as its slots freed.
+            workerArguments: ["--lease", "4", "--concurrency", "4", "--max-concurrent-runs", "8"])
         try await nodes.waitForWorkers()
         return nodes
     }

@@ -6,7 +6,8 @@
 /// what; Keyflow calls the endpoint directly and deterministically. The endpoint is `endpoint`
 /// when set, else the agent's only one. Its inputs are this component's inputs of the same
 /// names; a `Prompt` that is an object gives its fields, and a `Prompt` that is anything else
-/// goes to the endpoint's only input not given otherwise.
+/// goes to the endpoint's only input not given otherwise. Its outputs other than `Response` are
+/// the fields of the same names the called agent's APIOutput collected.
 struct AgentPluginStep: ComponentRunner {
     let reference: String
     let endpoint: String?
@@ -25,6 +26,19 @@ struct AgentPluginStep: ComponentRunner {
 
     func run(_ inputs: [String: JSONValue], context: RunContext) async throws -> [String: JSONValue] {
         throw ComponentError(message: "AgentPlugin runs only inside the executor")
+    }
+
+    /// The component's outputs: `Response`, the called agent's answer as its endpoint gives
+    /// it, and each other declared output by name from the fields its APIOutput collected.
+    static func outputs(of component: Component, response: JSONValue) -> [String: JSONValue] {
+        // An APIOutput's `full` answer wraps its fields as `{id, name, result: {Output: …}}`.
+        let fields =
+            response["name"] == .string("APIOutput") ? response["result"]?["Output"] ?? response : response
+        var outputs = ["Response": response]
+        for port in component.outputs where !["Response", "_error", "_debug"].contains(port.name) {
+            if let value = fields[port.name] { outputs[port.name] = value }
+        }
+        return outputs
     }
 
     /// The inputs of the called endpoint, from the component's inputs (see the type's comment).

@@ -51,7 +51,7 @@ extension Run {
             &state, launching: [(endpoint, sent.reduce(into: [:]) { $0[$1.key] = $1.value })], endsAtAPIOutput: true)
         jobs.appendTrace(outcome.trace)
         switch outcome.ending {
-        case .output(let value): return ["Response": value]
+        case .output(let value): return AgentPluginStep.outputs(of: component, response: value)
         case .quiet:
             try Task.checkCancellation()
             return ["Response": state.lastOutputs()]
