@@ -52,6 +52,26 @@ struct OpenAPITests {
         #expect(Self.operations.count == 27)
     }
 
+    /// In a one-line `{…}` mapping a comma ends the value: an unquoted description with a comma
+    /// turns the rest of it into keys without schemas (schemathesis crashed on one).
+    @Test func noFlowMappingDescriptionIsCutAtAComma() throws {
+        let text = try Repository.text("docs/openapi.yaml")
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.contains("{") && line.contains("description: ") {
+            guard let start = line.range(of: "description: ")?.upperBound else { continue }
+            let value = line[start...]
+            if value.hasPrefix("'") || value.hasPrefix("\"") { continue }
+            // Whatever follows a comma must be the mapping's next key.
+            for piece in value.split(separator: ",").dropFirst() {
+                let next = piece.drop { $0 == " " }
+                let key = next.prefix { $0.isLetter || $0 == "$" || $0 == "_" }
+                #expect(
+                    !key.isEmpty && next.dropFirst(key.count).hasPrefix(":"),
+                    "docs/openapi.yaml:\(number + 1): a comma cuts this description; quote it")
+            }
+        }
+    }
+
     @Test(arguments: operations)
     func everyDocumentedOperationIsServedWithADocumentedStatus(_ operation: Operation) async throws {
         let transport = AsyncHTTPTransport()
