@@ -38,4 +38,18 @@ struct AgentGraph {
             #"{\#(head)"components": [\#(components.joined(separator: ","))], "connections": [\#(links.joined(separator: ","))]}"#
         return try AgentLoader.parse(Array(text.utf8), source: source)
     }
+
+    /// SRE's "no-await-async": the flow answers the job's id at once (APIOutput, minimal)
+    /// while the Async job sleeps `seconds`.
+    static func answeringBeforeItsJob(sleeping seconds: Int) throws -> Agent {
+        var graph = AgentGraph()
+        graph.endpoint("E", "go", inputs: ["prompt"])
+        graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
+        graph.add("S", "FSleep", data: #"{"delay": "\#(seconds)"}"#, inputs: ["Input"], outputs: ["Output"])
+        graph.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["job"], outputs: ["Output"])
+        graph.link("E", "body.prompt", to: "A", "prompt")
+        graph.link("A", "prompt", to: "S", "Input")
+        graph.link("A", "JobID", to: "O", "job")
+        return try graph.agent()
+    }
 }

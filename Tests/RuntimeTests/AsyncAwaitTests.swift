@@ -152,16 +152,9 @@ import Testing
     /// The flow's answer is heard as soon as the flow has it, while its job still runs; the
     /// run returns the same output once the job has ended.
     @Test func theAnswerComesBeforeTheJobEnds() async throws {
-        var graph = AgentGraph()
-        graph.endpoint("E", "go", inputs: ["prompt"])
-        graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
-        graph.add("S", "FSleep", data: #"{"delay": "2"}"#, inputs: ["Input"], outputs: ["Output"])
-        graph.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["job"], outputs: ["Output"])
-        graph.link("E", "body.prompt", to: "A", "prompt")
-        graph.link("A", "prompt", to: "S", "Input")
-        graph.link("A", "JobID", to: "O", "job")
+        let agent = try AgentGraph.answeringBeforeItsJob(sleeping: 2)
         let heard = Mutex<[Executor.Answer]>([])
-        let result = try await Executor(agent: try AgentPreparer.prepare(try graph.agent())).run(
+        let result = try await Executor(agent: try AgentPreparer.prepare(agent)).run(
             endpoint: nil, inputs: JSONObject([("prompt", .string("x"))]), context: RunEnvironment(),
             answered: { answer in heard.withLock { $0.append(answer) } })
         let answers = heard.withLock { $0 }

@@ -99,15 +99,8 @@ struct RunCommandTests {
     /// `keyflow run` prints the answer when the flow has it; the process ends when the run's
     /// Async job has (here a 4 s sleep).
     @Test func theAnswerIsPrintedBeforeTheAsyncJobEnds() async throws {
-        var graph = AgentGraph()
-        graph.endpoint("E", "go", inputs: ["prompt"])
-        graph.add("A", "Async", inputs: ["prompt"], outputs: ["JobID", "prompt"])
-        graph.add("S", "FSleep", data: #"{"delay": "4"}"#, inputs: ["Input"], outputs: ["Output"])
-        graph.add("O", "APIOutput", data: #"{"format": "minimal"}"#, inputs: ["job"], outputs: ["Output"])
-        graph.link("E", "body.prompt", to: "A", "prompt")
-        graph.link("A", "prompt", to: "S", "Input")
-        graph.link("A", "JobID", to: "O", "job")
-        let file = try Self.write(JSONWriter.string(try graph.agent().document))
+        let agent = try AgentGraph.answeringBeforeItsJob(sleeping: 4)
+        let file = try Self.write(JSONWriter.string(agent.document))
         let (printed, runningWhenPrinted, status, rest) = try await blockingWork {
             let process = Process()
             process.executableURL = KeyflowCLI.executable

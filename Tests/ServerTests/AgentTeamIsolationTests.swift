@@ -49,6 +49,19 @@ struct AgentTeamIsolationTests {
         return ConnectionsAPITests.json(response.body)
     }
 
+    /// A server whose store has Alice in team a and Bob in team b; `body` gets its test client
+    /// and their API tokens.
+    static func withAliceAndBob(
+        _ body: @escaping @Sendable (any TestClientProtocol, _ alice: String, _ bob: String) async throws -> Void
+    ) async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
+        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
+        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
+        try await app.test(.router) { client in try await body(client, alice, bob) }
+    }
+
     /// An agent whose Echo step answers `text`; `id` is its Studio id.
     static func echoing(_ text: String, id: String) -> String {
         #"{"id": "\#(id)", "components": [{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "inputs": [{"name": "q", "index": 0}], "outputs": [{"name": "body", "index": 0, "default": true}]}, {"id": "P", "name": "PromptGenerator", "data": {"model": "Echo", "prompt": "\#(text)"}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Reply", "index": 0, "default": true}]}], "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "P", "targetIndex": 0}]}"#
@@ -62,12 +75,7 @@ struct AgentTeamIsolationTests {
     /// An AgentPlugin finds only its own team's agents, by name or by id: team B's agent is
     /// "not found" to team A, exactly like a missing one, while A's own agent answers.
     @Test func anAgentPluginCallsOnlyItsTeamsAgents() async throws {
-        let transport = AsyncHTTPTransport()
-        defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
-        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
-        try await app.test(.router) { client in
+        try await Self.withAliceAndBob { client, alice, bob in
             func put(_ name: String, _ body: String, _ token: String) async throws {
                 let response = try await client.execute(
                     uri: "/api/v1/agents/\(name)", method: .put, headers: Self.bearer(token),
@@ -97,12 +105,7 @@ struct AgentTeamIsolationTests {
     }
 
     @Test func anotherTeamsAgentIsA404OnEveryAPIRoute() async throws {
-        let transport = AsyncHTTPTransport()
-        defer { Task { try? await transport.shutdown() } }
-        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
-        let (_, alice) = try await Users.add(name: "alice", team: "a", store: vault.accounts)
-        let (_, bob) = try await Users.add(name: "bob", team: "b", store: vault.accounts)
-        try await app.test(.router) { client in
+        try await Self.withAliceAndBob { client, alice, bob in
             let original = try await Self.seed(client, alice: alice)
             let bobsList = try await client.execute(uri: "/api/v1/agents", method: .get, headers: Self.bearer(bob))
             #expect(bobsList.status == .ok && ConnectionsAPITests.json(bobsList.body) == .array([]))
