@@ -3,7 +3,8 @@
 
 Starts each server as a subprocess (reading its READY line like the Swift tests
 do), exercises it end to end over loopback with the standard library plus
-oauthlib's own OAuth 1 client, and exits non-zero if anything failed.
+oauthlib's own OAuth 1 client, and exits non-zero if anything failed. The LLM API
+stand-ins are checked by llm_selftest.py, which this runs too.
 """
 
 import base64
@@ -30,6 +31,8 @@ from oauthlib.oauth1 import (
     SIGNATURE_TYPE_QUERY,
     Client,
 )
+
+import llm_selftest  # the LLM API stand-ins' checks (peers/llm_selftest.py)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = sys.executable
@@ -748,15 +751,18 @@ def main():
     test_oauth1_verify()
     test_authlib_server()
     test_oauth1_provider()
+    llm_passes, llm_failures = llm_selftest.run()
+    TIMINGS.update(llm_selftest.TIMINGS)
+    passes, failures = PASSES + llm_passes, FAILURES + llm_failures
     print("\n== timings (100 sequential loopback requests, new connection each)")
     for name, t in TIMINGS.items():
         print(f"  {name}: {t * 1000:.0f} ms total, {t * 10:.2f} ms/request")
     print(f"\nelapsed {time.perf_counter() - start:.1f} s")
     # Plain closing line ("N passed, N failed") that CI runners recognise.
-    print(f"selftest: {PASSES} passed, {len(FAILURES)} failed")
-    for f in FAILURES:
+    print(f"selftest: {passes} passed, {len(failures)} failed")
+    for f in failures:
         print("  failed:", f)
-    return 1 if FAILURES else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
