@@ -7,70 +7,20 @@ exits non-zero if anything failed. peers/selftest.py runs these checks too.
 """
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PY = sys.executable
+from _selftestlib import TALLY, Peer, check, section
 
-FAILURES = []
-PASSES = 0
 TIMINGS = {}
 
 OPENAI_KEYS = ["sk-peer-test-key-0001", "sk-peer-second-key-0002"]
 ANTHROPIC_KEYS = ["sk-ant-peer-test-key-0003"]
 WRONG_KEY = "sk-wrong-key-9999"
 VERSION = {"anthropic-version": "2023-06-01"}
-
-
-def check(cond, what, detail=""):
-    global PASSES
-    if cond:
-        PASSES += 1
-        print(f"  ok    {what}")
-    else:
-        FAILURES.append(what)
-        print(f"  FAIL  {what}  {detail}")
-    return cond
-
-
-def section(title):
-    print(f"\n== {title}")
-
-
-class Peer:
-    """A peer server subprocess; the port comes from its READY line."""
-
-    def __init__(self, script, *args):
-        self.proc = subprocess.Popen([PY, os.path.join(HERE, script), "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = [None]
-        reader = threading.Thread(target=lambda: line.__setitem__(0, self.proc.stdout.readline()))
-        reader.start()
-        reader.join(15)
-        if not line[0] or not line[0].startswith("READY http://127.0.0.1:"):
-            self.proc.kill()
-            raise RuntimeError(f"{script}: no READY line (got {line[0]!r}); "
-                               f"stderr: {self.proc.stderr.read()[-2000:]}")
-        self.base = line[0].split()[1]
-        self.stderr = ""
-
-    def stop(self):
-        """SIGTERM; returns the exit status."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.stderr = self.proc.stderr.read()
-        return rc
 
 
 class Resp:
@@ -484,10 +434,9 @@ def test_anthropic_server():
 
 
 def run():
-    """Runs every check; returns (passes, failures)."""
+    """Runs every check, counting into the shared tally."""
     test_openai_server()
     test_anthropic_server()
-    return PASSES, FAILURES
 
 
 def main():
@@ -497,10 +446,10 @@ def main():
     for name, t in TIMINGS.items():
         print(f"  {name}: {t * 1000:.0f} ms total, {t * 10:.2f} ms/request")
     print(f"\nelapsed {time.perf_counter() - start:.1f} s")
-    print(f"llm_selftest: {PASSES} passed, {len(FAILURES)} failed")
-    for f in FAILURES:
+    print(f"llm_selftest: {TALLY.passes} passed, {len(TALLY.failures)} failed")
+    for f in TALLY.failures:
         print("  failed:", f)
-    return 1 if FAILURES else 0
+    return 1 if TALLY.failures else 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import http.client as httpclient
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -33,62 +32,13 @@ from oauthlib.oauth1 import (
 )
 
 import llm_selftest  # the LLM API stand-ins' checks (peers/llm_selftest.py)
+from _selftestlib import TALLY, Peer, check, section
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = sys.executable
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CALLBACK = "http://127.0.0.1:53682/callback"  # nobody listens; we only read Location
 
-FAILURES = []
-PASSES = 0
-
-
-def check(cond, what, detail=""):
-    global PASSES
-    if cond:
-        PASSES += 1
-        print(f"  ok    {what}")
-    else:
-        FAILURES.append(what)
-        print(f"  FAIL  {what}  {detail}")
-    return cond
-
-
-def section(title):
-    print(f"\n== {title}")
-
-
-# --------------------------------------------------------------------------
-# Process + HTTP helpers
-# --------------------------------------------------------------------------
-class Peer:
-    """A peer server subprocess; the port comes from its READY line."""
-
-    def __init__(self, script, *args):
-        self.proc = subprocess.Popen([PY, os.path.join(HERE, script), *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        line = [None]
-        reader = threading.Thread(target=lambda: line.__setitem__(0, self.proc.stdout.readline()))
-        reader.start()
-        reader.join(15)
-        if not line[0] or not line[0].startswith("READY http://127.0.0.1:"):
-            self.proc.kill()
-            raise RuntimeError(f"{script}: no READY line (got {line[0]!r}); "
-                               f"stderr: {self.proc.stderr.read()[-2000:]}")
-        self.base = line[0].split()[1]
-        self.port = int(self.base.rsplit(":", 1)[1])
-
-    def stop(self):
-        """SIGTERM; returns the exit status."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.stderr = self.proc.stderr.read()
-        return rc
 
 
 class Resp:
@@ -751,9 +701,9 @@ def main():
     test_oauth1_verify()
     test_authlib_server()
     test_oauth1_provider()
-    llm_passes, llm_failures = llm_selftest.run()
+    llm_selftest.run()
     TIMINGS.update(llm_selftest.TIMINGS)
-    passes, failures = PASSES + llm_passes, FAILURES + llm_failures
+    passes, failures = TALLY.passes, TALLY.failures
     print("\n== timings (100 sequential loopback requests, new connection each)")
     for name, t in TIMINGS.items():
         print(f"  {name}: {t * 1000:.0f} ms total, {t * 10:.2f} ms/request")
