@@ -18,7 +18,7 @@ import json
 import re
 import threading
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from _peerlib import base_arg_parser
 
@@ -205,3 +205,22 @@ def finish_args(args, default_model):
     args.model = args.model or [default_model]
     args.base_path = normalize_base_path(args.base_path)
     return args
+
+
+def recording_app(state, authenticate, handle):
+    """The WSGI app of a stand-in: the test endpoints first, then `handle(request, auth,
+    body, body_error)` on the authenticated request, each request recorded with its status."""
+
+    @Request.application
+    def app(request):
+        answer = test_endpoint(request, state)
+        if answer is not None:
+            return answer
+        auth = authenticate(request)
+        body, body_error = read_json(request)
+        response = handle(request, auth, body, body_error)
+        state.record(request_entry(request, body, body_error, auth, response.status_code))
+        return response
+
+    return app
+

@@ -14,8 +14,6 @@ Run:  .venv/bin/python peers/llm_anthropic_server.py [--port 0] [--key KEY ...]
 Prints "READY http://127.0.0.1:PORT" once listening. See peers/README.md.
 """
 
-from werkzeug.wrappers import Request
-
 import _llmlib as llm
 from _peerlib import serve
 
@@ -216,18 +214,7 @@ def create_app(keys, models, base_path, retry_after):
             return error(400, problem)
         return create_message(body, state, retry_after)
 
-    @Request.application
-    def app(request):
-        answer = llm.test_endpoint(request, state)
-        if answer is not None:
-            return answer
-        auth = auth_summary(request, accepted)
-        body, body_error = llm.read_json(request)
-        response = handle(request, auth, body, body_error)
-        state.record(llm.request_entry(request, body, body_error, auth, response.status_code))
-        return response
-
-    return app
+    return llm.recording_app(state, lambda request: auth_summary(request, accepted), handle)
 
 
 def main():
