@@ -192,7 +192,8 @@ public final class Vault: Sendable {
             settings: try encode(settings), keyID: masterKey.id,
             wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: id),
             secrets: try seal(encode(secrets), dataKey: dataKey, owner: id, field: "secrets"), tokens: nil,
-            status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
+            status: (kind.isAPIKey ? ConnectionStatus.ready : .needsAuth).rawValue, statusReason: nil,
+            tokenExpiresAt: nil, version: 1,
             createdAt: now, updatedAt: now, legacyAgentID: legacy?.agentID, legacyComponentID: legacy?.componentID,
             leaseOwner: nil, leaseUntil: nil)
         try await store.insert(row)
@@ -233,7 +234,19 @@ public final class Vault: Sendable {
             row.kind = kindID
             row.settings = try vault.encode(settings)
             row.secrets = try vault.seal(vault.encode(secrets), dataKey: dataKey, owner: row.id, field: "secrets")
-            if (authChanged || !added.isEmpty)
+            if kind.isAPIKey {
+                // The key is the whole credential: a new one (or a new kind) is ready at once,
+                // and a key rejected by the API stays marked until a key is given.
+                row.tokens = nil
+                row.tokenExpiresAt = nil
+                if (secrets.apiKey ?? "").isEmpty {
+                    row.status = ConnectionStatus.needsAuth.rawValue
+                    row.statusReason = "no key is stored"
+                } else if input.text["apiKey"] != nil || kindID != current.kind {
+                    row.status = ConnectionStatus.ready.rawValue
+                    row.statusReason = nil
+                }
+            } else if (authChanged || !added.isEmpty)
                 && (row.tokens != nil || row.status != ConnectionStatus.needsAuth.rawValue)
             {
                 row.tokens = nil
@@ -260,7 +273,9 @@ public final class Vault: Sendable {
             keyID: masterKey.id,
             wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: newID),
             secrets: try seal(encode(secrets), dataKey: dataKey, owner: newID, field: "secrets"), tokens: nil,
-            status: ConnectionStatus.needsAuth.rawValue, statusReason: nil, tokenExpiresAt: nil, version: 1,
+            status: (catalog.kind(id: row.kind)?.isAPIKey == true && !(secrets.apiKey ?? "").isEmpty
+                ? ConnectionStatus.ready : .needsAuth).rawValue,
+            statusReason: nil, tokenExpiresAt: nil, version: 1,
             createdAt: now, updatedAt: now, legacyAgentID: nil, legacyComponentID: nil, leaseOwner: nil, leaseUntil: nil
         )
         try await store.insert(copy)
@@ -296,6 +311,19 @@ public final class Vault: Sendable {
             row.statusReason = nil
             row.leaseOwner = nil
             row.leaseUntil = nil
+        }
+    }
+
+    /// Deletes the key of an API-key connection (its sign-out) and sets `needs-auth`.
+    @discardableResult
+    public func dropAPIKey(_ id: String) async throws(VaultError) -> Connection {
+        try await update(id) { row, vault throws(VaultError) in
+            var secrets = try vault.secrets(in: row)
+            secrets.apiKey = nil
+            row.secrets = try vault.seal(
+                vault.encode(secrets), dataKey: try vault.dataKey(of: row), owner: row.id, field: "secrets")
+            row.status = ConnectionStatus.needsAuth.rawValue
+            row.statusReason = "signed out: the key was deleted"
         }
     }
 

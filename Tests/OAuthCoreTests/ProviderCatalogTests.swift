@@ -4,12 +4,12 @@ import TestSupport
 import Testing
 
 struct ProviderCatalogTests {
-    @Test func theSevenKindsHaveStableIDs() throws {
+    @Test func theSevenOAuthKindsAndTheAPIKeyKindHaveStableIDs() throws {
         let catalog = try ProviderCatalog.builtIn()
         #expect(
             catalog.kinds.map(\.id) == [
                 "google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1",
-                "client-credentials",
+                "client-credentials", "api-key",
             ])
     }
 
@@ -61,7 +61,10 @@ struct ProviderCatalogTests {
 
     @Test func secretFieldsAreMarked() throws {
         let catalog = try ProviderCatalog.builtIn()
-        #expect(catalog.fields.filter(\.secret).map(\.id).sorted() == ["clientSecret", "consumerSecret", "privateKey"])
+        #expect(
+            catalog.fields.filter(\.secret).map(\.id).sorted() == [
+                "apiKey", "clientSecret", "consumerSecret", "privateKey",
+            ])
     }
 
     @Test func addingAProviderIsAddingAnEntry() throws {

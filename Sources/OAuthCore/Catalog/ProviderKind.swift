@@ -1,13 +1,19 @@
-/// One kind of OAuth connection users can create: a provider with prefilled settings, or a
+/// One kind of connection users can create: a provider with prefilled settings, or a
 /// custom one whose URLs the user gives. Read from `providers.json`; see ``ProviderCatalog``.
 public struct ProviderKind: Sendable, Codable, Equatable, Identifiable {
-    /// OAuth 1.0a or OAuth 2.0.
-    public enum OAuthProtocol: String, Sendable, Codable { case oauth1, oauth2 }
+    /// OAuth 1.0a, OAuth 2.0, or a static API key.
+    public enum OAuthProtocol: String, Sendable, Codable {
+        case oauth1, oauth2
+        /// A key the user pastes, sent as it is in a header or a query parameter.
+        case apiKey = "api_key"
+    }
     /// How tokens are obtained.
     public enum GrantType: String, Sendable, Codable {
         case authorizationCode = "authorization_code"
         case clientCredentials = "client_credentials"
         case threeLegged = "three_legged"
+        /// No grant: the user gives the credential (an API key).
+        case staticKey = "static_key"
     }
     /// Whether the kind uses PKCE.
     public enum PKCESupport: String, Sendable, Codable { case required, optional, unsupported }
@@ -63,8 +69,20 @@ public struct ProviderKind: Sendable, Codable, Equatable, Identifiable {
     /// Where the provider documents its OAuth setup.
     public var docs: String?
 
-    /// True when the user logs in through a browser (everything but client credentials).
-    public var needsUserLogin: Bool { grantType != .clientCredentials }
+    /// True when the user logs in through a browser (everything but client credentials and API keys).
+    public var needsUserLogin: Bool { grantType != .clientCredentials && grantType != .staticKey }
+
+    /// True for API-key kinds: the credential is the key the user gave; nothing is fetched or refreshed.
+    public var isAPIKey: Bool { `protocol` == .apiKey }
+
+    /// The protocol as users read it: `OAuth 2.0`, `OAuth 1.0a`, `API key`.
+    public var protocolName: String {
+        switch `protocol` {
+        case .oauth1: return "OAuth 1.0a"
+        case .oauth2: return "OAuth 2.0"
+        case .apiKey: return "API key"
+        }
+    }
 
     /// True when the kind's endpoints are prefilled.
     public var isPrefilled: Bool {

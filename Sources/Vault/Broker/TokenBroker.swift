@@ -143,7 +143,7 @@ public actor TokenBroker {
     /// Caches a credential just read from `row`, with the settings the authorizer checks.
     private func remember(_ credential: Credential, row: StoredConnection, writes: Int) {
         guard let settings = try? settings(row) else { return }
-        let isOAuth1 = settings.kind.protocol == .oauth1
+        let neverExpires = settings.kind.protocol != .oauth2  // OAuth 1.0a tokens and API keys
         cache.store(
             CachedAuthorization(
                 credential: credential, name: row.name, allowedHosts: settings.allowedHosts,
@@ -155,7 +155,7 @@ public actor TokenBroker {
                         return nil
                     }
                 }(),
-                version: row.version, usableUntil: isOAuth1 ? nil : row.tokenExpiresAt.map { $0 - policy.skew },
+                version: row.version, usableUntil: neverExpires ? nil : row.tokenExpiresAt.map { $0 - policy.skew },
                 writes: writes, checkedAt: clock().timeIntervalSince1970), for: row.id)
     }
 
@@ -169,8 +169,16 @@ public actor TokenBroker {
             throw .needsReauth(connection: row.id, reason: row.statusReason ?? "the provider refused the refresh token")
         case .error: throw .unusable(connection: row.id, reason: row.statusReason ?? "the connection is in error")
         }
-        guard let tokens else { throw .needsAuth(connection: row.id) }
         let settings = try settings(row)
+        if settings.kind.isAPIKey {
+            let key: String?
+            do { key = try vault.secrets(in: row).apiKey } catch {
+                throw .unusable(connection: row.id, reason: error.message)
+            }
+            guard let key, !key.isEmpty else { throw .needsAuth(connection: row.id) }
+            return .apiKey(key: key, placement: APIKeyPlacement(settings: settings.settings))
+        }
+        guard let tokens else { throw .needsAuth(connection: row.id) }
         if settings.kind.protocol == .oauth1 {
             do {
                 return .oauth1(try settings.oauth1Credentials(secrets: try vault.secrets(in: row), tokens: tokens))
@@ -474,6 +482,18 @@ public actor TokenBroker {
             }
         }
         return .failed(lastError?.description ?? "unknown")
+    }
+
+    /// After an API answered 401 to an API key: there is nothing to refresh, so the
+    /// connection is marked `needs-reauth` (if it still holds that key) and no request retries.
+    public func keyRejected(_ id: String, key: String, status: Int) async {
+        cache.remove(id)
+        guard let row = try? await vault.stored(id), row.status == ConnectionStatus.ready.rawValue,
+            let stored = try? vault.secrets(in: row).apiKey, stored == key
+        else { return }
+        _ = try? await vault.setStatus(
+            id, .needsReauth, reason: "the API answered HTTP \(status) to the key; set a new key with Edit",
+            expectedVersion: row.version)
     }
 
     // MARK: - Helpers

@@ -40,6 +40,8 @@ public actor AuthorizationFlows {
         let secrets = try await vault.secrets(of: connectionID)
         try await pending.purge()
         switch (settings.kind.protocol, settings.kind.grantType) {
+        case (.apiKey, _):
+            throw FlowError.noLogin(kind: settings.kind.displayName)
         case (.oauth2, .clientCredentials):
             let token: OAuth2Token
             do {

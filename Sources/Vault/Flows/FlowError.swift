@@ -13,6 +13,8 @@ public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongBrowser
     /// The provider refused the code, verifier or client.
     case exchangeFailed(String)
+    /// The connection holds an API key: there is nothing to log in to.
+    case noLogin(kind: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum FlowError: Error, Sendable, Equatable, CustomStringConvertible {
                 "this login was started in another browser or by another user; finish it in the browser where it was started, signed in as the same user"
         case .exchangeFailed(let reason):
             return "the login could not be completed: \(reason)"
+        case .noLogin(let kind):
+            return "\(kind) connections have no login: set the key with Edit (keyflow vault edit ID --api-key -)"
         }
     }
 }

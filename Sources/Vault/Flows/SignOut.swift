@@ -17,6 +17,10 @@ public struct SignOut: Sendable {
     @discardableResult
     public func run(_ id: String) async throws -> String? {
         let connection = try await vault.connection(id)
+        if try vault.kind(of: connection).isAPIKey {
+            try await vault.dropAPIKey(id)
+            return "the key was deleted; set a new one with Edit to use the connection again"
+        }
         let note: String?
         if let tokens = try await vault.tokens(of: id) {
             note = await revoke(connection, tokens)
@@ -47,6 +51,8 @@ public struct SignOut: Sendable {
             } catch {
                 return "revocation failed (\(error.description)); the tokens were dropped locally"
             }
+        case .apiKey:
+            return "the key was deleted"
         case .oauth1:
             do {
                 let client = OAuth1Client(

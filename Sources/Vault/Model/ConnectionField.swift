@@ -30,4 +30,6 @@ public struct ConnectionField: RawRepresentable, Hashable, Sendable, Expressible
     public static let pkce: ConnectionField = "pkce"
     /// Whether OAuth 1.0a requests carry `oauth_body_hash`.
     public static let bodyHash: ConnectionField = "bodyHash"
+    /// The key of an API-key connection.
+    public static let apiKey: ConnectionField = "apiKey"
 }

@@ -6,12 +6,17 @@ public struct ConnectionSecrets: Sendable, Codable, Equatable {
     public var consumerSecret: String?
     /// PEM, for RSA-SHA1.
     public var privateKey: String?
+    /// The key of an API-key connection.
+    public var apiKey: String?
 
     /// Secrets as given; nil means not set.
-    public init(clientSecret: String? = nil, consumerSecret: String? = nil, privateKey: String? = nil) {
+    public init(
+        clientSecret: String? = nil, consumerSecret: String? = nil, privateKey: String? = nil, apiKey: String? = nil
+    ) {
         self.clientSecret = clientSecret
         self.consumerSecret = consumerSecret
         self.privateKey = privateKey
+        self.apiKey = apiKey
     }
 
     /// A copy without the secrets outside `fields`, for a change of kind.
@@ -19,19 +24,23 @@ public struct ConnectionSecrets: Sendable, Codable, Equatable {
         ConnectionSecrets(
             clientSecret: fields.contains("clientSecret") ? clientSecret : nil,
             consumerSecret: fields.contains("consumerSecret") ? consumerSecret : nil,
-            privateKey: fields.contains("privateKey") ? privateKey : nil)
+            privateKey: fields.contains("privateKey") ? privateKey : nil,
+            apiKey: fields.contains("apiKey") ? apiKey : nil)
     }
 
-    /// The secret of a catalog field id (`clientSecret`, `consumerSecret`, `privateKey`), if set.
+    /// The secret of a catalog field id (`clientSecret`, `consumerSecret`, `privateKey`, `apiKey`), if set.
     public func value(of fieldID: String) -> String? {
         switch fieldID {
         case "clientSecret": return clientSecret
         case "consumerSecret": return consumerSecret
         case "privateKey": return privateKey
+        case "apiKey": return apiKey
         default: return nil
         }
     }
 
     /// Every secret value, for redaction.
-    public var all: [String] { [clientSecret, consumerSecret, privateKey].compactMap { $0 }.filter { !$0.isEmpty } }
+    public var all: [String] {
+        [clientSecret, consumerSecret, privateKey, apiKey].compactMap { $0 }.filter { !$0.isEmpty }
+    }
 }

@@ -31,6 +31,13 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
     public var allowedHosts: [String]?
     /// OAuth 1.0a: add `oauth_body_hash` to requests with a non-form body.
     public var bodyHash: Bool?
+    /// API key: the header that carries the key; nil means `Authorization`.
+    public var headerName: String?
+    /// API key: what goes before the key in the header; nil means `Bearer ` for `Authorization`
+    /// and nothing for any other header.
+    public var headerPrefix: String?
+    /// API key: the query parameter that carries the key instead of a header.
+    public var queryParameter: String?
 
     /// Settings with nothing set: every value is the kind's default.
     public init() {}
@@ -53,6 +60,9 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
         if !fields.contains("signatureMethod") { copy.signatureMethod = nil }
         if !fields.contains("allowedHosts") { copy.allowedHosts = nil }
         if !fields.contains("bodyHash") { copy.bodyHash = nil }
+        if !fields.contains("headerName") { copy.headerName = nil }
+        if !fields.contains("headerPrefix") { copy.headerPrefix = nil }
+        if !fields.contains("queryParameter") { copy.queryParameter = nil }
         return copy
     }
 
@@ -74,6 +84,9 @@ public struct ConnectionSettings: Sendable, Codable, Equatable {
         case "signatureMethod": return signatureMethod
         case "allowedHosts": return allowedHosts?.joined(separator: " ")
         case "bodyHash": return bodyHash.map { $0 ? "true" : "false" }
+        case "headerName": return headerName
+        case "headerPrefix": return headerPrefix
+        case "queryParameter": return queryParameter
         default: return nil
         }
     }

@@ -112,6 +112,14 @@ struct ConnectionValidator {
             settings.pkce = pkce
         }
         if let bodyHash = input.bodyHash { settings.bodyHash = bodyHash }
+        if kind.isAPIKey { problems += readAPIKeyPlacement(input, into: &settings) }
+        if let value = input.text["apiKey"] {
+            let key = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            secrets.apiKey = key.isEmpty ? nil : key
+            if key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                problems.append(FieldProblem(.apiKey, .invalidValue("must not contain control characters")))
+            }
+        }
         if let value = input.text["clientSecret"] { secrets.clientSecret = value.isEmpty ? nil : value }
         if let value = input.text["consumerSecret"] { secrets.consumerSecret = value.isEmpty ? nil : value }
         if let value = input.text["privateKey"] {
@@ -154,9 +162,62 @@ struct ConnectionValidator {
                 old: previousKind.map { EffectiveSettings(kind: $0, settings: existing.0) },
                 new: EffectiveSettings(kind: kind, settings: settings))
             problems += changes.problems(input: input, kept: secrets, catalog: catalog)
+            // An API key has no login to redo: a new origin takes the key typed again instead.
+            if kind.isAPIKey, let added = changes.addedOrigins.first, input.text["apiKey"] == nil,
+                !(secrets.apiKey ?? "").isEmpty
+            {
+                problems.append(
+                    FieldProblem(.apiKey, .retypeForNewOrigin(secret: "API key", origin: added.description)))
+            }
         }
         if !problems.isEmpty { throw .invalidConnection(problems) }
         return (settings, secrets)
+    }
+}
+
+extension ConnectionValidator {
+    /// Reads where an API key goes: a header (its name and the prefix before the key) or a
+    /// query parameter. The header and prefix are stored explicitly (`Authorization` and
+    /// `Bearer ` unless given), so an Edit form shows, and keeps, what is really sent.
+    func readAPIKeyPlacement(_ input: ConnectionInput, into settings: inout ConnectionSettings) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        let givenName = input.text["headerName"].map { $0.trimmingCharacters(in: .whitespaces) }
+        // Not trimmed: a prefix may end in the space that separates it from the key.
+        let givenPrefix = input.text["headerPrefix"]
+        if let query = input.text["queryParameter"].map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            settings.queryParameter = query.isEmpty ? nil : query
+            if !query.isEmpty {
+                if query.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                    problems.append(
+                        FieldProblem("queryParameter", .invalidValue("must not contain control characters")))
+                }
+                // Moving the key to the query string clears the header settings it replaces.
+                if givenName == nil { settings.headerName = nil }
+                if givenPrefix == nil { settings.headerPrefix = nil }
+            }
+        }
+        if let name = givenName { settings.headerName = name.isEmpty ? nil : name }
+        if let prefix = givenPrefix { settings.headerPrefix = prefix }
+        if settings.queryParameter != nil {
+            for field in ["headerName", "headerPrefix"] where settings.value(of: field) != nil {
+                problems.append(FieldProblem(ConnectionField(rawValue: field), .conflictsWith("queryParameter")))
+            }
+            return problems
+        }
+        let name = settings.headerName ?? APIKeyPlacement.defaultHeader
+        if let problem = APIKeyPlacement.problem(headerName: name) {
+            problems.append(FieldProblem("headerName", .invalidValue(problem)))
+        }
+        settings.headerName = name
+        if settings.headerPrefix == nil {
+            settings.headerPrefix = ASCII.equalsIgnoringCase(name, APIKeyPlacement.defaultHeader) ? "Bearer " : ""
+        }
+        if let prefix = settings.headerPrefix,
+            prefix.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        {
+            problems.append(FieldProblem("headerPrefix", .invalidValue("must not contain control characters")))
+        }
+        return problems
     }
 }
 

@@ -38,6 +38,13 @@ public struct FieldProblem: Sendable, Equatable {
         /// An endpoint (its label) moved to another origin: the stored secret (its label, in
         /// lower case) must be typed again in the same edit.
         case retypeSecret(secret: String, endpoint: String, origin: String)
+        /// The allowed hosts now include a new origin: the stored secret (its label, in lower
+        /// case) must be typed again in the same edit before it may go there.
+        case retypeForNewOrigin(secret: String, origin: String)
+        /// The value is not acceptable, for the reason given.
+        case invalidValue(String)
+        /// The field cannot be set together with another one (a catalog id).
+        case conflictsWith(String)
 
         /// A stable machine-readable code (`invalid_url`, `required`, ...), for API clients.
         public var code: String {
@@ -52,7 +59,9 @@ public struct FieldProblem: Sendable, Equatable {
             case .pkceUnsupported: return "pkce_unsupported"
             case .invalidPrivateKey: return "invalid_private_key"
             case .neededBy: return "needed_by"
-            case .retypeSecret: return "retype_secret"
+            case .retypeSecret, .retypeForNewOrigin: return "retype_secret"
+            case .invalidValue: return "invalid_value"
+            case .conflictsWith: return "conflicts"
             }
         }
     }
@@ -77,6 +86,11 @@ public struct FieldProblem: Sendable, Equatable {
         case .retypeSecret(let secret, let endpoint, let origin):
             return
                 "\(subject): enter the \(secret) again in the same edit: the \(endpoint) now points to another origin (\(origin))"
+        case .retypeForNewOrigin(let secret, let origin):
+            return "\(subject): enter the \(secret) again in the same edit: the allowed hosts now include \(origin)"
+        case .invalidValue(let why): return "\(subject): \(why)"
+        case .conflictsWith(let other):
+            return "\(subject) cannot be set together with \(name(ConnectionField(rawValue: other)))"
         }
     }
 

@@ -28,7 +28,10 @@ public struct AuthorizingTransport: HTTPTransport {
             credential = try await credentials.authorize(&outgoing, url: url, rejected: nil)
         }
         var response = try await base.send(outgoing, timeout: timeout)
-        if response.status == 401, let credentials, let rejected = credential {
+        if response.status == 401, let credentials, let rejected = credential, case .apiKey = rejected {
+            // A key cannot be refreshed: the 401 is the answer, and the connection is marked.
+            await credentials.rejected(rejected, status: response.status)
+        } else if response.status == 401, let credentials, let rejected = credential {
             // The token was revoked or expired early: refresh once (shared with every other
             // request that saw the same 401) and retry the buffered request once.
             outgoing = request

@@ -16,8 +16,8 @@ public struct ConnectionCredentials: Sendable {
     }
 
     /// Checks that `url`'s origin is one the connection allows, then puts the credential on
-    /// `request`: a Bearer header, or an OAuth 1.0a signature over the final method, URL and
-    /// body. With `rejected` (the credential an API just answered 401 to) the token is
+    /// `request`: a Bearer header, an OAuth 1.0a signature over the final method, URL and
+    /// body, or an API key in its header or query parameter. With `rejected` (the credential an API just answered 401 to) the token is
     /// refreshed first. Returns the credential used.
     @discardableResult
     public func authorize(_ request: inout HTTPTransportRequest, url: RequestURL, rejected: Credential?) async throws
@@ -61,8 +61,21 @@ public struct ConnectionCredentials: Sendable {
                 .sign(OAuth1Request(method: request.method, url: url, body: body), options: .init(bodyHash: bodyHash))
             request.setURL(url)  // the canonical form that was signed
             request.headers.append(("Authorization", signature.authorizationHeader()))
+        case .apiKey(let key, .header(let name, let prefix)):
+            // The connection's header replaces one of that name an agent set.
+            request.headers.removeAll { ASCII.equalsIgnoringCase($0.name, name) }
+            request.headers.append((name, APIKeyPlacement.headerValue(prefix: prefix, key: key)))
+        case .apiKey(let key, .query(let name)):
+            request.setURL(APIKeyPlacement.url(url, withParameter: name, key: key))
         }
         return credential
+    }
+
+    /// Reports that the API answered `status` to `credential`, an API key: the connection is
+    /// marked so the next run fails before sending anything.
+    public func rejected(_ credential: Credential, status: Int) async {
+        guard case .apiKey(let key, _) = credential else { return }
+        await broker.keyRejected(connection, key: key, status: status)
     }
 
     private static func check(_ url: RequestURL, allowed: [AllowedOrigin], connection: String, name: String)

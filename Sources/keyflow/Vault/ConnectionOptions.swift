@@ -22,6 +22,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("PEM file with the RSA private key (RSA-SHA1).", valueName: "file")) var privateKey:
         String?
     @Option(help: "HMAC-SHA1, HMAC-SHA256, RSA-SHA1 or PLAINTEXT.") var signatureMethod: String?
+    @Option(help: "API key, or - to read it from standard input (api-key).") var apiKey: String?
+    @Option(help: "The header that carries the API key (default Authorization).") var headerName: String?
+    @Option(
+        help: "What goes before the key in the header (default \"Bearer \" for Authorization; \"\" for none).")
+    var headerPrefix: String?
+    @Option(help: "Send the API key in this query parameter instead of a header.") var queryParam: String?
     @Flag(inversion: .prefixedNo, help: "OAuth 1.0a: sign non-form bodies with oauth_body_hash.") var bodyHash: Bool?
     @Option(
         help: ArgumentHelp(
@@ -35,8 +41,9 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if [clientSecret, consumerSecret].filter({ $0 == "-" }).count > 1 {
-            throw ValidationError("only one of --client-secret and --consumer-secret can be read from standard input")
+        if [clientSecret, consumerSecret, apiKey].filter({ $0 == "-" }).count > 1 {
+            throw ValidationError(
+                "only one of --client-secret, --consumer-secret and --api-key can be read from standard input")
         }
     }
 
@@ -60,6 +67,10 @@ struct ConnectionOptions: ParsableArguments {
         add("consumerSecret", try consumerSecret.map { try StandardInput.secret($0, option: "--consumer-secret") })
         add("privateKey", try privateKey.map { try InputFile.text($0, option: "--private-key") })
         add("signatureMethod", signatureMethod)
+        add("apiKey", try apiKey.map { try StandardInput.secret($0, option: "--api-key") })
+        add("headerName", headerName)
+        add("headerPrefix", headerPrefix)
+        add("queryParameter", queryParam)
         add("scopes", scopes)
         if !allowedHost.isEmpty { values.append((name: "allowedHosts", value: .list(allowedHost))) }
         if let pkce { values.append((name: "pkce", value: .bool(pkce))) }

@@ -64,7 +64,10 @@ struct ConnectionPresenter {
             guard let value, !value.isEmpty else { return nil }
             return given == nil ? "\(value) (default)" : value
         }
-        if isOAuth1 {
+        if settings.kind.isAPIKey {
+            rows.append(("API key", masked(secrets.apiKey)))
+            rows.append(("Sent as", Self.placement(connection.settings)))
+        } else if isOAuth1 {
             rows.append(("Consumer key", connection.settings.consumerKey ?? "-"))
             rows.append(("Consumer secret", masked(secrets.consumerSecret)))
             rows.append(("Signature method", settings.signatureMethod.rawValue))
@@ -134,6 +137,14 @@ struct ConnectionPresenter {
         return rows
     }
 
+    /// Where an API key goes, in words: `header Authorization: Bearer ••••`, `query parameter key`.
+    static func placement(_ settings: ConnectionSettings) -> String {
+        if let query = settings.queryParameter { return "query parameter \(query)" }
+        let name = settings.headerName ?? "Authorization"
+        let prefix = settings.headerPrefix ?? ""
+        return "header \(name): \(APIKeyPlacement.headerValue(prefix: prefix, key: "••••"))"
+    }
+
     func callbackURL(_ kind: ProviderKind) -> String {
         VaultSession.publicURL.callbacks.url(for: kind.protocol)
     }
@@ -181,6 +192,9 @@ struct ConnectionPresenter {
                         settings.kind.protocol == .oauth1 ? .string(settings.signatureMethod.rawValue) : .null
                     ),
                     ("allowed_hosts", .array(settings.allowedHosts.map(JSONOutput.string))),
+                    ("header_name", string(connection.settings.headerName)),
+                    ("header_prefix", string(connection.settings.headerPrefix)),
+                    ("query_parameter", string(connection.settings.queryParameter)),
                 ])
             ))
         pairs.append(
@@ -190,6 +204,7 @@ struct ConnectionPresenter {
                     ("client_secret", secrets.clientSecret.map { .string(SecretMask.mask($0)) } ?? .null),
                     ("consumer_secret", secrets.consumerSecret.map { .string(SecretMask.mask($0)) } ?? .null),
                     ("private_key", secrets.privateKey.map { _ in .string("set") } ?? .null),
+                    ("api_key", secrets.apiKey.map { .string(SecretMask.mask($0)) } ?? .null),
                 ])
             ))
         pairs.append(

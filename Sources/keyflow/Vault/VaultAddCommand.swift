@@ -6,10 +6,14 @@ struct VaultAddCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a connection (see keyflow vault providers for the kinds and their fields).",
-        discussion: "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID."
+        discussion:
+            "Prints the new connection's id on the first line. Authenticate it next with keyflow vault auth ID (an api-key connection is ready at once)."
     )
 
-    @Argument(help: "The kind: google, linkedin, x-oauth1, x-oauth2, custom-oauth2, custom-oauth1, client-credentials.")
+    @Argument(
+        help:
+            "The kind: google, linkedin, x-oauth1, x-oauth2, custom-oauth2, custom-oauth1, client-credentials, api-key."
+    )
     var kind: String
     @Option(help: "A name people will recognise.") var name: String
     @OptionGroup var fields: ConnectionOptions
@@ -30,6 +34,10 @@ struct VaultAddCommand: AsyncParsableCommand {
         if settings.kind.needsUserLogin {
             print("Register this callback URL at the provider: \(presenter.callbackURL(settings.kind))")
         }
-        print("Next: keyflow vault auth \(connection.id)")
+        if settings.kind.isAPIKey {
+            print("Next: keyflow vault test \(connection.id) --url https://\(settings.allowedHosts.first ?? "HOST")/…")
+        } else {
+            print("Next: keyflow vault auth \(connection.id)")
+        }
     }
 }

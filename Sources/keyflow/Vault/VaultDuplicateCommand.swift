@@ -13,6 +13,10 @@ struct VaultDuplicateCommand: AsyncParsableCommand {
         let vault = try await VaultSession.open(storeOptions)
         let copy = try await VaultSession.run { try await vault.duplicate(id, name: name) }
         print(copy.id)
-        print("Duplicated as \"\(copy.name)\"; authenticate it with keyflow vault auth \(copy.id)")
+        if copy.status == .ready {
+            print("Duplicated as \"\(copy.name)\", with its key; it is ready.")
+        } else {
+            print("Duplicated as \"\(copy.name)\"; authenticate it with keyflow vault auth \(copy.id)")
+        }
     }
 }

@@ -42,7 +42,7 @@ struct VaultProvidersCommand: ParsableCommand {
         }
         for kind in catalog.kinds {
             print(
-                "\(kind.id) — \(kind.displayName) (\(kind.protocol == .oauth1 ? "OAuth 1.0a" : "OAuth 2.0"), \(kind.grantType.rawValue))"
+                "\(kind.id) — \(kind.displayName) (\(kind.protocolName), \(kind.grantType.rawValue))"
             )
             print("  needs:    \(flags(kind.requiredFields).joined(separator: " "))")
             if !kind.optionalFields.isEmpty {
