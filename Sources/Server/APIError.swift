@@ -95,6 +95,9 @@ public struct APIError: Error, HTTPResponseError {
             case .storage: return APIError(.serviceUnavailable, "store_unavailable", error.message)
             default: return APIError(.internalServerError, "vault_error", error.message)
             }
+        case FlowError.noLogin:
+            // An API key has no login: the request is fine, the connection's kind says no.
+            return APIError(.conflict, "no_login", String(describing: error))
         default:
             return APIError(.internalServerError, "internal", String(describing: error))
         }

@@ -12,6 +12,8 @@ agents imported from a folder), signs in with the user's API token, then:
   7. Duplicate, Edit (renames the copy to a name that would break out of a JavaScript
      string), Sign out, Authenticate again and Remove (the confirm dialog shows the name as
      text, and nothing else runs) in the Vault;
+  7e. adds an API key connection: ready as saved, Set key instead of Authenticate, the key
+     never in a page;
   8. signs out, and the ended session's cookie, replayed, no longer opens the Vault.
 The pages run under a Content-Security-Policy without 'unsafe-inline'; any violation the
 browser reports fails the journey. Logins go on to the provider from a page of ours, since
@@ -47,7 +49,8 @@ REPO = Path(__file__).resolve().parents[2]
 # Closes a JavaScript string and calls alert(1) if a page ever puts it into inline code
 # (the old onsubmit="return confirm('Remove …?')" showed an alert "1" first).
 SCRIPT_NAME = "x'+alert(1)+'"
-KINDS = ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials"]
+KINDS = ["google", "linkedin", "x-oauth1", "x-oauth2", "custom-oauth2", "custom-oauth1", "client-credentials", "api-key"]
+API_KEY = "sk-journey-canary-7c41d0e9"
 
 
 def free_port():
@@ -272,7 +275,13 @@ class Journey:
         for value in KINDS:
             kind.select_by_value(value)
             visible = {div.get_attribute("data-field") for div in dialog.find_elements(By.CSS_SELECTOR, ".field") if div.is_displayed()}
-            self.expect("clientID" in visible or "consumerKey" in visible, f"{value}: the form should ask for credentials ({visible})")
+            self.expect(bool({"clientID", "consumerKey", "apiKey"} & visible), f"{value}: the form should ask for credentials ({visible})")
+            callback_shown = dialog.find_element(By.ID, "callback-field").is_displayed()
+            self.expect(callback_shown == (value not in ("client-credentials", "api-key")),
+                        f"{value}: a callback path is shown only for kinds with a user login")
+            if value == "api-key":
+                self.expect({"apiKey", "headerName", "headerPrefix", "queryParameter", "allowedHosts"} <= visible,
+                            f"api-key shows the key, where it goes and the allowed hosts ({visible})")
             if value == "custom-oauth2":
                 self.expect({"authorizationURL", "tokenURL", "pkce"} <= visible, f"custom-oauth2 shows URLs and PKCE ({visible})")
                 self.expect("/oauth/oauth2/callback" in dialog.find_element(By.ID, "callback").get_attribute("value"), "callback path")
@@ -384,6 +393,30 @@ class Journey:
         self.expect(self.status_of("Second peer") == "ready", "the other connection is untouched")
         self.expect(self.row("Peer API") is not None, "the original is untouched")
         self.shot("vault-after")
+        self.expect_no_policy_violations()
+
+        self.step = "7e. Add an API key: ready at once, the key never shown, Set key instead of Authenticate"
+        b.find_element(By.ID, "add-connection").click()
+        dialog = self.wait.until(EC.visibility_of_element_located((By.ID, "add-dialog")))
+        Select(dialog.find_element(By.NAME, "kind")).select_by_value("api-key")
+        dialog.find_element(By.NAME, "name").send_keys("Model API")
+        dialog.find_element(By.NAME, "apiKey").send_keys(API_KEY)
+        dialog.find_element(By.NAME, "headerName").send_keys("x-api-key")
+        dialog.find_element(By.NAME, "allowedHosts").send_keys("api.anthropic.com")
+        self.shot("add-dialog-api-key-filled", dialog)
+        dialog.find_element(By.ID, "add-submit").click()
+        self.wait.until(lambda _: self.row("Model API") is not None)
+        self.expect(self.status_of("Model API") == "ready", f"an API key is ready as saved: {self.status_of('Model API')}")
+        row = self.row("Model API")
+        self.expect(not row.find_elements(By.XPATH, ".//button[text()='Authenticate']") and row.find_elements(By.LINK_TEXT, "Set key"),
+                    "an API key has Set key, not Authenticate")
+        self.expect(API_KEY not in b.page_source, "the key must never reach the browser")
+        row.find_element(By.LINK_TEXT, "Set key").click()
+        header = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "main form input[name=headerName]")))
+        self.expect(header.get_attribute("value") == "x-api-key", f"the Edit form shows the header: {header.get_attribute('value')}")
+        self.expect(API_KEY not in b.page_source, "the Edit form must not show the key")
+        self.shot("edit-api-key")
+        b.get(self.base + "/vault")
         self.expect_no_policy_violations()
 
         self.step = "8. sign out of the browser session"

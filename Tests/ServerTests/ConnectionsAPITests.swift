@@ -68,6 +68,34 @@ struct ConnectionsAPITests {
         }
     }
 
+    @Test func anAPIKeyIsReadyMaskedHasNoLoginAndANewHostNeedsTheKeyAgain() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, _) = try await Self.app(transport: transport)
+        try await app.test(.router) { client in
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: Self.json,
+                body: Self.body(
+                    #"{"kind": "api-key", "name": "OpenAI", "fields": {"apiKey": "\#(Self.canary)", "allowedHosts": ["api.openai.com"]}}"#
+                ))
+            #expect(created.status == .created)
+            #expect(!String(buffer: created.body).contains(Self.canary))
+            let body = Self.json(created.body)
+            #expect(body["status"] == .string("ready") && body["callback_url"] == .null)
+            #expect(body["fields"]?["apiKey"] == .string("••••6789"))
+            #expect(body["fields"]?["headerName"] == .string("Authorization"))
+            let id = try #require(body["id"]?.stringValue)
+            let login = try await client.execute(uri: "/api/v1/connections/\(id)/authenticate", method: .post)
+            #expect(login.status == .conflict && Self.json(login.body)["error"]?["code"] == .string("no_login"))
+            let widened = try await client.execute(
+                uri: "/api/v1/connections/\(id)", method: .patch, headers: Self.json,
+                body: Self.body(#"{"fields": {"allowedHosts": ["api.openai.com", "attacker.example"]}}"#))
+            #expect(widened.status == .unprocessableContent)
+            let problem = Self.json(widened.body)["error"]?["problems"]?.arrayValue?.first
+            #expect(problem?["field"] == .string("fields.apiKey") && problem?["reason"] == .string("retype_secret"))
+        }
+    }
+
     @Test func anotherTeamsConnectionIsA404AndTokensAreRequired() async throws {
         let transport = AsyncHTTPTransport()
         defer { Task { try? await transport.shutdown() } }

@@ -67,6 +67,39 @@ struct VaultPageTests {
             #expect(try await vault.forTeam(Vault.localTeam).list().isEmpty)
         }
     }
+
+    @Test func anAPIKeyAddedThroughTheFormIsReadyWithSetKeyAndTheKeyIsNeverShown() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, vault) = try await ConnectionsAPITests.app(transport: transport)
+        let key = "sk-page-canary-31b7e0c4"
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/vault", method: .get)
+            #expect(String(buffer: page.body).contains("<option value=\"api-key\""))
+            let token = try #require(Self.csrf(from: page))
+            let added = try await client.execute(
+                uri: "/vault/connections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: token.cookies],
+                body: ByteBuffer(
+                    string: "kind=api-key&name=Models&apiKey=\(key)&headerName=x-api-key&headerPrefix="
+                        + "&queryParameter=&allowedHosts=api.anthropic.com&csrf=\(token.csrf)"))
+            // No login to go on to: straight back to the Vault.
+            #expect(added.status == .seeOther)
+            let connection = try #require(try await vault.forTeam(Vault.localTeam).list().first)
+            #expect(connection.status == .ready && connection.settings.headerName == "x-api-key")
+            let listed = String(
+                buffer: try await client.execute(uri: "/vault", method: .get, headers: [.cookie: token.cookies]).body)
+            let row = try #require(listed.components(separatedBy: "<tr data-id=\"\(connection.id)\"").last)
+                .components(separatedBy: "</tr>")[0]
+            #expect(row.contains("Set key") && !row.contains("Authenticate"))
+            let edit = String(
+                buffer: try await client.execute(
+                    uri: "/vault/connections/\(connection.id)/edit", method: .get, headers: [.cookie: token.cookies]
+                ).body)
+            #expect(edit.contains("x-api-key"))
+            #expect(!listed.contains(key) && !edit.contains(key))
+        }
+    }
 }
 
 /// The seed's journey in the Vault page against the Authlib peer: add a Custom OAuth 2.0

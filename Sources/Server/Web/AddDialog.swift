@@ -3,7 +3,7 @@ import Runtime
 import Vault
 
 /// The Add OAuth Connection dialog (`add_dialog.mustache`): a Select Provider dropdown of the
-/// seven kinds, and the fields of the chosen kind (shown by the static script from each
+/// eight kinds (the seven OAuth ones and API Key), and the fields of the chosen kind (shown by the static script from each
 /// kind's `data-fields`).
 struct AddDialog {
     /// A submitted form that did not validate: shown again, open, with each problem next to
@@ -80,8 +80,10 @@ struct AddDialog {
         func shown(_ kind: ProviderKind) -> [String] {
             (kind.requiredFields + kind.optionalFields).filter { $0 != "allowedHosts" || !kind.isPrefilled }
         }
+        // Only a kind with a user login has a callback to register (not client credentials or API keys).
         func callback(_ kind: ProviderKind?) -> String {
-            callbacks.url(for: kind?.protocol ?? .oauth2)
+            guard kind?.needsUserLogin ?? true else { return "" }
+            return callbacks.url(for: kind?.protocol ?? .oauth2)
         }
         let kinds = catalog.kinds.map { kind in
             KindOption(

@@ -57,6 +57,8 @@ struct VaultPage {
                 return HTML.redirect(back + "?notice=" + PercentEncoding.encode(Self.message(error)))
             }
             if let target { try await selections.remember(connection.id, for: target) }
+            // An API key is ready as saved: there is no login to start.
+            if connection.status == .ready { return HTML.redirect(await selections.landing(after: connection)) }
             return try await authenticate(connection.id, in: vault, back: back, context: context)
         }
         router.post("/vault/connections/:id/:action") { request, context in
@@ -165,6 +167,8 @@ struct VaultPage {
         var status: String
         var statusClass: String
         var expiry: String
+        /// Whether the kind has a login to start (not API keys, which Edit sets instead).
+        var login: Bool
     }
 
     /// A vault key: its name, and the name as a path segment.
@@ -189,7 +193,8 @@ struct VaultPage {
                 kind: catalog.kind(id: connection.kind)?.displayName ?? connection.kind,
                 status: connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? ""),
                 statusClass: connection.status.rawValue,
-                expiry: connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–")
+                expiry: connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–",
+                login: catalog.kind(id: connection.kind)?.isAPIKey != true)
         }
         let keys = try await vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
         let view = View(

@@ -15,11 +15,28 @@ struct VaultTestCommand: AsyncParsableCommand {
     @Option(help: "HTTP method.") var method: String = "GET"
     @Option(help: "How many requests to send.") var count: Int = 1
     @Option(help: "How many at once.") var concurrency: Int = 1
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "A header to send as well, NAME:VALUE (repeatable), e.g. anthropic-version:2023-06-01.",
+            valueName: "name:value"))
+    var headers: [String] = []
 
     func validate() throws {
         guard count >= 1, concurrency >= 1 else {
             throw ValidationError("--count and --concurrency must be at least 1")
         }
+        for header in headers where Self.split(header) == nil {
+            throw ValidationError("--header \(header): expected NAME:VALUE")
+        }
+    }
+
+    /// `NAME:VALUE` as a header; nil without a colon or a name.
+    static func split(_ header: String) -> (name: String, value: String)? {
+        guard let colon = header.firstIndex(of: ":") else { return nil }
+        let name = header[..<colon].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { return nil }
+        return (name, header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
 
     func run() async throws {
@@ -29,7 +46,8 @@ struct VaultTestCommand: AsyncParsableCommand {
         let authorized = AuthorizingTransport(
             base: transport,
             credentials: ConnectionCredentials(broker: TokenBroker(vault: vault, transport: transport), connection: id))
-        let request = HTTPTransportRequest(method: method.uppercased(), url: url)
+        let request = HTTPTransportRequest(
+            method: method.uppercased(), url: url, headers: headers.compactMap(Self.split))
         var statuses: [Int: Int] = [:]
         var failures: [String] = []
         try await withThrowingTaskGroup(of: Result<Int, Error>.self) { group in

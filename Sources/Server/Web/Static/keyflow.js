@@ -29,6 +29,8 @@ if (kind) {
       div.hidden = !shown.includes(div.dataset.field);
     });
     document.getElementById('callback').value = option.dataset.callback;
+    // Kinds without a user login (client credentials, API keys) have no callback to register.
+    document.getElementById('callback-field').hidden = !option.dataset.callback;
   };
   kind.addEventListener('change', showFields);
   showFields();
