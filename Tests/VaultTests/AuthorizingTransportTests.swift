@@ -54,6 +54,16 @@ struct AuthorizingTransportTests {
         #expect(base.requests[1].header("Authorization") == nil)
     }
 
+    @Test func theLoopbackExceptionDoesNotFollowARedirectToAnotherOrigin() async throws {
+        for (location, keeps) in [("/v2", true), ("http://127.0.0.1:9/v2", false), ("https://evil.example/", false)] {
+            let base = Self.redirecting(to: location)
+            var request = HTTPTransportRequest(method: "GET", url: "http://127.0.0.1:11434/v1/models")
+            request.allowsLoopback = true
+            _ = try await AuthorizingTransport(base: base, credentials: nil).send(request, timeout: .seconds(5))
+            #expect(base.requests.map(\.allowsLoopback) == [true, keeps], "\(location)")
+        }
+    }
+
     @Test func aSameOriginRedirectKeepsItAndA303BecomesAGet() async throws {
         let (vault, id) = try await Self.vaultWithConnection()
         let base = Self.redirecting(to: "/v2/items", status: 303)

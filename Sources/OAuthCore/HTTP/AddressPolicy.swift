@@ -32,6 +32,14 @@ public struct AddressPolicy: Sendable, Equatable {
         self.allowed = allowed
     }
 
+    /// The loopback networks, which `allowingLoopback` lets through.
+    public static let loopbackNetworks: [CIDR] = ["127.0.0.0/8", "::1/128"].compactMap { try? CIDR($0) }
+
+    /// This policy with loopback addresses allowed as well (and nothing else).
+    public var allowingLoopback: AddressPolicy {
+        AddressPolicy(refused: refused, allowed: allowed + Self.loopbackNetworks)
+    }
+
     /// True when no address is ever refused, so the transport need not resolve names itself.
     public var allowsEverything: Bool { refused.isEmpty }
 

@@ -42,7 +42,8 @@ public final class AsyncHTTPTransport: HTTPTransport {
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        let destination = try await AddressCheck(policy: addressPolicy).destination(of: request.url)
+        let policy = request.allowsLoopback ? addressPolicy.allowingLoopback : addressPolicy
+        let destination = try await AddressCheck(policy: policy).destination(of: request.url)
         let client: HTTPClient
         if let key = destination {
             guard let pinnedClient = pinned.acquire(key) else { throw HTTPTransportError.cancelled }

@@ -17,6 +17,11 @@ public struct HTTPTransportRequest: Sendable {
     /// The largest response body this request accepts, instead of the transport's own limit;
     /// reading stops there (an agent's APICall sets its run's limit).
     public var maxResponseBytes: Int?
+    /// Lets this request reach a loopback address although the transport's policy refuses
+    /// internal ones: set only for a model's base URL that a team member gave explicitly as
+    /// `http://127.0.0.1:…` (a local model server), never from an agent's data. A redirect to
+    /// another origin clears it.
+    public var allowsLoopback = false
 
     /// A request with the transport's own response limit.
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {

@@ -46,6 +46,8 @@ public enum RedirectRules {
             }
             redirected.body = nil
             redirected.headers.removeAll { !crossOriginHeaders.contains(ASCII.lowercased($0.name)) }
+            // The loopback exception belongs to the origin a team member gave, not to where it redirects.
+            redirected.allowsLoopback = false
         }
         return (redirected, target, sameOrigin)
     }

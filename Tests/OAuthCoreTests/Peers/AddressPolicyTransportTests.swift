@@ -77,6 +77,26 @@ import Testing
         }
     }
 
+    @Test func aRequestMarkedForAnExplicitLoopbackModelReachesLoopbackOnly() async throws {
+        let server = try PeerServer(script: "echo_server.py")
+        defer { server.stop() }
+        let transport = AsyncHTTPTransport(addressPolicy: .publicOnly())
+        defer { Task { try? await transport.shutdown() } }
+        var local = HTTPTransportRequest(method: "GET", url: server.baseURL + "/echo")
+        local.allowsLoopback = true
+        #expect(try await transport.send(local, timeout: .seconds(10)).status == 200)
+        // The exception is loopback only: other internal ranges stay refused.
+        var metadata = HTTPTransportRequest(method: "GET", url: "http://169.254.169.254/latest/meta-data/")
+        metadata.allowsLoopback = true
+        await #expect(throws: HTTPTransportError.self) { _ = try await transport.send(metadata, timeout: .seconds(5)) }
+        // An ordinary request to the same server is still refused.
+        guard case .addressRefused = await Self.refusal(transport, server.baseURL + "/echo") else {
+            Issue.record("an unmarked loopback request was not refused")
+            return
+        }
+        #expect(try await Self.echoed(server) == 1)
+    }
+
     @Test func theCLIsDefaultPolicyAllowsLoopback() async throws {
         let server = try PeerServer(script: "echo_server.py")
         defer { server.stop() }
