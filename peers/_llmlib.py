@@ -5,7 +5,8 @@ the same request always gets the same answer. These directives in that message c
 the answer:
 
 * ``[json]``: the content is the JSON object string ``{"echo": <text without directives>}``.
-* ``[classify:A|B|C]``: the content is the first category, here ``A``.
+* ``[classify:A|B|C]``: the content is the JSON object SRE's Classifier reads, the first
+  category true and the others empty: ``{"A": true, "B": "", "C": ""}``.
 * ``[fail:N]``: answer with status N (400-599) and the API's own error shape.
 * ``[fail-once:N]``: like ``[fail:N]`` the first time this exact message text is seen,
   then an ordinary answer.
@@ -60,7 +61,8 @@ def word_count(text):
 def compose_answer(text, images, has_system, directives):
     """The assistant's text for a successful answer (before any max_tokens cut)."""
     if directives.classify is not None:
-        return directives.classify[0]
+        first, *others = directives.classify
+        return json.dumps({first: True, **{other: "" for other in others if other != first}}, ensure_ascii=False)
     if directives.json:
         obj = {"echo": directives.text}
         if images:

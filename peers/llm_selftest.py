@@ -173,7 +173,8 @@ def test_openai_server():
             pass
         check(parsed == {"echo": "give me json please"}, "[json] -> content is {\"echo\": text without it}", r.body)
         r = ask("is this good? [classify:positive|negative|neutral]")
-        check(content(r) == "positive", "[classify:positive|negative|neutral] -> 'positive'", r.body)
+        check(json.loads(content(r)) == {"positive": True, "negative": "", "neutral": ""},
+              "[classify:positive|negative|neutral] -> positive true, the others empty", r.body)
         for _ in range(2):
             r = ask("slow down [fail:429]")
             check(r.status == 429 and r.headers.get("Retry-After") == "1"
@@ -365,7 +366,7 @@ def test_anthropic_server():
             pass
         check(parsed == {"echo": "structured please"}, "[json] -> {\"echo\": text without it}", r.body)
         r = ask("[classify:spam|ham] buy now")
-        check(text(r) == "spam", "[classify:spam|ham] -> 'spam'", r.body)
+        check(json.loads(text(r)) == {"spam": True, "ham": ""}, "[classify:spam|ham] -> spam true, ham empty", r.body)
         r = ask("too fast [fail:429]")
         check(r.status == 429 and r.headers.get("retry-after") == "2" and err(r).get("type") == "rate_limit_error",
               "[fail:429] -> 429 rate_limit_error, retry-after from --retry-after", (r.status, r.body))
