@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OAuthCore
+import Runtime
 import Server
 import Testing
 import Vault
@@ -170,6 +171,26 @@ struct ModelsPageTests {
             #expect(own.status == .seeOther)
             #expect(try await teamA.models() == [alices])
             #expect(try await root.forTeam("b").models().map(\.baseURL) == ["https://b.example/v1"])
+        }
+    }
+
+    @Test func aConnectionARouteUsesIsNotRemovedByThePageOrTheAPI() async throws {
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let (app, root) = try await ConnectionsAPITests.app(transport: transport)
+        let vault = root.forTeam(Vault.localTeam)
+        let key = try await Self.connection(vault, name: "OpenAI", allowing: ["api.openai.com"])
+        _ = try await vault.putModel(name: "gpt-4o-mini", provider: .openai, connection: key)
+        try await app.test(.router) { client in
+            let session = try WebSessionTests.session(from: try await client.execute(uri: "/vault", method: .get))
+            let page = try await Self.post(
+                client, "/vault/connections/\(key)/remove", cookies: session.cookies, form: "csrf=\(session.csrf)")
+            #expect(page.headers[.location]?.contains(PercentEncoding.encode("is used by model gpt-4o-mini")) == true)
+            let api = try await client.execute(uri: "/api/v1/connections/\(key)", method: .delete)
+            #expect(api.status == .conflict)
+            let error = ConnectionsAPITests.json(api.body)["error"]
+            #expect(error?["code"] == .string("connection_in_use"))
+            #expect(try await vault.connection(key).id == key)
         }
     }
 }
