@@ -218,6 +218,24 @@ public enum PostgresMigrations {
                 $$
                 """,
             ]),
+        Step(
+            version: 7, name: "model routes",
+            sql: [
+                """
+                CREATE TABLE model_routes (
+                    team TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    base_url TEXT NOT NULL,
+                    connection_id TEXT,
+                    upstream_model TEXT,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    updated_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (team, name)
+                )
+                """,
+                "CREATE INDEX model_routes_connection ON model_routes(team, connection_id)",
+            ]),
     ]
 
     /// The key of the advisory lock that serializes migrations (any constant; "kfmg").

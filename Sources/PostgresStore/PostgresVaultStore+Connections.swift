@@ -66,9 +66,21 @@ extension PostgresVaultStore {
             """, on: db) == 1
     }
 
-    /// Deletes the team's connection `id`; false when there was none.
+    /// Deletes the team's connection `id`; false when there was none. Refused while model
+    /// routes of the team name it.
     public func delete(id: String, team: String) async throws(VaultError) -> Bool {
-        try await execute("DELETE FROM connections WHERE id = \(id) AND team = \(team) RETURNING 1") == 1
+        try await transaction { db in
+            // The row locked first: a route being written for it (which holds FOR KEY SHARE on
+            // it) commits before the check below, which then sees it.
+            guard
+                try await self.execute(
+                    "SELECT 1 FROM connections WHERE id = \(id) AND team = \(team) FOR UPDATE", on: db) == 1
+            else { return false }
+            let routes = try await self.modelRoutes(using: id, team: team, on: db)
+            guard routes.isEmpty else { throw VaultError.connectionInUse(connection: id, models: routes) }
+            return try await self.execute(
+                "DELETE FROM connections WHERE id = \(id) AND team = \(team) RETURNING 1", on: db) == 1
+        }
     }
 
     /// The current version of the team's connection `id`, if any.

@@ -74,6 +74,12 @@ enum StoreTables {
                 ("lease_until", .real), ("unsafe_request", .text), ("cancel_requested", .integer),
                 ("created_at", .real), ("started_at", .real), ("finished_at", .real),
             ]),
+        Table(
+            name: "model_routes",
+            columns: [
+                ("team", .text), ("name", .text), ("provider", .text), ("base_url", .text), ("connection_id", .text),
+                ("upstream_model", .text), ("created_at", .real), ("updated_at", .real),
+            ]),
     ]
 }
 

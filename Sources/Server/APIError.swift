@@ -89,6 +89,13 @@ public struct APIError: Error, HTTPResponseError {
                     problems: problems.map {
                         Problem(field: path($0.field), reason: $0.reason.code, message: $0.sentence(naming: path))
                     })
+            case .invalidModel(let problems):
+                return APIError(
+                    .unprocessableContent, "invalid_input", error.message,
+                    problems: problems.map {
+                        Problem(field: $0.field.rawValue, reason: "invalid", message: $0.sentence(naming: \.rawValue))
+                    })
+            case .connectionInUse: return APIError(.conflict, "connection_in_use", error.message)
             case .conflict: return APIError(.conflict, "conflict", error.message)
             case .ambiguous: return APIError(.unprocessableContent, "ambiguous", error.message)
             // The database is down or restarting: worth a retry, unlike a bug (500).

@@ -71,6 +71,7 @@ public enum KeyflowServer {
         agentsPage.add(to: web)
         AgentRevisionsPage(library: library).add(to: web)
         RunsPage(root: vault, queue: queue).add(to: web)
+        ModelsPage(root: vault).add(to: web)
         return KeyflowNode(router: router, worker: runWorker)
     }
 }

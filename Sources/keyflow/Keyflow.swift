@@ -12,7 +12,8 @@ struct Keyflow: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, RunCommand.self, ValidateCommand.self, InspectCommand.self, VaultCommand.self,
-            ServeCommand.self, WorkerCommand.self, UsersCommand.self, AgentsCommand.self, DatabaseCommand.self,
+            ModelsCommand.self, ServeCommand.self, WorkerCommand.self, UsersCommand.self, AgentsCommand.self,
+            DatabaseCommand.self,
             OAuth1Command.self,
             PKCECommand.self,
         ])

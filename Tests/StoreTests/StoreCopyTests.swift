@@ -29,7 +29,8 @@ import Vault
             environment: ["KEYFLOW_HOME": home.path])
     }
 
-    /// A vault with a little of everything: a logged-in connection, a key, a user, an agent.
+    /// A vault with a little of everything: a logged-in connection, a key, a user, an agent, a
+    /// model route through the connection.
     static func fill(_ vault: Vault, store: any FullStore, peer: PeerServer, transport: AsyncHTTPTransport)
         async throws -> String
     {
@@ -42,6 +43,9 @@ import Vault
         _ = try await store.saveAgent(
             team: vault.team, name: "digest", body: Data("{}".utf8), changedBy: "ada", changedAt: 1,
             expectedVersion: nil)
+        _ = try await vault.putModel(
+            name: "local", provider: .openaiCompatible, baseURL: peer.baseURL + "/v1", connection: id,
+            upstreamModel: "llama3.1")
         return id
     }
 
@@ -58,7 +62,9 @@ import Vault
 
             let result = try Self.copy(source, destination)
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(result.stdout.contains("Copied 1 connections, 1 vault_keys, 1 users, 1 agents, 1 agent_revisions"))
+            #expect(
+                result.stdout.contains(
+                    "Copied 1 connections, 1 vault_keys, 1 users, 1 agents, 1 agent_revisions, 1 model_routes"))
             if let password = source.url?.password ?? destination.url?.password {
                 #expect(!(result.stdout + result.stderr).contains(password))
             }
@@ -70,6 +76,8 @@ import Vault
             #expect(try await copied.keyValue("SLACK") == "xoxb-copied")
             #expect(try await destination.store.users().map(\.name) == ["ada"])
             #expect(try await destination.store.agentNames(team: "acme") == ["digest"])
+            #expect(try await copied.models() == vault.models())
+            #expect(try await copied.model(named: "local")?.connection == id)
 
             // The copy refreshes with the copied refresh token, and the new token works.
             var expired = before

@@ -81,4 +81,16 @@ public final class InstrumentedStore: VaultStore, @unchecked Sendable {
     public func nodes(seenAfter time: Double) async throws(VaultError) -> [ServeNode] {
         try await base.nodes(seenAfter: time)
     }
+    public func modelRoutes(team: String) async throws(VaultError) -> [ModelRoute] {
+        try await base.modelRoutes(team: team)
+    }
+    public func modelRoute(team: String, name: String) async throws(VaultError) -> ModelRoute? {
+        try await base.modelRoute(team: team, name: name)
+    }
+    public func putModelRoute(_ route: ModelRoute) async throws(VaultError) -> ModelRoute? {
+        try await base.putModelRoute(route)
+    }
+    public func deleteModelRoute(team: String, name: String) async throws(VaultError) -> Bool {
+        try await base.deleteModelRoute(team: team, name: name)
+    }
 }

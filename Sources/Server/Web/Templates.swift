@@ -26,6 +26,7 @@ enum Templates {
         ("revisions", PackageResources.revisions_mustache),
         ("runs", PackageResources.runs_mustache),
         ("run", PackageResources.run_mustache),
+        ("models", PackageResources.models_mustache),
     ]
 
     /// Parsed once. A file's last newline is dropped, so a partial adds no line break of its own.

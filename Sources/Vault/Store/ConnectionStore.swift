@@ -18,7 +18,8 @@ public protocol ConnectionStore: Sendable {
     /// `expectedVersion`, in one conditional update checked by its changed-row count; returns
     /// false (and writes nothing) otherwise.
     func replace(_ connection: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool
-    /// Deletes the row; false when there was none.
+    /// Deletes the row; false when there was none. Throws `VaultError.connectionInUse` (and
+    /// deletes nothing) while model routes of its team name it, checked in the same transaction.
     func delete(id: String, team: String) async throws(VaultError) -> Bool
     /// The current version alone: a cheap way to check a cached copy is still current.
     func version(id: String, team: String) async throws(VaultError) -> Int64?

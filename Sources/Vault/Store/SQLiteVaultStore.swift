@@ -118,6 +118,7 @@ public final class SQLiteVaultStore: VaultStore {
         migrator.registerMigration("v5: logins") { db in try SQLiteVaultStore.createLoginTables(db) }
         migrator.registerMigration("v6: serve nodes") { db in try SQLiteVaultStore.createNodeTable(db) }
         migrator.registerMigration("v7: runs") { db in try SQLiteVaultStore.createRunTables(db) }
+        migrator.registerMigration("v8: model routes") { db in try SQLiteVaultStore.createModelRouteTable(db) }
         return migrator
     }
 
@@ -196,9 +197,12 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    /// Deletes the team's connection `id`; false when there was none.
+    /// Deletes the team's connection `id`; false when there was none. Refused while model
+    /// routes of the team name it.
     public func delete(id: String, team: String) async throws(VaultError) -> Bool {
         try await write { db in
+            let routes = try Self.modelRoutes(using: id, team: team, db)
+            guard routes.isEmpty else { throw VaultError.connectionInUse(connection: id, models: routes) }
             try db.execute(sql: "DELETE FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
             return db.changesCount == 1
         }

@@ -19,6 +19,11 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
     /// A name matched several things; the caller must say which.
     case ambiguous(Ambiguity)
+    /// A model route's input is incomplete or wrong: every problem, each tied to its field
+    /// (named by each layer its own way, see `ModelProblem.sentence(naming:)`).
+    case invalidModel([ModelProblem])
+    /// The connection was not removed: these model routes of its team send its credential.
+    case connectionInUse(connection: String, models: [String])
 
     /// The error in words; a connection's fields are named by their catalog ids (`tokenURL`).
     public var message: String {
@@ -35,6 +40,12 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storage(let reason): return "vault storage: \(reason)"
         case .conflict(let what): return "\(what) was changed by someone else; try again"
         case .ambiguous(let ambiguity): return ambiguity.sentence(choose: ambiguity.plainChoice)
+        case .invalidModel(let problems):
+            return problems.map { $0.sentence(naming: \.rawValue) }.joined(separator: "; ")
+        case .connectionInUse(let connection, let models):
+            return
+                "connection \(connection) is used by model\(models.count == 1 ? "" : "s") \(models.joined(separator: ", ")): "
+                + "remove \(models.count == 1 ? "that model" : "those models") or route \(models.count == 1 ? "it" : "them") to another connection first"
         }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Where the Vault keeps its rows, split by concern: connections (`ConnectionStore`), vault
-/// keys (`KeyStore`), logins in progress (`LoginStore`) and the serve processes using it
-/// (`NodeRegistry`), each async with plain values, so a PostgreSQL store implements them as
-/// well as the SQLite one.
-public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry {
+/// keys (`KeyStore`), logins in progress (`LoginStore`), the serve processes using it
+/// (`NodeRegistry`) and the teams' model routes (`ModelStore`), each async with plain values,
+/// so a PostgreSQL store implements them as well as the SQLite one.
+public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry, ModelStore {
 }

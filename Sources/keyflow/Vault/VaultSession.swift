@@ -36,6 +36,9 @@ enum VaultSession {
                 let catalog = try? ProviderCatalog.builtIn()
                 let sentences = FieldProblem.sentences(problems) { ConnectionOptions.flag(for: $0, catalog: catalog) }
                 return cliError(VaultError.invalidInput(sentences))
+            case .invalidModel(let problems):
+                // The Vault names fields by their Swift names; here they are the flags that set them.
+                return cliError(VaultError.invalidInput(problems.map { $0.sentence(naming: ModelsCommand.flag(for:)) }))
             case .ambiguous(let ambiguity):
                 // The Vault lists the candidates; here the way to choose is a flag.
                 switch ambiguity {
