@@ -11,6 +11,11 @@ the answer:
 * ``[fail-once:N]``: like ``[fail:N]`` the first time this exact message text is seen,
   then an ordinary answer.
 
+A message that ends with SRE's output-format instruction (``\n##\nExpected output format =
+{"a": "<value>", ...}``, what SmythOS adds for a component with custom outputs) is answered
+like a model that follows it: the JSON object with those keys, each holding the text before
+the instruction.
+
 Token counts are whitespace-separated words. The HTTP plumbing (READY line, threaded
 werkzeug server with TCP_NODELAY, SIGTERM handling) is _peerlib's.
 """
@@ -58,8 +63,27 @@ def word_count(text):
     return len(text.split())
 
 
+FORMAT_MARK = "\n##\nExpected output format = "
+
+
+def output_format(text):
+    """(text before the instruction, its keys) for SRE's output-format suffix, else None."""
+    head, mark, tail = text.partition(FORMAT_MARK)
+    if not mark:
+        return None
+    try:
+        keys = list(json.loads(tail.split("\n", 1)[0]).keys())
+    except (ValueError, AttributeError):
+        return None
+    return head.strip(), keys
+
+
 def compose_answer(text, images, has_system, directives):
     """The assistant's text for a successful answer (before any max_tokens cut)."""
+    wanted = output_format(directives.text) if directives.classify is None else None
+    if wanted is not None:
+        head, keys = wanted
+        return json.dumps({key: head for key in keys}, ensure_ascii=False)
     if directives.classify is not None:
         first, *others = directives.classify
         return json.dumps({first: True, **{other: "" for other in others if other != first}}, ensure_ascii=False)

@@ -175,6 +175,9 @@ def test_openai_server():
         r = ask("is this good? [classify:positive|negative|neutral]")
         check(json.loads(content(r)) == {"positive": True, "negative": "", "neutral": ""},
               "[classify:positive|negative|neutral] -> positive true, the others empty", r.body)
+        r = ask("pick a number\n##\nExpected output format = {\"number\":\"<value>\"}\nThe output JSON should only use the entries from the output format.")
+        check(json.loads(content(r)) == {"number": "pick a number"},
+              "SRE's output-format suffix -> an object with its keys", r.body)
         for _ in range(2):
             r = ask("slow down [fail:429]")
             check(r.status == 429 and r.headers.get("Retry-After") == "1"
@@ -367,6 +370,9 @@ def test_anthropic_server():
         check(parsed == {"echo": "structured please"}, "[json] -> {\"echo\": text without it}", r.body)
         r = ask("[classify:spam|ham] buy now")
         check(json.loads(text(r)) == {"spam": True, "ham": ""}, "[classify:spam|ham] -> spam true, ham empty", r.body)
+        r = ask("pick a number\n##\nExpected output format = {\"number\":\"<value>\"}\nThe output JSON should only use the entries from the output format.")
+        check(json.loads(text(r)) == {"number": "pick a number"},
+              "SRE's output-format suffix -> an object with its keys", r.body)
         r = ask("too fast [fail:429]")
         check(r.status == 429 and r.headers.get("retry-after") == "2" and err(r).get("type") == "rate_limit_error",
               "[fail:429] -> 429 rate_limit_error, retry-after from --retry-after", (r.status, r.body))
