@@ -50,7 +50,8 @@ struct RunState {
 
     /// The value of an output port: a default output by name; another name first inside the
     /// component's first default output (`coins` means `Response.coins`), then as a path from
-    /// the outputs (`Response.items[0].id`). No value means nothing is sent.
+    /// the outputs (`Response.items[0].id`), read from the port's `expression` when it has one
+    /// (`first_name` reading `body.first_name`). No value means nothing is sent.
     static func value(of port: Port, in outputs: [String: JSONValue], component: Component) -> JSONValue? {
         if let value = outputs[port.name] { return value }
         if !port.isDefault, let first = component.outputs.first(where: \.isDefault),
@@ -59,7 +60,7 @@ struct RunState {
         {
             return value
         }
-        guard let path = ValuePath(port.name), let root = outputs[path.root] else { return nil }
+        guard let path = ValuePath(port.expression ?? port.name), let root = outputs[path.root] else { return nil }
         return ValuePath.follow(path.rest, in: root)
     }
 

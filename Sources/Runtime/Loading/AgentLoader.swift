@@ -213,7 +213,9 @@ struct FieldReader {
                 Port(
                     name: name, index: index ?? position, optional: port["optional"]?.boolValue ?? false,
                     isDefault: port["default"]?.boolValue ?? false, type: port["type"]?.stringValue,
-                    defaultValue: port["defaultVal"].flatMap { $0.isNull ? nil : $0 }))
+                    defaultValue: port["defaultVal"].flatMap { $0.isNull ? nil : $0 },
+                    description: port["description"]?.stringValue,
+                    expression: port["expression"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }))
         }
         return ports
     }

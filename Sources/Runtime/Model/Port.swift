@@ -12,4 +12,9 @@ public struct Port: Sendable, Equatable {
     public var type: String?
     /// A value used when nothing is connected (SmythOS `defaultVal`).
     public var defaultValue: JSONValue?
+    /// What the port means, in words (a Classifier's category description).
+    public var description: String? = nil
+    /// Where an output reads its value when its name is not the path (SRE's `expression`:
+    /// an endpoint's `first_name` output reads `body.first_name`).
+    public var expression: String? = nil
 }
