@@ -20,7 +20,7 @@ struct AgentValidatorTests {
               {"id": "A", "name": "APICall", "title": "Call", "data": {"method": "FETCH", "url": "https://x.example/{{missing}}", "contentType": "text/csv"},
                "inputs": [{"name": "q", "index": 0}], "outputs": [{"name": "Response", "index": 0, "default": true}]},
               {"id": "A", "name": "FHash", "title": "Dup", "data": {"algorithm": "whirlpool"}},
-              {"id": "L", "name": "GenAILLM", "title": "Think"},
+              {"id": "L", "name": "ImageGenerator", "title": "Think"},
               {"id": "X", "name": "Teleport", "title": "Beam"},
               {"id": "S", "name": "FSleep", "title": "s1", "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0}]},
               {"id": "T", "name": "FSleep", "title": "s2", "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Output", "index": 0}]},
@@ -39,7 +39,7 @@ struct AgentValidatorTests {
             #"components[1].data.method (A “Call”): "FETCH" is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"#,
             #"components[1].data.url (A “Call”): {{missing}} references nothing: A “Call” has no input "missing" and the agent no variable of that name"#,
             #"components[2].data.algorithm (A “Dup”): "whirlpool" is not one of md5, sha1, sha256, sha384, sha512, sha3-256, sha3-384, sha3-512"#,
-            #"components[3].name (L “Think”): GenAILLM is not supported: it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model)"#,
+            #"components[3].name (L “Think”): ImageGenerator is not supported: it calls a model provider for images, speech or assistants, which Keyflow does not run (its text and vision LLM steps it does)"#,
             #"components[4].name (X “Beam”): unknown component type "Teleport""#,
             #"components[7].data.format (O): "tiny" is not one of full, minimal, raw"#,
             #"connections[0].targetIndex (A “Call”): A “Call” has no input #5 (its inputs: q)"#,
@@ -60,21 +60,20 @@ struct AgentValidatorTests {
         let agent = try Self.agent(
             #"""
             {"components": [
-              {"id": "A", "name": "GenAILLM", "data": {}}, {"id": "B", "name": "Code", "data": {}},
-              {"id": "C", "name": "GenAILLM", "data": {}}, {"id": "D", "name": "GenAILLM", "data": {}},
+              {"id": "A", "name": "ImageGenerator", "data": {}}, {"id": "B", "name": "Code", "data": {}},
+              {"id": "C", "name": "ImageGenerator", "data": {}}, {"id": "D", "name": "ImageGenerator", "data": {}},
               {"id": "E", "name": "Async", "data": {}}, {"id": "F", "name": "PromptGenerator", "data": {"model": "Echo"}},
               {"id": "G", "name": "PromptGenerator", "data": {"model": "gpt-4o"}}]}
             """#)
         let unsupported = AgentValidator.validate(agent).filter(\.isUnsupported).map(\.description)
         #expect(
             unsupported == [
-                "components[0].name (A): GenAILLM is not supported: it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model) (also C, D)",
+                "components[0].name (A): ImageGenerator is not supported: it calls a model provider for images, speech or assistants, which Keyflow does not run (its text and vision LLM steps it does) (also C, D)",
                 "components[1].name (B): Code is not supported: it runs user code, which needs a sandbox Keyflow does not have",
-                "components[6].name (G): PromptGenerator is not supported: it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model)",
             ], "\(unsupported)")
     }
 
-    /// A run from one endpoint is refused only for the types it can reach: an LLM step behind
+    /// A run from one endpoint is refused only for the types it can reach: an image step behind
     /// another endpoint does not stop it, and it is still reported for the whole agent.
     @Test func aRunIsRefusedOnlyForTheUnsupportedStepsItCanReach() throws {
         let agent = try Self.agent(
@@ -83,7 +82,7 @@ struct AgentValidatorTests {
               {"id": "E1", "name": "APIEndpoint", "data": {"endpoint": "plain"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
               {"id": "O", "name": "APIOutput", "data": {}, "inputs": [{"name": "x", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]},
               {"id": "E2", "name": "APIEndpoint", "data": {"endpoint": "llm"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
-              {"id": "L", "name": "GenAILLM", "data": {}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Reply", "index": 0, "default": true}]}],
+              {"id": "L", "name": "ImageGenerator", "data": {}, "inputs": [{"name": "Input", "index": 0}], "outputs": [{"name": "Reply", "index": 0, "default": true}]}],
              "connections": [{"sourceId": "E1", "sourceIndex": 0, "targetId": "O", "targetIndex": 0},
                              {"sourceId": "E2", "sourceIndex": 0, "targetId": "L", "targetIndex": 0}]}
             """#)

@@ -69,10 +69,10 @@ struct RunCommandTests {
 
     @Test func validateExitsOneAndListsProblems() throws {
         let result = try KeyflowCLI.run([
-            "validate", try Self.write(#"{"components": [{"id": "A", "name": "GenAILLM", "title": "LLM"}]}"#),
+            "validate", try Self.write(#"{"components": [{"id": "A", "name": "TextToSpeech", "title": "LLM"}]}"#),
         ])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("components[0].name (A “LLM”): GenAILLM is not supported"))
+        #expect(result.stdout.contains("components[0].name (A “LLM”): TextToSpeech is not supported"))
         #expect(result.stdout.contains("1 problem (1 unsupported component type)"))
         #expect(try KeyflowCLI.run(["validate", "/nonexistent.smyth"]).status == 1)
     }

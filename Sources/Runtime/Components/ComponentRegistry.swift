@@ -39,19 +39,21 @@ public enum ComponentRegistry {
         "ForEach": Spec(enums: ["format": ["full", "minimal", "results-array"]]),
         "Note": Spec(),
         "Async": Spec(), "Await": Spec(), "AgentPlugin": Spec(),
-        // On the Echo test model only; `unsupportedReason` turns the others away first.
-        "PromptGenerator": Spec(), "LLMPrompt": Spec(),
+        // LLM steps: the model is resolved per team when the step runs (`ModelCall`).
+        "PromptGenerator": Spec(required: ["model"]), "LLMPrompt": Spec(required: ["model"]),
+        "GenAILLM": Spec(required: ["model"]), "LLMAssistant": Spec(required: ["model"]),
+        "Classifier": Spec(required: ["model"]), "VisionLLM": Spec(required: ["model"]),
+        "MultimodalLLM": Spec(required: ["model"]),
     ]
 
     /// SmythOS types this runtime knows and does not run, with why.
     public static let unsupported: [String: String] = {
         var reasons: [String: String] = [:]
         for type in [
-            "GenAILLM", "LLMAssistant", "PromptGenerator", "Classifier", "VisionLLM", "MultimodalLLM", "ImageGenerator",
-            "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "LLMPrompt", "OpenAIAssistant",
+            "ImageGenerator", "ImageGen", "TextToSpeech", "SpeechToText", "HuggingFace", "OpenAIAssistant",
         ] {
             reasons[type] =
-                "it calls an LLM or model provider, which Keyflow does not run yet (only SRE's Echo test model)"
+                "it calls a model provider for images, speech or assistants, which Keyflow does not run (its text and vision LLM steps it does)"
         }
         for type in ["Code", "ServerlessCode", "ECMASandbox", "JavaScript"] {
             reasons[type] = "it runs user code, which needs a sandbox Keyflow does not have"
@@ -71,13 +73,14 @@ public enum ComponentRegistry {
     /// Why `component` cannot run, nil when it can. An LLM step runs only on SRE's `Echo` test
     /// model, which answers with the prompt and calls no provider.
     public static func unsupportedReason(_ component: Component) -> String? {
-        if PromptStep.types.contains(component.type), PromptStep.isEcho(component) { return nil }
-        return unsupported[component.type]
+        unsupported[component.type]
     }
 
     /// Builds the runner of a supported component; `connectionID` is the vault connection an
     /// APICall's OAuth section resolved to.
-    static func runner(for component: Component, connectionID: String?) throws -> any ComponentRunner {
+    static func runner(for component: Component, connectionID: String?, behavior: String = "") throws
+        -> any ComponentRunner
+    {
         switch component.type {
         case "APIEndpoint": return APIEndpoint(component)
         case "APIOutput": return APIOutput(component)
@@ -92,8 +95,8 @@ public enum ComponentRegistry {
         case "ForEach": return ForEach(component)
         case "Note": return NoteComponent()
         case "Async": return AsyncStep()
-        case _ where PromptStep.types.contains(component.type) && PromptStep.isEcho(component):
-            return try PromptStep(component)
+        case _ where LLMStep.kinds[component.type] != nil:
+            return LLMStep(component, kind: LLMStep.kinds[component.type] ?? .prompt, behavior: behavior)
         case "Await": return try AwaitStep(component)
         case "AgentPlugin": return try AgentPluginStep(component)
         default:

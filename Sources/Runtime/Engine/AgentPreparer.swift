@@ -8,10 +8,11 @@ public enum AgentPreparer {
         var runners: [String: any ComponentRunner] = [:]
         var timeouts: [String: Duration] = [:]
         var problems: [String] = []
+        let behavior = AgentInspection.behavior(of: agent)
         for component in agent.components where runners[component.id] == nil {
             do {
                 runners[component.id] = try ComponentRegistry.runner(
-                    for: component, connectionID: connections[component.id])
+                    for: component, connectionID: connections[component.id], behavior: behavior)
             } catch {
                 problems.append("\(component.jsonPath) (\(component.label)): \(error)")
             }

@@ -225,6 +225,7 @@ struct Run: Sendable {
                 switch finished.result {
                 case .success(var outputs):
                     outputs[TraceEntry.key] = nil
+                    outputs[TraceEntry.llmKey] = nil
                     if endsAtAPIOutput && finished.component.type == "APIOutput" {
                         return .output(APIOutput.result(finished.component, outputs: outputs))
                     }
@@ -242,6 +243,7 @@ struct Run: Sendable {
                     // flows on with the error, as in SmythOS.
                     var outputs = (error as? ComponentError)?.outputs ?? [:]
                     outputs[TraceEntry.key] = nil
+                    outputs[TraceEntry.llmKey] = nil
                     outputs["_error"] = redactor.redact(ComponentError.value(of: error))
                     state.deliver(outputs, from: finished.component)
                 }

@@ -23,12 +23,17 @@ public struct TraceEntry: Sendable {
     /// For HTTP steps: the request and response, redacted (no query values, header values
     /// or bodies).
     public let http: JSONValue?
+    /// For LLM steps: the provider, model, connection, attempts, time spent waiting on rate
+    /// limits, the finish reason and the token usage of the call.
+    public let llm: JSONValue?
     /// Where the component ran when not in the agent's own flow: `job ID` for an Async's
     /// job, `agent NAME` for an agent an AgentPlugin called.
     public let scope: String?
 
     /// The output key under which a component hands its trace details to the engine.
     static let key = "_trace"
+    /// The output key under which an LLM step hands the engine its call's details.
+    static let llmKey = "_llm"
 
     /// The entry of a finished component, with every vault value the run rendered masked.
     init(_ finished: Executor.Finished, redactor: VaultValueRedactor, scope: String?) {
@@ -41,10 +46,12 @@ public struct TraceEntry: Sendable {
             succeeded = false
             self.error = redactor.redact(String(describing: error))
             http = (error as? ComponentError)?.outputs[Self.key].map(redactor.redact)
+            llm = (error as? ComponentError)?.outputs[Self.llmKey].map(redactor.redact)
         case .success(let outputs):
             succeeded = true
             error = nil
             http = outputs[Self.key].map(redactor.redact)
+            llm = outputs[Self.llmKey].map(redactor.redact)
         }
         startedAt = finished.startedAt
         duration = finished.duration

@@ -5,6 +5,9 @@ import Synchronization
 /// the use or throws the `RunError.limitExceeded` that ends the run.
 final class RunBudget: Sendable {
     let limits: RunLimits
+    /// When the run's wall time runs out: a wait that would end later (an LLM provider's
+    /// `Retry-After`) gives up at once instead of being cut off by the limit.
+    let deadline: ContinuousClock.Instant
 
     private struct Used {
         var components = 0
@@ -18,6 +21,8 @@ final class RunBudget: Sendable {
 
     init(limits: RunLimits) {
         self.limits = limits
+        // Capped like the executor's timer, so the sum cannot overflow.
+        deadline = ContinuousClock.now + min(limits.wallTime, RunLimits.longestDuration)
     }
 
     /// Books one execution of `component`.

@@ -119,4 +119,16 @@ public struct AgentInspection: Sendable {
     public static func agentID(of agent: Agent) -> String {
         agent.id ?? URL(fileURLWithPath: agent.source).deletingPathExtension().lastPathComponent
     }
+
+    /// The agent's `behavior` (its instructions in words), at the top or under `data`.
+    public static func behavior(of agent: Agent) -> String {
+        let top = agent.document.objectValue
+        return (top?["behavior"] ?? top?["data"]?.objectValue?["behavior"])?.stringValue ?? ""
+    }
+
+    /// Whether the agent has an LLM step on a model other than SRE's Echo, whose model is
+    /// resolved through the team's vault.
+    public static func usesModels(_ agent: Agent) -> Bool {
+        agent.components.contains { LLMStep.kinds[$0.type] != nil && !LLMStep.isEcho($0) }
+    }
 }

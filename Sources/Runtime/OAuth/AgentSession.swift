@@ -12,7 +12,7 @@ public struct AgentSession: Sendable {
     /// What pre-flight resolved: each APICall's connection, and the Add New connections it created.
     public let resolution: Preflight.Resolution
 
-    /// True when the agent uses OAuth sections or vault keys, so a vault must be opened.
+    /// True when the agent uses OAuth sections, vault keys or models, so a vault must be opened.
     public static func needsVault(_ agent: Agent) -> Bool {
         agent.components.contains { component in
             let conID = component.data["oauth_con_id"]?.stringValue ?? ""
@@ -21,7 +21,7 @@ public struct AgentSession: Sendable {
                 component.type == "APICall"
                 && ((!conID.isEmpty && conID != "None") || !OAuthSection.noService.contains(service))
             return usesOAuth || component.data.contains { JSONWriter.string($0.value).contains("{{KEY(") }
-        } || JSONWriter.string(.object(agent.variables)).contains("{{KEY(")
+        } || JSONWriter.string(.object(agent.variables)).contains("{{KEY(") || AgentInspection.usesModels(agent)
     }
 
     /// Resolves (pre-flight, throwing `PreflightError`) and prepares (throwing `PrepareError`).

@@ -14,6 +14,7 @@ enum TraceJSON {
                 ("error", entry.error.map(JSONValue.string) ?? .null),
             ])
             if let http = entry.http { object["http"] = http }
+            if let llm = entry.llm { object["llm"] = llm }
             if let scope = entry.scope { object["scope"] = .string(scope) }
             return .object(object)
         }

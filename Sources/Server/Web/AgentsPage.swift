@@ -153,7 +153,8 @@ struct AgentsPage {
             status = object["status"]?.stringValue ?? ""
             statusClass = status == "succeeded" ? "ready" : "error"
             error = object["error"]?.stringValue ?? ""
-            http = object["http"].map { JSONWriter.string($0, pretty: true) }
+            // An LLM step shows its call (model, usage) where an HTTP step shows its exchange.
+            http = (object["llm"] ?? object["http"]).map { JSONWriter.string($0, pretty: true) }
         }
     }
 

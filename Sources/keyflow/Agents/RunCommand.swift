@@ -193,7 +193,8 @@ enum TraceFile {
                         ("duration_ms", .number((milliseconds(entry.duration) * 1000).rounded() / 1000)),
                         ("inputs", .array(entry.inputNames.map(JSONValue.string))),
                         ("error", entry.error.map(JSONValue.string) ?? .null),
-                        ("http", entry.http ?? .null), ("scope", entry.scope.map(JSONValue.string) ?? .null),
+                        ("http", entry.http ?? .null), ("llm", entry.llm ?? .null),
+                        ("scope", entry.scope.map(JSONValue.string) ?? .null),
                     ]))
             })
         guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.string(json, pretty: true).utf8))
