@@ -33,8 +33,9 @@ public struct LLMRetryPolicy: Sendable, Equatable {
     /// `initialBackoff × 2^(failures-1)`, capped, then jittered with `random` in 0...1.
     func backoff(afterFailures failures: Int, random: Double) -> Duration {
         var wait = initialBackoff
-        // Doubling stops at the cap, so a policy of many attempts never overflows a Duration.
-        for _ in 1..<max(1, failures) where wait < maxBackoff { wait = wait * 2 }
+        // Doubling stops at the cap, and after 62 doublings at most: a policy of many attempts
+        // neither overflows a Duration nor loops for long.
+        for _ in 0..<min(max(0, failures - 1), 62) where wait < maxBackoff { wait = wait * 2 }
         wait = min(wait, maxBackoff)
         let kept = 1 - jitter * min(1, max(0, random.isNaN ? 0 : random))
         return wait * kept
