@@ -34,7 +34,10 @@ import Testing
         let inputs = FileManager.default.temporaryDirectory.appendingPathComponent("sre-case-\(UUID().uuidString).json")
         try Data(JSONWriter.string(json["inputs"] ?? .object(JSONObject())).utf8).write(to: inputs)
         defer { try? FileManager.default.removeItem(at: inputs) }
-        var environment: [String: String] = [:]
+        // A home of its own: an agent with LLM steps opens the vault, which must not be the user's.
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sre-home-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        var environment: [String: String] = ["KEYFLOW_HOME": home.path]
         for (key, value) in json["keyflow"]?["env"]?.objectValue ?? JSONObject() {
             environment[key] = value.stringValue
         }

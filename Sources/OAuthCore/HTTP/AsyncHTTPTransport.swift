@@ -25,7 +25,10 @@ public final class AsyncHTTPTransport: HTTPTransport {
     ) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow  // AuthorizingTransport follows redirects itself, by its rules
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        // Every request carries its own deadline (`send`'s timeout: an APICall's `timeout`, an
+        // LLM attempt's two minutes); the read timeout only catches a connection gone silent,
+        // so it must not cut a model that thinks for more than 30 s before its first byte.
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(600))
         if let connectionsPerHost {
             configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
         }
