@@ -13,7 +13,8 @@ struct WorkflowTests {
         #expect(
             Self.files == [
                 "add-new-github.smyth", "client-credentials-report.smyth", "demo.smyth", "gmail-unread-digest.smyth",
-                "legacy-inline.smyth", "x-post.smyth", "x-user-lookup.smyth",
+                "legacy-inline.smyth", "summarize-with-llm.smyth", "triage-ticket-with-llm.smyth", "x-post.smyth",
+                "x-user-lookup.smyth",
             ])
     }
 

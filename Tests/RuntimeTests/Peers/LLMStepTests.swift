@@ -243,6 +243,23 @@ import Vault
         #expect(refused.stderr.contains("rate limit") || refused.stderr.contains("429"), "\(refused.stderr)")
     }
 
+    /// The two LLM examples of `workflows/`, as the README runs them, against the stand-ins.
+    @Test func theLLMExamplesRun() async throws {
+        let setup = try await Setup()
+        defer { setup.close() }
+        let (summary, _) = try await setup.run(
+            Repository.url("workflows/summarize-with-llm.smyth").path, ["text": "Keyflow runs agents."])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        let output = setup.output(summary)
+        #expect((output["summary"] as? String)?.hasSuffix("Text: Keyflow runs agents.") == true, "\(output)")
+        #expect(output["keywords"] != nil)
+        let (triage, _) = try await setup.run(
+            Repository.url("workflows/triage-ticket-with-llm.smyth").path,
+            ["ticket": "Export crashes [classify:bug|feature|question]"])
+        #expect(triage.status == 0, "\(triage.stderr)")
+        #expect(setup.output(triage).keys.sorted() == ["bug"], "\(triage.stdout)")
+    }
+
     @Test func aRejectedKeyMarksTheConnectionAndAnUnknownModelSaysHowToAddIt() async throws {
         let setup = try await Setup()
         defer { setup.close() }
