@@ -198,7 +198,9 @@ struct AgentsPageTests {
                     match.output.2.split(separator: " ").map(String.init), String(match.output.3)
                 )
             }
-            #expect(kinds.keys.count == 7)
+            #expect(kinds.keys.count == 8)
+            // An API key has no login, so no callback to register.
+            #expect(kinds["api-key"]?.fields.contains("apiKey") == true && kinds["api-key"]?.callback == "")
             let custom = kinds["custom-oauth2"]?.fields ?? []
             #expect(custom.contains("authorizationURL") && custom.contains("pkce"))
             let google = kinds["google"]?.fields ?? []
