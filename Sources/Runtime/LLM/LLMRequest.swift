@@ -18,6 +18,9 @@ public struct LLMRequest: Sendable, Equatable {
     /// Ask for a JSON object as the answer: OpenAI's `response_format: {"type": "json_object"}`.
     /// Anthropic has no such switch; the prompt has to ask for JSON.
     public var jsonResponse: Bool
+    /// OpenAI chat only: send the token limit as `max_completion_tokens` (OpenAI's own API,
+    /// whose o-series models refuse `max_tokens`) instead of `max_tokens` (compatible servers).
+    public var usesMaxCompletionTokens = false
 
     /// The `max_tokens` sent to Anthropic when the caller gives none (the API requires it).
     public static let anthropicDefaultMaxTokens = 1024

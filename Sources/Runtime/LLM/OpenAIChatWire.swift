@@ -1,15 +1,18 @@
 /// The request and answer bodies of OpenAI's chat completions, which OpenAI-compatible
 /// servers share.
 enum OpenAIChatWire {
-    /// The JSON body for `request`. Settings left nil are left out; `max_tokens` (not the newer
-    /// `max_completion_tokens`) because every compatible server knows it.
+    /// The JSON body for `request`. Settings left nil are left out; the token limit goes in
+    /// `max_tokens`, which every compatible server knows, or in `max_completion_tokens` when the
+    /// request says so (OpenAI itself, whose reasoning models refuse `max_tokens`).
     static func body(_ request: LLMRequest) -> JSONValue {
         var body = JSONObject([
             ("model", .string(request.model)),
             ("messages", .array(request.messages.map(message))),
         ])
         if let temperature = request.temperature { body["temperature"] = .number(temperature) }
-        if let maxTokens = request.maxTokens { body["max_tokens"] = .number(Double(maxTokens)) }
+        if let maxTokens = request.maxTokens {
+            body[request.usesMaxCompletionTokens ? "max_completion_tokens" : "max_tokens"] = .number(Double(maxTokens))
+        }
         if let topP = request.topP { body["top_p"] = .number(topP) }
         if let stop = request.stop { body["stop"] = .array(stop.map(JSONValue.string)) }
         if request.jsonResponse { body["response_format"] = .object(JSONObject([("type", .string("json_object"))])) }

@@ -51,6 +51,16 @@ import Testing
                 + #""response_format":{"type":"json_object"}}"#)
     }
 
+    @Test func openAIItselfGetsTheTokenLimitAsMaxCompletionTokens() async throws {
+        var request = ask("Hi")
+        request.maxTokens = 64
+        request.usesMaxCompletionTokens = true
+        let sent = try await Self.sent(request, api: .openAIChat)
+        #expect(
+            sent.bodyText
+                == #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"max_completion_tokens":64}"#)
+    }
+
     @Test func openAIChatLeavesOutWhatWasNotAskedFor() async throws {
         let sent = try await Self.sent(ask("Hi"), api: .openAIChat)
         #expect(sent.bodyText == #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}"#)

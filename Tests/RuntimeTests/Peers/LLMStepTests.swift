@@ -152,7 +152,10 @@ import Vault
         #expect((usage["input_tokens"] as? Int ?? 0) > 0 && (usage["output_tokens"] as? Int) == 3)
         let peer = model == "gpt-4o-mini" ? setup.openAI : setup.anthropic
         let sent = try #require(try await setup.requests(peer).last)
-        #expect(String(describing: sent).contains("0.5"), "the temperature is sent: \(sent)")
+        let body = sent["body"] as? [String: Any]
+        #expect(body?["temperature"] as? Double == 0.5, "the temperature is sent: \(sent)")
+        // OpenAI itself takes the limit as max_completion_tokens; Anthropic as max_tokens.
+        #expect(body?[model == "gpt-4o-mini" ? "max_completion_tokens" : "max_tokens"] as? Int == 256, "\(sent)")
     }
 
     @Test(arguments: models)

@@ -37,6 +37,7 @@ struct ModelCall {
             redact: { text in secret.map { text.replacingOccurrences(of: $0, with: SecretMask.mask($0)) } ?? text })
         var sent = request
         sent.model = route.modelSentToProvider
+        sent.usesMaxCompletionTokens = route.provider == .openai
         let api: LLMAPI = route.provider == .anthropic ? .anthropicMessages : .openAIChat
         let reply: LLMReply
         do {
