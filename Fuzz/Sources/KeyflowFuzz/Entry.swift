@@ -15,6 +15,7 @@ nonisolated(unsafe) let targets: [String: ([UInt8]) -> Void] = [
     "form-encoding": FormEncodingTarget.run,
     "request-url": RequestURLTarget.run,
     "typing": TypingTarget.run,
+    "llm-response": LLMResponseTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (([UInt8]) -> Void)?
