@@ -22,6 +22,25 @@ struct FuzzRegressionTests {
         #expect(try Self.roundTripInJSONString("x\u{600}") == .string("x\u{600}"))
     }
 
+    /// Found through the `llm-response` target: Foundation's DateFormatter traps on a letter
+    /// with a combining mark (`M\u{343}`) under an `EEE` pattern, and SRE's date typing tries
+    /// `EEE MMM dd yyyy` on a Date input, so any caller of an endpoint with a Date input could
+    /// kill `keyflow serve`. Now it is the typing error that names the input.
+    @Test func aDateInputWithACombiningMarkIsATypingErrorNotATrap() async throws {
+        let agent = try AgentLoader.parse(
+            Array(
+                #"""
+                {"components": [{"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"},
+                  "inputs": [{"name": "when", "type": "Date", "index": 0}],
+                  "outputs": [{"name": "body", "index": 0, "default": true}]}]}
+                """#.utf8), source: "date.smyth")
+        let prepared = try AgentPreparer.prepare(agent)
+        await #expect(throws: RunError.self) {
+            _ = try await Executor(agent: prepared).run(
+                endpoint: nil, inputs: JSONObject([("when", .string("M\u{343}"))]), context: RunEnvironment())
+        }
+    }
+
     /// Template target (Fuzz/regressions/template/constant-header-with-cr): a header value
     /// without placeholders skipped the line-break check, so a CR or LF went into the header.
     @Test func aConstantHeaderValueWithALineBreakIsRefused() {

@@ -41,18 +41,12 @@ enum SmythDate {
             iso.formatOptions = options
             if let date = iso.date(from: text) { return date }
         }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone.current
-        formatter.isLenient = false
-        for pattern in [
-            "MM/dd/yyyy", "M/d/yyyy", "MM/dd/yyyy HH:mm", "MM/dd/yyyy HH:mm:ss", "MMMM d, yyyy", "MMM d, yyyy",
-            "MMMM d, yyyy HH:mm:ss", "EEE MMM dd yyyy", "EEE MMM d yyyy", "EEE MMM dd yyyy HH:mm:ss", "d MMMM yyyy",
-        ] {
-            formatter.dateFormat = pattern
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        return FormattedDates.date(
+            from: text,
+            formats: [
+                "MM/dd/yyyy", "M/d/yyyy", "MM/dd/yyyy HH:mm", "MM/dd/yyyy HH:mm:ss", "MMMM d, yyyy", "MMM d, yyyy",
+                "MMMM d, yyyy HH:mm:ss", "EEE MMM dd yyyy", "EEE MMM d yyyy", "EEE MMM dd yyyy HH:mm:ss", "d MMMM yyyy",
+            ], timeZone: TimeZone.current, lenient: false)
     }
 
     /// dayjs's own pattern: year, then optional month, day, hours, minutes, seconds and

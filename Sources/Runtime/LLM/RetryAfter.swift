@@ -21,14 +21,7 @@ enum RetryAfter {
     /// An HTTP date in the preferred IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`), or in
     /// the obsolete RFC 850 and asctime forms that recipients must still accept.
     static func httpDate(_ text: String) -> Date? {
-        for format in formats {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        FormattedDates.date(from: text, formats: formats, timeZone: TimeZone(identifier: "GMT"))
     }
 
     private static let formats = [

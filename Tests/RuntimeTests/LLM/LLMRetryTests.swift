@@ -87,6 +87,20 @@ import Testing
         #expect(sleeps.all == [.seconds(5)])
     }
 
+    /// Fuzz finding (`llm-response`, Fuzz/regressions/llm-response): Foundation's DateFormatter
+    /// traps ("Incorrect range CFRange") on a combining mark after a letter with the `EEE`
+    /// patterns of an HTTP date, so a model server answering `Retry-After: M\u{343}` killed
+    /// the process. A value that is not ASCII is not a date.
+    @Test func aRetryAfterThatIsNotASCIIIsIgnoredWithoutTrapping() async throws {
+        let sleeps = RecordedSleeps()
+        let transport = ScriptedTransport([
+            .openAIError(503, "Down.", headers: [("Retry-After", "M\u{343}")]), .openAIOK,
+        ])
+        let reply = try await Self.complete(transport, sleeps: sleeps)
+        #expect(reply.attempts == 2)
+        #expect(sleeps.all == [.milliseconds(500)])  // the backoff, as without a Retry-After
+    }
+
     @Test func aRetryAfterDateIsTheTimeUntilThen() async throws {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
