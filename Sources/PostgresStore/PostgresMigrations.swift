@@ -236,6 +236,24 @@ public enum PostgresMigrations {
                 """,
                 "CREATE INDEX model_routes_connection ON model_routes(team, connection_id)",
             ]),
+        Step(
+            version: 8, name: "llm conversations",
+            sql: [
+                """
+                CREATE TABLE llm_conversations (
+                    team TEXT NOT NULL,
+                    agent TEXT NOT NULL,
+                    conversation_key TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    wrapped_key BYTEA NOT NULL,
+                    messages BYTEA NOT NULL,
+                    expires_at DOUBLE PRECISION,
+                    updated_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (team, agent, conversation_key)
+                )
+                """,
+                "CREATE INDEX llm_conversations_expiry ON llm_conversations(expires_at) WHERE expires_at IS NOT NULL",
+            ]),
     ]
 
     /// The key of the advisory lock that serializes migrations (any constant; "kfmg").

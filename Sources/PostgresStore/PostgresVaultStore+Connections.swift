@@ -94,7 +94,10 @@ extension PostgresVaultStore {
     public func masterKeyIDs() async throws(VaultError) -> Set<String> {
         Set(
             try await rows(
-                "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys UNION SELECT key_id FROM runs"
+                """
+                SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys UNION SELECT key_id FROM runs
+                UNION SELECT key_id FROM llm_conversations
+                """
             ) {
                 try $0["key_id"].decode(String.self)
             })
@@ -132,6 +135,20 @@ extension PostgresVaultStore {
                     try row["team"].decode(String.self), RunSeal.owner(id), try row["wrapped_key"].decode(Data.self))
                 try await self.execute(
                     "UPDATE runs SET wrapped_key = \(wrapped), key_id = \(keyID) WHERE id = \(id)", on: db)
+            }
+            for row in try await self.rows(
+                "SELECT team, agent, conversation_key, wrapped_key FROM llm_conversations FOR UPDATE", on: db)
+            {
+                let team = try row["team"].decode(String.self)
+                let agent = try row["agent"].decode(String.self)
+                let key = try row["conversation_key"].decode(String.self)
+                let (wrapped, keyID) = try rewrap(
+                    team, ConversationSeal.owner(agent: agent, key: key), try row["wrapped_key"].decode(Data.self))
+                try await self.execute(
+                    """
+                    UPDATE llm_conversations SET wrapped_key = \(wrapped), key_id = \(keyID)
+                    WHERE team = \(team) AND agent = \(agent) AND conversation_key = \(key)
+                    """, on: db)
             }
         }
     }

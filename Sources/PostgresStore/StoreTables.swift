@@ -80,6 +80,12 @@ enum StoreTables {
                 ("team", .text), ("name", .text), ("provider", .text), ("base_url", .text), ("connection_id", .text),
                 ("upstream_model", .text), ("created_at", .real), ("updated_at", .real),
             ]),
+        Table(
+            name: "llm_conversations",
+            columns: [
+                ("team", .text), ("agent", .text), ("conversation_key", .text), ("key_id", .text),
+                ("wrapped_key", .bytes), ("messages", .bytes), ("expires_at", .real), ("updated_at", .real),
+            ]),
     ]
 }
 

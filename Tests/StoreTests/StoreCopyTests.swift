@@ -46,6 +46,9 @@ import Vault
         _ = try await vault.putModel(
             name: "local", provider: .openaiCompatible, baseURL: peer.baseURL + "/v1", connection: id,
             upstreamModel: "llama3.1")
+        try await vault.saveConversation(
+            agent: "digest", key: "conv-uada-c1", messages: [ConversationMessage(role: .user, content: "hi")],
+            ttl: nil)
         return id
     }
 
@@ -64,7 +67,8 @@ import Vault
             #expect(result.status == 0, "\(result.stderr)")
             #expect(
                 result.stdout.contains(
-                    "Copied 1 connections, 1 vault_keys, 1 users, 1 agents, 1 agent_revisions, 1 model_routes"))
+                    "Copied 1 connections, 1 vault_keys, 1 users, 1 agents, 1 agent_revisions, 1 model_routes, 1 llm_conversations"
+                ))
             if let password = source.url?.password ?? destination.url?.password {
                 #expect(!(result.stdout + result.stderr).contains(password))
             }
@@ -78,6 +82,10 @@ import Vault
             #expect(try await destination.store.agentNames(team: "acme") == ["digest"])
             #expect(try await copied.models() == vault.models())
             #expect(try await copied.model(named: "local")?.connection == id)
+            #expect(
+                try await copied.conversation(agent: "digest", key: "conv-uada-c1") == [
+                    ConversationMessage(role: .user, content: "hi")
+                ])
 
             // The copy refreshes with the copied refresh token, and the new token works.
             var expired = before

@@ -93,4 +93,16 @@ public final class InstrumentedStore: VaultStore, @unchecked Sendable {
     public func deleteModelRoute(team: String, name: String) async throws(VaultError) -> Bool {
         try await base.deleteModelRoute(team: team, name: name)
     }
+    public func conversation(team: String, agent: String, key: String) async throws(VaultError)
+        -> StoredConversation?
+    { try await base.conversation(team: team, agent: agent, key: key) }
+    public func putConversation(_ conversation: StoredConversation) async throws(VaultError) {
+        try await base.putConversation(conversation)
+    }
+    public func deleteConversation(team: String, agent: String, key: String, expiredBy time: Double)
+        async throws(VaultError) -> Bool
+    { try await base.deleteConversation(team: team, agent: agent, key: key, expiredBy: time) }
+    public func purgeConversations(expiredBy time: Double) async throws(VaultError) -> Int {
+        try await base.purgeConversations(expiredBy: time)
+    }
 }

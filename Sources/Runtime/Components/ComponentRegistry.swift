@@ -77,8 +77,9 @@ public enum ComponentRegistry {
     }
 
     /// Builds the runner of a supported component; `connectionID` is the vault connection an
-    /// APICall's OAuth section resolved to.
-    static func runner(for component: Component, connectionID: String?, behavior: String = "") throws
+    /// APICall's OAuth section resolved to; `behavior` and `agentID` are the agent's, for the LLM steps.
+    static func runner(for component: Component, connectionID: String?, behavior: String = "", agentID: String = "")
+        throws
         -> any ComponentRunner
     {
         switch component.type {
@@ -96,7 +97,8 @@ public enum ComponentRegistry {
         case "Note": return NoteComponent()
         case "Async": return AsyncStep()
         case _ where LLMStep.kinds[component.type] != nil:
-            return LLMStep(component, kind: LLMStep.kinds[component.type] ?? .prompt, behavior: behavior)
+            return LLMStep(
+                component, kind: LLMStep.kinds[component.type] ?? .prompt, behavior: behavior, agentID: agentID)
         case "Await": return try AwaitStep(component)
         case "AgentPlugin": return try AgentPluginStep(component)
         default:

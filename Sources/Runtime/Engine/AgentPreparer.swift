@@ -9,10 +9,11 @@ public enum AgentPreparer {
         var timeouts: [String: Duration] = [:]
         var problems: [String] = []
         let behavior = AgentInspection.behavior(of: agent)
+        let agentID = AgentInspection.agentID(of: agent)
         for component in agent.components where runners[component.id] == nil {
             do {
                 runners[component.id] = try ComponentRegistry.runner(
-                    for: component, connectionID: connections[component.id], behavior: behavior)
+                    for: component, connectionID: connections[component.id], behavior: behavior, agentID: agentID)
             } catch {
                 problems.append("\(component.jsonPath) (\(component.label)): \(error)")
             }

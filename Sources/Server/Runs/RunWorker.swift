@@ -141,7 +141,8 @@ public final class RunWorker: Service, Sendable {
     // MARK: - Leases, recovery, retention
 
     /// Every third of a lease: renew the held runs' leases, recover lost runs; now and then,
-    /// delete the runs older than the retention.
+    /// delete the runs older than the retention and the LLMAssistant conversations that expired
+    /// (a read never returns an expired one; this frees their rows).
     private func maintain() async {
         let every = configuration.lease / 3
         var lastPurge = Double(0)
@@ -176,6 +177,7 @@ public final class RunWorker: Service, Sendable {
                     lastPurge = Self.now
                     _ = try await runs.purgeRuns(
                         finishedBefore: Self.now - SafeNumbers.seconds(of: configuration.retention))
+                    _ = try await root.store.purgeConversations(expiredBy: Self.now)
                 }
             } catch {
                 logger.warning("cannot renew leases or recover runs: \(error)")

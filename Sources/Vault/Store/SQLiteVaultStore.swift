@@ -119,6 +119,7 @@ public final class SQLiteVaultStore: VaultStore {
         migrator.registerMigration("v6: serve nodes") { db in try SQLiteVaultStore.createNodeTable(db) }
         migrator.registerMigration("v7: runs") { db in try SQLiteVaultStore.createRunTables(db) }
         migrator.registerMigration("v8: model routes") { db in try SQLiteVaultStore.createModelRouteTable(db) }
+        migrator.registerMigration("v9: llm conversations") { db in try SQLiteVaultStore.createConversationTable(db) }
         return migrator
     }
 
@@ -259,8 +260,10 @@ public final class SQLiteVaultStore: VaultStore {
             Set(
                 try String.fetchAll(
                     db,
-                    sql:
-                        "SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys UNION SELECT key_id FROM runs"
+                    sql: """
+                        SELECT key_id FROM connections UNION SELECT key_id FROM vault_keys UNION SELECT key_id FROM runs
+                        UNION SELECT key_id FROM llm_conversations
+                        """
                 ))
         }
     }
@@ -287,6 +290,19 @@ public final class SQLiteVaultStore: VaultStore {
                 try db.execute(
                     sql: "UPDATE runs SET wrapped_key = ?, key_id = ? WHERE id = ?",
                     arguments: [wrapped, keyID, row["id"] as String])
+            }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT team, agent, conversation_key, wrapped_key FROM llm_conversations")
+            {
+                let (team, agent, key): (String, String, String) = (row["team"], row["agent"], row["conversation_key"])
+                let (wrapped, keyID) = try rewrap(
+                    team, ConversationSeal.owner(agent: agent, key: key), row["wrapped_key"])
+                try db.execute(
+                    sql: """
+                        UPDATE llm_conversations SET wrapped_key = ?, key_id = ?
+                        WHERE team = ? AND agent = ? AND conversation_key = ?
+                        """,
+                    arguments: [wrapped, keyID, team, agent, key])
             }
         }
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Where the Vault keeps its rows, split by concern: connections (`ConnectionStore`), vault
 /// keys (`KeyStore`), logins in progress (`LoginStore`), the serve processes using it
-/// (`NodeRegistry`) and the teams' model routes (`ModelStore`), each async with plain values,
-/// so a PostgreSQL store implements them as well as the SQLite one.
-public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry, ModelStore {
+/// (`NodeRegistry`), the teams' model routes (`ModelStore`) and LLMAssistant conversations
+/// (`ConversationStore`), each async with plain values, so a PostgreSQL store implements them
+/// as well as the SQLite one.
+public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry, ModelStore, ConversationStore {
 }

@@ -188,6 +188,78 @@ import Vault
         #expect(setup.output(result)["Response"] as? String == "[system] echo: hi", "\(result.stdout)")
     }
 
+    /// The turns of a request the stand-in recorded, as `role: text`, the system prompt first
+    /// (Anthropic's top-level `system`, OpenAI's system message).
+    static func turns(of request: [String: Any]) -> [String] {
+        let body = request["body"] as? [String: Any] ?? [:]
+        func text(_ content: Any?) -> String {
+            if let text = content as? String { return text }
+            let parts = content as? [[String: Any]] ?? []
+            return parts.compactMap { $0["text"] as? String }.joined(separator: " ")
+        }
+        let system = body["system"].map { ["system: " + text($0)] } ?? []
+        let messages = body["messages"] as? [[String: Any]] ?? []
+        return system + messages.map { "\($0["role"] as? String ?? "?"): " + text($0["content"]) }
+    }
+
+    @Test(arguments: models)
+    func llmAssistantRemembersEachConversationInTheVault(model: String) async throws {
+        let setup = try await Setup()
+        defer { setup.close() }
+        let ports = ["UserInput", "UserId", "ConversationId"]
+        let terse = try setup.agent(
+            Self.component(
+                "LLMAssistant", model: model, data: #""behavior": "You are terse.", "ttl": "3600""#, inputs: ports,
+                outputs: ["Response"]), inputs: ports, outputs: ["Response"])
+        let peer = model == "gpt-4o-mini" ? setup.openAI : setup.anthropic
+        for turn in ["one", "two", "three"] {
+            let (result, _) = try await setup.run(terse, ["UserInput": turn, "UserId": "ann", "ConversationId": "c1"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(setup.output(result)["Response"] as? String == "[system] echo: \(turn)", "\(result.stdout)")
+        }
+        let third = try #require(try await setup.requests(peer).last)
+        #expect(
+            Self.turns(of: third) == [
+                "system: You are terse.", "user: one", "assistant: [system] echo: one", "user: two",
+                "assistant: [system] echo: two", "user: three",
+            ])
+
+        // Another conversation starts afresh; a changed behavior does not replace the stored one (as in SRE).
+        let verbose = try setup.agent(
+            Self.component(
+                "LLMAssistant", model: model, data: #""behavior": "You are verbose.""#, inputs: ports,
+                outputs: ["Response"]), inputs: ports, outputs: ["Response"])
+        _ = try await setup.run(verbose, ["UserInput": "four", "UserId": "ann", "ConversationId": "c2"])
+        #expect(
+            try await Self.turns(of: #require(setup.requests(peer).last)) == ["system: You are verbose.", "user: four"])
+        _ = try await setup.run(verbose, ["UserInput": "five", "UserId": "ann", "ConversationId": "c1"])
+        let continued = try await Self.turns(of: #require(setup.requests(peer).last))
+        #expect(continued.first == "system: You are terse." && continued.count == 8, "\(continued)")
+
+        // Without a user or conversation id nothing is kept.
+        for turn in ["six", "seven"] {
+            let (result, _) = try await setup.run(verbose, ["UserInput": turn, "UserId": "", "ConversationId": ""])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(
+            try await Self.turns(of: #require(setup.requests(peer).last)) == [
+                "system: You are verbose.", "user: seven",
+            ])
+        let vault = try await setup.vault()
+        #expect(try await vault.conversation(agent: "llm-test", key: "conv-u-c") == nil)
+        let stored = try #require(try await vault.conversation(agent: "llm-test", key: "conv-uann-cc1"))
+        #expect(
+            stored.count == 9 && stored.last == ConversationMessage(role: .assistant, content: "[system] echo: five"))
+
+        // A ttl that is not a number of seconds is refused, naming it.
+        let badTTL = try setup.agent(
+            Self.component(
+                "LLMAssistant", model: model, data: #""behavior": "x", "ttl": "soon""#, inputs: ports,
+                outputs: ["Response"]), inputs: ports, outputs: ["Response"])
+        let (refused, _) = try await setup.run(badTTL, ["UserInput": "x", "UserId": "ann", "ConversationId": "c1"])
+        #expect(refused.status != 0 && refused.stderr.contains("ttl"), "\(refused.stderr)")
+    }
+
     @Test(arguments: models)
     func classifierFiresOnlyTheChosenCategory(model: String) async throws {
         let setup = try await Setup()

@@ -3,7 +3,8 @@
 /// sends it to the model the team mapped the component's model name to (`ModelCall`), and
 /// reads the answer as SRE does: JSON where the text holds some, custom outputs from its
 /// fields, a Classifier's categories from the truthy ones. SRE's `Echo` test model answers
-/// with the prompt, without calling anything.
+/// with the prompt, without calling anything. LLMAssistant continues its conversation
+/// (`ConversationMemory`).
 struct LLMStep: ComponentRunner {
     /// Which of the six a component is.
     enum Kind: Sendable {
@@ -22,13 +23,16 @@ struct LLMStep: ComponentRunner {
     let settings: Result<LLMSettings, ComponentError>
     /// The agent's `behavior`, GenAILLM's system prompt with `useSystemPrompt`.
     let behavior: String
+    /// The agent's id, which LLMAssistant's conversations are kept under.
+    let agentID: String
 
     var mayWait: Bool { true }
 
-    init(_ component: Component, kind: Kind, behavior: String) {
+    init(_ component: Component, kind: Kind, behavior: String, agentID: String = "") {
         self.kind = kind
         self.component = component
         self.behavior = behavior
+        self.agentID = agentID
         do {
             settings = .success(try LLMSettings(component, promptField: kind == .assistant ? "behavior" : "prompt"))
         } catch let error as ComponentError {
@@ -66,15 +70,7 @@ struct LLMStep: ComponentRunner {
                 to: messages, echo: prompt, settings: settings, context: context, defaultOutput: "Reply",
                 jsonResponse: json, stopIsAnError: true)
         case .assistant:
-            let behavior = PromptTemplate.render(settings.prompt, inputs: inputs, context: context)
-            let userInput = inputs["UserInput"].map(Template.text(of:)) ?? ""
-            let messages = [
-                LLMMessage(role: .system, text: behavior),
-                LLMMessage(role: .user, text: OutputFormat.enhance(userInput, for: component)),
-            ]
-            // SRE's Echo answers with the first message: the behavior.
-            return try await reply(
-                to: messages, echo: behavior, settings: settings, context: context, defaultOutput: "Response")
+            return try await assist(inputs, settings: settings, context: context)
         case .classifier:
             return try await classify(inputs, settings: settings, context: context)
         case .vision, .multimodal:
@@ -88,15 +84,55 @@ struct LLMStep: ComponentRunner {
         }
     }
 
+    /// LLMAssistant: the conversation so far (when it is kept), the user's turn, the model's
+    /// answer, and the conversation saved with both.
+    private func assist(_ inputs: [String: JSONValue], settings: LLMSettings, context: RunContext) async throws
+        -> [String: JSONValue]
+    {
+        let behavior = PromptTemplate.render(settings.prompt, inputs: inputs, context: context)
+        let userInput = inputs["UserInput"].map(Template.text(of:)) ?? ""
+        let user = LLMMessage(role: .user, text: OutputFormat.enhance(userInput, for: component))
+        let memory = try ConversationMemory(inputs: inputs, component: component, agentID: agentID, context: context)
+        // SRE's Echo answers with the first message, the behavior, and calls nothing: it keeps no conversation.
+        guard let memory, !Self.isEcho(component) else {
+            return try await reply(
+                to: [LLMMessage(role: .system, text: behavior), user], echo: behavior, settings: settings,
+                context: context, defaultOutput: "Response")
+        }
+        var messages = try await memory.history(behavior: behavior)
+        messages.append(user)
+        let answer = try await answer(
+            to: messages, echo: behavior, settings: settings, context: context, defaultOutput: "Response")
+        messages.append(LLMMessage(role: .assistant, text: answer.text))
+        do { try await memory.save(messages) } catch {
+            // The answer still flows; the run says that the next turn will not remember it.
+            throw ComponentError(message: "the conversation could not be saved: \(error)", outputs: answer.outputs)
+        }
+        return answer.outputs
+    }
+
     /// Asks the model (or Echo) and reads the answer into the default output and the custom ones.
     private func reply(
         to messages: [LLMMessage], echo: String, settings: LLMSettings, context: RunContext, defaultOutput: String,
         jsonResponse: Bool = false, stopIsAnError: Bool = false
     ) async throws -> [String: JSONValue] {
+        try await answer(
+            to: messages, echo: echo, settings: settings, context: context, defaultOutput: defaultOutput,
+            jsonResponse: jsonResponse, stopIsAnError: stopIsAnError
+        ).outputs
+    }
+
+    /// `reply`, with the answer's text as the model gave it.
+    private func answer(
+        to messages: [LLMMessage], echo: String, settings: LLMSettings, context: RunContext, defaultOutput: String,
+        jsonResponse: Bool = false, stopIsAnError: Bool = false
+    ) async throws -> (outputs: [String: JSONValue], text: String) {
         if Self.isEcho(component) {
             guard !echo.isEmpty else { throw ComponentError(message: "the model gave an empty response") }
-            return OutputFormat.outputs(
-                reply: LenientJSON.parse(echo), defaultName: defaultOutput, component: component)
+            return (
+                OutputFormat.outputs(reply: LenientJSON.parse(echo), defaultName: defaultOutput, component: component),
+                echo
+            )
         }
         let outcome = try await ModelCall(context: context, model: settings.model).complete(
             request(messages, settings: settings, jsonResponse: jsonResponse))
@@ -115,7 +151,7 @@ struct LLMStep: ComponentRunner {
             throw ComponentError(
                 message: "the model stopped before completing the response. Reason: \(reason)", outputs: outputs)
         }
-        return outputs
+        return (outputs, text)
     }
 
     /// Finish reasons that mean the answer is incomplete (OpenAI `length`, Anthropic `max_tokens`...).
