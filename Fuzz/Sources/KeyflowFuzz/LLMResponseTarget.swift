@@ -49,23 +49,13 @@ enum LLMResponseTarget {
 
     /// Runs the call to the end from this (synchronous) fuzzer thread.
     static func complete(_ client: LLMClient, _ request: LLMRequest, api: LLMAPI) -> Result<LLMReply, LLMError> {
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        Task {
+        runToEnd { () async -> Result<LLMReply, LLMError> in
             do throws(LLMError) {
-                box.result = .success(try await client.complete(request, api: api, baseURL: "https://llm.example/v1"))
+                return .success(try await client.complete(request, api: api, baseURL: "https://llm.example/v1"))
             } catch {
-                box.result = .failure(error)
+                return .failure(error)
             }
-            done.signal()
-        }
-        done.wait()
-        return box.result ?? .failure(.cancelled)
-    }
-
-    /// The call's result, handed from its task to the waiting thread (the semaphore orders them).
-    final class Box: @unchecked Sendable {
-        var result: Result<LLMReply, LLMError>?
+        } ?? .failure(.cancelled)
     }
 
     /// A transport that answers every request with the same response.

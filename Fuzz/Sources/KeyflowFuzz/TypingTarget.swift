@@ -54,24 +54,14 @@ enum TypingTarget {
 
     /// Runs the agent to the end from this (synchronous) fuzzer thread.
     static func answer(_ agent: PreparedAgent, _ inputs: JSONObject) -> Result<JSONValue, RunError> {
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        Task {
+        runToEnd { () async -> Result<JSONValue, RunError> in
             do throws(RunError) {
-                box.result = .success(
+                return .success(
                     try await Executor(agent: agent).run(endpoint: nil, inputs: inputs, context: RunEnvironment())
                         .output)
             } catch {
-                box.result = .failure(error)
+                return .failure(error)
             }
-            done.signal()
-        }
-        done.wait()
-        return box.result ?? .failure(.cancelled)
-    }
-
-    /// The run's result, handed from its task to the waiting thread (the semaphore orders them).
-    final class Box: @unchecked Sendable {
-        var result: Result<JSONValue, RunError>?
+        } ?? .failure(.cancelled)
     }
 }
