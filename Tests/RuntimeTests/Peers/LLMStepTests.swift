@@ -318,6 +318,34 @@ import Vault
         #expect(refused.stderr.contains("rate limit") || refused.stderr.contains("429"), "\(refused.stderr)")
     }
 
+    /// A provider whose 401 quotes the key it was sent (as OpenAI's "Incorrect API key
+    /// provided: sk-…" does): the error the run shows has it masked.
+    @Test func aProviderEchoingTheKeyInAnErrorShowsItMasked() async throws {
+        let setup = try await Setup()
+        defer { setup.close() }
+        let echoing = try TinyHTTPServer { _ in
+            .response(
+                status: 401, contentType: "application/json",
+                body: #"{"error": {"message": "Incorrect API key provided: \#(LLMStepTests.openAIKey)."}}"#)
+        }
+        defer { echoing.stop() }
+        let vault = try await setup.vault()
+        let connection = try await vault.add(
+            kind: "api-key", name: "Echoing",
+            input: ConnectionInput(text: ["apiKey": LLMStepTests.openAIKey], allowedHosts: [echoing.baseURL])
+        ).id
+        try await vault.putModel(
+            name: "echoing", provider: .openaiCompatible, baseURL: echoing.baseURL + "/v1", connection: connection)
+        let agent = try setup.agent(
+            Self.component(
+                "PromptGenerator", model: "echoing", data: #""prompt": "{{Input}}""#, inputs: ["Input"],
+                outputs: ["Reply"]),
+            inputs: ["Input"], outputs: ["Reply"])
+        // `run` fails the test if the key shows anywhere in the output, errors or trace.
+        let (result, _) = try await setup.run(agent, ["Input": "x"])
+        #expect(result.status != 0 && result.stderr.contains("Incorrect API key provided: ••••"), "\(result.stderr)")
+    }
+
     /// The two LLM examples of `workflows/`, as the README runs them, against the stand-ins.
     @Test func theLLMExamplesRun() async throws {
         let setup = try await Setup()

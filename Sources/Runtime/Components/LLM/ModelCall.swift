@@ -31,7 +31,7 @@ struct ModelCall {
         // A team member gave this loopback URL explicitly (a local model server): the one
         // exception to the server's internal-address rule, for this origin only.
         if route.isOnLoopback { transport = LoopbackMarking(base: transport) }
-        let secret = try await Self.secret(of: route, in: vault)
+        let secret = await Self.secret(of: route, broker: context.broker)
         let client = LLMClient(
             transport: transport, policy: LLMRetryPolicy(),
             redact: { text in secret.map { text.replacingOccurrences(of: $0, with: SecretMask.mask($0)) } ?? text })
@@ -67,10 +67,19 @@ struct ModelCall {
         }
     }
 
-    /// The key of an API-key connection, to mask it in provider text; nil for other kinds.
-    static func secret(of route: ModelRoute, in vault: Vault) async throws -> String? {
-        guard let connection = route.connection else { return nil }
-        return try await vault.secrets(of: connection).apiKey.flatMap { $0.isEmpty ? nil : $0 }
+    /// The key of an API-key connection, to mask it in provider text; nil for other kinds. The
+    /// broker's cache has it after the first call (no store read); a connection that cannot give
+    /// a credential sends nothing, so there is nothing to mask.
+    static func secret(of route: ModelRoute, broker: TokenBroker?) async -> String? {
+        guard let connection = route.connection, let broker else { return nil }
+        let credential: Credential?
+        if let cached = await broker.cachedAuthorization(for: connection) {
+            credential = cached.credential
+        } else {
+            credential = try? await broker.credential(for: connection)
+        }
+        guard case .apiKey(let key, _)? = credential, !key.isEmpty else { return nil }
+        return key
     }
 
     /// The error in words, with what to do about a refused key.
