@@ -130,7 +130,7 @@ struct LLMStep: ComponentRunner {
         if Self.isEcho(component) {
             guard !echo.isEmpty else { throw ComponentError(message: "the model gave an empty response") }
             return (
-                OutputFormat.outputs(reply: LenientJSON.parse(echo), defaultName: defaultOutput, component: component),
+                [defaultOutput: LenientJSON.parse(echo)],
                 echo
             )
         }
@@ -145,7 +145,9 @@ struct LLMStep: ComponentRunner {
                 outputs: outputs)
         }
         let parsed = LenientJSON.parse(text)
-        outputs.merge(OutputFormat.outputs(reply: parsed, defaultName: defaultOutput, component: component)) { $1 }
+        // A custom output (`number`) is the field of that name in the reply: the engine reads it
+        // there, as it reads any other output inside a component's default one (`RunState`).
+        outputs[defaultOutput] = parsed
         if stopIsAnError, let reason = outcome.reply.finishReason, Self.cutShort(reason) {
             // SRE's GenAILLM: a cut answer still flows on `Reply`, with the error beside it.
             throw ComponentError(

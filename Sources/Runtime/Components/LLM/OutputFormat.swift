@@ -39,14 +39,4 @@ enum OutputFormat {
         {"result": "This is a valid JSON response without any extra text."}
 
         """
-
-    /// The outputs of a reply: the default one, and each custom output's field of it (SRE
-    /// passes `Reply.<name>`; an output whose field is missing does not fire).
-    static func outputs(reply: JSONValue, defaultName: String, component: Component) -> [String: JSONValue] {
-        var outputs = [defaultName: reply]
-        for port in customOutputs(of: component) {
-            if let value = reply.objectValue?[port.name], value != .null { outputs[port.name] = value }
-        }
-        return outputs
-    }
 }
