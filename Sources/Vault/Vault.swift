@@ -15,6 +15,9 @@ public final class Vault: Sendable {
     public let catalog: ProviderCatalog
     let masterKey: MasterKey
     let clock: @Sendable () -> Date
+    /// Where this vault's events go (the audit trail, connection health, metrics); shared by
+    /// every team's view of the same vault.
+    public let events: VaultEvents
 
     /// The team of the embedded single-user default.
     public static let localTeam = "local"
@@ -30,6 +33,7 @@ public final class Vault: Sendable {
         self.masterKey = masterKey
         self.catalog = catalog
         self.clock = clock
+        events = VaultEvents()
         let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
             throw .masterKey(
@@ -97,6 +101,7 @@ public final class Vault: Sendable {
         masterKey = other.masterKey
         catalog = other.catalog
         clock = other.clock
+        events = other.events
     }
 
     // MARK: - Reading
