@@ -150,6 +150,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ],
             // The demo agent is compiled in, so `keyflow demo` works from any directory.
             resources: [.embedInCode("Demo/demo.smyth")]

@@ -62,7 +62,7 @@ struct AgentsPage {
             let outcome: RunView
             do {
                 let done = try await queue.runAndWait(
-                    name, vault: vault, startedBy: context.changedBy,
+                    name, vault: vault, startedBy: context.actor ?? context.changedBy,
                     request: RunRequest(endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60)))
                 outcome = RunView(record: done.record, runID: done.run.id)
             } catch let error as APIError {
