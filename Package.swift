@@ -187,6 +187,7 @@ let package = Package(
                 "OAuthCore",
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ]
         ),
         // The store contract, run against SQLite and PostgreSQL alike (scripts/test starts a

@@ -62,7 +62,7 @@ public enum KeyflowServer {
         RunsAPI(queue: queue, connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
-        SignInPage(sessions: sessions, publicURL: flows.publicURL).add(
+        SignInPage(sessions: sessions, root: vault, publicURL: flows.publicURL).add(
             to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
         let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(
             middleware: WebAuthentication())

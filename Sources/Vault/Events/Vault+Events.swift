@@ -3,7 +3,7 @@ import Foundation
 extension Vault {
     /// Hands a connection's event to the sinks (the audit trail, health, metrics), with the
     /// current task's attribution. Skipped at no cost when nothing listens.
-    func emit(
+    package func emit(
         _ action: VaultEvent.Action, connection: String?, name: String?, succeeded: Bool = true,
         detail: String? = nil
     ) async {
