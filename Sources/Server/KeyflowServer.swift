@@ -70,7 +70,7 @@ public enum KeyflowServer {
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
         AgentRevisionsPage(library: library).add(to: web)
-        RunsPage(root: vault, queue: queue).add(to: web)
+        RunsPage(root: vault, queue: queue, library: library).add(to: web)
         ModelsPage(root: vault).add(to: web)
         return KeyflowNode(router: router, worker: runWorker)
     }
