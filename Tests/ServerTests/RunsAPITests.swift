@@ -57,7 +57,7 @@ struct RunsAPITests {
 
             let run = try #require(try await Self.ended(client, id, token: alice).objectValue)
             #expect(run["status"] == .string("succeeded"), "\(run)")
-            #expect(run["started_by"] == .string("alice") && run["agent"] == .string("a-functions"))
+            #expect(run["started_by"] == .string("token:alice") && run["agent"] == .string("a-functions"))
             #expect(run["output"] != nil && run["output"] != .null)
             #expect((run["trace"]?.arrayValue?.count ?? 0) > 0)
 
