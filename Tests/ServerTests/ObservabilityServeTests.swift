@@ -325,4 +325,57 @@ import Vault
         #expect(grpc.status == 1 && grpc.stderr.contains("OTLP/HTTP only"), "\(grpc.stderr)")
         #expect(!(grpc.stdout + grpc.stderr).contains(Self.canary))
     }
+
+    @Test func keyflowRunExportsItsSpansBeforeItExitsAndLogsJSON() async throws {
+        let peer = try PeerServer(script: "observability_peer.py")
+        defer { peer.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyflow-obs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("ping.smyth")
+        try Data(
+            #"""
+            {"components": [
+              {"id": "E", "name": "APIEndpoint", "data": {"endpoint": "go"}, "outputs": [{"name": "body", "index": 0, "default": true}]},
+              {"id": "P", "name": "APICall", "data": {"method": "GET", "url": "\#(peer.baseURL)/api/ping", "propagateTrace": "true"},
+               "inputs": [{"name": "trigger", "index": 0, "optional": true}], "outputs": [{"name": "Response", "index": 0, "default": true}]},
+              {"id": "O", "name": "APIOutput", "data": {"format": "minimal"}, "inputs": [{"name": "r", "index": 0}], "outputs": [{"name": "Output", "index": 0, "default": true}]}],
+             "connections": [{"sourceId": "E", "sourceIndex": 0, "targetId": "P", "targetIndex": 0},
+                             {"sourceId": "P", "sourceIndex": 0, "targetId": "O", "targetIndex": 0}]}
+            """#.utf8
+        ).write(to: file)
+        let result = try await KeyflowCLI.runAsync(
+            ["run", file.path, "--log-format", "json", "--log-level", "info"],
+            environment: [
+                "KEYFLOW_HOME": directory.appendingPathComponent("home").path,
+                "OTEL_EXPORTER_OTLP_ENDPOINT": peer.baseURL, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        // Exported at exit: the batch delay (5 s by default) did not have to pass.
+        let transport = AsyncHTTPTransport()
+        defer { Task { try? await transport.shutdown() } }
+        let spans = try Self.json(
+            try await transport.send(
+                HTTPTransportRequest(method: "GET", url: peer.baseURL + "/_spans"), timeout: .seconds(10)))
+        let run = try #require(spans.first { $0["name"] as? String == "run ping.smyth" }, "\(spans)")
+        let runID = try #require((run["attributes"] as? [String: Any])?["keyflow.run.id"] as? String)
+        let call = try #require(spans.first { $0["name"] as? String == "HTTP GET" })
+        #expect(call["trace_id"] as? String == run["trace_id"] as? String)
+        // Only Keyflow's spans: the HTTP client makes none of its own (they would carry url.full).
+        #expect(spans.count == 5, "\(spans)")  // the run, three components, the request
+        #expect(!spans.contains { ($0["attributes"] as? [String: Any])?["url.full"] != nil })
+        let requests = try Self.json(
+            try await transport.send(
+                HTTPTransportRequest(method: "GET", url: peer.baseURL + "/_requests"), timeout: .seconds(10)))
+        let traceparent = try #require(requests.first?["traceparent"] as? String)
+        #expect(traceparent == "00-\(run["trace_id"] as? String ?? "?")-\(call["span_id"] as? String ?? "?")-01")
+        let lines = result.stderr.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(
+            lines.contains {
+                $0["message"] as? String == "run succeeded"
+                    && ($0["metadata"] as? [String: String])?["run_id"] == runID
+            })
+    }
 }
