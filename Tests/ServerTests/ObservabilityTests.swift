@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Prometheus
 import Server
+import ServiceContextModule
 import Synchronization
 import TestSupport
 import Testing
@@ -32,12 +33,14 @@ struct ObservabilityTests {
                 sink: { lines.append($0) })
         }
         logger.notice("outside any run")
-        await Attribution.with({
+        let run: (inout ServiceContext) -> Void = {
             $0.keyflowActor = "user:ann"
             $0.keyflowAgent = "weather"
             $0.keyflowRun = "run_abc"
-        }) {
-            await Attribution.with({ $0.keyflowComponent = "CALL" }) {
+        }
+        let component: (inout ServiceContext) -> Void = { $0.keyflowComponent = "CALL" }
+        await Attribution.with(run) {
+            await Attribution.with(component) {
                 for level in Logger.Level.allCases {
                     logger.log(level: level, "line at \(level)", metadata: ["n": .stringConvertible(7)])
                 }
