@@ -43,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
     var workerConcurrency: Int = RunWorkerConfiguration().concurrency
     @Option(help: "How many runs one team may have waiting in the queue; more are refused with 429.")
     var maxQueuedRuns: Int = RunQueue.defaultMaxQueued
+    @OptionGroup(title: "Logs") var logging: LoggingOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func validate() throws {
         guard workerConcurrency >= 1 else { throw ValidationError("--worker-concurrency must be 1 or more") }
@@ -50,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try logging.bootstrap()
         let vault = try await VaultSession.open(storeOptions)
         let accounts = try VaultSession.run { try vault.accounts }
         let publicURL = VaultSession.publicURL
@@ -62,7 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         let transport = try network.transport()
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.serve")
-        logger.logLevel = .notice
+        logger.logLevel = KeyflowLogging.level
+        let observability = try Observability.start(
+            vault: vault, metrics: try metrics.address(), logger: logger)
         try await importAgents(into: vault)
         let worker = workerOptions.configuration(concurrency: workerConcurrency, limits: runLimits.limits)
         let node = try VaultSession.run {
@@ -81,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         let heartbeat = ServeNodeHeartbeat(registry: vault.store)
         let services = ServiceGroup(
             configuration: .init(
-                services: [app, heartbeat] + node.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: observability.services(node: node) + [app, heartbeat] + node.services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await services.run()
     }
