@@ -34,6 +34,10 @@ public final class Vault: Sendable {
         self.catalog = catalog
         self.clock = clock
         events = VaultEvents()
+        events.add(
+            HealthRecorder(store: store) { [weak self] in
+                try? await self?.forTeam($0).tokens(of: $1)?.refreshTokenExpiresAt
+            })
         let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
             throw .masterKey(
@@ -367,9 +371,11 @@ public final class Vault: Sendable {
             var row = try await stored(id)
             if let expectedVersion, row.version != expectedVersion { throw .conflict("connection \(id)") }
             let version = row.version
+            let before = row
             try change(&row, self)
             row.updatedAt = clock().timeIntervalSince1970
-            if try await store.replace(row, expectedVersion: version) {
+            // A change into needs-reauth (or back to ready) goes to the outbox in the same transaction.
+            if try await store.replace(row, expectedVersion: version, outbox: StatusChange.between(before, row)) {
                 store.localWrites.note()  // cached credentials check their version again
                 row.version = version + 1
                 return try connection(from: row)
