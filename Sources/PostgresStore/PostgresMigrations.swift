@@ -254,6 +254,7 @@ public enum PostgresMigrations {
                 """,
                 "CREATE INDEX llm_conversations_expiry ON llm_conversations(expires_at) WHERE expires_at IS NOT NULL",
             ]),
+        Step(version: 9, name: "connection health and the status outbox", sql: SQLiteVaultStore.healthTablesSQL),
     ]
 
     /// The key of the advisory lock that serializes migrations (any constant; "kfmg").
