@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """A webhook receiver that checks Standard Webhooks signatures independently of Keyflow.
 
-The signature is verified with the reference `standardwebhooks` library (PyPI) when it is
-installed in .venv (`.venv/bin/pip install standardwebhooks==1.1.0`; not in
-peers/requirements.txt yet, as worktrees share one venv), and always also by hand with Python's hmac (HMAC-SHA256 over
+The signature is verified with the reference `standardwebhooks` library (PyPI, pinned in
+peers/requirements.txt) when it is installed, and always also by hand with Python's hmac (HMAC-SHA256 over
 "{webhook-id}.{webhook-timestamp}.{body}", base64, "v1," prefix; a "whsec_" secret is the
 base64-decoded bytes). A delivery counts as verified only if every available check passes.
 
