@@ -20,8 +20,21 @@ final class TestHome: @unchecked Sendable {
         self.publicURL = publicURL
     }
 
+    /// The home's vault. The vault keeps this home (and so its directory) alive: tests write
+    /// `TestHome().open()`, and a directory removed under an open vault fails the next database
+    /// connection GRDB opens (a second reader, when the audit or health recorder reads at the
+    /// same time as the test).
     func open(team: String = Vault.localTeam) async throws -> Vault {
-        try await Vault.open(home: home, team: team).vault
+        let vault = try await Vault.open(home: home, team: team).vault
+        vault.events.add(Keeper(home: self))
+        return vault
+    }
+
+    /// Holds the home for as long as the vault's events live; takes no events.
+    private struct Keeper: VaultEventSink {
+        let home: TestHome
+        func record(_ event: VaultEvent) async {}
+        func flush() async {}
     }
 
     /// The environment a `keyflow` process needs to use this home.
