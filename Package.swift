@@ -195,6 +195,7 @@ let package = Package(
             dependencies: [
                 "Vault", "Accounts", "PostgresStore", "OAuthCore", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -34,6 +34,7 @@ public final class Vault: Sendable {
         self.catalog = catalog
         self.clock = clock
         events = VaultEvents()
+        AuditRecorder.attach(to: events, store: store, masterKey: masterKey)
         let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
             throw .masterKey(

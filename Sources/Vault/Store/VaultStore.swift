@@ -5,5 +5,7 @@ import Foundation
 /// (`NodeRegistry`), the teams' model routes (`ModelStore`) and LLMAssistant conversations
 /// (`ConversationStore`), each async with plain values, so a PostgreSQL store implements them
 /// as well as the SQLite one.
-public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry, ModelStore, ConversationStore {
+public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry, ModelStore, ConversationStore,
+    AuditStore
+{
 }
