@@ -133,6 +133,7 @@ let package = Package(
                 .embedInCode("Web/Templates/runs.mustache"),
                 .embedInCode("Web/Templates/run.mustache"),
                 .embedInCode("Web/Templates/models.mustache"),
+                .embedInCode("Web/Templates/activity.mustache"),
                 .embedInCode("Web/Static/keyflow.css"),
                 .embedInCode("Web/Static/keyflow.js"),
             ]

@@ -60,6 +60,7 @@ public enum KeyflowServer {
         KeysAPI(connections: connections).add(to: api)
         AgentsAPI(library: library, queue: queue, connections: connections).add(to: api)
         RunsAPI(queue: queue, connections: connections).add(to: api)
+        AuditAPI(connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
         SignInPage(sessions: sessions, publicURL: flows.publicURL).add(
@@ -72,6 +73,7 @@ public enum KeyflowServer {
         AgentRevisionsPage(library: library).add(to: web)
         RunsPage(root: vault, queue: queue).add(to: web)
         ModelsPage(root: vault).add(to: web)
+        ActivityPage(root: vault).add(to: web)
         return KeyflowNode(router: router, worker: runWorker)
     }
 }
