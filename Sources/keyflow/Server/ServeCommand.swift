@@ -43,10 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
     var workerConcurrency: Int = RunWorkerConfiguration().concurrency
     @Option(help: "How many runs one team may have waiting in the queue; more are refused with 429.")
     var maxQueuedRuns: Int = RunQueue.defaultMaxQueued
+    @Option(
+        help: ArgumentHelp(
+            "Delete audit records older than this (e.g. 90d, 12w), leaving signed checkpoints; default: keep forever.",
+            valueName: "age"))
+    var auditRetention: String?
 
     func validate() throws {
         guard workerConcurrency >= 1 else { throw ValidationError("--worker-concurrency must be 1 or more") }
         guard maxQueuedRuns >= 1 else { throw ValidationError("--max-queued-runs must be 1 or more") }
+        if let auditRetention, (AuditTime.duration(auditRetention) ?? 0) < 3_600 {
+            throw ValidationError("--audit-retention: an age of an hour or more, like 90d or 12w")
+        }
     }
 
     func run() async throws {
@@ -79,11 +87,16 @@ struct ServeCommand: AsyncParsableCommand {
                     Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(publicURL))\n".utf8))
             }, logger: logger)
         let heartbeat = ServeNodeHeartbeat(registry: vault.store)
+        let retention: [any Service] =
+            auditRetention.flatMap(AuditTime.duration).map {
+                [AuditRetention(vault: vault, retention: $0)]
+            } ?? []
         let services = ServiceGroup(
             configuration: .init(
-                services: [app, heartbeat] + node.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: [app, heartbeat] + node.services + retention, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await services.run()
+        await vault.events.flush()  // the credential uses still buffered for the audit trail
     }
 
     /// Agents live in the vault, per team. `--agents DIR` (or the folder earlier versions served,
