@@ -151,6 +151,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ],
             // The demo agent is compiled in, so `keyflow demo` works from any directory.
             resources: [.embedInCode("Demo/demo.smyth")]
@@ -187,6 +188,7 @@ let package = Package(
                 "OAuthCore",
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ]
         ),
         // The store contract, run against SQLite and PostgreSQL alike (scripts/test starts a

@@ -17,6 +17,9 @@ public struct KeyflowRequestContext: RequestContext {
     public var session: WebSessions.Session?
     /// Whether any user exists (read once per page request by `BrowserSessions`).
     public var usersExist = false
+    /// Who is asking, as the audit trail and runs record it: `user:NAME` (a browser session),
+    /// `token:NAME` (a user's API token) or `local` (the no-users mode). Set with the team.
+    public var actor: String?
 
     /// The one account of the no-users mode.
     public static let localAccount = "local"

@@ -63,7 +63,7 @@ public enum KeyflowServer {
         AuditAPI(connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
-        SignInPage(sessions: sessions, publicURL: flows.publicURL).add(
+        SignInPage(sessions: sessions, root: vault, publicURL: flows.publicURL).add(
             to: router.group().add(middleware: WebErrors()).add(middleware: browserSessions))
         let web = router.group().add(middleware: WebErrors()).add(middleware: browserSessions).add(
             middleware: WebAuthentication())
@@ -71,7 +71,7 @@ public enum KeyflowServer {
         VaultPage(root: vault, flows: flows, selections: selections, agentsPage: agentsPage).add(to: web)
         agentsPage.add(to: web)
         AgentRevisionsPage(library: library).add(to: web)
-        RunsPage(root: vault, queue: queue).add(to: web)
+        RunsPage(root: vault, queue: queue, library: library).add(to: web)
         ModelsPage(root: vault).add(to: web)
         ActivityPage(root: vault).add(to: web)
         return KeyflowNode(router: router, worker: runWorker)

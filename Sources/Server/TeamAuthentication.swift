@@ -31,15 +31,19 @@ public struct TeamAuthentication: RouterMiddleware {
             context.team = user.team
             context.userName = user.name
             context.account = user.id
+            context.actor = "token:" + user.name
         } else if try await hasNoUsers() {
             context.team = Vault.localTeam
             context.account = Context.localAccount
+            context.actor = Context.localAccount
         } else {
             throw APIError(
                 .unauthorized, "unauthorized",
                 "send Authorization: Bearer <token> (keyflow users add NAME --team T prints one)")
         }
-        return try await next(request, context)
+        // Everything the request does in the Vault (and its logs and spans) knows who asked.
+        let actor = context.actor
+        return try await Attribution.with({ $0.keyflowActor = actor }) { try await next(request, context) }
     }
 
     private func hasNoUsers() async throws -> Bool {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OAuthCore
+import Synchronization
 
 /// The Vault: a team's OAuth connections and named secrets, sealed at rest. Every change is
 /// one compare-and-swap on the connection's version, so several processes can share a vault.
@@ -203,6 +204,7 @@ public final class Vault: Sendable {
             createdAt: now, updatedAt: now, legacyAgentID: legacy?.agentID, legacyComponentID: legacy?.componentID,
             leaseOwner: nil, leaseUntil: nil)
         try await store.insert(row)
+        await emit(.connectionCreate, connection: id, name: row.name, detail: kind.id)
         return try connection(from: row)
     }
 
@@ -214,7 +216,15 @@ public final class Vault: Sendable {
     public func edit(_ id: String, name: String? = nil, kind newKind: String? = nil, input: ConnectionInput)
         async throws(VaultError) -> Connection
     {
-        try await update(id) { row, vault throws(VaultError) in
+        let fields = Mutex<[String]>([])
+        let edited = try await update(id) { row, vault throws(VaultError) in
+            let before = row
+            defer {
+                let changed = Vault.changedFields(
+                    from: before, to: row, oldSecrets: (try? vault.encode(vault.secrets(in: before))) ?? Data(),
+                    newSecrets: (try? vault.encode(vault.secrets(in: row))) ?? Data())
+                fields.withLock { $0 = changed }
+            }
             let current = try vault.connection(from: row)
             let kindID = newKind ?? row.kind
             guard let kind = vault.catalog.kind(id: kindID) else {
@@ -264,6 +274,11 @@ public final class Vault: Sendable {
                     : "allowed hosts now include \(added.map(\.description).joined(separator: ", ")); authenticate again"
             }
         }
+        let changed = fields.withLock { $0 }
+        await emit(
+            .connectionEdit, connection: id, name: edited.name,
+            detail: changed.isEmpty ? "nothing changed" : changed.joined(separator: ", "))
+        return edited
     }
 
     /// Copies settings and secrets (never tokens) into a new connection, "NAME (copy)" by default.
@@ -285,15 +300,18 @@ public final class Vault: Sendable {
             createdAt: now, updatedAt: now, legacyAgentID: nil, legacyComponentID: nil, leaseOwner: nil, leaseUntil: nil
         )
         try await store.insert(copy)
+        await emit(.connectionDuplicate, connection: newID, name: copy.name, detail: "copied from \(row.id)")
         return try connection(from: copy)
     }
 
     /// Deletes the connection with its secrets and tokens.
     public func remove(_ id: String) async throws(VaultError) {
+        let name = try? await store.fetch(id: id, team: team)?.name
         guard ConnectionID.isWellFormed(id), try await store.delete(id: id, team: team) else {
             throw .notFound("connection \(id)")
         }
         store.localWrites.note()
+        await emit(.connectionRemove, connection: id, name: name)
     }
 
     /// Stores new tokens and marks the connection ready, in one write. With `expectedVersion`
@@ -302,15 +320,17 @@ public final class Vault: Sendable {
     public func storeTokens(_ id: String, _ tokens: ConnectionTokens, expectedVersion: Int64? = nil)
         async throws(VaultError) -> Connection
     {
-        try await update(id, expectedVersion: expectedVersion) { row, vault throws(VaultError) in
+        let connection = try await update(id, expectedVersion: expectedVersion) { row, vault throws(VaultError) in
             try vault.put(tokens, into: &row)
         }
+        await emit(.connectionAuthenticate, connection: id, name: connection.name)
+        return connection
     }
 
     /// Drops the tokens (sign out) and sets `needs-auth`; settings and secrets stay.
     @discardableResult
     public func dropTokens(_ id: String) async throws(VaultError) -> Connection {
-        try await update(id) { row, _ in
+        let connection = try await update(id) { row, _ in
             row.tokens = nil
             row.tokenExpiresAt = nil
             row.status = ConnectionStatus.needsAuth.rawValue
@@ -318,12 +338,14 @@ public final class Vault: Sendable {
             row.leaseOwner = nil
             row.leaseUntil = nil
         }
+        await emit(.connectionSignOut, connection: id, name: connection.name)
+        return connection
     }
 
     /// Deletes the key of an API-key connection (its sign-out) and sets `needs-auth`.
     @discardableResult
     public func dropAPIKey(_ id: String) async throws(VaultError) -> Connection {
-        try await update(id) { row, vault throws(VaultError) in
+        let connection = try await update(id) { row, vault throws(VaultError) in
             var secrets = try vault.secrets(in: row)
             secrets.apiKey = nil
             row.secrets = try vault.seal(
@@ -331,6 +353,8 @@ public final class Vault: Sendable {
             row.status = ConnectionStatus.needsAuth.rawValue
             row.statusReason = "signed out: the key was deleted"
         }
+        await emit(.connectionSignOut, connection: id, name: connection.name, detail: "the key was deleted")
+        return connection
     }
 
     /// Turns a Legacy connection into an ordinary shared one (`vault migrate`); tokens stay.
@@ -368,10 +392,12 @@ public final class Vault: Sendable {
             var row = try await stored(id)
             if let expectedVersion, row.version != expectedVersion { throw .conflict("connection \(id)") }
             let version = row.version
+            let before = row
             try change(&row, self)
             row.updatedAt = clock().timeIntervalSince1970
             if try await store.replace(row, expectedVersion: version) {
                 store.localWrites.note()  // cached credentials check their version again
+                await emitStatusChange(from: before, to: row)
                 row.version = version + 1
                 return try connection(from: row)
             }

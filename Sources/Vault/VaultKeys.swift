@@ -24,6 +24,8 @@ extension Vault {
                 wrappedKey: try Envelope.wrap(dataKey, with: masterKey, team: team, owner: owner),
                 value: try Envelope.seal(Data(value.utf8), with: dataKey, team: team, owner: owner, field: "value"),
                 createdAt: existing?.createdAt ?? now, updatedAt: now))
+        await emit(
+            .vaultKeyChange, connection: nil, name: nil, detail: (existing == nil ? "added " : "changed ") + name)
     }
 
     /// The names of the team's vault keys, sorted.
@@ -44,6 +46,7 @@ extension Vault {
     /// Deletes the team's vault key `name`.
     public func removeKey(_ name: String) async throws(VaultError) {
         guard try await store.deleteKey(team: team, name: name) else { throw .notFound("vault key \(name)") }
+        await emit(.vaultKeyChange, connection: nil, name: nil, detail: "removed " + name)
     }
 
     /// Imports a SmythOS vault file, `{"<team>": {"NAME": "value", ...}, ...}`. Only this

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Vault
 
 /// The `keyflow` command line: thin commands over the OAuthCore, Vault and Runtime modules.
 @main
@@ -24,6 +25,8 @@ struct Keyflow: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
+                // Whatever the command does in the Vault is recorded as this user's.
+                Attribution.processActor = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown")
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -6,8 +6,9 @@ agents imported from a folder), signs in with the user's API token, then:
   1. opens the Vault;
   2. Add OAuth Connection -> Custom OAuth 2.0 with PKCE, pointed at the Authlib peer;
   3. Add Connection -> approves at the peer -> back in the Vault, status ready;
-  4. picks the connection in an agent's APICall dropdown (saved as a new revision);
-  5. runs the agent and sees the API's answer;
+  4. picks the connection in an agent's APICall dropdown (saved as a new revision), and sees
+     the agent's graph with the APICall badged with that connection;
+  5. runs the agent and sees the API's answer, and the graph coloured by the run;
   6. + Add New from the component: creates, approves and selects a second connection;
   7. Duplicate, Edit (renames the copy to a name that would break out of a JavaScript
      string), Sign out, Authenticate again and Remove (the confirm dialog shows the name as
@@ -18,8 +19,8 @@ agents imported from a folder), signs in with the user's API token, then:
 The pages run under a Content-Security-Policy without 'unsafe-inline'; any violation the
 browser reports fails the journey. Logins go on to the provider from a page of ours, since
 the policy's form-action also covers a form's redirect.
-Screenshots of the Vault, the Add dialog for each kind and the agent dropdown go to
---screenshots. Exits non-zero, saying which step failed, when anything is off.
+Screenshots of the Vault, the Add dialog for each kind, the agent dropdown and the agent's
+graph after the run go to --screenshots. Exits non-zero, saying which step failed, when anything is off.
 
 Usage: journey.py --keyflow PATH/TO/keyflow [--screenshots DIR]
 """
@@ -80,20 +81,22 @@ def find_binary(*names):
 
 
 def agent_document(api_url):
-    """An agent whose APICall reads the peer's /api/me; it starts with no OAuth."""
+    """An agent whose APICall reads the peer's /api/me; it starts with no OAuth. Its components
+    stand where Studio would have put them (`left`/`top`), which the agent's graph follows."""
     port = lambda name, index, **extra: {"name": name, "index": index, **extra}
     return {
         "id": "peer-profile",
         "name": "Peer profile",
         "components": [
-            {"id": "E", "name": "APIEndpoint", "title": "Profile", "data": {"endpoint": "profile", "method": "POST"},
+            {"id": "E", "name": "APIEndpoint", "title": "Profile", "left": "0px", "top": "40px",
+             "data": {"endpoint": "profile", "method": "POST"},
              "inputs": [port("note", 0, type="Text", optional=True)],
              "outputs": [port("headers", 0, default=True), port("body", 1, default=True), port("query", 2, default=True)]},
-            {"id": "ME", "name": "APICall", "title": "Who am I at the peer",
+            {"id": "ME", "name": "APICall", "title": "Who am I at the peer", "left": "330px", "top": "0px",
              "data": {"method": "GET", "url": api_url, "contentType": "none", "headers": "{}", "oauthService": "None"},
              "inputs": [port("trigger", 0, type="Any")],
              "outputs": [port("Response", 0, default=True), port("Headers", 1, default=True), port("_error", 2)]},
-            {"id": "OUT", "name": "APIOutput", "title": "Result", "data": {"format": "minimal"},
+            {"id": "OUT", "name": "APIOutput", "title": "Result", "left": "660px", "top": "60px", "data": {"format": "minimal"},
              "inputs": [port("result", 0)], "outputs": [port("Output", 0, default=True)]},
         ],
         "connections": [
@@ -191,6 +194,12 @@ class Journey:
         self.browser.execute_script("arguments[0].size = arguments[0].options.length", select)
         self.shot(name, self.browser.find_element(By.CSS_SELECTOR, ".apicall"))
         self.browser.execute_script("arguments[0].size = 0", select)
+
+    def graph_nodes(self):
+        """The agent graph's component nodes, by component id."""
+        graph = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#agent-graph svg.agent-graph")))
+        self.expect(graph.get_attribute("role") == "img" and graph.get_attribute("aria-label"), "the graph is labelled")
+        return {node.get_attribute("data-component"): node for node in graph.find_elements(By.CSS_SELECTOR, "g.node")}
 
     def expect(self, condition, message):
         if not condition:
@@ -326,6 +335,15 @@ class Journey:
         self.expect([r["version"] for r in revisions] == [2, 1] and revisions[0]["changed_by"] == "ada",
                     f"saving keeps the earlier revision and records who saved: {revisions}")
 
+        self.step = "4b. the agent's graph: a node per component, an edge per connection, the APICall's badge"
+        nodes = self.graph_nodes()
+        self.expect(set(nodes) == {"E", "ME", "OUT"}, f"graph nodes: {sorted(nodes)}")
+        self.expect(len(b.find_elements(By.CSS_SELECTOR, "#agent-graph path.edge")) == 2, "an edge per connection")
+        badge = nodes["ME"].find_elements(By.CSS_SELECTOR, ".graph-badge text")
+        self.expect(badge and badge[0].get_attribute("textContent") == "Peer API",
+                    f"the APICall's badge names the connection: {[e.get_attribute('textContent') for e in badge]}")
+        self.expect(all("outcome-" not in node.get_attribute("class") for node in nodes.values()), "no outcome before a run")
+
         self.step = "5. run the agent and see the API's answer"
         b.find_element(By.NAME, "input.note").send_keys("hello")
         b.find_element(By.CSS_SELECTOR, "form.run button").click()
@@ -334,7 +352,20 @@ class Journey:
         self.expect(answer.get("result", {}).get("client_id") == "pkce-client", f"the API's answer: {output}")
         self.expect(b.find_elements(By.CSS_SELECTOR, "#trace tbody tr"), "the trace should be shown")
         self.expect(not re.search(r"Bearer\s+[A-Za-z0-9._~+/-]{8,}", b.page_source), "no bearer token may be shown in the trace")
-        self.shot("agent-run")
+        # The run's part of the page: the graph above it has a picture of its own (agent-graph).
+        self.shot("agent-run", b.find_element(By.ID, "run-result"))
+        self.expect_no_policy_violations()
+
+        self.step = "5b. the graph coloured by the run, each component with its time"
+        for component, node in self.graph_nodes().items():
+            self.expect("outcome-ok" in node.get_attribute("class").split(), f"{component} ran: {node.get_attribute('class')}")
+            outcome = node.find_element(By.CSS_SELECTOR, "text.node-outcome").get_attribute("textContent")
+            self.expect(re.fullmatch(r"ok · [0-9]+(\.[0-9])? ms", outcome), f"{component}'s outcome and time: {outcome!r}")
+            # keyflow.css paints it (under the policy, only a stylesheet can): green, not the default white.
+            fill = b.execute_script("return getComputedStyle(arguments[0]).fill",
+                                    node.find_element(By.CSS_SELECTOR, "rect.node-box"))
+            self.expect(fill == "rgb(232, 245, 236)", f"{component}'s box is coloured as ok: {fill}")
+        self.shot("agent-graph", b.find_element(By.ID, "agent-graph"))
         self.expect_no_policy_violations()
 
         self.step = "6. + Add New from the component"

@@ -24,6 +24,31 @@ struct AgentLoaderTests {
         #expect(agent.document["ui"] != nil)  // layout fields are kept
     }
 
+    @Test func studioPositionsAreReadAndGarbageIsNoPositionNorATrap() throws {
+        let agent = try AgentLoader.load(
+            path: Repository.url("fixtures/smythos-agents/functions-components.smyth").path)
+        #expect(agent.component("CLYRF6U1AZXS")?.canvas == CanvasPosition(left: 245.975, top: 2566.27))
+        #expect(agent.component("CLYQPRHIYEVD")?.canvas == CanvasPosition(left: -189.307, top: 757.813))
+        let text = #"""
+            {"components": [
+              {"id": "A", "name": "Note", "left": 12, "top": "7.5"},
+              {"id": "B", "name": "Note", "left": 1e308, "top": -1e308},
+              {"id": "C", "name": "Note", "left": "1e308px", "top": "-9223372036854775809"},
+              {"id": "D", "name": "Note", "left": "NaN", "top": "0px"},
+              {"id": "E", "name": "Note", "left": "Infinity", "top": {"x": 1}},
+              {"id": "F", "name": "Note", "left": "auto", "top": ""},
+              {"id": "G", "name": "Note", "left": null},
+              {"id": "H", "name": "Note"}]}
+            """#
+        let parsed = try AgentLoader.parse(Array(text.utf8), source: "positions.smyth")
+        let limit = CanvasPosition.limit
+        #expect(
+            parsed.components.map(\.canvas) == [
+                CanvasPosition(left: 12, top: 7.5), CanvasPosition(left: limit, top: -limit),
+                CanvasPosition(left: limit, top: -limit), nil, nil, nil, nil, nil,
+            ])
+    }
+
     @Test func theDataWrapperAndPortNamesAreAccepted() throws {
         let text = #"""
             {"data": {"id": "a1", "components": [

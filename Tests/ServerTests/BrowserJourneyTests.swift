@@ -4,8 +4,9 @@ import Testing
 
 /// The seed's journey in a real browser: `Tests/Browser/journey.py` drives Debian's chromium
 /// with selenium against `keyflow serve` and the Authlib peer (sign in, add a Custom OAuth 2.0
-/// connection with PKCE, approve, pick it in an agent, run, + Add New, duplicate, sign out,
-/// remove). `scripts/test` installs chromium, chromium-driver and selenium.
+/// connection with PKCE, approve, pick it in an agent and see it badged in the agent's graph,
+/// run and see the graph coloured by the run, + Add New, duplicate, sign out, remove).
+/// `scripts/test` installs chromium, chromium-driver and selenium.
 struct BrowserJourneyTests {
     @Test(.timeLimit(.minutes(5))) func theSeedJourneyPassesInChromium() throws {
         try PeerPython.checkInstalled()
@@ -30,6 +31,7 @@ struct BrowserJourneyTests {
         let taken = Set((try? FileManager.default.contentsOfDirectory(atPath: screenshots.path)) ?? [])
         for name in [
             "vault.png", "agent-dropdown.png", "add-dialog-custom-oauth2.png", "add-dialog-client-credentials.png",
+            "agent-graph.png",
         ] {
             #expect(taken.contains(name), "missing screenshot \(name)")
         }

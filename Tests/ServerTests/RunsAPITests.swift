@@ -57,9 +57,11 @@ struct RunsAPITests {
 
             let run = try #require(try await Self.ended(client, id, token: alice).objectValue)
             #expect(run["status"] == .string("succeeded"), "\(run)")
-            #expect(run["started_by"] == .string("alice") && run["agent"] == .string("a-functions"))
+            #expect(run["started_by"] == .string("token:alice") && run["agent"] == .string("a-functions"))
             #expect(run["output"] != nil && run["output"] != .null)
             #expect((run["trace"]?.arrayValue?.count ?? 0) > 0)
+            // Each step says how long it took, as `keyflow run --trace` does.
+            #expect(run["trace"]?.arrayValue?.allSatisfy { ($0["duration_ms"]?.numberValue ?? -1) >= 0 } == true)
 
             let list = ConnectionsAPITests.json(
                 try await client.execute(uri: "/api/v1/runs", method: .get, headers: Self.bearer(alice)).body)

@@ -281,6 +281,16 @@ struct Run: Sendable {
     }
 
     func execute(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
+        // What the component does in the Vault (a credential used), its log lines and its span
+        // name it: the run's attribution plus this component.
+        try await Attribution.with({ $0.keyflowComponent = component.id }) {
+            try await executeAttributed(component, inputs: inputs)
+        }
+    }
+
+    private func executeAttributed(_ component: Component, inputs: [String: JSONValue]) async throws
+        -> [String: JSONValue]
+    {
         try budget.startComponent(component)
         defer { budget.finishComponent(component) }
         if component.type == "ForEach" { return try await loop(component, inputs: inputs) }

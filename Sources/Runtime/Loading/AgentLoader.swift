@@ -74,7 +74,7 @@ public enum AgentLoader {
                 components.append(
                     Component(
                         id: id, type: type, title: title, inputs: inputs, outputs: outputs, data: data,
-                        position: position))
+                        position: position, canvas: CanvasPosition(component: object)))
             }
         }
         var links: [Link] = []

@@ -14,6 +14,8 @@ public struct Component: Sendable {
     public var data: JSONObject
     /// Its position in `components`, for JSON paths in messages.
     public var position: Int
+    /// Where Studio drew it (`left`, `top`), nil when the file does not say: only for drawing.
+    public var canvas: CanvasPosition? = nil
 
     /// `components[3]`.
     public var jsonPath: String { "components[\(position)]" }

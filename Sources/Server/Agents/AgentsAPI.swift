@@ -78,7 +78,7 @@ struct AgentsAPI {
         group.post("agents/:name/run") { request, context in
             let vault = try connections.team(context)
             let done = try await queue.runAndWait(
-                context.parameters.get("name"), vault: vault, startedBy: context.changedBy,
+                context.parameters.get("name"), vault: vault, startedBy: context.actor ?? context.changedBy,
                 request: try await RunsAPI.runRequest(request, connections: connections))
             return JSONResponse.make(
                 .ok,

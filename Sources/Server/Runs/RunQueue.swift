@@ -78,11 +78,25 @@ public struct RunQueue: Sendable {
         return latest
     }
 
-    /// Queues a run and waits for it, the way the synchronous run endpoint and the agents page
-    /// work: its output and trace when it succeeds, the failure as an `APIError` otherwise.
-    /// A run not finished in time is cancelled (a caller that gave up should not see it run later).
+    /// Queues a run and waits for it, the way the synchronous run endpoint works: its output
+    /// and trace when it succeeds, the failure as an `APIError` otherwise.
     func runAndWait(_ name: String?, vault: Vault, startedBy: String, request: RunRequest) async throws
         -> (run: StoredRun, record: RunRecord)
+    {
+        let (run, record) = try await runUntilDone(name, vault: vault, startedBy: startedBy, request: request)
+        guard run.status == .succeeded || run.status == .running else {
+            let code = run.failure ?? "run_failed"
+            throw APIError(
+                RunFailure.status(of: code), code, record?.error ?? run.reason ?? "the run \(run.status.rawValue)")
+        }
+        return (run, record ?? RunRecord(output: nil, trace: []))
+    }
+
+    /// Queues a run and waits until it has ended or answered, however it went: the run and its
+    /// record (nil when it kept none), so that the agents page can show a failed run's trace too.
+    /// A run not finished in time is cancelled (a caller that gave up should not see it run later).
+    func runUntilDone(_ name: String?, vault: Vault, startedBy: String, request: RunRequest) async throws
+        -> (run: StoredRun, record: RunRecord?)
     {
         let queued = try await enqueue(name, vault: vault, startedBy: startedBy, request: request)
         // The worker's wall-time limit starts when it claims the run; a little longer here
@@ -99,13 +113,7 @@ public struct RunQueue: Sendable {
                 "run \(run.id) did not finish within \(Int(SafeNumbers.seconds(of: request.timeout))) s "
                     + "(it was \(run.status.rawValue)); it has been cancelled")
         }
-        let record = try vault.openResult(of: run).flatMap(RunRecord.init(bytes:))
-        guard run.status == .succeeded else {
-            let code = run.failure ?? "run_failed"
-            throw APIError(
-                RunFailure.status(of: code), code, record?.error ?? run.reason ?? "the run \(run.status.rawValue)")
-        }
-        return (run, record ?? RunRecord(output: nil, trace: []))
+        return (run, try vault.openResult(of: run).flatMap(RunRecord.init(bytes:)))
     }
 
     /// The team's run, or 404 (another team's run looks exactly like a missing one).

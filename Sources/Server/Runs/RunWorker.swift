@@ -193,7 +193,12 @@ public final class RunWorker: Service, Sendable {
         let trace = TraceCollector()
         let outcome: Result<RunResult, RunFailure>
         do {
-            outcome = .success(try await attempt(run, claim: claim, vault: vault, trace: trace))
+            outcome = .success(
+                try await Attribution.with({
+                    $0.keyflowActor = run.startedBy
+                    $0.keyflowAgent = run.agent
+                    $0.keyflowRun = run.id
+                }) { try await attempt(run, claim: claim, vault: vault, trace: trace) })
         } catch let failure as RunFailure {
             outcome = .failure(failure)
         } catch {

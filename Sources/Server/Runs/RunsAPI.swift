@@ -17,7 +17,7 @@ struct RunsAPI {
         group.post("agents/:name/runs") { request, context in
             let vault = try connections.team(context)
             let run = try await queue.enqueue(
-                context.parameters.get("name"), vault: vault, startedBy: context.changedBy,
+                context.parameters.get("name"), vault: vault, startedBy: context.actor ?? context.changedBy,
                 request: try await Self.runRequest(request, connections: connections))
             var response = JSONResponse.make(.accepted, try RunQueue.json(run))
             response.headers[.location] = "/api/v1/runs/" + run.id

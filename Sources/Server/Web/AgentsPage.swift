@@ -4,10 +4,10 @@ import OAuthCore
 import Runtime
 import Vault
 
-/// The agents page: the team's agents; for one agent, each APICall's OAuth
-/// section as the builder's dropdown (the team's connections, its Legacy inline settings,
-/// + Add New), and a Run form per endpoint that shows the output and the redacted trace
-/// (`agents.mustache`, `agent.mustache`).
+/// The agents page: the team's agents; for one agent, its graph (`AgentGraphSVG`), each
+/// APICall's OAuth section as the builder's dropdown (the team's connections, its Legacy
+/// inline settings, + Add New), and a Run form per endpoint that shows the output and the
+/// redacted trace, and colours the graph by the run (`agents.mustache`, `agent.mustache`).
 struct AgentsPage {
     let root: Vault
     let library: AgentLibrary
@@ -61,10 +61,11 @@ struct AgentsPage {
             }
             let outcome: RunView
             do {
-                let done = try await queue.runAndWait(
-                    name, vault: vault, startedBy: context.changedBy,
+                // A failed run is shown with its trace, like a successful one.
+                let done = try await queue.runUntilDone(
+                    name, vault: vault, startedBy: context.actor ?? context.changedBy,
                     request: RunRequest(endpoint: form["endpoint"], inputs: inputs, timeout: .seconds(60)))
-                outcome = RunView(record: done.record, runID: done.run.id)
+                outcome = RunView(run: done.run, record: done.record)
             } catch let error as APIError {
                 outcome = RunView(failure: error.message)
             }
@@ -158,13 +159,16 @@ struct AgentsPage {
         }
     }
 
-    /// A run's outcome: the output and the trace, or why it did not run.
+    /// A run's outcome: the output and the trace, or why it did not run or failed.
     struct RunView {
         var failure: String?
         var output: String?
         var trace: [TraceRow] = []
+        var hasTrace = false
         /// The run's page (`/runs/ID`), when it was queued.
         var runPath: String?
+        /// The trace as the record keeps it and whether the run succeeded, for the graph.
+        var graphRun: GraphOutcomes.Run?
 
         init(failure: String) {
             self.failure = failure
@@ -172,10 +176,15 @@ struct AgentsPage {
 
         /// A run's output and trace as its record keeps them. The trace was redacted by the
         /// executor: no header values, no query values, no bodies, so no credential can show.
-        init(record: RunRecord, runID: String?) {
-            output = record.output.map { JSONWriter.string($0, pretty: true) }
-            trace = record.trace.map(TraceRow.init(json:))
-            runPath = runID.map { "/runs/" + $0 }
+        /// A running run has answered (its Async jobs go on): it counts as succeeded so far.
+        init(run: StoredRun, record: RunRecord?) {
+            let succeeded = run.status == .succeeded || run.status == .running
+            if !succeeded { failure = record?.error ?? run.reason ?? "the run \(run.status.rawValue)" }
+            output = record?.output.map { JSONWriter.string($0, pretty: true) }
+            trace = record?.trace.map(TraceRow.init(json:)) ?? []
+            hasTrace = !trace.isEmpty
+            runPath = "/runs/" + run.id
+            graphRun = GraphOutcomes.Run(trace: record?.trace ?? [], succeeded: succeeded)
         }
     }
 
@@ -185,6 +194,8 @@ struct AgentsPage {
         var path: String
         var title: String
         var csrf: String
+        /// The `<svg>` (or why it is left out), escaped throughout by `AgentGraphSVG`.
+        var graph: String
         var sections: [SectionView]
         var endpoints: [EndpointView]
         var run: RunView?
@@ -205,8 +216,10 @@ struct AgentsPage {
             guard let component = agent.component(section.componentID) else { return nil }
             return oauthSection(section, component: component, vault: vault)
         }
+        let graph = try await AgentGraphSVG.html(
+            of: agent, title: agent.name ?? name, vault: vault, run: result?.graphRun)
         let view = AgentView(
-            name: name, path: PercentEncoding.encode(name), title: agent.name ?? name, csrf: csrf,
+            name: name, path: PercentEncoding.encode(name), title: agent.name ?? name, csrf: csrf, graph: graph,
             sections: sections, endpoints: runForms(agent), run: result,
             addDialog: AddDialog(catalog: vault.catalog, callbacks: callbacks).view(
                 csrf: csrf, attachAgent: name, rejected: rejected))

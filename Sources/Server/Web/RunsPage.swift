@@ -5,11 +5,14 @@ import Runtime
 import Vault
 
 /// The runs page: the team's runs, newest first (`runs.mustache`), and one run with its status,
-/// failure, output and redacted trace, and a Cancel form (with CSRF) while it is queued or
-/// running (`run.mustache`). Another team's run is "not found", like a missing one.
+/// failure, output, the agent's graph coloured by the run, the redacted trace, and a Cancel
+/// form (with CSRF) while it is queued or running (`run.mustache`). Another team's run is
+/// "not found", like a missing one.
 struct RunsPage {
     let root: Vault
     let queue: RunQueue
+    /// Where the revision a run ran is read from, for its graph.
+    let library: AgentLibrary
 
     /// Runs per page.
     static let pageSize = 50
@@ -29,8 +32,10 @@ struct RunsPage {
             let vault = try root.forTeam(of: context)
             let run = try await queue.run(context.parameters.get("id"), team: vault.team)
             let record = try vault.openResult(of: run).flatMap(RunRecord.init(bytes:))
+            var view = RunView(run, record: record, csrf: csrf)
+            view.graph = try await graph(of: run, record: record, vault: vault)
             return HTML.page(
-                title: "Run \(run.id)", body: try Templates.render("run", RunView(run, record: record, csrf: csrf)),
+                title: "Run \(run.id)", body: try Templates.render("run", view),
                 viewer: .init(context, csrf: csrf), notice: VaultPage.query(request)["notice"])
         }
         router.post("/runs/:id/cancel") { request, context in
@@ -40,6 +45,18 @@ struct RunsPage {
                 run.status == .running ? "Cancel asked for; the run stops shortly." : "Run \(run.status.rawValue)."
             return HTML.redirect("/runs/\(run.id)?notice=" + PercentEncoding.encode(notice))
         }
+    }
+
+    /// The graph of the revision the run ran, coloured once it has a record (a queued run has
+    /// none yet); nil when that revision is gone or no longer loads.
+    func graph(of run: StoredRun, record: RunRecord?, vault: Vault) async throws -> String? {
+        guard let stored = try? await library.revision(run.agent, version: String(run.agentVersion), team: vault.team),
+            let agent = try? AgentLibrary.agent(from: stored)
+        else { return nil }
+        let outcome = record.map { record in
+            GraphOutcomes.Run(trace: record.trace, succeeded: run.status == .succeeded || run.status == .running)
+        }
+        return try await AgentGraphSVG.html(of: agent, title: agent.name ?? run.agent, vault: vault, run: outcome)
     }
 
     static func time(_ seconds: Double?) -> String {
@@ -106,6 +123,8 @@ struct RunsPage {
         var output: String?
         var trace: [AgentsPage.TraceRow]
         var hasTrace: Bool
+        /// The agent's graph (`AgentGraphSVG`, escaped throughout), when its revision loads.
+        var graph: String?
 
         init(_ run: StoredRun, record: RunRecord?, csrf: String) {
             id = run.id

@@ -10,6 +10,8 @@ import Vault
 /// on the server; "sign out everywhere" ends all of the user's sessions.
 struct SignInPage {
     let sessions: WebSessions
+    /// The server's vault: a sign-in goes into the user's team's audit trail.
+    let root: Vault
     let publicURL: PublicURL
 
     func add(to router: RouterGroup<KeyflowRequestContext>) {
@@ -23,12 +25,15 @@ struct SignInPage {
             let form = try await CSRF.checkedForm(request, context)
             let next = Self.safeNext(form["next"])
             guard
-                let (_, cookie) = try await sessions.signIn(
+                let (user, cookie) = try await sessions.signIn(
                     token: (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
             else {
                 return HTML.redirect(
                     "/signin?notice=" + PercentEncoding.encode("That API token is not valid.") + "&next="
                         + PercentEncoding.encode(next))
+            }
+            await Attribution.with({ $0.keyflowActor = "user:" + user.name }) {
+                await root.forTeam(user.team).emit(.signIn, connection: nil, name: nil, detail: "browser session")
             }
             // A new session id on signing in: an id planted in the browser before can't be carried over.
             return HTML.redirect(next, headers: [.setCookie: sessionCookie(cookie, maxAge: Int(WebSessions.lifetime))])

@@ -2,7 +2,8 @@ import Mustache
 
 /// The pages' mustache templates, compiled into the binary (`Web/Templates/*.mustache`).
 /// Mustache escapes every `{{value}}` for HTML; templates use `{{{…}}}` only for the
-/// layout's body, which is the output of another template.
+/// layout's body, which is the output of another template, and for an agent's graph, which
+/// `AgentGraphSVG` builds with every text escaped.
 enum Templates {
     /// A template that is missing or does not parse: a bug caught by the tests, never data.
     struct Broken: Error, CustomStringConvertible {

@@ -17,15 +17,18 @@ struct WebAuthentication: RouterMiddleware {
         if !context.usersExist {
             context.team = Vault.localTeam
             context.account = Context.localAccount
+            context.actor = Context.localAccount
         } else if let user = context.session?.user {
             context.team = user.team
             context.userName = user.name
             context.account = user.id
+            context.actor = "user:" + user.name
         } else {
             // Only same-site paths go into `next`, and the sign-in page checks it again.
             let next = request.method == .get ? request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") : "/vault"
             return HTML.redirect("/signin?next=" + PercentEncoding.encode(next))
         }
-        return try await next(request, context)
+        let actor = context.actor
+        return try await Attribution.with({ $0.keyflowActor = actor }) { try await next(request, context) }
     }
 }

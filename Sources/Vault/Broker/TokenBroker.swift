@@ -266,6 +266,14 @@ public actor TokenBroker {
                 }
                 switch attempt {
                 case .success(.done(let result)):
+                    if case .failure(.needsReauth(_, let reason)) = result {
+                        // Written inside the row lock, not through `Vault.update`: said here.
+                        await vault.emit(
+                            .connectionStatus, connection: id, name: nil, succeeded: false,
+                            detail:
+                                "\(ConnectionStatus.ready.rawValue) -> \(ConnectionStatus.needsReauth.rawValue): \(reason)"
+                        )
+                    }
                     return try result.get()
                 case .success:
                     continue  // changed since it was marked (edited, signed out): look again
@@ -471,17 +479,29 @@ public actor TokenBroker {
             case .success(let token):
                 var fresh = ConnectionTokens(token)
                 if fresh.scope == nil { fresh.scope = tokens.scope }
+                await vault.emit(
+                    .connectionRefresh, connection: id, name: row.name,
+                    detail: isClientCredentials ? "client credentials" : nil)
                 return .refreshed(fresh)
             case .failure(let error):
                 lastError = error
-                if error.isPermanent { return .refused(error.description) }
+                if error.isPermanent {
+                    await vault.emit(
+                        .connectionRefreshFailed, connection: id, name: row.name, succeeded: false,
+                        detail: error.description)
+                    return .refused(error.description)
+                }
                 if attempt < policy.attempts {
                     try await Task.sleep(for: delay)
                     delay = delay * 2
                 }
             }
         }
-        return .failed(lastError?.description ?? "unknown")
+        let reason = lastError?.description ?? "unknown"
+        await vault.emit(
+            .connectionRefreshFailed, connection: id, name: row.name, succeeded: false,
+            detail: "\(max(1, policy.attempts)) attempts: \(reason)")
+        return .failed(reason)
     }
 
     /// After an API answered 401 to an API key: there is nothing to refresh, so the

@@ -1,4 +1,5 @@
 import ServiceContextModule
+import Synchronization
 
 /// Who is behind a use of the Vault, carried in swift-service-context's `ServiceContext`: the
 /// same task-local carrier that log metadata and trace spans read, so one value set where a run
@@ -22,13 +23,22 @@ public struct Attribution: Sendable, Hashable, Codable {
         self.run = run
     }
 
-    /// The attribution of the current task: what the nearest `ServiceContext` holds.
+    /// The attribution of the current task: what the nearest `ServiceContext` holds, with
+    /// `processActor` as the actor when the context names none.
     public static var current: Attribution {
-        guard let context = ServiceContext.current else { return Attribution() }
+        guard let context = ServiceContext.current else { return Attribution(actor: processActor) }
         return Attribution(
-            actor: context[ActorKey.self], agent: context[AgentKey.self], component: context[ComponentKey.self],
-            run: context[RunKey.self])
+            actor: context[ActorKey.self] ?? processActor, agent: context[AgentKey.self],
+            component: context[ComponentKey.self], run: context[RunKey.self])
     }
+
+    /// The actor of everything this process does on its own behalf (`cli:USER` for the CLI),
+    /// set once at start; nil in a server, where each request names its own.
+    public static var processActor: String? {
+        get { defaultActor.withLock { $0 } }
+        set { defaultActor.withLock { $0 = newValue } }
+    }
+    private static let defaultActor = Mutex<String?>(nil)
 
     enum ActorKey: ServiceContextKey {
         typealias Value = String

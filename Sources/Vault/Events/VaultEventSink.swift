@@ -14,6 +14,7 @@ public protocol VaultEventSink: Sendable {
 /// The sinks of one vault (shared by every team's view of it), called in the order added.
 public final class VaultEvents: Sendable {
     private let sinks = Mutex<[any VaultEventSink]>([])
+    private let paused = Atomic<Bool>(false)
 
     /// No sinks yet.
     public init() {}
@@ -28,11 +29,18 @@ public final class VaultEvents: Sendable {
         sinks.withLock { $0.removeAll() }
     }
 
+    /// Stops (or resumes) handing events to the sinks: the benchmark's "audit off", measured
+    /// against "on" in the same process. Nothing else turns the audit trail off.
+    package func pause(_ pause: Bool) {
+        paused.store(pause, ordering: .relaxed)
+    }
+
     /// Whether any sink listens: callers skip building an event nobody takes.
-    public var isEmpty: Bool { sinks.withLock { $0.isEmpty } }
+    public var isEmpty: Bool { paused.load(ordering: .relaxed) || sinks.withLock { $0.isEmpty } }
 
     /// Hands `event` to every sink.
     public func emit(_ event: VaultEvent) async {
+        guard !paused.load(ordering: .relaxed) else { return }
         for sink in sinks.withLock({ $0 }) { await sink.record(event) }
     }
 

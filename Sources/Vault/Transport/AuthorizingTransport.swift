@@ -18,10 +18,27 @@ public struct AuthorizingTransport: HTTPTransport {
         self.credentials = credentials
     }
 
-    /// Sends `request` through the whole path; `timeout` applies to each exchange.
+    /// Sends `request` through the whole path; `timeout` applies to each exchange. Every
+    /// request that carried a credential is reported to the vault's events (the audit trail,
+    /// health, metrics) with its final status, or the error that stopped it.
     public func send(_ request: HTTPTransportRequest, timeout: Duration) async throws -> HTTPTransportResponse {
         let url: RequestURL
         do { url = try request.requestURL() } catch { throw AuthorizeError.invalidURL(error.description) }
+        guard let credentials else { return try await send(request, url: url, timeout: timeout) }
+        let response: HTTPTransportResponse
+        do { response = try await send(request, url: url, timeout: timeout) } catch {
+            // A request refused before sending (a host not allowed, no usable token) is a use
+            // that failed too: someone tried this credential against that origin.
+            await credentials.used(request, url: url, status: nil, failure: error)
+            throw error
+        }
+        await credentials.used(request, url: url, status: response.status, failure: nil)
+        return response
+    }
+
+    private func send(_ request: HTTPTransportRequest, url: RequestURL, timeout: Duration) async throws
+        -> HTTPTransportResponse
+    {
         var outgoing = request
         var credential: Credential?
         if let credentials {

@@ -78,6 +78,27 @@ public struct ConnectionCredentials: Sendable {
         await broker.keyRejected(connection, key: key, status: status)
     }
 
+    /// Reports one use of the credential: the request's method, origin and path (never the
+    /// query: it may hold values), the final status or the error.
+    func used(_ request: HTTPTransportRequest, url: RequestURL, status: Int?, failure: (any Error)?) async {
+        let vault = broker.vault
+        guard !vault.events.isEmpty else { return }
+        let name = await broker.cachedAuthorization(for: connection)?.name
+        await vault.events.emit(
+            VaultEvent(
+                .credentialUse, team: vault.team, at: vault.clock().timeIntervalSince1970, connection: connection,
+                connectionName: name, method: request.method, origin: url.origin, path: url.path, status: status,
+                succeeded: failure == nil && (status.map { $0 < 400 } ?? false),
+                detail: failure.map { Self.reason(of: $0) } ?? status.map { "HTTP \($0)" }))
+    }
+
+    /// A failure as one line for the audit trail and health; the errors on this path say what
+    /// and where, never a secret (they are shown to users already).
+    private static func reason(of error: any Error) -> String {
+        let text = String(describing: error)
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
+
     private static func check(_ url: RequestURL, allowed: [AllowedOrigin], connection: String, name: String)
         throws(AuthorizeError)
     {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OAuthCore
 import Runtime
+import ServiceContextModule
 import Synchronization
 import Vault
 
@@ -84,33 +85,43 @@ struct RunCommand: AsyncParsableCommand {
         let progress = Progress(enabled: !quiet && isatty(2) == 1)
         let printer = ResultPrinter()
         let endpoint = self.endpoint
+        // The run's attribution (the task below inherits it): the audit trail, logs and spans
+        // name this agent file and run id, with the CLI user set by `Keyflow.main`.
+        var context = ServiceContext.current ?? .topLevel
+        context.keyflowAgent = AgentFolder.name(ofFile: agent)
+        context.keyflowRun = RunSeal.newRunID()
         let runTask = Task { () -> Result<RunResult, RunError> in
-            do throws(RunError) {
-                var executor = Executor(agent: prepared)
-                executor.limits = limits
-                return .success(
-                    try await executor.run(
-                        endpoint: endpoint, inputs: runInputs, context: environment,
-                        observer: { progress.report($0) },
-                        answered: { answer in
-                            // The result goes out as soon as the flow has it, as SRE answers;
-                            // Async jobs still running end the run (and this process) later.
-                            printer.print(answer.output)
-                            progress.note(
-                                answer.runningJobs == 0
-                                    ? nil
-                                    : "the agent answered; \(answer.runningJobs) Async job(s) still running, "
-                                        + "the run ends when they do (Ctrl-C cancels them)")
-                        }))
-            } catch {
-                return .failure(error)
+            await ServiceContext.withValue(context) { () async -> Result<RunResult, RunError> in
+                do throws(RunError) {
+                    var executor = Executor(agent: prepared)
+                    executor.limits = limits
+                    return .success(
+                        try await executor.run(
+                            endpoint: endpoint, inputs: runInputs, context: environment,
+                            observer: { progress.report($0) },
+                            answered: { answer in
+                                // The result goes out as soon as the flow has it, as SRE answers;
+                                // Async jobs still running end the run (and this process) later.
+                                printer.print(answer.output)
+                                progress.note(
+                                    answer.runningJobs == 0
+                                        ? nil
+                                        : "the agent answered; \(answer.runningJobs) Async job(s) still running, "
+                                            + "the run ends when they do (Ctrl-C cancels them)")
+                            }))
+                } catch {
+                    return .failure(error)
+                }
             }
         }
         // Ctrl-C cancels the run: in-flight requests are cancelled, stored tokens stay as they are.
         let interrupt = Interrupt.onSIGINT { runTask.cancel() }
         defer { interrupt.cancel() }
         let result: RunResult
-        switch await runTask.value {
+        let finished = await runTask.value
+        // Credential uses are written in batches: the last ones go before the process exits.
+        await vault?.events.flush()
+        switch finished {
         case .success(let value):
             result = value
         case .failure(let error):

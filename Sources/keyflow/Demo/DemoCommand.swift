@@ -108,8 +108,10 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             result = try await Executor(agent: prepared).run(endpoint: nil, inputs: JSONObject(), context: environment)
         } catch {
+            await vault.events.flush()
             throw CommandFailure(error.description)
         }
+        await vault.events.flush()  // the uses' audit records, written in batches
         for entry in result.trace {
             let milliseconds = Int(
                 entry.duration.components.seconds * 1000 + entry.duration.components.attoseconds / 1_000_000_000_000_000

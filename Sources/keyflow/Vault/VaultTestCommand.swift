@@ -69,6 +69,7 @@ struct VaultTestCommand: AsyncParsableCommand {
                 if started < count { startOne() }
             }
         }
+        await vault.events.flush()  // the uses' audit records, written in batches
         for (status, times) in statuses.sorted(by: { $0.key < $1.key }) { print("HTTP \(status) × \(times)") }
         for (message, times) in Dictionary(failures.map { ($0, 1) }, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }
         ) {
