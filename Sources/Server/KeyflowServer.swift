@@ -23,6 +23,8 @@ public enum KeyflowServer {
         brokers: TeamBrokers? = nil
     ) throws -> KeyflowNode {
         let router = Router(context: KeyflowRequestContext.self)
+        // Requests by route pattern (never the raw path), method and status, the refused ones too.
+        router.add(middleware: HTTPMetricsMiddleware())
         // First, so that it stands in front of every route (and of the 404s).
         router.add(middleware: RequestBoundary(binding: binding, publicURL: flows.publicURL.base))
         let store: any AgentStore = agents ?? (vault.store as? any AgentStore) ?? NoAgentStore()

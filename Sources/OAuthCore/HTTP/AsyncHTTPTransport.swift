@@ -25,6 +25,9 @@ public final class AsyncHTTPTransport: HTTPTransport {
     ) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow  // AuthorizingTransport follows redirects itself, by its rules
+        // No spans of AsyncHTTPClient's own: they would carry the full URL with its query and send
+        // `traceparent` everywhere. The APICall's client span does, and only when the agent asks.
+        configuration.tracing.tracer = nil
         // Every request carries its own deadline (`send`'s timeout: an APICall's `timeout`, an
         // LLM attempt's two minutes); the read timeout only catches a connection gone silent,
         // so it must not cut a model that thinks for more than 30 s before its first byte.

@@ -20,6 +20,9 @@ struct APICall: ComponentRunner {
     let connectionID: String?
     /// Where a URL with a templated origin may go; nil when the origin is the agent's text.
     let allowedHosts: AllowedHosts?
+    /// `data.propagateTrace: true`: the request carries the run's W3C `traceparent` (off by
+    /// default: a third-party API learns nothing of our traces unless the agent says so).
+    let propagateTrace: Bool
     var mayWait: Bool { true }
     /// Every request it sends has `timeout`, and a token refresh has the broker's own.
     var boundsItsOwnWaits: Bool { true }
@@ -39,6 +42,7 @@ struct APICall: ComponentRunner {
         let seconds = component.data["timeout"].flatMap { SafeNumbers.finite(Template.text(of: $0)) } ?? 30
         timeout = SafeNumbers.duration(seconds: max(0.1, seconds))
         self.connectionID = connectionID
+        propagateTrace = component.data["propagateTrace"].map { Template.text(of: $0) == "true" } ?? false
         do { allowedHosts = try AllowedHosts(component.data["allowedHosts"]) } catch {
             throw ComponentError(message: error.description)
         }
@@ -100,7 +104,9 @@ struct APICall: ComponentRunner {
         let limit = context.budget?.limits.maxResponseBytes
         let response: HTTPTransportResponse
         do {
-            response = try await transport.send(request, timeout: timeout)
+            response = try await ComponentSpans.send(
+                request, target: target, template: url.source, connectionID: connectionID, propagate: propagateTrace
+            ) { try await transport.send($0, timeout: timeout) }
         } catch HTTPTransportError.responseTooLarge(_, let transportLimit) {
             throw Self.tooLarge(context.component, limit: limit ?? transportLimit)
         }

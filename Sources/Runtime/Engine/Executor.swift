@@ -284,7 +284,7 @@ struct Run: Sendable {
         // What the component does in the Vault (a credential used), its log lines and its span
         // name it: the run's attribution plus this component.
         try await Attribution.with({ $0.keyflowComponent = component.id }) {
-            try await executeAttributed(component, inputs: inputs)
+            try await ComponentSpans.around(component) { try await executeAttributed(component, inputs: inputs) }
         }
     }
 

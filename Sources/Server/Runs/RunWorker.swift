@@ -41,7 +41,7 @@ public final class RunWorker: Service, Sendable {
             logger
             ?? {
                 var logger = Logger(label: "keyflow.worker")
-                logger.logLevel = .notice
+                logger.logLevel = KeyflowLogging.level
                 return logger
             }()
     }
@@ -63,6 +63,9 @@ public final class RunWorker: Service, Sendable {
             self.wake.signal()
         }
     }
+
+    /// How many runs this worker is executing now (`keyflow_runs_running`).
+    public var runningCount: Int { held.count }
 
     private var isStopping: Bool { stopping.load(ordering: .acquiring) || Task.isCancelled }
 
@@ -191,6 +194,7 @@ public final class RunWorker: Service, Sendable {
     private func execute(_ run: StoredRun, claim: String) async {
         let vault = root.forTeam(run.team)
         let trace = TraceCollector()
+        let began = ContinuousClock.now
         let outcome: Result<RunResult, RunFailure>
         do {
             outcome = .success(
@@ -198,7 +202,11 @@ public final class RunWorker: Service, Sendable {
                     $0.keyflowActor = run.startedBy
                     $0.keyflowAgent = run.agent
                     $0.keyflowRun = run.id
-                }) { try await attempt(run, claim: claim, vault: vault, trace: trace) })
+                }) {
+                    try await RunSpans.around(runID: run.id, agent: run.agent, logger: logger) {
+                        try await attempt(run, claim: claim, vault: vault, trace: trace)
+                    }
+                })
         } catch let failure as RunFailure {
             outcome = .failure(failure)
         } catch {
@@ -226,6 +234,7 @@ public final class RunWorker: Service, Sendable {
         }
         // Not in this task: a cancelled run's task would cancel the write too.
         guard held.holds(claim) else { return }  // overdue: already recorded as failed
+        RunSpans.recordDuration(ContinuousClock.now - began, status: ending.status)
         await Task { await self.record(ending, of: run.id, claim: claim) }.value
     }
 

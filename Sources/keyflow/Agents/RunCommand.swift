@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OAuthCore
 import Runtime
+import Server
 import ServiceContextModule
+import ServiceLifecycle
 import Synchronization
 import Vault
 
@@ -25,6 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The folder of the agents its AgentPlugins call (default: the agent file's folder).") var agents:
         String?
     @OptionGroup(title: "Limits of the run") var runLimits: RunLimitOptions
+    @OptionGroup(title: "Logs") var logging: LoggingOptions
 
     func validate() throws {
         for input in inputs where !input.contains("=") {
@@ -33,6 +37,22 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try logging.bootstrap()
+        let logger = Logger(label: "keyflow.run")
+        // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: exported until the run has ended.
+        let tracing = try KeyflowTracing.bootstrap(environment: ProcessInfo.processInfo.environment, logger: logger)
+            .map { ServiceGroup(services: [$0], logger: logger) }
+        let exporting = tracing.map { group in Task { try? await group.run() } }
+        let outcome: Result<Void, any Error>
+        do { outcome = .success(try await runAgent(logger: logger)) } catch { outcome = .failure(error) }
+        if let tracing, let exporting {
+            await tracing.triggerGracefulShutdown()
+            _ = await exporting.value
+        }
+        try outcome.get()
+    }
+
+    func runAgent(logger: Logger) async throws {
         let loaded: Agent
         do { loaded = try AgentLoader.load(path: agent) } catch { throw CLIError(error.description) }
         let issues = AgentValidator.validate(loaded, forRunFrom: endpoint)
@@ -88,29 +108,34 @@ struct RunCommand: AsyncParsableCommand {
         // The run's attribution (the task below inherits it): the audit trail, logs and spans
         // name this agent file and run id, with the CLI user set by `Keyflow.main`.
         var context = ServiceContext.current ?? .topLevel
-        context.keyflowAgent = AgentFolder.name(ofFile: agent)
-        context.keyflowRun = RunSeal.newRunID()
+        let agentName = AgentFolder.name(ofFile: agent)
+        let runID = RunSeal.newRunID()
+        context.keyflowAgent = agentName
+        context.keyflowRun = runID
         let runTask = Task { () -> Result<RunResult, RunError> in
             await ServiceContext.withValue(context) { () async -> Result<RunResult, RunError> in
-                do throws(RunError) {
-                    var executor = Executor(agent: prepared)
-                    executor.limits = limits
-                    return .success(
-                        try await executor.run(
-                            endpoint: endpoint, inputs: runInputs, context: environment,
-                            observer: { progress.report($0) },
-                            answered: { answer in
-                                // The result goes out as soon as the flow has it, as SRE answers;
-                                // Async jobs still running end the run (and this process) later.
-                                printer.print(answer.output)
-                                progress.note(
-                                    answer.runningJobs == 0
-                                        ? nil
-                                        : "the agent answered; \(answer.runningJobs) Async job(s) still running, "
-                                            + "the run ends when they do (Ctrl-C cancels them)")
-                            }))
-                } catch {
-                    return .failure(error)
+                await RunSpans.observe(runID: runID, agent: agentName, logger: logger) {
+                    () async -> Result<RunResult, RunError> in
+                    do throws(RunError) {
+                        var executor = Executor(agent: prepared)
+                        executor.limits = limits
+                        return .success(
+                            try await executor.run(
+                                endpoint: endpoint, inputs: runInputs, context: environment,
+                                observer: { progress.report($0) },
+                                answered: { answer in
+                                    // The result goes out as soon as the flow has it, as SRE answers;
+                                    // Async jobs still running end the run (and this process) later.
+                                    printer.print(answer.output)
+                                    progress.note(
+                                        answer.runningJobs == 0
+                                            ? nil
+                                            : "the agent answered; \(answer.runningJobs) Async job(s) still running, "
+                                                + "the run ends when they do (Ctrl-C cancels them)")
+                                }))
+                    } catch {
+                        return .failure(error)
+                    }
                 }
             }
         }

@@ -48,6 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
             "Delete audit records older than this (e.g. 90d, 12w), leaving signed checkpoints; default: keep forever.",
             valueName: "age"))
     var auditRetention: String?
+    @OptionGroup(title: "Logs") var logging: LoggingOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func validate() throws {
         guard workerConcurrency >= 1 else { throw ValidationError("--worker-concurrency must be 1 or more") }
@@ -58,6 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try logging.bootstrap()
         let vault = try await VaultSession.open(storeOptions)
         let accounts = try VaultSession.run { try vault.accounts }
         let publicURL = VaultSession.publicURL
@@ -70,7 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
         let transport = try network.transport()
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.serve")
-        logger.logLevel = .notice
+        logger.logLevel = KeyflowLogging.level
+        let observability = try Observability.start(
+            vault: vault, metrics: try metrics.address(), logger: logger)
         try await importAgents(into: vault)
         let worker = workerOptions.configuration(concurrency: workerConcurrency, limits: runLimits.limits)
         let node = try VaultSession.run {
@@ -93,7 +98,8 @@ struct ServeCommand: AsyncParsableCommand {
             } ?? []
         let services = ServiceGroup(
             configuration: .init(
-                services: [app, heartbeat] + node.services + retention, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: observability.services(node: node) + [app, heartbeat] + node.services + retention,
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await services.run()
         await vault.events.flush()  // the credential uses still buffered for the audit trail

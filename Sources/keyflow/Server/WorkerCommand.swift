@@ -26,6 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var concurrency: Int = RunWorkerConfiguration().concurrency
     @OptionGroup(title: "Limits of each agent run") var runLimits: RunLimitOptions
     @OptionGroup(title: "Leases, attempts and history") var workerOptions: WorkerOptions
+    @OptionGroup(title: "Logs") var logging: LoggingOptions
 
     func validate() throws {
         guard concurrency >= 1, concurrency <= 1_000 else {
@@ -34,6 +35,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try logging.bootstrap()
         let vault = try await VaultSession.open(storeOptions)
         guard let runs = vault.store as? any RunStore, let agents = vault.store as? any AgentStore else {
             throw CommandFailure("this vault's store keeps no runs")
@@ -41,7 +43,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let transport = try network.transport()
         defer { Task { try? await transport.shutdown() } }
         var logger = Logger(label: "keyflow.worker")
-        logger.logLevel = .notice
+        logger.logLevel = KeyflowLogging.level
+        let observability = try Observability.start(vault: vault, metrics: nil, logger: logger)
         let configuration = workerOptions.configuration(concurrency: concurrency, limits: runLimits.limits)
         let worker = RunWorker(
             root: vault, runs: runs, agents: agents, transport: transport, brokers: TeamBrokers(transport: transport),
@@ -51,7 +54,9 @@ struct WorkerCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data("keyflow worker \(configuration.id): up to \(concurrency) runs at once, from \(store)\n".utf8))
         let services = ServiceGroup(
-            configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: observability.services(worker: worker, runs: runs) + [worker],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }
 }
