@@ -105,6 +105,7 @@ let package = Package(
                 "Vault",
                 "Accounts",
                 "Runtime",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -198,6 +199,8 @@ let package = Package(
             name: "StoreTests",
             dependencies: [
                 "Vault", "Accounts", "PostgresStore", "OAuthCore", "TestSupport",
+                // The status webhook's sender, for two senders on one shared store.
+                "Server",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -254,8 +254,9 @@ public enum PostgresMigrations {
                 """,
                 "CREATE INDEX llm_conversations_expiry ON llm_conversations(expires_at) WHERE expires_at IS NOT NULL",
             ]),
+        Step(version: 9, name: "connection health and the status outbox", sql: SQLiteVaultStore.healthTablesSQL),
         Step(
-            version: 9, name: "audit trail",
+            version: 10, name: "audit trail",
             sql: [
                 """
                 CREATE TABLE audit_records (

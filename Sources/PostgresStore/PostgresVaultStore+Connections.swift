@@ -78,6 +78,8 @@ extension PostgresVaultStore {
             else { return false }
             let routes = try await self.modelRoutes(using: id, team: team, on: db)
             guard routes.isEmpty else { throw VaultError.connectionInUse(connection: id, models: routes) }
+            try await self.execute(
+                "DELETE FROM connection_health WHERE team = \(team) AND connection = \(id)", on: db)
             return try await self.execute(
                 "DELETE FROM connections WHERE id = \(id) AND team = \(team) RETURNING 1", on: db) == 1
         }

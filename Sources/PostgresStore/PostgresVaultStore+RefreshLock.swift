@@ -22,6 +22,8 @@ extension PostgresVaultStore: RowLockingConnectionStore {
                 guard try await self.replace(write, expectedVersion: row.version, on: db) else {
                     throw VaultError.conflict("connection \(id)")  // cannot happen while the row is locked
                 }
+                // A refresh the provider refused turns the row needs-reauth: reported from this transaction.
+                if let change = StatusChange.between(row, write) { try await self.insertOutbox(change, on: db) }
             }
             return result
         }

@@ -86,6 +86,21 @@ enum StoreTables {
                 ("team", .text), ("agent", .text), ("conversation_key", .text), ("key_id", .text),
                 ("wrapped_key", .bytes), ("messages", .bytes), ("expires_at", .real), ("updated_at", .real),
             ]),
+        Table(
+            name: "connection_health",
+            columns: [
+                ("team", .text), ("connection", .text), ("last_success_at", .real), ("last_failure_at", .real),
+                ("last_failure_reason", .text), ("last_refresh_at", .real), ("refresh_token_expires_at", .real),
+                ("updated_at", .real),
+            ]),
+        Table(
+            name: "status_outbox",
+            columns: [
+                ("id", .text), ("team", .text), ("connection", .text), ("type", .text), ("name", .text),
+                ("kind", .text), ("status", .text), ("reason", .text), ("created_at", .real), ("state", .text),
+                ("attempts", .integer), ("next_attempt_at", .real), ("claim", .text), ("lease_until", .real),
+                ("last_error", .text), ("finished_at", .real),
+            ]),
         // The audit chains move as they are: their MACs derive from the master key, not the store.
         Table(
             name: "audit_heads",

@@ -13,7 +13,8 @@ struct ConnectionsAPI {
     func add(to group: RouterGroup<KeyflowRequestContext>) {
         group.get("connections") { _, context in
             let vault = try team(context)
-            return JSONResponse.make(.ok, .array(try await vault.list().map { summary($0) }))
+            let health = (try? await vault.health()) ?? [:]
+            return JSONResponse.make(.ok, .array(try await vault.list().map { summary($0, health: health[$0.id]) }))
         }
         group.get("connections/:id") { _, context in
             let vault = try team(context)
@@ -104,7 +105,7 @@ struct ConnectionsAPI {
         ConnectionInputDecoder(catalog: catalog).decode(json: body["fields"]?.objectValue ?? body)
     }
 
-    func summary(_ connection: Connection) -> JSONValue {
+    func summary(_ connection: Connection, health: ConnectionHealth?) -> JSONValue {
         .object(
             JSONObject([
                 ("id", .string(connection.id)), ("name", .string(connection.name)), ("kind", .string(connection.kind)),
@@ -115,11 +116,27 @@ struct ConnectionsAPI {
                     connection.tokenExpiresAt.map { .number(($0.timeIntervalSince1970).rounded()) } ?? .null
                 ),
                 ("badges", .array(connection.isLegacy ? [.string("Legacy")] : [])),
+                ("health", Self.healthJSON(health)),
+            ]))
+    }
+
+    /// Last success and failure (with its reason), last refresh and the refresh token's expiry,
+    /// in seconds since 1970; null where not known.
+    static func healthJSON(_ health: ConnectionHealth?) -> JSONValue {
+        func time(_ value: Double?) -> JSONValue { value.map { .number($0.rounded()) } ?? .null }
+        return .object(
+            JSONObject([
+                ("last_success_at", time(health?.lastSuccessAt)),
+                ("last_failure_at", time(health?.lastFailureAt)),
+                ("last_failure_reason", health?.lastFailureReason.map(JSONValue.string) ?? .null),
+                ("last_refresh_at", time(health?.lastRefreshAt)),
+                ("refresh_token_expires_at", time(health?.refreshTokenExpiresAt)),
             ]))
     }
 
     func details(_ connection: Connection, vault: Vault) async throws -> JSONValue {
-        guard case .object(var object) = summary(connection) else { return .null }
+        let health = try? await vault.health()[connection.id]
+        guard case .object(var object) = summary(connection, health: health ?? nil) else { return .null }
         let settings = try vault.effectiveSettings(of: connection)
         let secrets = try await vault.secrets(of: connection.id)
         var shown = JSONObject()

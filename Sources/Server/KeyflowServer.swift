@@ -20,7 +20,8 @@ public enum KeyflowServer {
         vault: Vault, accounts: any AccountStore, flows: FlowsRegistry, agents: (any AgentStore)? = nil,
         runs: (any RunStore)? = nil, binding: Binding, runLimits: RunLimits = .defaults,
         worker: RunWorkerConfiguration? = RunWorkerConfiguration(), maxQueuedRuns: Int = RunQueue.defaultMaxQueued,
-        brokers: TeamBrokers? = nil
+        brokers: TeamBrokers? = nil, refresher: BackgroundRefreshConfiguration? = nil,
+        webhook: StatusWebhookConfiguration? = nil
     ) throws -> KeyflowNode {
         let router = Router(context: KeyflowRequestContext.self)
         // Requests by route pattern (never the raw path), method and status, the refused ones too.
@@ -76,7 +77,15 @@ public enum KeyflowServer {
         RunsPage(root: vault, queue: queue, library: library).add(to: web)
         ModelsPage(root: vault).add(to: web)
         ActivityPage(root: vault).add(to: web)
-        return KeyflowNode(router: router, worker: runWorker)
+        // Connection health: the background refresher (opt-in) and the status webhook's sender.
+        var health: [any Service] = []
+        if let refresher {
+            health.append(BackgroundRefresher(root: vault, brokers: brokers, configuration: refresher))
+        }
+        if let webhook {
+            health.append(StatusWebhookSender(store: vault.store, transport: flows.transport, configuration: webhook))
+        }
+        return KeyflowNode(router: router, worker: runWorker, health: health)
     }
 }
 
@@ -87,8 +96,11 @@ public struct KeyflowNode {
     /// The in-process worker, nil with `--no-worker`.
     public let worker: RunWorker?
 
-    /// What an `Application` runs beside the router: the worker, if there is one.
-    public var services: [any Service] { worker.map { [$0] } ?? [] }
+    /// The background refresher and the webhook sender, when configured.
+    public var health: [any Service] = []
+
+    /// What an `Application` runs beside the router: the worker, if there is one, and `health`.
+    public var services: [any Service] { (worker.map { [$0] } ?? []) + health }
 }
 
 /// What `wrong_browser.mustache` shows.

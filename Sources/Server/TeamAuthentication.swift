@@ -43,7 +43,7 @@ public struct TeamAuthentication: RouterMiddleware {
         }
         // Everything the request does in the Vault (and its logs and spans) knows who asked.
         let actor = context.actor
-        return try await Attribution.with({ $0.keyflowActor = actor }) { try await next(request, context) }
+        return try await Attribution.with(Attribution(actor: actor)) { try await next(request, context) }
     }
 
     private func hasNoUsers() async throws -> Bool {

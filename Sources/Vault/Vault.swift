@@ -35,6 +35,10 @@ public final class Vault: Sendable {
         self.catalog = catalog
         self.clock = clock
         events = VaultEvents()
+        events.add(
+            HealthRecorder(store: store) { [weak self] in
+                try? await self?.forTeam($0).tokens(of: $1)?.refreshTokenExpiresAt
+            })
         AuditRecorder.attach(to: events, store: store, masterKey: masterKey)
         let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
@@ -395,7 +399,8 @@ public final class Vault: Sendable {
             let before = row
             try change(&row, self)
             row.updatedAt = clock().timeIntervalSince1970
-            if try await store.replace(row, expectedVersion: version) {
+            // A change into needs-reauth (or back to ready) goes to the outbox in the same transaction.
+            if try await store.replace(row, expectedVersion: version, outbox: StatusChange.between(before, row)) {
                 store.localWrites.note()  // cached credentials check their version again
                 await emitStatusChange(from: before, to: row)
                 row.version = version + 1

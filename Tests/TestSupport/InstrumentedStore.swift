@@ -37,6 +37,9 @@ public final class InstrumentedStore: VaultStore, @unchecked Sendable {
     public func replace(_ c: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool {
         try await base.replace(c, expectedVersion: expectedVersion)
     }
+    public func replace(_ c: StoredConnection, expectedVersion: Int64, outbox: StatusChange?)
+        async throws(VaultError) -> Bool
+    { try await base.replace(c, expectedVersion: expectedVersion, outbox: outbox) }
     public func delete(id: String, team: String) async throws(VaultError) -> Bool {
         try await base.delete(id: id, team: team)
     }
@@ -104,6 +107,30 @@ public final class InstrumentedStore: VaultStore, @unchecked Sendable {
     { try await base.deleteConversation(team: team, agent: agent, key: key, expiredBy: time) }
     public func purgeConversations(expiredBy time: Double) async throws(VaultError) -> Int {
         try await base.purgeConversations(expiredBy: time)
+    }
+    public func recordHealth(_ rows: [ConnectionHealth]) async throws(VaultError) {
+        try await base.recordHealth(rows)
+    }
+    public func health(team: String) async throws(VaultError) -> [ConnectionHealth] {
+        try await base.health(team: team)
+    }
+    public func refreshCandidates(expiringBefore: Double, idleBefore: Double, limit: Int) async throws(VaultError)
+        -> [RefreshCandidate]
+    { try await base.refreshCandidates(expiringBefore: expiringBefore, idleBefore: idleBefore, limit: limit) }
+    public func claimStatusChanges(owner: String, now: Double, leaseUntil: Double, createdAfter: Double, limit: Int)
+        async throws(VaultError) -> [ClaimedStatusChange]
+    {
+        try await base.claimStatusChanges(
+            owner: owner, now: now, leaseUntil: leaseUntil, createdAfter: createdAfter, limit: limit)
+    }
+    public func finishStatusChange(
+        id: String, claim: String, state: StatusChangeState, nextAttemptAt: Double, error: String?, at: Double
+    ) async throws(VaultError) -> Bool {
+        try await base.finishStatusChange(
+            id: id, claim: claim, state: state, nextAttemptAt: nextAttemptAt, error: error, at: at)
+    }
+    public func statusChanges(team: String) async throws(VaultError) -> [StatusOutboxEntry] {
+        try await base.statusChanges(team: team)
     }
 }
 

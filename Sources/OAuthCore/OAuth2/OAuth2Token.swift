@@ -12,17 +12,21 @@ public struct OAuth2Token: Sendable, Codable, Equatable {
     public var expiresAt: Date?
     /// The scopes granted, when the provider said (they may differ from those asked for).
     public var scope: String?
+    /// When the refresh token stops working, where the provider said so
+    /// (`refresh_token_expires_in`, as LinkedIn and others send); nil when it did not.
+    public var refreshTokenExpiresAt: Date?
 
     /// A token as a provider issued it.
     public init(
         accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
-        expiresAt: Date? = nil, scope: String? = nil
+        expiresAt: Date? = nil, scope: String? = nil, refreshTokenExpiresAt: Date? = nil
     ) {
         self.accessToken = accessToken
         self.tokenType = tokenType
         self.refreshToken = refreshToken
         self.expiresAt = expiresAt
         self.scope = scope
+        self.refreshTokenExpiresAt = refreshTokenExpiresAt
     }
 
     /// True when the token expires within `skew` of `now`. A token of unknown expiry is

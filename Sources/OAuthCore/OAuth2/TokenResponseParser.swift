@@ -25,7 +25,8 @@ enum TokenResponseParser {
             tokenType: tokenType,
             refreshToken: (fields["refresh_token"] as? String).flatMap { $0.isEmpty ? nil : $0 },
             expiresAt: lifetime.map { now.addingTimeInterval($0) },
-            scope: scope(fields["scope"]))
+            scope: scope(fields["scope"]),
+            refreshTokenExpiresAt: refreshLifetime(fields).map { now.addingTimeInterval($0) })
     }
 
     /// Parses an error-only response (revocation): nil when the status is a success.
@@ -64,6 +65,13 @@ enum TokenResponseParser {
         }
         guard let number, number.isFinite, number > 0 else { return nil }
         return number
+    }
+
+    /// How long the refresh token lives, where the provider says: `refresh_token_expires_in`
+    /// (LinkedIn, Microsoft's `refresh_token_expires_in`, GitHub Apps) or `x_refresh_token_expires_in`
+    /// (Intuit QuickBooks); nil when absent or not a positive number.
+    private static func refreshLifetime(_ fields: [String: Any]) -> TimeInterval? {
+        seconds(fields["refresh_token_expires_in"]) ?? seconds(fields["x_refresh_token_expires_in"])
     }
 
     /// Scope as a string or, from a few providers, an array.

@@ -283,7 +283,7 @@ struct Run: Sendable {
     func execute(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
         // What the component does in the Vault (a credential used), its log lines and its span
         // name it: the run's attribution plus this component.
-        try await Attribution.with({ $0.keyflowComponent = component.id }) {
+        try await Attribution.with(Attribution(component: component.id)) {
             try await ComponentSpans.around(component) { try await executeAttributed(component, inputs: inputs) }
         }
     }

@@ -198,11 +198,7 @@ public final class RunWorker: Service, Sendable {
         let outcome: Result<RunResult, RunFailure>
         do {
             outcome = .success(
-                try await Attribution.with({
-                    $0.keyflowActor = run.startedBy
-                    $0.keyflowAgent = run.agent
-                    $0.keyflowRun = run.id
-                }) {
+                try await Attribution.with(Attribution(actor: run.startedBy, agent: run.agent, run: run.id)) {
                     try await RunSpans.around(runID: run.id, agent: run.agent, logger: logger) {
                         try await attempt(run, claim: claim, vault: vault, trace: trace)
                     }

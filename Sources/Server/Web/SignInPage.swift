@@ -32,7 +32,7 @@ struct SignInPage {
                     "/signin?notice=" + PercentEncoding.encode("That API token is not valid.") + "&next="
                         + PercentEncoding.encode(next))
             }
-            await Attribution.with({ $0.keyflowActor = "user:" + user.name }) {
+            await Attribution.with(Attribution(actor: "user:" + user.name)) {
                 await root.forTeam(user.team).emit(.signIn, connection: nil, name: nil, detail: "browser session")
             }
             // A new session id on signing in: an id planted in the browser before can't be carried over.

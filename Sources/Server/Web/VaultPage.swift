@@ -169,6 +169,20 @@ struct VaultPage {
         var expiry: String
         /// Whether the kind has a login to start (not API keys, which Edit sets instead).
         var login: Bool
+        /// Last success and failure ("last used …; last failure … (reason)"), "–" when never used.
+        var health: String
+        /// "refresh token expires in 12 days", where the provider said.
+        var refreshExpiry: String?
+    }
+
+    /// A banner over the table: a connection that needs a new login, or one that recovered.
+    struct Banner {
+        var id: String
+        var name: String
+        /// `needs-reauth` or `recovered` (the CSS class).
+        var kind: String
+        var message: String
+        var login: Bool
     }
 
     /// A vault key: its name, and the name as a path segment.
@@ -181,24 +195,33 @@ struct VaultPage {
     struct View {
         var csrf: String
         var connections: [Row]
+        var banners: [Banner]
         var keys: [KeyRow]
         var addDialog: AddDialog.View
     }
 
     func render(_ vault: Vault, csrf: String, rejected: AddDialog.Rejected? = nil) async throws -> String {
         let catalog = vault.catalog
-        let rows = try await vault.list().map { connection in
+        let connections = try await vault.list()
+        let health = (try? await vault.health()) ?? [:]
+        let now = Date()
+        let rows = connections.map { connection in
             Row(
                 id: connection.id, name: connection.name, legacy: connection.isLegacy,
                 kind: catalog.kind(id: connection.kind)?.displayName ?? connection.kind,
                 status: connection.status.rawValue + (connection.statusReason.map { " — \($0)" } ?? ""),
                 statusClass: connection.status.rawValue,
                 expiry: connection.tokenExpiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "–",
-                login: catalog.kind(id: connection.kind)?.isAPIKey != true)
+                login: catalog.kind(id: connection.kind)?.isAPIKey != true,
+                health: HealthText.summary(health[connection.id]),
+                refreshExpiry: health[connection.id]?.refreshTokenExpiry(now: now))
         }
+        let banners = HealthText.banners(
+            connections, health: health, changes: (try? await vault.latestStatusChanges()) ?? [:], now: now,
+            catalog: catalog)
         let keys = try await vault.keyNames().map { KeyRow(name: $0, path: PercentEncoding.encode($0)) }
         let view = View(
-            csrf: csrf, connections: rows, keys: keys,
+            csrf: csrf, connections: rows, banners: banners, keys: keys,
             addDialog: AddDialog(catalog: catalog, callbacks: flows.publicURL.callbacks).view(
                 csrf: csrf, rejected: rejected))
         return try Templates.render("vault", view)

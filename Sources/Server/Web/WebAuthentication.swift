@@ -29,6 +29,6 @@ struct WebAuthentication: RouterMiddleware {
             return HTML.redirect("/signin?next=" + PercentEncoding.encode(next))
         }
         let actor = context.actor
-        return try await Attribution.with({ $0.keyflowActor = actor }) { try await next(request, context) }
+        return try await Attribution.with(Attribution(actor: actor)) { try await next(request, context) }
     }
 }

@@ -71,6 +71,16 @@ public actor TokenBroker {
         try await obtain(id, rejected: rejected.accessToken)
     }
 
+    /// Refreshes connection `id` now, whatever its expiry, through the same single flight (and,
+    /// across nodes, the same row lock or lease) as `credential(for:)`: when another caller or
+    /// node replaced the access token meanwhile, that one is returned and nothing is refreshed.
+    /// The background refresher's way in.
+    public func refreshNow(_ id: String) async throws(BrokerError) -> Credential {
+        let row = try await read(id)
+        guard let current = try tokens(row) else { throw .needsAuth(connection: id) }
+        return try await obtain(id, rejected: current.accessToken)
+    }
+
     /// The cached authorization of connection `id` if it is still valid, without reading the
     /// vault (except a version check after a local write or every `revalidateAfter` seconds);
     /// nil when the caller must go through `credential(for:)`. Nonisolated: a fresh entry is
@@ -482,6 +492,9 @@ public actor TokenBroker {
                 await vault.emit(
                     .connectionRefresh, connection: id, name: row.name,
                     detail: isClientCredentials ? "client credentials" : nil)
+                if fresh.refreshToken == tokens.refreshToken, fresh.refreshTokenExpiresAt == nil {
+                    fresh.refreshTokenExpiresAt = tokens.refreshTokenExpiresAt  // not rotated: its expiry stands
+                }
                 return .refreshed(fresh)
             case .failure(let error):
                 lastError = error

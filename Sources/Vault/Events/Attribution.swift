@@ -94,4 +94,16 @@ extension Attribution {
         }
         return try result.get()
     }
+
+    /// Runs `body` with the parts `adding` names (its non-nil fields) set in the current
+    /// `ServiceContext`; the other parts stay as they were.
+    public static func with<T, E: Error>(_ adding: Attribution, _ body: () async throws(E) -> T) async throws(E) -> T {
+        try await with(
+            { context in
+                if let actor = adding.actor { context.keyflowActor = actor }
+                if let agent = adding.agent { context.keyflowAgent = agent }
+                if let component = adding.component { context.keyflowComponent = component }
+                if let run = adding.run { context.keyflowRun = run }
+            }, body)
+    }
 }

@@ -41,6 +41,7 @@ extension ConnectionTokens {
     init(_ token: OAuth2Token) {
         self.init(
             accessToken: token.accessToken, tokenType: token.tokenType, refreshToken: token.refreshToken,
-            expiresAt: token.expiresAt?.timeIntervalSince1970, scope: token.scope)
+            expiresAt: token.expiresAt?.timeIntervalSince1970, scope: token.scope,
+            refreshTokenExpiresAt: token.refreshTokenExpiresAt?.timeIntervalSince1970)
     }
 }

@@ -14,11 +14,14 @@ public struct ConnectionTokens: Sendable, Codable, Equatable {
     public var scope: String?
     /// Extra fields of an OAuth 1.0a access token response (`screen_name`, ...).
     public var extra: [String: String]?
+    /// When the refresh token stops working, where the provider said (`refresh_token_expires_in`).
+    public var refreshTokenExpiresAt: Double?
 
     /// Tokens as a login or refresh returned them.
     public init(
         accessToken: String, tokenType: String? = nil, refreshToken: String? = nil, tokenSecret: String? = nil,
-        expiresAt: Double? = nil, scope: String? = nil, extra: [String: String]? = nil
+        expiresAt: Double? = nil, scope: String? = nil, extra: [String: String]? = nil,
+        refreshTokenExpiresAt: Double? = nil
     ) {
         self.accessToken = accessToken
         self.tokenType = tokenType
@@ -27,6 +30,7 @@ public struct ConnectionTokens: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.scope = scope
         self.extra = extra
+        self.refreshTokenExpiresAt = refreshTokenExpiresAt
     }
 
     /// Every secret value, for redaction.

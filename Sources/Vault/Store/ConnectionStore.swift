@@ -18,6 +18,10 @@ public protocol ConnectionStore: Sendable {
     /// `expectedVersion`, in one conditional update checked by its changed-row count; returns
     /// false (and writes nothing) otherwise.
     func replace(_ connection: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool
+    /// `replace`, and when it wins and `outbox` is given, the status change written to the
+    /// outbox in the same transaction (a lost compare-and-swap writes neither).
+    func replace(_ connection: StoredConnection, expectedVersion: Int64, outbox: StatusChange?)
+        async throws(VaultError) -> Bool
     /// Deletes the row; false when there was none. Throws `VaultError.connectionInUse` (and
     /// deletes nothing) while model routes of its team name it, checked in the same transaction.
     func delete(id: String, team: String) async throws(VaultError) -> Bool

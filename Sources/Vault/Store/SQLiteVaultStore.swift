@@ -120,7 +120,8 @@ public final class SQLiteVaultStore: VaultStore {
         migrator.registerMigration("v7: runs") { db in try SQLiteVaultStore.createRunTables(db) }
         migrator.registerMigration("v8: model routes") { db in try SQLiteVaultStore.createModelRouteTable(db) }
         migrator.registerMigration("v9: llm conversations") { db in try SQLiteVaultStore.createConversationTable(db) }
-        migrator.registerMigration("v10: audit trail") { db in try SQLiteVaultStore.createAuditTables(db) }
+        migrator.registerMigration("v10: connection health") { db in try SQLiteVaultStore.createHealthTables(db) }
+        migrator.registerMigration("v11: audit trail") { db in try SQLiteVaultStore.createAuditTables(db) }
         return migrator
     }
 
@@ -179,24 +180,27 @@ public final class SQLiteVaultStore: VaultStore {
 
     /// The compare-and-swap: one UPDATE that matches only the expected version, checked by its changed-row count.
     public func replace(_ connection: StoredConnection, expectedVersion: Int64) async throws(VaultError) -> Bool {
-        try await write { db in
-            var row = connection
-            row.version = expectedVersion + 1
-            try db.execute(
-                sql: """
-                    UPDATE connections SET name = ?, kind = ?, settings = ?, key_id = ?, wrapped_key = ?, secrets = ?, tokens = ?,
-                        status = ?, status_reason = ?, token_expires_at = ?, version = ?, updated_at = ?, legacy_agent_id = ?,
-                        legacy_component_id = ?, lease_owner = ?, lease_until = ?
-                    WHERE id = ? AND team = ? AND version = ?
-                    """,
-                arguments: [
-                    row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens,
-                    row.status, row.statusReason, row.tokenExpiresAt, row.version, row.updatedAt,
-                    row.legacyAgentID, row.legacyComponentID, row.leaseOwner, row.leaseUntil,
-                    row.id, row.team, expectedVersion,
-                ])
-            return db.changesCount == 1
-        }
+        try await write { db in try Self.replace(connection, expectedVersion: expectedVersion, db) }
+    }
+
+    /// The compare-and-swap inside a write (with the outbox row, `replace(_:expectedVersion:outbox:)`).
+    static func replace(_ connection: StoredConnection, expectedVersion: Int64, _ db: Database) throws -> Bool {
+        var row = connection
+        row.version = expectedVersion + 1
+        try db.execute(
+            sql: """
+                UPDATE connections SET name = ?, kind = ?, settings = ?, key_id = ?, wrapped_key = ?, secrets = ?, tokens = ?,
+                    status = ?, status_reason = ?, token_expires_at = ?, version = ?, updated_at = ?, legacy_agent_id = ?,
+                    legacy_component_id = ?, lease_owner = ?, lease_until = ?
+                WHERE id = ? AND team = ? AND version = ?
+                """,
+            arguments: [
+                row.name, row.kind, row.settings, row.keyID, row.wrappedKey, row.secrets, row.tokens,
+                row.status, row.statusReason, row.tokenExpiresAt, row.version, row.updatedAt,
+                row.legacyAgentID, row.legacyComponentID, row.leaseOwner, row.leaseUntil,
+                row.id, row.team, expectedVersion,
+            ])
+        return db.changesCount == 1
     }
 
     /// Deletes the team's connection `id`; false when there was none. Refused while model
@@ -206,7 +210,10 @@ public final class SQLiteVaultStore: VaultStore {
             let routes = try Self.modelRoutes(using: id, team: team, db)
             guard routes.isEmpty else { throw VaultError.connectionInUse(connection: id, models: routes) }
             try db.execute(sql: "DELETE FROM connections WHERE id = ? AND team = ?", arguments: [id, team])
-            return db.changesCount == 1
+            let deleted = db.changesCount == 1
+            try db.execute(
+                sql: "DELETE FROM connection_health WHERE team = ? AND connection = ?", arguments: [team, id])
+            return deleted
         }
     }
 

@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
             other internal addresses (checked on the resolved address) unless --allow-network allows them.
             Agent runs are queued in the store; a worker in this process executes them unless
             --no-worker (then `keyflow worker` processes do, on any machine sharing the store).
+            With KEYFLOW_WEBHOOK_URL (and KEYFLOW_WEBHOOK_SECRET), a connection that turns needs-reauth
+            or recovers is reported to that URL in the Standard Webhooks format (see the README).
             """)
     @Option(help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(help: "The port to bind.") var port: Int = 8787
@@ -50,10 +52,26 @@ struct ServeCommand: AsyncParsableCommand {
     var auditRetention: String?
     @OptionGroup(title: "Logs") var logging: LoggingOptions
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
+    @Option(
+        help: ArgumentHelp(
+            "Refresh OAuth 2.0 tokens that expire within DURATION (30s, 5m, 2h, 7d) in the background, before any run needs them.",
+            discussion: "Keep it shorter than the provider's token lifetime.", valueName: "DURATION"))
+    var refreshAhead: String?
+    @Option(
+        help: ArgumentHelp(
+            "Refresh connections whose tokens were not refreshed for DURATION (e.g. 7d), for providers whose refresh tokens die unused.",
+            valueName: "DURATION"))
+    var refreshIdleEvery: String?
 
     func validate() throws {
         guard workerConcurrency >= 1 else { throw ValidationError("--worker-concurrency must be 1 or more") }
         guard maxQueuedRuns >= 1 else { throw ValidationError("--max-queued-runs must be 1 or more") }
+        if let refreshAhead, DurationText.seconds(refreshAhead) == nil {
+            throw ValidationError("--refresh-ahead: give a duration such as 30s, 5m, 2h or 7d")
+        }
+        if let refreshIdleEvery, DurationText.seconds(refreshIdleEvery) == nil {
+            throw ValidationError("--refresh-idle-every: give a duration such as 12h or 7d")
+        }
         if let auditRetention, (AuditTime.duration(auditRetention) ?? 0) < 3_600 {
             throw ValidationError("--audit-retention: an age of an hour or more, like 90d or 12w")
         }
@@ -78,11 +96,21 @@ struct ServeCommand: AsyncParsableCommand {
             vault: vault, metrics: try metrics.address(), logger: logger)
         try await importAgents(into: vault)
         let worker = workerOptions.configuration(concurrency: workerConcurrency, limits: runLimits.limits)
+        let webhook: StatusWebhookConfiguration?
+        do { webhook = try StatusWebhookConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) } catch {
+            throw CLIError("\(error)")
+        }
+        var refresher: BackgroundRefreshConfiguration?
+        if refreshAhead != nil || refreshIdleEvery != nil {
+            refresher = BackgroundRefreshConfiguration(
+                ahead: refreshAhead.flatMap(DurationText.seconds),
+                idleEvery: refreshIdleEvery.flatMap(DurationText.seconds))
+        }
         let node = try VaultSession.run {
             try KeyflowServer.node(
                 vault: vault, accounts: accounts, flows: FlowsRegistry(transport: transport, publicURL: publicURL),
                 binding: .init(host: host, port: port), runLimits: worker.limits, worker: noWorker ? nil : worker,
-                maxQueuedRuns: maxQueuedRuns)
+                maxQueuedRuns: maxQueuedRuns, refresher: refresher, webhook: webhook)
         }
         let app = Application(
             router: node.router,

@@ -1,11 +1,14 @@
 import Foundation
 import OAuthCore
+import Server
 import Vault
 
 /// How connections are shown: text for people, stable JSON for scripts. Secrets and tokens
 /// appear only masked.
 struct ConnectionPresenter {
     let vault: Vault
+    /// Connection health by id (`vault list`); empty where it is not shown.
+    var health: [String: ConnectionHealth] = [:]
 
     func badges(_ connection: Connection) -> String {
         connection.isLegacy ? "Legacy" : ""
@@ -21,10 +24,21 @@ struct ConnectionPresenter {
 
     func listTable(_ connections: [Connection]) -> String {
         Output.table(
-            ["ID", "NAME", "KIND", "STATUS", "EXPIRES", "BADGES"],
+            ["ID", "NAME", "KIND", "STATUS", "EXPIRES", "HEALTH", "BADGES"],
             connections.map {
-                [$0.id, $0.name, $0.kind, status($0), Output.date($0.tokenExpiresAt), badges($0)]
+                [
+                    $0.id, $0.name, $0.kind, status($0), Output.date($0.tokenExpiresAt), healthText($0),
+                    badges($0),
+                ]
             })
+    }
+
+    /// Last used, last failure (with its reason) and the refresh token's expiry where known.
+    func healthText(_ connection: Connection) -> String {
+        let known = health[connection.id]
+        let text = HealthText.summary(known) { Output.date($0) }
+        guard let expiry = known?.refreshTokenExpiry(now: Date()) else { return text }
+        return text == "–" ? expiry : "\(text); \(expiry)"
     }
 
     func summaryJSON(_ connection: Connection) -> JSONOutput {
@@ -42,6 +56,21 @@ struct ConnectionPresenter {
                 } ?? .null
             ),
             ("badges", .array(connection.isLegacy ? [.string("Legacy")] : [])),
+            ("health", healthJSON(health[connection.id])),
+        ])
+    }
+
+    /// The health fields of `vault list --json`: dates as `Output.date` writes them, null where not known.
+    func healthJSON(_ health: ConnectionHealth?) -> JSONOutput {
+        func date(_ value: Double?) -> JSONOutput {
+            value.map { .string(Output.date(Date(timeIntervalSince1970: $0))) } ?? .null
+        }
+        return .object([
+            ("last_success_at", date(health?.lastSuccessAt)),
+            ("last_failure_at", date(health?.lastFailureAt)),
+            ("last_failure_reason", health?.lastFailureReason.map(JSONOutput.string) ?? .null),
+            ("last_refresh_at", date(health?.lastRefreshAt)),
+            ("refresh_token_expires_at", date(health?.refreshTokenExpiresAt)),
         ])
     }
 

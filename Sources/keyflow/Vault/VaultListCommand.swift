@@ -1,7 +1,7 @@
 import ArgumentParser
 import Vault
 
-/// `keyflow vault list`: id, name, kind, status, expiry and badges (Legacy).
+/// `keyflow vault list`: id, name, kind, status, expiry, health (last used, last failure) and badges (Legacy).
 struct VaultListCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the connections.")
@@ -10,7 +10,8 @@ struct VaultListCommand: AsyncParsableCommand {
     func run() async throws {
         let vault = try await VaultSession.open(storeOptions)
         let connections = try await VaultSession.run { try await vault.list() }
-        let presenter = ConnectionPresenter(vault: vault)
+        let health = try await VaultSession.run { try await vault.health() }
+        let presenter = ConnectionPresenter(vault: vault, health: health)
         if json {
             print(JSONOutput.array(connections.map(presenter.summaryJSON)))
         } else if connections.isEmpty {
