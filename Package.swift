@@ -135,6 +135,7 @@ let package = Package(
                 .embedInCode("Web/Templates/runs.mustache"),
                 .embedInCode("Web/Templates/run.mustache"),
                 .embedInCode("Web/Templates/models.mustache"),
+                .embedInCode("Web/Templates/activity.mustache"),
                 .embedInCode("Web/Static/keyflow.css"),
                 .embedInCode("Web/Static/keyflow.js"),
             ]
@@ -201,6 +202,7 @@ let package = Package(
                 // The status webhook's sender, for two senders on one shared store.
                 "Server",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -255,6 +255,46 @@ public enum PostgresMigrations {
                 "CREATE INDEX llm_conversations_expiry ON llm_conversations(expires_at) WHERE expires_at IS NOT NULL",
             ]),
         Step(version: 9, name: "connection health and the status outbox", sql: SQLiteVaultStore.healthTablesSQL),
+        Step(
+            version: 10, name: "audit trail",
+            sql: [
+                """
+                CREATE TABLE audit_records (
+                    team TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    at DOUBLE PRECISION NOT NULL,
+                    action TEXT NOT NULL,
+                    actor TEXT,
+                    agent TEXT,
+                    component TEXT,
+                    run_id TEXT,
+                    connection_id TEXT,
+                    connection_name TEXT,
+                    method TEXT,
+                    origin TEXT,
+                    path TEXT,
+                    status BIGINT,
+                    succeeded BIGINT NOT NULL,
+                    detail TEXT,
+                    mac BYTEA NOT NULL,
+                    PRIMARY KEY (team, seq)
+                )
+                """,
+                "CREATE INDEX audit_records_connection ON audit_records(team, connection_id, seq)",
+                """
+                CREATE TABLE audit_heads (
+                    team TEXT NOT NULL PRIMARY KEY,
+                    seq BIGINT NOT NULL,
+                    mac BYTEA NOT NULL,
+                    key_id TEXT NOT NULL,
+                    signature BYTEA NOT NULL,
+                    checkpoint_seq BIGINT,
+                    checkpoint_mac BYTEA,
+                    checkpoint_before DOUBLE PRECISION,
+                    checkpoint_signature BYTEA
+                )
+                """,
+            ]),
     ]
 
     /// The key of the advisory lock that serializes migrations (any constant; "kfmg").

@@ -109,7 +109,12 @@ extension PostgresVaultStore {
     public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String))
         async throws(VaultError)
     {
-        try await transaction { db in
+        try await transaction { db in try await self.rewrapRows(on: db, rewrap) }
+    }
+
+    /// The re-wrap of every data key, inside the caller's transaction.
+    func rewrapRows(on db: PostgresConnection, _ rewrap: (String, String, Data) throws -> (Data, String)) async throws {
+        do {
             // Locked, so a refresh committing meanwhile cannot write a row re-wrapped under it.
             for row in try await self.rows("SELECT id, team, wrapped_key FROM connections FOR UPDATE", on: db) {
                 let id = try row["id"].decode(String.self)

@@ -101,6 +101,22 @@ enum StoreTables {
                 ("attempts", .integer), ("next_attempt_at", .real), ("claim", .text), ("lease_until", .real),
                 ("last_error", .text), ("finished_at", .real),
             ]),
+        // The audit chains move as they are: their MACs derive from the master key, not the store.
+        Table(
+            name: "audit_heads",
+            columns: [
+                ("team", .text), ("seq", .integer), ("mac", .bytes), ("key_id", .text), ("signature", .bytes),
+                ("checkpoint_seq", .integer), ("checkpoint_mac", .bytes), ("checkpoint_before", .real),
+                ("checkpoint_signature", .bytes),
+            ]),
+        Table(
+            name: "audit_records",
+            columns: [
+                ("team", .text), ("seq", .integer), ("at", .real), ("action", .text), ("actor", .text),
+                ("agent", .text), ("component", .text), ("run_id", .text), ("connection_id", .text),
+                ("connection_name", .text), ("method", .text), ("origin", .text), ("path", .text),
+                ("status", .integer), ("succeeded", .integer), ("detail", .text), ("mac", .bytes),
+            ]),
     ]
 }
 

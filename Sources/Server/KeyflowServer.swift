@@ -63,6 +63,7 @@ public enum KeyflowServer {
         KeysAPI(connections: connections).add(to: api)
         AgentsAPI(library: library, queue: queue, connections: connections).add(to: api)
         RunsAPI(queue: queue, connections: connections).add(to: api)
+        AuditAPI(connections: connections).add(to: api)
 
         let browserSessions = BrowserSessions(sessions: sessions, store: accounts, publicURL: flows.publicURL)
         SignInPage(sessions: sessions, root: vault, publicURL: flows.publicURL).add(
@@ -75,6 +76,7 @@ public enum KeyflowServer {
         AgentRevisionsPage(library: library).add(to: web)
         RunsPage(root: vault, queue: queue, library: library).add(to: web)
         ModelsPage(root: vault).add(to: web)
+        ActivityPage(root: vault).add(to: web)
         // Connection health: the background refresher (opt-in) and the status webhook's sender.
         var health: [any Service] = []
         if let refresher {

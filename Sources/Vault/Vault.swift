@@ -39,6 +39,7 @@ public final class Vault: Sendable {
             HealthRecorder(store: store) { [weak self] in
                 try? await self?.forTeam($0).tokens(of: $1)?.refreshTokenExpiresAt
             })
+        AuditRecorder.attach(to: events, store: store, masterKey: masterKey)
         let inUse = try await store.masterKeyIDs()
         if let other = inUse.first(where: { $0 != masterKey.id }) {
             throw .masterKey(

@@ -89,11 +89,8 @@ extension Vault {
 
     /// Re-wraps every data key under `newKey` in one transaction. The caller writes the new
     /// key file only after this returns (and keeps the old one until then).
+    /// The audit chains are re-signed in the same transaction (see `rewrapAll(with:resignBrokenAudit:)`).
     public func rewrapAll(with newKey: MasterKey) async throws(VaultError) {
-        let old = masterKey
-        try await store.rewrapAll { team, owner, wrapped in
-            let dataKey = try Envelope.unwrap(wrapped, with: old, team: team, owner: owner)
-            return (try Envelope.wrap(dataKey, with: newKey, team: team, owner: owner), newKey.id)
-        }
+        try await rewrapAll(with: newKey, resignBrokenAudit: false)
     }
 }

@@ -14,7 +14,7 @@ struct Keyflow: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, RunCommand.self, ValidateCommand.self, InspectCommand.self, VaultCommand.self,
             ModelsCommand.self, ServeCommand.self, WorkerCommand.self, UsersCommand.self, AgentsCommand.self,
-            DatabaseCommand.self,
+            DatabaseCommand.self, AuditCommand.self,
             OAuth1Command.self,
             PKCECommand.self,
         ])

@@ -86,6 +86,11 @@ import Vault
                 try await copied.conversation(agent: "digest", key: "conv-uada-c1") == [
                     ConversationMessage(role: .user, content: "hi")
                 ])
+            // The audit trail moves as it is and verifies under the same master key.
+            let trail = try await vault.verifyAudit()
+            let copiedTrail = try await copied.verifyAudit()
+            #expect(!copiedTrail.isEmpty && copiedTrail.allSatisfy { $0.problem == nil })
+            #expect(copiedTrail.map(\.head) == trail.map(\.head))
 
             // The copy refreshes with the copied refresh token, and the new token works.
             var expired = before

@@ -133,3 +133,26 @@ public final class InstrumentedStore: VaultStore, @unchecked Sendable {
         try await base.statusChanges(team: team)
     }
 }
+
+extension InstrumentedStore {
+    @discardableResult
+    public func appendAudit(_ events: [VaultEvent], chain: AuditChain) async throws(VaultError) -> [AuditRecord] {
+        try await base.appendAudit(events, chain: chain)
+    }
+    public func auditRecords(_ query: AuditQuery) async throws(VaultError) -> [AuditRecord] {
+        try await base.auditRecords(query)
+    }
+    public func auditRecords(team: String, after sequence: Int64, limit: Int) async throws(VaultError)
+        -> [AuditRecord]
+    { try await base.auditRecords(team: team, after: sequence, limit: limit) }
+    public func auditHead(team: String) async throws(VaultError) -> AuditChainState? {
+        try await base.auditHead(team: team)
+    }
+    public func auditTeams() async throws(VaultError) -> [String] { try await base.auditTeams() }
+    public func pruneAudit(team: String, before time: Double, chain: AuditChain) async throws(VaultError)
+        -> AuditPruned
+    { try await base.pruneAudit(team: team, before: time, chain: chain) }
+    public func rewrapAll(
+        _ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String), resigning: AuditResigning
+    ) async throws(VaultError) { try await base.rewrapAll(rewrap, resigning: resigning) }
+}

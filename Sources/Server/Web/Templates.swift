@@ -28,6 +28,7 @@ enum Templates {
         ("runs", PackageResources.runs_mustache),
         ("run", PackageResources.run_mustache),
         ("models", PackageResources.models_mustache),
+        ("activity", PackageResources.activity_mustache),
     ]
 
     /// Parsed once. A file's last newline is dropped, so a partial adds no line break of its own.

@@ -121,6 +121,7 @@ public final class SQLiteVaultStore: VaultStore {
         migrator.registerMigration("v8: model routes") { db in try SQLiteVaultStore.createModelRouteTable(db) }
         migrator.registerMigration("v9: llm conversations") { db in try SQLiteVaultStore.createConversationTable(db) }
         migrator.registerMigration("v10: connection health") { db in try SQLiteVaultStore.createHealthTables(db) }
+        migrator.registerMigration("v11: audit trail") { db in try SQLiteVaultStore.createAuditTables(db) }
         return migrator
     }
 
@@ -279,7 +280,12 @@ public final class SQLiteVaultStore: VaultStore {
     public func rewrapAll(_ rewrap: @escaping @Sendable (String, String, Data) throws -> (Data, String))
         async throws(VaultError)
     {
-        try await write { db in
+        try await write { db in try Self.rewrapRows(db, rewrap) }
+    }
+
+    /// The re-wrap of every data key, inside the caller's write transaction.
+    static func rewrapRows(_ db: Database, _ rewrap: (String, String, Data) throws -> (Data, String)) throws {
+        do {
             for row in try Row.fetchAll(db, sql: "SELECT id, team, wrapped_key FROM connections") {
                 let (wrapped, keyID) = try rewrap(row["team"], row["id"], row["wrapped_key"])
                 try db.execute(

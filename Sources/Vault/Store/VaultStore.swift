@@ -7,6 +7,6 @@ import Foundation
 /// `StatusOutboxStore`), each async with plain values, so a PostgreSQL store implements them
 /// as well as the SQLite one.
 public protocol VaultStore: ConnectionStore, KeyStore, LoginStore, NodeRegistry, ModelStore, ConversationStore,
-    HealthStore, StatusOutboxStore
+    HealthStore, StatusOutboxStore, AuditStore
 {
 }

@@ -45,6 +45,11 @@ struct ServeCommand: AsyncParsableCommand {
     var workerConcurrency: Int = RunWorkerConfiguration().concurrency
     @Option(help: "How many runs one team may have waiting in the queue; more are refused with 429.")
     var maxQueuedRuns: Int = RunQueue.defaultMaxQueued
+    @Option(
+        help: ArgumentHelp(
+            "Delete audit records older than this (e.g. 90d, 12w), leaving signed checkpoints; default: keep forever.",
+            valueName: "age"))
+    var auditRetention: String?
     @OptionGroup(title: "Logs") var logging: LoggingOptions
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
     @Option(
@@ -66,6 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let refreshIdleEvery, DurationText.seconds(refreshIdleEvery) == nil {
             throw ValidationError("--refresh-idle-every: give a duration such as 12h or 7d")
+        }
+        if let auditRetention, (AuditTime.duration(auditRetention) ?? 0) < 3_600 {
+            throw ValidationError("--audit-retention: an age of an hour or more, like 90d or 12w")
         }
     }
 
@@ -112,12 +120,17 @@ struct ServeCommand: AsyncParsableCommand {
                     Data("keyflow serve: listening on http://\(host):\(port) (callbacks at \(publicURL))\n".utf8))
             }, logger: logger)
         let heartbeat = ServeNodeHeartbeat(registry: vault.store)
+        let retention: [any Service] =
+            auditRetention.flatMap(AuditTime.duration).map {
+                [AuditRetention(vault: vault, retention: $0)]
+            } ?? []
         let services = ServiceGroup(
             configuration: .init(
-                services: observability.services(node: node) + [app, heartbeat] + node.services,
+                services: observability.services(node: node) + [app, heartbeat] + node.services + retention,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await services.run()
+        await vault.events.flush()  // the credential uses still buffered for the audit trail
     }
 
     /// Agents live in the vault, per team. `--agents DIR` (or the folder earlier versions served,

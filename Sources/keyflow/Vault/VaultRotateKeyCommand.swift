@@ -10,8 +10,12 @@ struct VaultRotateKeyCommand: AsyncParsableCommand {
         discussion: """
             With the key file, a new key is generated, the vault re-wrapped in one transaction, and
             master.key replaced. With KEYFLOW_MASTER_KEY, give the new key in KEYFLOW_NEW_MASTER_KEY
-            and switch KEYFLOW_MASTER_KEY to it afterwards.
+            and switch KEYFLOW_MASTER_KEY to it afterwards. The audit chains are verified and
+            re-signed under the new key in the same transaction; a chain that does not verify
+            refuses the rotation unless --resign-broken-audit (which re-signs it and records that).
             """)
+    @Flag(help: "Re-sign audit chains that do not verify (a record in each says so) instead of refusing.")
+    var resignBrokenAudit = false
 
     func run() async throws {
         let vault = try await VaultSession.open(storeOptions)
@@ -28,14 +32,14 @@ struct VaultRotateKeyCommand: AsyncParsableCommand {
             newKey = MasterKey.generate()
         }
         if home.masterKeyFromEnvironment != nil {
-            try await VaultSession.run { try await vault.rewrapAll(with: newKey) }
+            try await VaultSession.run { try await vault.rewrapAll(with: newKey, resignBrokenAudit: resignBrokenAudit) }
             print(
                 "Re-wrapped the vault under key \(newKey.id). Now set KEYFLOW_MASTER_KEY to the value of KEYFLOW_NEW_MASTER_KEY."
             )
         } else {
             try await VaultSession.run {
                 try await MasterKey.rotateFile(home: home, to: newKey) { key throws(VaultError) in
-                    try await vault.rewrapAll(with: key)
+                    try await vault.rewrapAll(with: key, resignBrokenAudit: resignBrokenAudit)
                 }
             }
             print(
