@@ -45,6 +45,9 @@ public actor TokenBroker {
     private var unsaved: [String: (row: StoredConnection, credential: Credential)] = [:]
     /// Valid credentials with what authorizing needs, by connection id (see `CachedAuthorization`).
     private let cache = CredentialCache()
+    /// Refresh outcomes not yet handed to the vault's events: `exchange` may run while the
+    /// store holds the connection's row lock, and the audit trail's write must not wait inside it.
+    private var unreported: [VaultEvent] = []
     /// Token requests made to providers by this broker (refreshes and client credentials).
     public private(set) var providerRequests = 0
 
@@ -274,6 +277,7 @@ public actor TokenBroker {
                 } catch {
                     attempt = .failure(error)
                 }
+                await report()  // the lock is released: the refresh's outcome can be recorded
                 switch attempt {
                 case .success(.done(let result)):
                     if case .failure(.needsReauth(_, let reason)) = result {
@@ -418,7 +422,9 @@ public actor TokenBroker {
 
     private func refreshHoldingLease(_ leased: StoredConnection, tokens: ConnectionTokens) async throws -> Credential {
         let id = leased.id
-        switch try await exchange(leased, tokens: tokens) {
+        let exchanged = try await exchange(leased, tokens: tokens)
+        await report()
+        switch exchanged {
         case .refreshed(let fresh):
             var committed = leased
             do { try vault.put(fresh, into: &committed) } catch {
@@ -489,9 +495,10 @@ public actor TokenBroker {
             case .success(let token):
                 var fresh = ConnectionTokens(token)
                 if fresh.scope == nil { fresh.scope = tokens.scope }
-                await vault.emit(
-                    .connectionRefresh, connection: id, name: row.name,
-                    detail: isClientCredentials ? "client credentials" : nil)
+                note(
+                    vault.event(
+                        .connectionRefresh, connection: id, name: row.name,
+                        detail: isClientCredentials ? "client credentials" : nil))
                 if fresh.refreshToken == tokens.refreshToken, fresh.refreshTokenExpiresAt == nil {
                     fresh.refreshTokenExpiresAt = tokens.refreshTokenExpiresAt  // not rotated: its expiry stands
                 }
@@ -499,9 +506,10 @@ public actor TokenBroker {
             case .failure(let error):
                 lastError = error
                 if error.isPermanent {
-                    await vault.emit(
-                        .connectionRefreshFailed, connection: id, name: row.name, succeeded: false,
-                        detail: error.description)
+                    note(
+                        vault.event(
+                            .connectionRefreshFailed, connection: id, name: row.name, succeeded: false,
+                            detail: error.description))
                     return .refused(error.description)
                 }
                 if attempt < policy.attempts {
@@ -511,10 +519,22 @@ public actor TokenBroker {
             }
         }
         let reason = lastError?.description ?? "unknown"
-        await vault.emit(
-            .connectionRefreshFailed, connection: id, name: row.name, succeeded: false,
-            detail: "\(max(1, policy.attempts)) attempts: \(reason)")
+        note(
+            vault.event(
+                .connectionRefreshFailed, connection: id, name: row.name, succeeded: false,
+                detail: "\(max(1, policy.attempts)) attempts: \(reason)"))
         return .failed(reason)
+    }
+
+    private func note(_ event: VaultEvent) {
+        unreported.append(event)
+    }
+
+    /// Hands the refresh outcomes noted so far to the vault's events (outside any row lock).
+    private func report() async {
+        let events = unreported
+        unreported.removeAll()
+        for event in events { await vault.events.emit(event) }
     }
 
     /// After an API answered 401 to an API key: there is nothing to refresh, so the

@@ -8,10 +8,18 @@ extension Vault {
         detail: String? = nil
     ) async {
         guard !events.isEmpty else { return }
-        await events.emit(
-            VaultEvent(
-                action, team: team, at: clock().timeIntervalSince1970, connection: connection,
-                connectionName: name, succeeded: succeeded, detail: detail))
+        await events.emit(event(action, connection: connection, name: name, succeeded: succeeded, detail: detail))
+    }
+
+    /// The event `emit` would send, for a caller that must send it later (the broker, which
+    /// must not write the audit trail while it holds a connection's row lock).
+    func event(
+        _ action: VaultEvent.Action, connection: String?, name: String?, succeeded: Bool = true,
+        detail: String? = nil
+    ) -> VaultEvent {
+        VaultEvent(
+            action, team: team, at: clock().timeIntervalSince1970, connection: connection, connectionName: name,
+            succeeded: succeeded, detail: detail)
     }
 
     /// Emits `connection.status` when a write moved the connection from one status to another.
