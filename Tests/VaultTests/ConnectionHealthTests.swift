@@ -108,7 +108,8 @@ struct ConnectionHealthTests {
         let home = try TestHome()
         let vault = try await home.open()
         let id = try await ProviderConnection.add(to: vault, baseURL: "https://auth.example")
-        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))  // needs-auth → ready: not reported
+        // needs-auth → ready: not reported.
+        try await vault.storeTokens(id, ConnectionTokens(accessToken: "at", refreshToken: "rt"))
         #expect(try await vault.store.statusChanges(team: vault.team).isEmpty)
         try await vault.setStatus(id, .needsReauth, reason: "invalid_grant: the refresh token was revoked")
         try await vault.setStatus(id, .needsReauth, reason: "again")  // no change of status: not reported again
