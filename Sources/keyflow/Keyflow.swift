@@ -19,6 +19,15 @@ struct Keyflow: AsyncParsableCommand {
             PKCECommand.self,
         ])
 
+    /// The user running the CLI, as the audit trail names them: `$USER`, else the account's
+    /// name (a container's root has no `$USER`).
+    static var userName: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let user = environment["USER"] ?? environment["LOGNAME"], !user.isEmpty { return user }
+        let name = ProcessInfo.processInfo.userName
+        return name.isEmpty ? "unknown" : name
+    }
+
     /// Runs the command, mapping errors to the documented exit codes: usage errors and
     /// `CLIError` are bad input (2); anything else is a failure (1).
     static func main() async {
@@ -26,7 +35,7 @@ struct Keyflow: AsyncParsableCommand {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 // Whatever the command does in the Vault is recorded as this user's.
-                Attribution.processActor = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+                Attribution.processActor = "cli:" + Self.userName
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -35,7 +35,10 @@ struct VaultAddCommand: AsyncParsableCommand {
             print("Register this callback URL at the provider: \(presenter.callbackURL(settings.kind))")
         }
         if settings.kind.isAPIKey {
-            print("Next: keyflow vault test \(connection.id) --url https://\(settings.allowedHosts.first ?? "HOST")/…")
+            // An allowed-host entry may carry its scheme (http://127.0.0.1:8080): not doubled.
+            let host = settings.allowedHosts.first ?? "HOST"
+            let origin = host.contains("://") ? host : "https://" + host
+            print("Next: keyflow vault test \(connection.id) --url \(origin)/…")
         } else {
             print("Next: keyflow vault auth \(connection.id)")
         }

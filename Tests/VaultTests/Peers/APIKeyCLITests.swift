@@ -36,6 +36,8 @@ import Vault
             stdin: Self.key + "\n")
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stdout.contains("status ready") && added.stdout.contains("Next: keyflow vault test"))
+        // The hint's URL is the allowed host as given (it has its scheme), not https://http://….
+        #expect(added.stdout.contains("--url \(peer.baseURL)/…") && !added.stdout.contains("https://http"))
         let id = String(added.stdout.split(separator: "\n").first ?? "")
 
         let show = try await Self.run(home, ["show", id])
