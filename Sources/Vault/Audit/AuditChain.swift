@@ -11,13 +11,15 @@ import Foundation
 public struct AuditChain: Sendable {
     /// The HKDF purpose of the chain key.
     public static let purpose = "keyflow.audit.chain.v1"
-    let key: SymmetricKey
+    /// HMAC-SHA256 keyed once: each MAC copies this state instead of padding and hashing the
+    /// key again (one per credential use, on the audit trail's write path).
+    let keyed: HMAC<SHA256>
     /// The id of the master key the chain key derives from.
     public let keyID: String
 
     /// The chain key of `masterKey`.
     public init(masterKey: MasterKey) {
-        key = Vault.derivedKey(purpose: Self.purpose, from: masterKey)
+        keyed = HMAC<SHA256>(key: Vault.derivedKey(purpose: Self.purpose, from: masterKey))
         keyID = masterKey.id
     }
 
@@ -117,7 +119,9 @@ public struct AuditChain: Sendable {
     }
 
     private func sign(_ encoding: Encoding) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: encoding.data, using: key))
+        var hmac = keyed
+        hmac.update(data: encoding.data)
+        return Data(hmac.finalize())
     }
 
     /// Length-prefixed fields: a tag byte (0 absent, 1 present), then a big-endian 64-bit

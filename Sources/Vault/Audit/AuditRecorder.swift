@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The audit trail's `VaultEventSink`: writes every event of the vault to its team's chain in
 /// the `AuditStore`. A change to a connection (every action but `credential.use`) is written
@@ -9,7 +10,12 @@ import Logging
 /// logged (its reason, never an event's content) and retried on the next flush; nothing is
 /// thrown to the caller. At most `capacity` events wait: beyond that, uses are dropped and
 /// counted (`dropped`), with a warning.
-public actor AuditRecorder: VaultEventSink {
+///
+/// A use costs its caller one lock and an append: no actor hop, no task. One drain at a time
+/// writes, and it takes everything buffered when it starts each transaction, so under load
+/// the batches grow with the rate (up to `transactionLimit`) instead of queueing one write per
+/// `batchSize` uses.
+public final class AuditRecorder: VaultEventSink {
     /// Uses written together.
     public static let defaultBatchSize = 64
     /// How long the first buffered use waits for others.
@@ -25,13 +31,22 @@ public actor AuditRecorder: VaultEventSink {
     let delay: Duration
     let capacity: Int
     let logger: Logger
-    private var buffer: [VaultEvent] = []
-    private var timer: Task<Void, Never>?
-    private var writing: Task<Void, Never>?
-    /// Events dropped because the buffer was full.
-    public private(set) var dropped = 0
-    /// Writes that failed (and were retried later).
-    public private(set) var failedWrites = 0
+
+    private struct State {
+        var buffer: [VaultEvent] = []
+        /// A drain is scheduled or running: it will write whatever is buffered.
+        var draining = false
+        /// A timer will start a drain.
+        var timerArmed = false
+        var dropped = 0
+        var failedWrites = 0
+    }
+
+    private let state = Mutex(State())
+    /// The last write asked for: each waits for the one before it, so batches reach the chain
+    /// in the order they were recorded. (Not an actor: an actor would let a second write in
+    /// while the first awaits the store.)
+    private let lastWrite = Mutex<Task<Void, Never>?>(nil)
 
     /// A recorder writing to `store` under `chain`.
     public init(
@@ -56,10 +71,36 @@ public actor AuditRecorder: VaultEventSink {
         events.add(AuditRecorder(store: store, chain: AuditChain(masterKey: masterKey)))
     }
 
+    /// Events dropped because the buffer was full.
+    public var dropped: Int { state.withLock(\.dropped) }
+    /// Writes that failed (and were retried later).
+    public var failedWrites: Int { state.withLock(\.failedWrites) }
+    /// Events waiting to be written.
+    public var pending: Int { state.withLock(\.buffer.count) }
+
+    private enum Next {
+        case nothing, drain, arm
+    }
+
     /// Takes one event: a change is written before this returns, a use is buffered.
     public func record(_ event: VaultEvent) async {
-        guard buffer.count < capacity else {
-            dropped += 1
+        let isUse = event.action == .credentialUse
+        let (accepted, next, dropped) = state.withLock { state -> (Bool, Next, Int) in
+            guard state.buffer.count < capacity else {
+                state.dropped += 1
+                return (false, .nothing, state.dropped)
+            }
+            state.buffer.append(event)
+            guard isUse else { return (true, .nothing, 0) }
+            if state.draining || state.buffer.count < batchSize {
+                guard !state.draining, !state.timerArmed else { return (true, .nothing, 0) }
+                state.timerArmed = true
+                return (true, .arm, 0)
+            }
+            state.draining = true
+            return (true, .drain, 0)
+        }
+        guard accepted else {
             if dropped == 1 || dropped % 1_000 == 0 {
                 logger.warning(
                     "audit buffer full: events dropped",
@@ -69,79 +110,110 @@ public actor AuditRecorder: VaultEventSink {
             }
             return
         }
-        buffer.append(event)
-        if event.action != .credentialUse {
-            await startWrite().value
-        } else if buffer.count >= batchSize {
-            _ = startWrite()
-        } else if timer == nil {
-            schedule(after: delay)
+        if !isUse {
+            await flush()
+            return
+        }
+        switch next {
+        case .nothing: break
+        case .drain: Task { await self.drain() }
+        case .arm:
+            Task { [delay] in
+                try? await Task.sleep(for: delay)
+                let start = self.state.withLock { state -> Bool in
+                    state.timerArmed = false
+                    guard !state.draining, !state.buffer.isEmpty else { return false }
+                    state.draining = true
+                    return true
+                }
+                if start { await self.drain() }
+            }
         }
     }
 
     /// Writes everything buffered (and waits for writes under way).
     public func flush() async {
-        await startWrite().value
+        state.withLock { $0.draining = true }
+        await drain()
     }
 
-    /// Events waiting to be written.
-    public var pending: Int { buffer.count }
-
-    private func schedule(after wait: Duration) {
-        timer = Task { [weak self] in
-            try? await Task.sleep(for: wait)
-            guard !Task.isCancelled else { return }
-            await self?.timerFired()
-        }
-    }
-
-    private func timerFired() {
-        timer = nil
-        _ = startWrite()
-    }
-
-    /// A write of what is buffered once the write before it has ended, so batches keep their order.
-    private func startWrite() -> Task<Void, Never> {
-        timer?.cancel()
-        timer = nil
-        let previous = writing
-        let task = Task {
-            await previous?.value
-            await self.writeBuffered()
-        }
-        writing = task
-        return task
-    }
-
-    private func writeBuffered() async {
-        while !buffer.isEmpty {
-            let batch = Array(buffer.prefix(Self.transactionLimit))
-            buffer.removeFirst(batch.count)
-            do {
-                try await store.appendAudit(batch, chain: chain)
-            } catch {
-                failedWrites += 1
-                if case .masterKey = error {
-                    // Signed under another key (the master key was rotated under this process):
-                    // retrying cannot succeed.
-                    dropped += batch.count
-                    logger.error(
-                        "audit records dropped: the chain is signed under another master key",
-                        metadata: ["records": "\(batch.count)", "reason": "\(error.message)"])
-                    continue
+    /// Writes what is buffered, a transaction at a time, after any write under way. The
+    /// buffer is read at the start of each transaction, so uses recorded meanwhile go in too.
+    private func drain() async {
+        let write = lastWrite.withLock { last -> Task<Void, Never> in
+            let previous = last
+            let write = Task {
+                await previous?.value
+                while let batch = self.takeBatch() {
+                    do {
+                        try await self.store.appendAudit(batch, chain: self.chain)
+                    } catch {
+                        self.failed(batch, error)
+                        return
+                    }
                 }
-                logger.error(
-                    "audit write failed; retrying on the next flush",
-                    metadata: ["records": "\(batch.count)", "reason": "\(error.message)"])
-                buffer.insert(contentsOf: batch, at: 0)
-                if buffer.count > capacity {
-                    let excess = buffer.count - capacity
-                    buffer.removeLast(excess)
-                    dropped += excess
-                }
-                if timer == nil { schedule(after: .seconds(1)) }
-                return
             }
+            last = write
+            return write
+        }
+        await write.value
+    }
+
+    /// The next batch to write, or nil (and no drain any more) when the buffer is empty.
+    private func takeBatch() -> [VaultEvent]? {
+        state.withLock { state in
+            guard !state.buffer.isEmpty else {
+                state.draining = false
+                return nil
+            }
+            let count = min(state.buffer.count, Self.transactionLimit)
+            let batch = Array(state.buffer.prefix(count))
+            state.buffer.removeFirst(count)
+            return batch
+        }
+    }
+
+    /// Puts a batch that could not be written back in front (or drops it when it can never be
+    /// written), and retries in a second.
+    private func failed(_ batch: [VaultEvent], _ error: VaultError) {
+        let retry = state.withLock { state -> Bool in
+            state.failedWrites += 1
+            state.draining = false
+            if case .masterKey = error {
+                state.dropped += batch.count
+                return false
+            }
+            state.buffer.insert(contentsOf: batch, at: 0)
+            if state.buffer.count > capacity {
+                let excess = state.buffer.count - capacity
+                state.buffer.removeLast(excess)
+                state.dropped += excess
+            }
+            guard !state.timerArmed else { return false }
+            state.timerArmed = true
+            return true
+        }
+        if case .masterKey = error {
+            // Signed under another key (the master key was rotated under this process):
+            // retrying cannot succeed.
+            logger.error(
+                "audit records dropped: the chain is signed under another master key",
+                metadata: ["records": "\(batch.count)", "reason": "\(error.message)"])
+        } else {
+            logger.error(
+                "audit write failed; retrying on the next flush",
+                metadata: ["records": "\(batch.count)", "reason": "\(error.message)"])
+        }
+        guard retry else { return }
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            let start = self.state.withLock { state -> Bool in
+                state.timerArmed = false
+                guard !state.draining, !state.buffer.isEmpty else { return false }
+                state.draining = true
+                return true
+            }
+            if start { await self.drain() }
         }
     }
 }

@@ -197,7 +197,8 @@ extension SQLiteVaultStore {
     }
 
     static func head(team: String, _ db: Database) throws -> AuditChainState? {
-        try Row.fetchOne(db, sql: "SELECT * FROM audit_heads WHERE team = ?", arguments: [team]).map { row in
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_heads WHERE team = ?"), arguments: [team]).map {
+            row in
             var checkpoint: AuditCheckpoint?
             if let sequence: Int64 = row["checkpoint_seq"], let mac: Data = row["checkpoint_mac"],
                 let before: Double = row["checkpoint_before"], let signature: Data = row["checkpoint_signature"]
@@ -211,7 +212,9 @@ extension SQLiteVaultStore {
     }
 
     static func putHead(_ head: AuditChainState, _ db: Database) throws {
-        try db.execute(
+        // Cached statements: every batch of credential uses runs these, and preparing the SQL
+        // each time showed in the e2e profile.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO audit_heads (team, seq, mac, key_id, signature, checkpoint_seq, checkpoint_mac,
                     checkpoint_before, checkpoint_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -219,7 +222,8 @@ extension SQLiteVaultStore {
                     signature = excluded.signature, checkpoint_seq = excluded.checkpoint_seq,
                     checkpoint_mac = excluded.checkpoint_mac, checkpoint_before = excluded.checkpoint_before,
                     checkpoint_signature = excluded.checkpoint_signature
-                """,
+                """
+        ).execute(
             arguments: [
                 head.team, head.sequence, head.mac, head.keyID, head.signature, head.checkpoint?.sequence,
                 head.checkpoint?.mac, head.checkpoint?.before, head.checkpoint?.signature,
@@ -228,12 +232,13 @@ extension SQLiteVaultStore {
 
     static func insert(_ record: AuditRecord, _ db: Database) throws {
         let event = record.event
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO audit_records (team, seq, at, action, actor, agent, component, run_id, connection_id,
                     connection_name, method, origin, path, status, succeeded, detail, mac)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 event.team, record.sequence, event.at, event.action.rawValue, event.attribution.actor,
                 event.attribution.agent, event.attribution.component, event.attribution.run, event.connection,
