@@ -15,13 +15,20 @@ public struct HTTPTransportResponse: Sendable {
     }
 
     /// The first value of header `name`, compared case-insensitively.
+    /// (Header names are ASCII: no Foundation compare on the path of every APICall.)
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        let wanted = ASCII.lowercased(name)
+        return headers.first { ASCII.equalsIgnoringCase($0.name, wanted) }?.value
     }
 
-    /// The media type of `Content-Type` without parameters, lower-cased.
+    /// The media type of `Content-Type` without parameters or the spaces and tabs around it,
+    /// lower-cased.
     public var mediaType: String? {
-        header("Content-Type").map { $0.split(separator: ";", maxSplits: 1).first.map(String.init) ?? $0 }
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let value = header("Content-Type") else { return nil }
+        let type = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = type.firstIndex(where: { !isBlank($0) }), let last = type.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return ASCII.lowercased(String(Substring(value.utf8[first...last])))
     }
 }

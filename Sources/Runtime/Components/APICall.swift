@@ -229,9 +229,7 @@ struct APICall: ComponentRunner {
     /// else a description with the bytes in base64.
     static func parse(_ response: HTTPTransportResponse) -> JSONValue {
         if response.body.isEmpty { return .null }
-        let type =
-            response.headers.first { $0.name.lowercased() == "content-type" }?.value
-            .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = response.mediaType ?? ""
         if type == "application/json" || type.hasSuffix("+json") || type == "application/graphql" {
             return (try? JSONParser.parse(response.body)) ?? .string(String(decoding: response.body, as: UTF8.self))
         }

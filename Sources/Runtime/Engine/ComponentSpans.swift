@@ -16,6 +16,11 @@ enum ComponentSpans {
         let span = InstrumentationSystem.tracer.startAnySpan(
             "component " + component.type, context: ServiceContext.current ?? .topLevel, ofKind: .internal)
         defer { span.end() }
+        // Without a tracer (the default) the span is a no-op whose context is the one the run
+        // already has: skip the attributes and the task-local push, which showed in the e2e
+        // profile. (A real tracer's unsampled span still goes the whole way: its context must
+        // reach the children.)
+        guard !(span is NoOpTracer.NoOpSpan) else { return try await observed(component, body) }
         span.attributes["keyflow.component.id"] = component.id
         span.attributes["keyflow.component.type"] = component.type
         return try await ServiceContext.withValue(span.context) {
@@ -35,6 +40,21 @@ enum ComponentSpans {
         }
     }
 
+    /// `body` with the trace-level start and end lines, and no span.
+    private static func observed<T>(_ component: Component, _ body: () async throws -> T) async throws -> T {
+        logger.trace("component started", metadata: ["type": .string(component.type)])
+        do {
+            let result = try await body()
+            logger.trace("component finished", metadata: ["type": .string(component.type)])
+            return result
+        } catch {
+            logger.trace(
+                "component failed",
+                metadata: ["type": .string(component.type), "error_type": .string(String(describing: type(of: error)))])
+            throw error
+        }
+    }
+
     /// Sends `request` in a client span `HTTP METHOD` with the method, the server's address
     /// and port, the URL as the agent wrote it (`url.template`, before any query), the
     /// connection's id and the response's status. With `propagate`, the request carries the
@@ -46,6 +66,9 @@ enum ComponentSpans {
         let span = InstrumentationSystem.tracer.startAnySpan(
             "HTTP " + request.method, context: ServiceContext.current ?? .topLevel, ofKind: .client)
         defer { span.end() }
+        // Nothing is recorded without a tracer, and nothing is propagated either: `propagate`
+        // injects the span's context through the instrument, a no-op too.
+        guard !(span is NoOpTracer.NoOpSpan) else { return try await send(request) }
         span.attributes["http.request.method"] = request.method
         span.attributes["server.address"] = target.host
         span.attributes["server.port"] = target.port ?? (target.scheme == "https" ? 443 : 80)
