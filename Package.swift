@@ -2,6 +2,21 @@
 import Foundation
 import PackageDescription
 
+// The release `keyflow` links the Swift runtime and Foundation statically (`keyflow run` is
+// often a whole process; see the `cold` row of BENCHMARKS.md). Dynamically, the dynamic loader
+// binds tens of thousands of symbols across a dozen Swift libraries on every start; statically,
+// those references are resolved when linking. `-static-stdlib` alone does not pull in what
+// Foundation's archives need (their autolink entries are not read from archives), so the
+// libraries are named, in a group because they refer to each other. Debug builds, the tests
+// and the fuzz build keep the shared libraries.
+let staticSwiftRuntime = [
+    "-static-stdlib", "-Xlinker", "--start-group",
+    "-lFoundation", "-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU",
+    "-lFoundationEssentials", "-l_FoundationCollections", "-l_FoundationCShims",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lswiftSynchronization",
+    "-Xlinker", "--end-group",
+]
+
 // Targets follow ../shared/ARCHITECTURE.md: each depends only on the ones above it.
 let package = Package(
     name: "keyflow",
@@ -156,7 +171,8 @@ let package = Package(
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
             ],
             // The demo agent is compiled in, so `keyflow demo` works from any directory.
-            resources: [.embedInCode("Demo/demo.smyth")]
+            resources: [.embedInCode("Demo/demo.smyth")],
+            linkerSettings: [.unsafeFlags(staticSwiftRuntime, .when(platforms: [.linux], configuration: .release))]
         ),
         // Benchmarks: `swift run -c release keyflow-bench [SUITE...]`, side by side with the
         // peers (node-oauth-1.0a, oauthlib) and the limits; see BENCHMARKS.md.

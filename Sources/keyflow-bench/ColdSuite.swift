@@ -58,14 +58,19 @@ enum ColdSuite {
         let process = Measure.median(processTimes)
         let request = Measure.median(requestTimes)
         let beyond = process - request
+        // Paging in the binary is part of a cold start, so its size goes next to the time.
+        let size = BinarySize.of(keyflow)
         return [
             ResultRow(
                 suite: "cold", name: "keyflow run, one APICall", value: process * 1e3, unit: "ms",
                 comparison: "the request alone \(Report.format(request * 1e3)) ms", ratio: nil,
-                target: "≤ 50 ms beyond the request", met: beyond <= 0.050,
+                target: "≤ 25 ms beyond the request", met: beyond <= 0.025,
                 note:
                     "beyond the request: \(Report.format(beyond * 1e3)) ms (process start, vault open, unseal, run, exit)"
-            )
+            ),
+            ResultRow(
+                suite: "cold", name: "keyflow binary", value: size.map { Double($0.file) / 1e6 } ?? .nan, unit: "MB",
+                note: size?.description ?? "\(keyflow): not a 64-bit ELF file, size not read"),
         ]
     }
 }

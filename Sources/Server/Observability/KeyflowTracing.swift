@@ -26,6 +26,14 @@ public enum KeyflowTracing {
     /// and no tracer, otherwise. Call once per process.
     public static func bootstrap(environment: [String: String], logger: Logger) throws -> (any Service)? {
         guard isRequested(in: environment) else { return nil }
+        return try start(environment: environment, logger: logger)
+    }
+
+    /// The tracer's set-up, in a function of its own: when it was inlined, the optimiser
+    /// instantiated swift-otel's generic types on entry, before the check above, which cost
+    /// every `keyflow run` without tracing about 3 M instructions (the `cold` profile).
+    @inline(never)
+    private static func start(environment: [String: String], logger: Logger) throws -> any Service {
         // Only the OTLP/HTTP exporter is built in (the gRPC one doubles the build); swift-otel
         // would stop the process on `grpc`, so it is refused here with a sentence instead.
         for name in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]
