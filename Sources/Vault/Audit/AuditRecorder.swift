@@ -145,9 +145,7 @@ public final class AuditRecorder: VaultEventSink {
             let write = Task {
                 await previous?.value
                 while let batch = self.takeBatch() {
-                    do {
-                        try await self.store.appendAudit(batch, chain: self.chain)
-                    } catch {
+                    if let error = await self.append(batch) {
                         self.failed(batch, error)
                         return
                     }
@@ -157,6 +155,16 @@ public final class AuditRecorder: VaultEventSink {
             return write
         }
         await write.value
+    }
+
+    /// Writes one batch; the store's error, if any.
+    private func append(_ batch: [VaultEvent]) async -> VaultError? {
+        do throws(VaultError) {
+            try await store.appendAudit(batch, chain: chain)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// The next batch to write, or nil (and no drain any more) when the buffer is empty.
