@@ -50,11 +50,15 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.0.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
+        // OpenSSL's libcrypto (Debian's libssl-dev): the OAuth 1.0a signer's HMAC-SHA1, which the
+        // `sign` benchmark measured faster than swift-crypto's (BENCHMARKS.md).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Protocol logic only: RFC 5849 signing, RFC 7636 PKCE, RFC 6749 token client,
         // the provider catalog. No storage, no workflows.
         .target(
             name: "OAuthCore",
             dependencies: [
+                "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -179,6 +183,7 @@ let package = Package(
         .executableTarget(
             name: "keyflow-bench",
             dependencies: [
+                "COpenSSL",
                 "OAuthCore",
                 "Vault",
                 "Runtime",
@@ -241,6 +246,7 @@ let package = Package(
         .testTarget(
             name: "OAuthCoreTests",
             dependencies: [
+                "COpenSSL",
                 "OAuthCore",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

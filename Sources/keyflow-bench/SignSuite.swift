@@ -3,8 +3,9 @@ import Foundation
 import OAuthCore
 
 /// `sign`: OAuth 1.0a HMAC-SHA1 Authorization headers per second for a typical request
-/// (POST, 4 query + 4 form parameters), next to raw HMAC-SHA1 over the same base string (the
-/// limit), node-oauth-1.0a and oauthlib on the same inputs. The peers must produce the same
+/// (POST, 4 query + 4 form parameters), next to HMAC-SHA1 alone over the same base string from
+/// a keyed state (the limit), swift-crypto's HMAC against OpenSSL's, and node-oauth-1.0a and
+/// oauthlib on the same inputs. The peers must produce the same
 /// signature as Keyflow for a fixed nonce and timestamp, or their figure is not reported.
 enum SignSuite {
     /// The typical request; the credentials are RFC 5849-style examples, not real ones.
@@ -22,6 +23,12 @@ enum SignSuite {
     static let nonce = "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"
     static let timestamp = 1_318_622_958
     static var body: String { FormEncoding.encode(form) }
+    /// RFC 5849's HMAC key: encoded consumer secret `&` encoded token secret.
+    static var signingKey: [UInt8] {
+        Array(
+            "\(PercentEncoding.encode(credentials.consumerSecret))&\(PercentEncoding.encode(credentials.tokenSecret ?? ""))"
+                .utf8)
+    }
 
     /// One header as `keyflow run` makes it: parse the URL, sign, format.
     @inline(__always)
@@ -46,33 +53,20 @@ enum SignSuite {
         let expected = Peers.signature(in: sample.authorizationHeader())
 
         let keyflow = try keyflowSecondsPerHeader(scale)
-        // The limit: HMAC-SHA1 alone over the base string, with the key already made.
-        let base = Array(sample.baseString.utf8)
-        let key = SymmetricKey(
-            data: Array(
-                "\(PercentEncoding.encode(credentials.consumerSecret))&\(PercentEncoding.encode(credentials.tokenSecret ?? ""))"
-                    .utf8))
-        let raw = Measure.perIteration(runs: scale.runs, iterations: scale.iterations(400_000)) {
-            blackHole(HMAC<Insecure.SHA1>.authenticationCode(for: base, using: key))
-        }
-        // Keyflow keeps its HMAC keyed across requests; the same trick on the limit's side
-        // shows how much of the remaining gap is the hash itself.
-        let keyedOnce = HMAC<Insecure.SHA1>(key: key)
-        let rawKeyed = Measure.perIteration(runs: scale.runs, iterations: scale.iterations(400_000)) {
-            var hmac = keyedOnce
-            hmac.update(data: base)
-            blackHole(hmac.finalize())
-        }
-
+        let hmac = HMACComparison.measure(base: Array(sample.baseString.utf8), key: signingKey, scale: scale)
+        // The limit: HMAC-SHA1 alone over the same base string from a keyed state, with the
+        // implementation the signer uses (OpenSSL's, the faster of the two measured below).
+        let limit = hmac.openSSL
         var rows = [
             ResultRow(
                 suite: "sign", name: "Keyflow OAuth 1.0a headers", value: 1 / keyflow, unit: "/s",
-                comparison: "raw HMAC-SHA1 \(Report.format(1 / raw)) /s (limit)", ratio: keyflow / raw,
-                target: "≤ 3× raw HMAC time", met: keyflow / raw <= 3,
+                comparison: "HMAC-SHA1 from a keyed copy (OpenSSL) \(Report.format(1 / limit)) /s (limit)",
+                ratio: keyflow / limit, target: "≤ 2× keyed HMAC time", met: keyflow / limit <= 2,
                 note:
-                    "ratio = Keyflow time per header / raw HMAC time; \(Report.format(keyflow * 1e9)) ns vs \(Report.format(raw * 1e9)) ns"
-                    + " (HMAC keyed once, as Keyflow keeps it: \(Report.format(rawKeyed * 1e9)) ns, \(Report.format(keyflow / rawKeyed))×)"
-            )
+                    "ratio = Keyflow time per header / keyed HMAC time; \(Report.format(keyflow * 1e9)) ns vs \(Report.format(limit * 1e9)) ns"
+                    + " (key set up per MAC, swift-crypto: \(Report.format(hmac.swiftCryptoUnkeyed * 1e9)) ns)"
+            ),
+            hmac.row,
         ]
 
         // The peers, on identical inputs written to a file.
@@ -91,7 +85,7 @@ enum SignSuite {
         let peers: [(name: String, script: String, availability: Peers.Availability, iterations: Int, target: Double)] =
             [
                 ("node-oauth-1.0a", "sign_node.js", Peers.nodeOAuth(), scale.iterations(30_000), 10),
-                ("oauthlib", "sign_oauthlib.py", Peers.oauthlib(), scale.iterations(4_000), 30),
+                ("oauthlib", "sign_oauthlib.py", Peers.oauthlib(), scale.iterations(4_000), 40),
             ]
         for peer in peers {
             try write(iterations: peer.iterations)

@@ -18,15 +18,34 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an absolute `http` or `https` URL.
     public init(_ string: String) throws(InvalidURLError) {
-        let bytes = Array(string.utf8)
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-            bytes[colon...].starts(with: Array("://".utf8))
-        else {
-            throw InvalidURLError(url: string, reason: "it is not an absolute URL (expected http:// or https://)")
+        // Parsed in place from the string's own UTF-8 buffer: copying it into an array first
+        // (and making arrays of the literals it is compared with) was most of the time of
+        // parsing a URL on every signed request.
+        var text = string
+        let parsed = text.withUTF8 { Self.parse($0, string: string) }
+        switch parsed {
+        case .success(let parts):
+            self.init(scheme: parts.scheme, host: parts.host, port: parts.port, path: parts.path, query: parts.query)
+        case .failure(let error):
+            throw error
         }
-        let scheme = ASCII.lowercased(String(decoding: bytes[..<colon], as: UTF8.self))
+    }
+
+    private typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+    private static func parse(_ whole: UnsafeBufferPointer<UInt8>, string: String)
+        -> Result<(scheme: String, host: String, port: Int?, path: String, query: String?), InvalidURLError>
+    {
+        let bytes = whole[...]
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            colon + 3 <= bytes.endIndex, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/")
+        else {
+            return .failure(
+                InvalidURLError(url: string, reason: "it is not an absolute URL (expected http:// or https://)"))
+        }
+        let scheme = ASCII.lowercased(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self))
         guard scheme == "http" || scheme == "https" else {
-            throw InvalidURLError(url: string, reason: "the scheme \(scheme) is not http or https")
+            return .failure(InvalidURLError(url: string, reason: "the scheme \(scheme) is not http or https"))
         }
         let authorityStart = colon + 3
         let authorityEnd =
@@ -42,12 +61,12 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
         let portSeparator: Int?
         if authority.first == UInt8(ascii: "[") {
             guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else {
-                throw InvalidURLError(url: string, reason: "the IPv6 host has no closing ]")
+                return .failure(InvalidURLError(url: string, reason: "the IPv6 host has no closing ]"))
             }
             hostBytes = authority[authority.startIndex...close]
             portSeparator = authority.index(after: close) < authority.endIndex ? authority.index(after: close) : nil
             if let separator = portSeparator, authority[separator] != UInt8(ascii: ":") {
-                throw InvalidURLError(url: string, reason: "unexpected characters after the IPv6 host")
+                return .failure(InvalidURLError(url: string, reason: "unexpected characters after the IPv6 host"))
             }
         } else {
             portSeparator = authority.firstIndex(of: UInt8(ascii: ":"))
@@ -56,15 +75,18 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
         if let separator = portSeparator {
             let digits = authority[authority.index(after: separator)...]
             if !digits.isEmpty {
-                guard digits.count <= 5, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                    let value = Int(String(decoding: digits, as: UTF8.self)), value <= 65535
+                guard digits.count <= 5, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
                 else {
-                    throw InvalidURLError(url: string, reason: "the port is not a number from 0 to 65535")
+                    return .failure(InvalidURLError(url: string, reason: "the port is not a number from 0 to 65535"))
+                }
+                let value = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+                guard value <= 65535 else {
+                    return .failure(InvalidURLError(url: string, reason: "the port is not a number from 0 to 65535"))
                 }
                 port = value
             }
         }
-        guard !hostBytes.isEmpty else { throw InvalidURLError(url: string, reason: "it has no host") }
+        guard !hostBytes.isEmpty else { return .failure(InvalidURLError(url: string, reason: "it has no host")) }
         if port == (scheme == "https" ? 443 : 80) { port = nil }
 
         let rest = bytes[authorityEnd...]
@@ -72,11 +94,10 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
         let questionMark = withoutFragment.firstIndex(of: UInt8(ascii: "?"))
         let pathBytes = withoutFragment[..<(questionMark ?? withoutFragment.endIndex)]
 
-        self.scheme = scheme
-        self.host = ASCII.lowercased(String(decoding: hostBytes, as: UTF8.self))
-        self.port = port
-        self.path = pathBytes.isEmpty ? "/" : Self.canonical(pathBytes)
-        self.query = questionMark.map { Self.canonical(withoutFragment[withoutFragment.index(after: $0)...]) }
+        let host = ASCII.lowercased(String(decoding: UnsafeBufferPointer(rebasing: hostBytes), as: UTF8.self))
+        let path = pathBytes.isEmpty ? "/" : canonical(pathBytes)
+        let query = questionMark.map { canonical(withoutFragment[withoutFragment.index(after: $0)...]) }
+        return .success((scheme, host, port, path, query))
     }
 
     /// `scheme://host[:port]`, the origin a credential is bound to.
@@ -108,8 +129,10 @@ public struct RequestURL: Sendable, Hashable, CustomStringConvertible {
     /// Percent-encodes bytes that may not appear raw in a request target (controls, space,
     /// quotes, angle and square brackets and the like, and all non-ASCII bytes); existing
     /// escapes stay.
-    private static func canonical(_ bytes: ArraySlice<UInt8>) -> String {
-        guard bytes.contains(where: needsEscaping) else { return String(decoding: bytes, as: UTF8.self) }
+    private static func canonical(_ bytes: Bytes) -> String {
+        guard bytes.contains(where: needsEscaping) else {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
+        }
         var out = [UInt8]()
         out.reserveCapacity(bytes.count + 16)
         for byte in bytes {

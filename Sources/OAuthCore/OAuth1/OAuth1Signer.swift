@@ -3,6 +3,11 @@ import Foundation
 
 /// Signs requests per RFC 5849 section 3.4, with an injectable nonce and clock so that a
 /// signature can be reproduced (tests, `keyflow oauth1 sign`).
+///
+/// A request is signed in one pass over preallocated memory: its parameters are re-encoded
+/// into one scratch buffer (on the stack when small) and sorted as ranges into it; the base
+/// string, the signature and the header are written into one byte array, which the returned
+/// `OAuth1Signature` keeps; strings are made only when asked for (the header, once per request).
 public struct OAuth1Signer: Sendable {
     /// Options that change which protocol parameters are sent.
     public struct Options: Sendable {
@@ -27,28 +32,34 @@ public struct OAuth1Signer: Sendable {
 
     /// The credentials requests are signed with.
     public let credentials: OAuth1Credentials
-    private let nonce: @Sendable () -> String
-    private let clock: @Sendable () -> Int
+    /// nil: 128 random bits as hex, written straight into the parameters (no String).
+    private let nonce: (@Sendable () -> String)?
+    /// nil: the system clock.
+    private let clock: (@Sendable () -> Int)?
     /// Encoded consumer secret `&` encoded token secret, made once per signer rather than
     /// once per request (it was a tenth of the time of signing a request).
     let signingKey: [UInt8]
-    /// HMAC already keyed (its inner hash has absorbed the padded key): each request copies
-    /// it instead of deriving the pads again. Keep a signer to reuse it across requests.
+    /// The consumer key and token percent-encoded once per signer.
+    private let encodedConsumerKey: [UInt8]
+    private let encodedToken: [UInt8]?
+    /// HMAC already keyed (its inner and outer hashes have absorbed the padded key): each
+    /// request copies it instead of deriving the pads again. Keep a signer to reuse it.
     private let keyed: KeyedHMAC
 
     private enum KeyedHMAC: Sendable {
-        case sha1(HMAC<Insecure.SHA1>)
+        /// OpenSSL's SHA-1, faster than swift-crypto's HMAC in the `sign` benchmark.
+        case sha1(KeyedHMACSHA1)
         case sha256(HMAC<SHA256>)
         case none
     }
 
     /// - Parameters:
-    ///   - nonce: by default 128 random bits from the system's secure generator, as hex.
+    ///   - nonce: by default 128 random bits from a cryptographically secure generator, as hex.
     ///   - clock: seconds since the epoch; by default the system clock.
     public init(
         credentials: OAuth1Credentials,
-        nonce: @escaping @Sendable () -> String = OAuth1Signer.randomNonce,
-        clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
+        nonce: (@Sendable () -> String)? = nil,
+        clock: (@Sendable () -> Int)? = nil
     ) {
         self.credentials = credentials
         self.nonce = nonce
@@ -57,8 +68,10 @@ public struct OAuth1Signer: Sendable {
         key.append(UInt8(ascii: "&"))
         PercentEncoding.append((credentials.tokenSecret ?? "").utf8, to: &key)
         signingKey = key
+        encodedConsumerKey = PercentEncoding.encodeBytes(credentials.consumerKey.utf8)
+        encodedToken = credentials.token.map { PercentEncoding.encodeBytes($0.utf8) }
         switch credentials.signatureMethod {
-        case .hmacSHA1: keyed = .sha1(HMAC(key: SymmetricKey(data: key)))
+        case .hmacSHA1: keyed = .sha1(KeyedHMACSHA1(key: key))
         case .hmacSHA256: keyed = .sha256(HMAC(key: SymmetricKey(data: key)))
         case .rsaSHA1, .plaintext: keyed = .none
         }
@@ -66,137 +79,91 @@ public struct OAuth1Signer: Sendable {
 
     /// Signs `request` and returns every intermediate value with the result.
     public func sign(_ request: OAuth1Request, options: Options = Options()) throws(OAuth1Error) -> OAuth1Signature {
-        var protocolParameters: [(name: String, value: String)] = [
-            ("oauth_consumer_key", credentials.consumerKey),
-            ("oauth_nonce", nonce()),
-            ("oauth_signature_method", credentials.signatureMethod.rawValue),
-            ("oauth_timestamp", String(clock())),
-        ]
-        if let token = credentials.token { protocolParameters.append(("oauth_token", token)) }
-        if options.includeVersion { protocolParameters.append(("oauth_version", "1.0")) }
-        protocolParameters.append(contentsOf: options.extraProtocolParameters)
+        let method = credentials.signatureMethod
+        var rsaKey: OAuth1RSAKey? = nil
+        if method == .rsaSHA1 {
+            guard let key = credentials.rsaKey else { throw .missingPrivateKey }
+            rsaKey = key
+        }
+        // RFC draft "OAuth Request Body Hash": never for form bodies, whose parameters are
+        // signed directly; an absent body hashes as the empty string.
+        var bodyDigest: Insecure.SHA1.Digest? = nil
         if options.bodyHash {
-            // RFC draft "OAuth Request Body Hash": never for form bodies, whose parameters
-            // are signed directly; an absent body hashes as the empty string.
             switch request.body {
             case .form: break
-            case .none:
-                protocolParameters.append(
-                    ("oauth_body_hash", Data(Insecure.SHA1.hash(data: [UInt8]())).base64EncodedString()))
-            case .bytes(let bytes):
-                protocolParameters.append(
-                    ("oauth_body_hash", Data(Insecure.SHA1.hash(data: bytes)).base64EncodedString()))
+            case .none: bodyDigest = Insecure.SHA1.hash(data: [UInt8]())
+            case .bytes(let bytes): bodyDigest = Insecure.SHA1.hash(data: bytes)
             }
         }
-
-        let parameterString = Self.normalizedParameters(request: request, protocolParameters: protocolParameters)
-        var base = [UInt8]()
-        base.reserveCapacity(parameterString.count * 3 + 128)
-        PercentEncoding.append(ASCII.uppercased(request.method).utf8, to: &base)
-        base.append(UInt8(ascii: "&"))
-        PercentEncoding.append(request.url.baseStringURI.utf8, to: &base)
-        base.append(UInt8(ascii: "&"))
-        PercentEncoding.append(parameterString, to: &base)
-
-        let signature = try signature(over: base)
-        return OAuth1Signature(
-            parameterBytes: parameterString, baseBytes: base, signature: signature,
-            protocolParameters: protocolParameters)
+        let job = OAuth1SigningJob(
+            rsaKey: rsaKey, nonce: nonce?(), timestamp: clock?() ?? Int(time(nil)), bodyDigest: bodyDigest)
+        return try job.run(self, request, options)
     }
 
-    private func signature(over base: [UInt8]) throws(OAuth1Error) -> String {
+    /// Writes the signature of `base` (a base string) at `out` and returns how many bytes it
+    /// took: base64 for the HMACs and RSA, the signing key for PLAINTEXT.
+    func writeSignature(
+        over base: UnsafeBufferPointer<UInt8>, rsaKey: OAuth1RSAKey?, to out: inout ByteCursor
+    ) -> Result<Void, OAuth1Error> {
+        switch keyed {
+        case .sha1(let hmac):
+            var mac: (UInt64, UInt64, UInt32) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &mac) { room in
+                let bytes = room.bindMemory(to: UInt8.self)
+                guard let start = bytes.baseAddress else { return }
+                hmac.authenticationCode(for: UnsafeRawBufferPointer(base), into: start)
+                out.putBase64(UnsafeBufferPointer(start: start, count: KeyedHMACSHA1.byteCount))
+            }
+            return .success(())
+        case .sha256(var hmac):
+            hmac.update(data: UnsafeRawBufferPointer(base))
+            hmac.finalize().withUnsafeBytes { out.putBase64($0.bindMemory(to: UInt8.self)) }
+            return .success(())
+        case .none:
+            break
+        }
         switch credentials.signatureMethod {
-        case .hmacSHA1:
-            var hmac: HMAC<Insecure.SHA1>
-            if case .sha1(let ready) = keyed { hmac = ready } else { hmac = HMAC(key: SymmetricKey(data: signingKey)) }
-            hmac.update(data: base)
-            // `Data(mac)` would go through generic casts.
-            return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()
-        case .hmacSHA256:
-            var hmac: HMAC<SHA256>
-            if case .sha256(let ready) = keyed {
-                hmac = ready
-            } else {
-                hmac = HMAC(key: SymmetricKey(data: signingKey))
-            }
-            hmac.update(data: base)
-            return hmac.finalize().withUnsafeBytes { Data($0) }.base64EncodedString()
         case .rsaSHA1:
-            guard let key = credentials.rsaKey else { throw .missingPrivateKey }
-            return Data(try key.sign(base)).base64EncodedString()
+            guard let rsaKey else { return .failure(.missingPrivateKey) }
+            do {
+                let signature = try rsaKey.sign(Array(base))
+                signature.withUnsafeBufferPointer { out.putBase64($0) }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
         case .plaintext:
-            return String(decoding: signingKey, as: UTF8.self)
+            signingKey.withUnsafeBufferPointer { out.put($0) }
+            return .success(())
+        case .hmacSHA1, .hmacSHA256:
+            // Unreachable: the keyed HMAC is made for these in init.
+            return .failure(.signingFailed("the HMAC was not keyed"))
         }
     }
 
-    /// RFC 5849 section 3.4.1.3: query, form body and protocol parameters, each name and
-    /// value decoded then re-encoded, sorted by name then value (byte order), joined with
-    /// `=` and `&`. `oauth_signature` is never included; `realm` is never a parameter here.
-    ///
-    /// Every name and value is re-encoded into one buffer and the pairs are ranges into it,
-    /// so a request costs a few allocations however many parameters it has (one array per
-    /// name and per value made signing allocation-bound).
-    static func normalizedParameters(request: OAuth1Request, protocolParameters: [(name: String, value: String)])
-        -> [UInt8]
-    {
-        var storage = [UInt8]()
-        storage.reserveCapacity(512)
-        var pairs: [(name: Range<Int>, value: Range<Int>)] = []
-        pairs.reserveCapacity(protocolParameters.count + 16)
-        // Walked as one buffer of bytes: String.UTF8View indices are slow to step through.
-        // The buffers are passed `inout` rather than captured, which spares a dynamic
-        // exclusivity check on every access.
-        if var query = request.url.query { query.withUTF8 { addEncoded($0, to: &storage, pairs: &pairs) } }
-        if case .form(var body) = request.body { body.withUTF8 { addEncoded($0, to: &storage, pairs: &pairs) } }
-        for parameter in protocolParameters {
-            let start = storage.count
-            PercentEncoding.append(parameter.name.utf8, to: &storage)
-            let nameEnd = storage.count
-            PercentEncoding.append(parameter.value.utf8, to: &storage)
-            pairs.append((start..<nameEnd, nameEnd..<storage.count))
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(storage.count + pairs.count * 2)
-        // Pointers rather than array slices: a slice retains and releases the array's buffer.
-        storage.withUnsafeBufferPointer { bytes in
-            pairs.sort { lhs, rhs in
-                let left = bytes[lhs.name]
-                let right = bytes[rhs.name]
-                return left.elementsEqual(right)
-                    ? bytes[lhs.value].lexicographicallyPrecedes(bytes[rhs.value])
-                    : left.lexicographicallyPrecedes(right)
-            }
-            for (offset, pair) in pairs.enumerated() {
-                if offset > 0 { out.append(UInt8(ascii: "&")) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pair.name]))
-                out.append(UInt8(ascii: "="))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pair.value]))
-            }
-        }
-        return out
-    }
-
-    private static let signatureName = Array("oauth_signature".utf8)
-
-    /// Re-encodes the pairs of a form-encoded buffer into `storage`, skipping `oauth_signature`.
-    private static func addEncoded(
-        _ raw: UnsafeBufferPointer<UInt8>, to storage: inout [UInt8],
-        pairs: inout [(name: Range<Int>, value: Range<Int>)]
-    ) {
-        FormEncoding.forEachRawPair(raw) { name, value in
-            let start = storage.count
-            PercentEncoding.appendReencoded(name, to: &storage)
-            let nameEnd = storage.count
-            if storage[start..<nameEnd].elementsEqual(signatureName) {
-                storage.removeSubrange(start...)
-                return
-            }
-            PercentEncoding.appendReencoded(value, to: &storage)
-            pairs.append((start..<nameEnd, nameEnd..<storage.count))
+    /// The most bytes `writeSignature` writes.
+    func signatureCapacity(rsaKey: OAuth1RSAKey?) -> Int {
+        switch credentials.signatureMethod {
+        case .hmacSHA1: return ByteCursor.base64Count(20)
+        case .hmacSHA256: return ByteCursor.base64Count(32)
+        case .rsaSHA1: return ByteCursor.base64Count(((rsaKey?.bits ?? 16384) + 7) / 8)
+        case .plaintext: return signingKey.count
         }
     }
 
-    /// 128 bits from the system's cryptographically secure generator, as 32 hex digits.
+    /// Bytes of the encoded consumer key and token.
+    var encodedCredentialCount: Int { encodedConsumerKey.count + (encodedToken?.count ?? 0) }
+
+    func withEncodedConsumerKey<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        encodedConsumerKey.withUnsafeBufferPointer(body)
+    }
+
+    func withEncodedToken<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        guard let encodedToken else { return body(nil) }
+        return encodedToken.withUnsafeBufferPointer { body($0) }
+    }
+
+    /// 128 bits from a cryptographically secure generator, as 32 hex digits.
     @Sendable public static func randomNonce() -> String {
         SecureRandom.hex(byteCount: 16)
     }
