@@ -71,30 +71,51 @@ public struct PreparedAgent: Sendable {
         let slot: Int
     }
 
+    /// The components of an agent by number: each id once (its first component), in file order.
+    struct Numbering: Sendable {
+        let numbers: [String: Int]
+        let components: [Component]
+
+        init(_ agent: Agent) {
+            var numbers: [String: Int] = [:]
+            numbers.reserveCapacity(agent.components.count)
+            for (position, component) in agent.components.enumerated() where numbers[component.id] == nil {
+                numbers[component.id] = position
+            }
+            // Without a repeated id (a valid agent), the agent's own array, shared rather than copied.
+            var components = agent.components
+            if numbers.count < components.count {
+                components = agent.components.enumerated().filter { numbers[$1.id] == $0 }.map(\.element)
+                for (number, component) in components.enumerated() { numbers[component.id] = number }
+            }
+            self.numbers = numbers
+            self.components = components
+        }
+    }
+
     /// Indexes `agent`'s components and connections for the executor; `timeouts` are per component id.
     public init(agent: Agent, runners: [String: any ComponentRunner], timeouts: [String: Duration] = [:]) {
+        let numbering = Numbering(agent)
+        self.init(
+            agent: agent, numbering: numbering, runners: numbering.components.map { runners[$0.id] },
+            timeouts: numbering.components.map { timeouts[$0.id] })
+    }
+
+    /// Indexes `agent` with its components numbered by `numbering`, and the runner and timeout
+    /// of each by number: no lookup by id per component (the preparer builds them so).
+    init(agent: Agent, numbering: Numbering, runners: [(any ComponentRunner)?], timeouts: [Duration?]) {
         self.agent = agent
-        var numbers: [String: Int] = [:]
-        numbers.reserveCapacity(agent.components.count)
-        for (position, component) in agent.components.enumerated() where numbers[component.id] == nil {
-            numbers[component.id] = position
-        }
-        // Without a repeated id (a valid agent), the agent's own array, shared rather than copied.
-        var components = agent.components
-        if numbers.count < components.count {
-            components = agent.components.enumerated().filter { numbers[$1.id] == $0 }.map(\.element)
-            for (number, component) in components.enumerated() { numbers[component.id] = number }
-        }
+        let numbers = numbering.numbers
+        let components = numbering.components
         let count = components.count
         self.components = components
         self.numbers = numbers
-        self.runners = components.map { runners[$0.id] }
-        self.timeouts = components.map { timeouts[$0.id] }
+        self.runners = runners
+        self.timeouts = timeouts
         let kinds = components.map { Kind($0.type) }
         self.kinds = kinds
-        waits = components.indices.map { number in
-            timeouts[components[number].id] != nil || kinds[number] == .forEach
-                || runners[components[number].id]?.mayWait == true
+        waits = (0..<count).map { number in
+            timeouts[number] != nil || kinds[number] == .forEach || runners[number]?.mayWait == true
         }
 
         // Input slots: one per distinct input name of a component, in the order of first use.
