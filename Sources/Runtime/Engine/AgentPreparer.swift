@@ -5,15 +5,24 @@ public enum AgentPreparer {
     public static func prepare(_ agent: Agent, connections: [String: String] = [:]) throws(PrepareError)
         -> PreparedAgent
     {
-        var runners: [String: any ComponentRunner] = [:]
-        var timeouts: [String: Duration] = [:]
+        // By component number, as the prepared agent keeps them: no dictionary by id.
+        let numbering = PreparedAgent.Numbering(agent)
+        var runners = [(any ComponentRunner)?](repeating: nil, count: numbering.components.count)
+        var timeouts = [Duration?](repeating: nil, count: numbering.components.count)
         var problems: [String] = []
         let behavior = AgentInspection.behavior(of: agent)
         let agentID = AgentInspection.agentID(of: agent)
-        for component in agent.components where runners[component.id] == nil {
+        // A repeated id (an agent that failed validation) gets the runner of its first component
+        // whose runner could be built, as when runners were kept by id.
+        let unique = numbering.components.count == agent.components.count
+        for (position, component) in agent.components.enumerated() {
+            guard let number = unique ? position : numbering.numbers[component.id], runners[number] == nil else {
+                continue
+            }
             do {
-                runners[component.id] = try ComponentRegistry.runner(
-                    for: component, connectionID: connections[component.id], behavior: behavior, agentID: agentID)
+                runners[number] = try ComponentRegistry.runner(
+                    for: component, connectionID: connections.isEmpty ? nil : connections[component.id],
+                    behavior: behavior, agentID: agentID)
             } catch {
                 problems.append("\(component.jsonPath) (\(component.label)): \(error)")
             }
@@ -21,10 +30,10 @@ public enum AgentPreparer {
                 seconds > 0
             {
                 // One second more, so the request's own timeout fires first.
-                timeouts[component.id] = SafeNumbers.duration(seconds: seconds) + .seconds(1)
+                timeouts[number] = SafeNumbers.duration(seconds: seconds) + .seconds(1)
             }
         }
         if !problems.isEmpty { throw PrepareError(problems: problems) }
-        return PreparedAgent(agent: agent, runners: runners, timeouts: timeouts)
+        return PreparedAgent(agent: agent, numbering: numbering, runners: runners, timeouts: timeouts)
     }
 }

@@ -11,37 +11,34 @@ enum ComponentSpans {
     /// Trace-level lines for each component's start and end (type and outcome, no values).
     static let logger = Logger(label: "keyflow.runtime")
 
-    /// Runs `body` in a span `component TYPE` with the component's id and type.
-    static func around<T>(_ component: Component, _ body: () async throws -> T) async throws -> T {
+    /// Whether a tracer is bootstrapped (or bound to the task): without one, a component's
+    /// span would be a no-op span in the context the component already has, so none is made.
+    /// Read once per run's flow rather than per component (it takes a lock).
+    static var tracing: Bool { !(InstrumentationSystem.tracer is NoOpTracer) }
+
+    /// Runs `body` in a span `component TYPE` with the component's id and type; with
+    /// `traced` false (no tracer, see `tracing`), only the trace-level lines.
+    static func around<T>(_ component: Component, traced: Bool = true, _ body: () async throws -> T) async throws -> T {
+        guard traced else { return try await logged(component, body) }
         let span = InstrumentationSystem.tracer.startAnySpan(
             "component " + component.type, context: ServiceContext.current ?? .topLevel, ofKind: .internal)
         defer { span.end() }
-        // Without a tracer (the default) the span is a no-op whose context is the one the run
-        // already has: skip the attributes and the task-local push, which showed in the e2e
-        // profile. (A real tracer's unsampled span still goes the whole way: its context must
-        // reach the children.)
-        guard !(span is NoOpTracer.NoOpSpan) else { return try await observed(component, body) }
         span.attributes["keyflow.component.id"] = component.id
         span.attributes["keyflow.component.type"] = component.type
         return try await ServiceContext.withValue(span.context) {
-            logger.trace("component started", metadata: ["type": .string(component.type)])
             do {
-                let result = try await body()
-                logger.trace("component finished", metadata: ["type": .string(component.type)])
-                return result
+                return try await logged(component, body)
             } catch {
-                let kind = String(describing: type(of: error))
-                span.attributes["error.type"] = kind
+                span.attributes["error.type"] = String(describing: type(of: error))
                 span.setStatus(SpanStatus(code: .error))
-                logger.trace(
-                    "component failed", metadata: ["type": .string(component.type), "error_type": .string(kind)])
                 throw error
             }
         }
     }
 
-    /// `body` with the trace-level start and end lines, and no span.
-    private static func observed<T>(_ component: Component, _ body: () async throws -> T) async throws -> T {
+    /// Runs `body` between trace-level lines for the component's start and end (type and
+    /// outcome, no values).
+    private static func logged<T>(_ component: Component, _ body: () async throws -> T) async throws -> T {
         logger.trace("component started", metadata: ["type": .string(component.type)])
         do {
             let result = try await body()

@@ -45,7 +45,8 @@ public struct Executor: Sendable {
             executor: self, environment: environment, observer: observer, clock: clock, started: clock.now,
             budget: budget, redactor: redactor, jobs: jobs, scope: nil,
             callers: [context.agents?.root ?? AgentInspection.agentID(of: agent.agent)])
-        let initial = [(start, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
+        guard let startNumber = agent.number(of: start.id) else { throw .noEndpoint("no endpoint \(start.id)") }
+        let initial = [(startNumber, inputs.reduce(into: [String: JSONValue]()) { $0[$1.key] = $1.value })]
         let wallTime = min(limits.wallTime, RunLimits.longestDuration)
         let race: WallClockRace = await withTaskGroup(of: WallClockRace.self) { group in
             group.addTask { await run.mainFlowAndJobs(from: initial, answered: answered) }
@@ -102,7 +103,8 @@ public struct Executor: Sendable {
     }
 
     struct Finished: Sendable {
-        let component: Component
+        /// The component's number in the prepared agent.
+        let number: Int
         let inputs: [String: JSONValue]
         let result: Result<[String: JSONValue], any Error>
         let duration: Duration
@@ -164,113 +166,111 @@ struct Run: Sendable {
 
     var agent: PreparedAgent { executor.agent }
 
-    func drive(_ state: inout RunState, launching initial: [(Component, [String: JSONValue])], endsAtAPIOutput: Bool)
+    func drive(_ state: inout RunState, launching initial: [(Int, [String: JSONValue])], endsAtAPIOutput: Bool)
         async -> Outcome
     {
+        let agent = self.agent
+        let traced = ComponentSpans.tracing
         var trace: [TraceEntry] = []
         let ending: Ending = await withTaskGroup(of: Executor.Finished.self) { group -> Ending in
             // Components that never wait (everything but HTTP, sleeps and loops) finish without
             // suspending: they run here, one after another in the order they became ready, and
             // only the ones that can wait get a task (and a timer) of their own. A task per
             // component was most of the engine's cost.
-            var inline: [(Component, [String: JSONValue])] = []
+            var inline: [(Int, [String: JSONValue])] = []
             var nextInline = 0
             // Components that can wait, launched once the inline ones are done.
-            var waiting: [(Component, [String: JSONValue])] = []
+            var waiting: [(Int, [String: JSONValue])] = []
 
-            func launch(_ component: Component, inputs: [String: JSONValue]) {
-                state.started.insert(component.id)
-                let timed =
-                    agent.timeouts[component.id] != nil || component.type == "ForEach"
-                    || agent.runners[component.id]?.mayWait == true
-                guard timed else {
-                    inline.append((component, inputs))
+            func launch(_ number: Int, inputs: [String: JSONValue]) {
+                state.start(number)
+                guard agent.waits[number] else {
+                    inline.append((number, inputs))
                     return
                 }
-                waiting.append((component, inputs))
+                waiting.append((number, inputs))
             }
 
             /// The timer a waiting component needs: none when its runner bounds every wait
             /// itself, unless an explicit `timeout` setting asks for a hard limit on the whole component.
-            func timeout(of component: Component) -> Duration? {
-                agent.timeouts[component.id]
-                    ?? (agent.runners[component.id]?.boundsItsOwnWaits == true ? nil : executor.componentTimeout)
+            func timeout(of number: Int) -> Duration? {
+                agent.timeouts[number]
+                    ?? (agent.runners[number]?.boundsItsOwnWaits == true ? nil : executor.componentTimeout)
             }
 
-            func run(_ component: Component, inputs: [String: JSONValue]) async -> Executor.Finished {
+            func run(_ number: Int, inputs: [String: JSONValue]) async -> Executor.Finished {
                 let began = clock.now
                 let result: Result<[String: JSONValue], any Error>
                 do {
-                    if let timeout = timeout(of: component) {
+                    if let timeout = timeout(of: number) {
                         result = .success(
                             try await Executor.withTimeout(timeout) {
-                                try await self.execute(component, inputs: inputs)
+                                try await self.execute(number, inputs: inputs, traced: traced)
                             })
                     } else {
-                        result = .success(try await execute(component, inputs: inputs))
+                        result = .success(try await execute(number, inputs: inputs, traced: traced))
                     }
                 } catch {
                     result = .failure(error)
                 }
                 return .init(
-                    component: component, inputs: inputs, result: result, duration: clock.now - began,
+                    number: number, inputs: inputs, result: result, duration: clock.now - began,
                     startedAt: began - started)
             }
 
             /// Records a finished component and launches what it made ready; an ending stops the run.
             func finish(_ finished: Executor.Finished) -> Ending? {
-                let entry = TraceEntry(finished, redactor: redactor, scope: scope)
+                let number = finished.number
+                let entry = TraceEntry(finished, of: agent.components[number], redactor: redactor, scope: scope)
                 trace.append(entry)
                 observer?(entry)
                 switch finished.result {
                 case .success(var outputs):
-                    outputs[TraceEntry.key] = nil
-                    outputs[TraceEntry.llmKey] = nil
-                    if endsAtAPIOutput && finished.component.type == "APIOutput" {
-                        return .output(APIOutput.result(finished.component, outputs: outputs))
+                    TraceEntry.removeDetails(from: &outputs)
+                    if endsAtAPIOutput && agent.kinds[number] == .output {
+                        return .output(APIOutput.result(agent.components[number], outputs: outputs))
                     }
-                    state.deliver(outputs, from: finished.component)
+                    state.deliver(outputs, from: number)
                 case .failure(let error):
                     if error is CancellationError { return .failed(.cancelled) }
                     if let nested = error as? RunError { return .failed(nested) }
-                    guard agent.hasErrorBranch(finished.component) else {
+                    guard agent.hasErrorBranch[number] else {
+                        let component = agent.components[number]
                         return .failed(
                             .componentFailed(
-                                component: finished.component.label, type: finished.component.type,
-                                message: String(describing: error)))
+                                component: component.label, type: component.type, message: String(describing: error)))
                     }
                     // What the component produced before failing (an API's error response)
                     // flows on with the error, as in SmythOS.
                     var outputs = (error as? ComponentError)?.outputs ?? [:]
-                    outputs[TraceEntry.key] = nil
-                    outputs[TraceEntry.llmKey] = nil
+                    TraceEntry.removeDetails(from: &outputs)
                     outputs["_error"] = redactor.redact(ComponentError.value(of: error))
-                    state.deliver(outputs, from: finished.component)
+                    state.deliver(outputs, from: number)
                 }
-                for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
+                for (ready, inputs) in state.takeReady() { launch(ready, inputs: inputs) }
                 return nil
             }
 
-            for (component, inputs) in initial { launch(component, inputs: inputs) }
-            for (component, inputs) in state.takeReady() { launch(component, inputs: inputs) }
+            for (number, inputs) in initial { launch(number, inputs: inputs) }
+            for (number, inputs) in state.takeReady() { launch(number, inputs: inputs) }
             while true {
                 while nextInline < inline.count {
                     if Task.isCancelled { group.cancelAll(); return .failed(.cancelled) }
-                    let (component, inputs) = inline[nextInline]
+                    let (number, inputs) = inline[nextInline]
                     nextInline += 1
                     let began = clock.now
                     let result: Result<[String: JSONValue], any Error>
-                    do { result = .success(try await execute(component, inputs: inputs)) } catch {
+                    do { result = .success(try await execute(number, inputs: inputs, traced: traced)) } catch {
                         result = .failure(error)
                     }
                     let finished = Executor.Finished(
-                        component: component, inputs: inputs, result: result, duration: clock.now - began,
+                        number: number, inputs: inputs, result: result, duration: clock.now - began,
                         startedAt: began - started)
                     if let ending = finish(finished) { group.cancelAll(); return ending }
                 }
                 inline.removeAll(keepingCapacity: true)
                 nextInline = 0
-                for (component, inputs) in waiting { group.addTask { await run(component, inputs: inputs) } }
+                for (number, inputs) in waiting { group.addTask { await run(number, inputs: inputs) } }
                 waiting.removeAll(keepingCapacity: true)
                 guard let finished = await group.next() else { break }
                 if let ending = finish(finished) { group.cancelAll(); return ending }
@@ -280,29 +280,34 @@ struct Run: Sendable {
         return Outcome(ending: ending, trace: trace)
     }
 
-    func execute(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
+    /// Runs component `number` of the agent with `inputs`.
+    func execute(_ number: Int, inputs: [String: JSONValue], traced: Bool) async throws -> [String: JSONValue] {
+        let component = agent.components[number]
         // What the component does in the Vault (a credential used), its log lines and its span
         // name it: the run's attribution plus this component.
-        try await Attribution.with(Attribution(component: component.id)) {
-            try await ComponentSpans.around(component) { try await executeAttributed(component, inputs: inputs) }
+        return try await Attribution.with(Attribution(component: component.id)) {
+            try await ComponentSpans.around(component, traced: traced) {
+                try await executeAttributed(number, component, inputs: inputs)
+            }
         }
     }
 
-    private func executeAttributed(_ component: Component, inputs: [String: JSONValue]) async throws
+    private func executeAttributed(_ number: Int, _ component: Component, inputs: [String: JSONValue]) async throws
         -> [String: JSONValue]
     {
         try budget.startComponent(component)
         defer { budget.finishComponent(component) }
-        if component.type == "ForEach" { return try await loop(component, inputs: inputs) }
-        guard let runner = agent.runners[component.id] else {
+        let kind = agent.kinds[number]
+        if kind == .forEach { return try await loop(number, component, inputs: inputs) }
+        guard let runner = agent.runners[number] else {
             throw ComponentError(message: "no runner for \(component.type)")
         }
         // Every component's declared input types apply, to received values and defaults
         // alike (SRE's Component.process); the endpoint types the request itself.
-        let typed = component.type == "APIEndpoint" ? inputs : try TypeCoercion.coerceDeclared(inputs, of: component)
-        switch component.type {
-        case "Async": return [AsyncStep.jobIDOutput: .string(startJob(component, inputs: typed))]
-        case "AgentPlugin": return try await callAgent(component, runner: runner, inputs: typed)
+        let typed = kind == .endpoint ? inputs : try TypeCoercion.coerceDeclared(inputs, of: component)
+        switch kind {
+        case .async: return [AsyncStep.jobIDOutput: .string(startJob(number, component, inputs: typed))]
+        case .agentPlugin: return try await callAgent(component, runner: runner, inputs: typed)
         default:
             return try await runner.run(typed, context: environment.context(for: component, budget: budget, jobs: jobs))
         }
@@ -310,15 +315,18 @@ struct Run: Sendable {
 
     /// ForEach: the branch behind `Loop` runs once per item, one item after another; the
     /// results of the branch's last components are collected into `Result`.
-    func loop(_ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
-        let body = agent.loopBodies[component.id] ?? []
+    func loop(_ number: Int, _ component: Component, inputs: [String: JSONValue]) async throws -> [String: JSONValue] {
+        let body = agent.loopBodies[number] ?? []
         var collected: [JSONValue] = []
         let items = ForEach.items(inputs["Input"])
         try budget.takeForEachItems(items.count, for: component)
+        // One state for every item, cleared between items: a fresh one per item would cost the
+        // size of the whole agent each time.
+        var state = RunState(agent: agent, restrictedTo: body)
         for item in items {
             try Task.checkCancellation()
-            var state = RunState(agent: agent, restrictedTo: body)
-            state.deliver(["Loop": item], from: component)
+            state.reset()
+            state.deliver(["Loop": item], from: number)
             let outcome = await drive(&state, launching: [], endsAtAPIOutput: false)
             if case .failed(let error) = outcome.ending { throw error }
             collected += state.leafEntries(within: body)

@@ -46,9 +46,13 @@ extension Run {
             throw ComponentError(message: "agent \(name): \(error.description)")
         }
         let sent = try AgentPluginStep.endpointInputs(inputs, for: endpoint, agent: name)
-        var state = RunState(agent: run.agent, excluding: run.agent.background)
+        guard let endpointNumber = run.agent.number(of: endpoint.id) else {
+            throw ComponentError(message: "agent \(name) has no component \(endpoint.id)")
+        }
+        var state = RunState(agent: run.agent, excludingBackground: true)
         let outcome = await run.drive(
-            &state, launching: [(endpoint, sent.reduce(into: [:]) { $0[$1.key] = $1.value })], endsAtAPIOutput: true)
+            &state, launching: [(endpointNumber, sent.reduce(into: [:]) { $0[$1.key] = $1.value })],
+            endsAtAPIOutput: true)
         jobs.appendTrace(outcome.trace)
         switch outcome.ending {
         case .output(let value): return AgentPluginStep.outputs(of: component, response: value)

@@ -5,14 +5,14 @@ extension Run {
     /// ends when the main flow has ended and so has every job. When the main flow fails, the
     /// jobs still running are cancelled: the run is over.
     func mainFlowAndJobs(
-        from initial: [(Component, [String: JSONValue])], answered: (@Sendable (Executor.Answer) -> Void)?
+        from initial: [(Int, [String: JSONValue])], answered: (@Sendable (Executor.Answer) -> Void)?
     ) async -> Executor.WallClockRace {
         let agent = self.agent
         let jobs = self.jobs
         let redactor = self.redactor
         /// The agent's flow, told to `answered` when it has the result.
         @Sendable func mainFlow() async -> Executor.WallClockRace {
-            var state = RunState(agent: agent, excluding: agent.background)
+            var state = RunState(agent: agent, excludingBackground: true)
             let outcome = await drive(&state, launching: initial, endsAtAPIOutput: true)
             var failed = false
             if case .failed = outcome.ending { failed = true }
@@ -49,12 +49,12 @@ extension Run {
     }
 
     /// Starts the job of the Async `component` with its `inputs`; returns the job's id.
-    func startJob(_ component: Component, inputs: [String: JSONValue]) -> String {
+    func startJob(_ number: Int, _ component: Component, inputs: [String: JSONValue]) -> String {
         let id = "\(component.id)-\(Self.jobSuffix())"
         let job = Run(
             executor: executor, environment: environment, observer: observer, clock: clock, started: started,
             budget: budget, redactor: redactor, jobs: jobs, scope: "job \(id)", callers: callers)
-        let body = agent.jobBodies[component.id] ?? []
+        let body = agent.jobBodies[number] ?? []
         let jobs = self.jobs
         let redactor = self.redactor
         jobs.start(id: id) {
@@ -62,7 +62,7 @@ extension Run {
             // The job starts at the Async: its id, and its inputs on the outputs of the same names.
             var outputs = inputs
             outputs[AsyncStep.jobIDOutput] = .string(id)
-            state.deliver(outputs, from: component)
+            state.deliver(outputs, from: number)
             let outcome = await job.drive(&state, launching: [], endsAtAPIOutput: true)
             jobs.appendTrace(outcome.trace)
             switch outcome.ending {

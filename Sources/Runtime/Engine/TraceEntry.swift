@@ -35,12 +35,19 @@ public struct TraceEntry: Sendable {
     /// The output key under which an LLM step hands the engine its call's details.
     static let llmKey = "_llm"
 
+    /// Takes the trace and LLM details out of a component's outputs (they go to its trace
+    /// entry, not along its connections). Outputs without them are left alone: not copied.
+    static func removeDetails(from outputs: inout [String: JSONValue]) {
+        if outputs[key] != nil { outputs[key] = nil }
+        if outputs[llmKey] != nil { outputs[llmKey] = nil }
+    }
+
     /// The entry of a finished component, with every vault value the run rendered masked.
-    init(_ finished: Executor.Finished, redactor: VaultValueRedactor, scope: String?) {
+    init(_ finished: Executor.Finished, of component: Component, redactor: VaultValueRedactor, scope: String?) {
         self.scope = scope
-        componentID = finished.component.id
-        type = finished.component.type
-        title = finished.component.title
+        componentID = component.id
+        type = component.type
+        title = component.title
         switch finished.result {
         case .failure(let error):
             succeeded = false

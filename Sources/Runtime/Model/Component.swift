@@ -29,11 +29,16 @@ public struct Component: Sendable {
     public func output(_ reference: PortReference) -> Port? { Self.port(reference, in: outputs) }
 
     static func port(_ reference: PortReference, in ports: [Port]) -> Port? {
+        portPosition(reference, in: ports).map { ports[$0] }
+    }
+
+    /// Where in `ports` the port `reference` designates is.
+    static func portPosition(_ reference: PortReference, in ports: [Port]) -> Int? {
         switch reference {
         case .index(let index):
-            return ports.first { $0.index == index }
-                ?? (ports.indices.contains(index) && ports.allSatisfy { $0.index == nil } ? ports[index] : nil)
-        case .name(let name): return ports.first { $0.name == name }
+            return ports.firstIndex { $0.index == index }
+                ?? (ports.indices.contains(index) && ports.allSatisfy { $0.index == nil } ? index : nil)
+        case .name(let name): return ports.firstIndex { $0.name == name }
         }
     }
 }

@@ -97,19 +97,22 @@ public enum AgentValidator {
         }
 
         // Connections.
+        // (Positions again: a component is copied only for a message.)
         for link in agent.links {
             let path = link.jsonPath
-            let source = componentWithID(link.sourceID)
-            let target = componentWithID(link.targetID)
+            let source = firstByID[link.sourceID]
+            let target = firstByID[link.targetID]
             if source == nil { issue(nil, "\(path).sourceId", "no component has id \"\(link.sourceID)\"") }
             if target == nil { issue(nil, "\(path).targetId", "no component has id \"\(link.targetID)\"") }
-            if let source, source.output(link.source) == nil {
+            if let source, Component.portPosition(link.source, in: agent.components[source].outputs) == nil {
+                let source = agent.components[source]
                 issue(
                     source, "\(path).sourceIndex",
                     "\(source.label) has no output \(link.source) (its outputs: \(source.outputs.map(\.name).joined(separator: ", ")))"
                 )
             }
-            if let target, target.input(link.target) == nil {
+            if let target, Component.portPosition(link.target, in: agent.components[target].inputs) == nil {
+                let target = agent.components[target]
                 issue(
                     target, "\(path).targetIndex",
                     "\(target.label) has no input \(link.target) (its inputs: \(target.inputs.map(\.name).joined(separator: ", ")))"
