@@ -123,7 +123,7 @@ enum ServeLoad {
 
         var rows: [ResultRow] = []
         let limits =
-            "serve started with --max-concurrent-runs, --worker-concurrency and --max-queued-runs \(inFlight) (defaults 4, 4, 100)"
+            "serve started with --max-concurrent-runs, --worker-concurrency, --max-queued-runs and --connections-per-host \(inFlight) (defaults 4, 4, 100, 8)"
         let local = Load.Outcome.median(inProcess)
         if wrk == nil {
             rows.append(
