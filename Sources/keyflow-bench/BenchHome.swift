@@ -15,27 +15,36 @@ final class BenchHome: Sendable {
     let masterKey: String?
 
     /// A home over its own SQLite file, or over `store` (of team `team`) with `masterKey`.
-    init(server: LocalServer, store: (any VaultStore)? = nil, team: String = Vault.localTeam, masterKey: String? = nil)
-        async throws
-    {
+    convenience init(
+        server: LocalServer, store: (any VaultStore)? = nil, team: String = Vault.localTeam, masterKey: String? = nil
+    ) async throws {
+        try await self.init(
+            base: server.baseURL, tokenURL: server.tokenURL, accessToken: server.currentToken, store: store, team: team,
+            masterKey: masterKey)
+    }
+
+    /// The same, for a provider at `base` (e.g. in a child process) whose current token is `accessToken`.
+    init(
+        base: String, tokenURL: String, accessToken: String, store: (any VaultStore)? = nil,
+        team: String = Vault.localTeam, masterKey: String? = nil
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "keyflow-bench-home-\(UUID().uuidString)")
         self.masterKey = masterKey
         home = KeyflowHome(directory: directory, masterKeyFromEnvironment: masterKey)
         vault = try await Vault.open(home: home, team: team, store: store).vault
-        let base = server.baseURL
         bearerID = try await vault.add(
             kind: "custom-oauth2", name: "Bench API",
             input: ConnectionInput(text: [
                 "clientID": "bench-client", "clientSecret": "bench-secret-0000",
                 "authorizationURL": base + "/authorize",
-                "tokenURL": server.tokenURL,
+                "tokenURL": tokenURL,
             ])
         ).id
         try await vault.storeTokens(
             bearerID,
             ConnectionTokens(
-                accessToken: server.currentToken, tokenType: "Bearer",
+                accessToken: accessToken, tokenType: "Bearer",
                 refreshToken: "rt-initial", expiresAt: Date().timeIntervalSince1970 + 3600))
         oauth1ID = try await vault.add(
             kind: "custom-oauth1", name: "Bench OAuth1",

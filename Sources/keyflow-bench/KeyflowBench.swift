@@ -20,8 +20,14 @@ struct KeyflowBench: AsyncParsableCommand {
     /// Internal: run one engine size in this process and print its figures (the parent reads
     /// the peak memory of a process per size).
     @Option(help: .hidden) var engineChild: String?
+    /// Internal: serve the local provider in this process (`ProviderProcess`) until stdin closes.
+    @Flag(help: .hidden) var providerChild = false
 
     func run() async throws {
+        if providerChild {
+            try await ProviderProcess.child()
+            return
+        }
         if let engineChild {
             try await EngineSuite.child(engineChild)
             return

@@ -14,6 +14,8 @@ final class LocalServer: Sendable {
         var refreshes = 0
         /// API requests answered 401 because their Bearer token was not the current one.
         var rejected = 0
+        /// The most API requests it held at once (in their latency), to show that runs overlapped.
+        var maxInFlight = 0
     }
 
     /// Server-side delays, to model a provider's latency (zero by default).
@@ -22,8 +24,9 @@ final class LocalServer: Sendable {
         var api: Duration = .zero
     }
 
-    private let state = Mutex<(counts: Counts, token: String, generation: Int, latency: Latency, checkBearer: Bool)>(
-        (Counts(), "at-0", 0, Latency(), false))
+    private let state = Mutex<
+        (counts: Counts, token: String, generation: Int, latency: Latency, checkBearer: Bool, inFlight: Int)
+    >((Counts(), "at-0", 0, Latency(), false, 0))
     private let task: Task<Void, any Error>
     private let group: ServiceGroup
     let baseURL: String
@@ -38,8 +41,9 @@ final class LocalServer: Sendable {
         shared.server.withLock { $0 = self }
     }
 
-    /// Starts the server and returns once it listens.
-    static func start() async throws -> LocalServer {
+    /// Starts the server and returns once it listens. With `control`, it also answers
+    /// `POST /control/reset` and `GET /control/counts`, for a parent process (`ProviderProcess`).
+    static func start(control: Bool = false) async throws -> LocalServer {
         var logger = Logger(label: "keyflow-bench.server")
         logger.logLevel = .critical
         let shared = LocalServerShared()
@@ -50,6 +54,7 @@ final class LocalServer: Sendable {
         router.post("/token") { _, _ -> Response in
             try await shared.token()
         }
+        if control { ProviderProcess.addControl(to: router, shared) }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench"),
@@ -83,8 +88,11 @@ final class LocalServer: Sendable {
         let (latency, accepted) = state.withLock { state -> (Duration, Bool) in
             let ok = !state.checkBearer || request.headers[.authorization] == "Bearer \(state.token)"
             if ok { state.counts.apiRequests += 1 } else { state.counts.rejected += 1 }
+            state.inFlight += 1
+            state.counts.maxInFlight = max(state.counts.maxInFlight, state.inFlight)
             return (state.latency.api, ok)
         }
+        defer { state.withLock { $0.inFlight -= 1 } }
         if latency > .zero { try await Task.sleep(for: latency) }
         guard accepted else { return Self.json(401, #"{"error":"invalid_token"}"#) }
         return Self.json(200, #"{"name":"\#(name)","ok":true,"items":[1,2,3]}"#)
@@ -111,7 +119,7 @@ final class LocalServer: Sendable {
 }
 
 /// Lets the router's closures, made before the server object exists, reach it.
-private final class LocalServerShared: Sendable {
+final class LocalServerShared: Sendable {
     let server = Mutex<LocalServer?>(nil)
 
     func api(_ request: Request, name: String) async throws -> Response {

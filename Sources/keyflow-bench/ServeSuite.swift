@@ -12,9 +12,16 @@ import Vault
 /// `POST /api/v1/agents/NAME/run`, all using one connection whose token has just expired. The
 /// server keeps one token broker per team, so every run shares its cache and its single
 /// refresh: the provider must see exactly one refresh. The agent is `e2e`'s (three chained
-/// APICalls), and the provider has `refresh-storm`'s simulated latency.
+/// APICalls), and the provider has `refresh-storm`'s simulated latency. Then the real
+/// `keyflow serve` process under wrk and 1,000 runs in flight (`ServeLoad`).
 enum ServeSuite {
     static func run(_ scale: Scale) async throws -> [ResultRow] {
+        let router = try await routerRows(scale)
+        return router + (try await ServeLoad.run(scale))
+    }
+
+    /// The refresh rows: the server's router in this process, 1,000 runs on an expired token.
+    static func routerRows(_ scale: Scale) async throws -> [ResultRow] {
         let provider = try await LocalServer.start()
         let home = try await BenchHome(server: provider)
         defer { home.remove() }

@@ -53,6 +53,19 @@ struct NetworkOptions: ParsableArguments {
             "A network (CIDR, e.g. 10.1.0.0/16 or 127.0.0.1/32) that requests made for agents and logins may reach although it is internal; repeatable. Also KEYFLOW_ALLOW_NETWORK (comma-separated). Loopback, private, link-local and other internal addresses are refused otherwise."
     )
     var allowNetwork: [String] = []
+    // AsyncHTTPClient's default of 8 connections per host caps the runs that call one API at 8
+    // requests at once, however many run (keyflow-bench serve: 1,000 runs, 8 at the provider).
+    @Option(
+        help: ArgumentHelp(
+            "How many connections requests for agents and logins may have open to one host at once; more wait for one (default 8).",
+            valueName: "n"))
+    var connectionsPerHost: Int?
+
+    func validate() throws {
+        if let connectionsPerHost, connectionsPerHost < 1 {
+            throw ValidationError("--connections-per-host must be 1 or more")
+        }
+    }
 
     /// The transport for agents and logins, refusing internal addresses except those allowed.
     func transport() throws -> AsyncHTTPTransport {
@@ -63,6 +76,6 @@ struct NetworkOptions: ParsableArguments {
         } catch {
             throw CLIError("--allow-network / KEYFLOW_ALLOW_NETWORK: \(error.description)")
         }
-        return AsyncHTTPTransport(addressPolicy: .publicOnly(allowing: allowed))
+        return AsyncHTTPTransport(connectionsPerHost: connectionsPerHost, addressPolicy: .publicOnly(allowing: allowed))
     }
 }
