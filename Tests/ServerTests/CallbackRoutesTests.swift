@@ -76,6 +76,11 @@ struct CallbackRoutesTests {
         #expect(outcomes.withLock { $0 } == [true, true, false])
     }
 
+    /// How long a callback may take to answer. Alone it takes milliseconds; in the full suite
+    /// on two cores these tests took 40-47 s in CI and then failed with the earlier 10 s
+    /// bound, while the machine's few threads ran the heavy suites. A bound, not a timing claim.
+    static let slowSuite = Duration.seconds(90)
+
     /// `vault auth`'s listener, in process: up on the public URL's port, it finishes the one
     /// login it was started for, answers with its own page, and is gone when it returns.
     @Test func theVaultAuthListenerFinishesOneLoginAndStops() async throws {
@@ -88,7 +93,7 @@ struct CallbackRoutesTests {
         defer { Task { try? await browser.shutdown() } }
         let page = Mutex<HTTPTransportResponse?>(nil)
         let connection = try await CallbackListener(publicURL: publicURL).waitForLogin(
-            flows: flows, timeout: .seconds(30)
+            flows: flows, timeout: .seconds(120)
         ) {
             guard case .browser(let url) = try await flows.start(id) else { throw FlowError.unknownLogin }
             let state = try LoginBindingTests.state(in: url)
@@ -96,7 +101,7 @@ struct CallbackRoutesTests {
             let callback =
                 "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
             let answer = try await browser.send(
-                HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
+                HTTPTransportRequest(method: "GET", url: callback), timeout: Self.slowSuite)
             page.withLock { $0 = answer }
         }
         #expect(connection.id == id && connection.status == .ready)
@@ -123,7 +128,7 @@ struct CallbackRoutesTests {
         let browser = AsyncHTTPTransport()
         defer { Task { try? await browser.shutdown() } }
         let presented = Mutex<[String]>([])
-        let connection = try await login.run(id, timeout: .seconds(30)) { url in
+        let connection = try await login.run(id, timeout: .seconds(120)) { url in
             presented.withLock { $0.append(url) }
             // The redirect URI the provider was given is the listener's.
             #expect(
@@ -132,7 +137,7 @@ struct CallbackRoutesTests {
             let state = try LoginBindingTests.state(in: url)
             let callback =
                 "http://127.0.0.1:\(port)\(CallbackURLs.oauth2Path)?code=provider-code&state=\(PercentEncoding.encode(state))"
-            _ = try await browser.send(HTTPTransportRequest(method: "GET", url: callback), timeout: .seconds(10))
+            _ = try await browser.send(HTTPTransportRequest(method: "GET", url: callback), timeout: Self.slowSuite)
         }
         #expect(connection.status == .ready && presented.withLock { $0 }.count == 1)
     }
