@@ -117,17 +117,7 @@ public final class AuditRecorder: VaultEventSink {
         switch next {
         case .nothing: break
         case .drain: Task { await self.drain() }
-        case .arm:
-            Task { [delay] in
-                try? await Task.sleep(for: delay)
-                let start = self.state.withLock { state -> Bool in
-                    state.timerArmed = false
-                    guard !state.draining, !state.buffer.isEmpty else { return false }
-                    state.draining = true
-                    return true
-                }
-                if start { await self.drain() }
-            }
+        case .arm: drain(after: delay)
         }
     }
 
@@ -213,8 +203,13 @@ public final class AuditRecorder: VaultEventSink {
                 metadata: ["records": "\(batch.count)", "reason": "\(error.message)"])
         }
         guard retry else { return }
+        drain(after: .seconds(1))
+    }
+
+    /// The armed timer: after `wait`, a drain unless one is under way or nothing waits.
+    private func drain(after wait: Duration) {
         Task {
-            try? await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: wait)
             let start = self.state.withLock { state -> Bool in
                 state.timerArmed = false
                 guard !state.draining, !state.buffer.isEmpty else { return false }
