@@ -149,8 +149,11 @@ public final class SQLiteVaultStore: VaultStore {
     /// The team's connection `id`, if any.
     public func fetch(id: String, team: String) async throws(VaultError) -> StoredConnection? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM connections WHERE id = ? AND team = ?", arguments: [id, team]).map(
-                Self.connection)
+            // Cached: the broker's cold path reads here, and GRDB's authorizer for a statement
+            // prepared anew was 6 % of the refresh storm's profile.
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM connections WHERE id = ? AND team = ?"), arguments: [id, team]
+            ).map(Self.connection)
         }
     }
 
