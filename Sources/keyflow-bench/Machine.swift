@@ -69,19 +69,28 @@ enum Shell {
             "keyflow-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out")
-        let err = directory.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
+        let (out, err) = try redirect(process, into: directory, named: "out", "err")
         try process.run()
         process.waitUntilExit()
         return (
             process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             (try? String(contentsOf: err, encoding: .utf8)) ?? ""
         )
+    }
+
+    /// Sends `process`'s standard output and error to new files in `directory` (files, not
+    /// pipes: a chatty child never blocks on a full pipe), its input from /dev/null.
+    static func redirect(_ process: Process, into directory: URL, named out: String, _ err: String) throws -> (
+        out: URL, err: URL
+    ) {
+        let outURL = directory.appendingPathComponent(out)
+        let errURL = directory.appendingPathComponent(err)
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        return (outURL, errURL)
     }
 
     /// The first executable called `name` on PATH.

@@ -224,13 +224,7 @@ struct ServeProcess {
             "--worker-concurrency", "\(limit)", "--max-queued-runs", "\(limit)", "--connections-per-host", "\(limit)",
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(home.environment) { $1 }
-        let out = home.directory.appendingPathComponent("serve.out")
-        let err = home.directory.appendingPathComponent("serve.err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
+        let (_, err) = try Shell.redirect(process, into: home.directory, named: "serve.out", "serve.err")
         try process.run()
         let server = ServeProcess(baseURL: "http://127.0.0.1:\(port)", process: process, directory: home.directory)
         let probe = AsyncHTTPTransport(connectionsPerHost: 1)
